@@ -1,0 +1,5 @@
+"""python -m rnncalc."""
+
+from .cli import run
+
+run()

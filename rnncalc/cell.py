@@ -1,0 +1,89 @@
+"""The recurrent cell as data: SymPy expressions, and the local derivatives SymPy takes of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+import sympy
+
+from .activations import ACTIVATIONS, NUMERIC_FUNCTIONS
+from .forms import Form, from_sympy
+from .problem import PARAMETERS, Problem
+
+x, h_prev, o, h, y, g = sympy.symbols("x h_prev o h y g", real=True)
+STEP_SYMBOLS: tuple[sympy.Symbol, ...] = (x, h_prev, o, h, y, g)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the cell: SymPy expression, display template, and a fast numeric function."""
+
+    expr: sympy.Expr
+    template: Form
+    compute: Callable[..., float]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The cell's equations and every local derivative the chain rule needs."""
+
+    params: tuple[str, ...]
+    o: Rule
+    h: Rule
+    y: Rule
+    loss: Rule
+    dL_dy: Rule
+    dy_dh: Rule
+    dh_do: Rule
+    do_dhprev: Rule
+    do_dparam: dict[str, Rule]
+    dy_dparam: dict[str, Rule]
+
+
+def default_equations(activation: str) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
+    """The worked example's cell: o = Wi x + Wh h_prev + b, h = act(o), y = a h + c."""
+    Wi, Wh, a, b, c = sympy.symbols(PARAMETERS, real=True)
+    state = sympy.Add(sympy.Mul(Wi, x, evaluate=False), sympy.Mul(Wh, h_prev, evaluate=False), b, evaluate=False)
+    output = sympy.Add(sympy.Mul(a, h, evaluate=False), c, evaluate=False)
+    return state, ACTIVATIONS[activation].apply(o), output
+
+
+def loss_term(weight: Fraction) -> sympy.Expr:
+    """One step's share of the loss: weight * (y - g)^2."""
+    return sympy.Rational(weight.numerator, weight.denominator) * (y - g) ** 2
+
+
+def build_cell(problem: Problem) -> Cell:
+    """Differentiate the cell once; every time step reuses these rules."""
+    state, activation, output = default_equations(problem.activation)
+    params = tuple(sympy.Symbol(p, real=True) for p in PARAMETERS)
+    arguments = (*STEP_SYMBOLS, *params)
+
+    def rule(expr: sympy.Expr, display: sympy.Expr | None = None) -> Rule:
+        """Make a rule shown as ``display`` (default: the expression itself)."""
+        shown = expr if display is None else display
+        return Rule(expr, from_sympy(shown), sympy.lambdify(arguments, expr, modules=[NUMERIC_FUNCTIONS, "math"]))
+
+    def derivative(expr: sympy.Expr, by: sympy.Symbol) -> Rule:
+        """A local derivative, written in terms of the activation's output where it appears."""
+        result = sympy.diff(expr, by)
+        if activation != o:
+            result = result.subs(activation, h)
+        return rule(result, sympy.factor_terms(result))
+
+    loss = loss_term(problem.loss_weight)
+    return Cell(
+        params=PARAMETERS,
+        o=rule(state),
+        h=rule(activation),
+        y=rule(output),
+        loss=rule(loss),
+        dL_dy=derivative(loss, y),
+        dy_dh=derivative(output, h),
+        dh_do=derivative(activation, o),
+        do_dhprev=derivative(state, h_prev),
+        do_dparam={p.name: derivative(state, p) for p in params if sympy.diff(state, p) != 0},
+        dy_dparam={p.name: derivative(output, p) for p in params if sympy.diff(output, p) != 0},
+    )

@@ -1,0 +1,148 @@
+"""The command line: parse options, call the library, render, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import __version__
+from .errors import InputError, RnnCalcError
+from .options import FormatName, build_inputs, expand_sequences, with_shared_options
+from .render import FORMATS
+
+DEBUG_VARIABLE = "RNNCALC_DEBUG"
+
+
+class RnnCalcGroup(typer.core.TyperGroup):
+    """The command group; it lets --x and --g take several values after one flag."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        """Expand ``--x 1 0`` before the usual parsing."""
+        return super().parse_args(ctx, expand_sequences(args))
+
+
+app = typer.Typer(
+    cls=RnnCalcGroup,
+    add_completion=False,
+    invoke_without_command=True,
+    help="Backpropagation through time for a scalar RNN, worked step by step with every number.\n\n"
+    "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
+    "With no arguments: the worked example's whole derivation (grads --show-steps).",
+)
+
+
+def _show_version(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        print(f"rnncalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", callback=_show_version, is_eager=True)] = False,
+) -> None:
+    """Backpropagation through time for a scalar RNN, worked step by step with every number."""
+    if ctx.invoked_subcommand is None:
+        _run({name: default for name, (_, default) in _shared_defaults().items()}, scope="grads", steps=True)
+
+
+def _shared_defaults() -> dict[str, tuple[Any, Any]]:
+    """The shared options with their defaults."""
+    from .options import SHARED
+
+    return SHARED
+
+
+@app.command()
+@with_shared_options
+def forward(options: dict[str, Any]) -> None:
+    """The forward pass, step by step: o_t, h_t, y_t and the loss."""
+    _run(options, scope="forward", steps=True)
+
+
+@app.command()
+@with_shared_options
+def grads(
+    options: dict[str, Any],
+    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.")] = False,
+) -> None:
+    """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
+    _run(options, scope="grads", steps=show_steps)
+
+
+def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
+    """Build the derivation and write it to stdout or the output file."""
+    from .derive import derive
+    from .render import render
+
+    output: Optional[Path] = options["output"]
+    format_name = _format_name(options["format"], output)
+    problem, settings = build_inputs(options)
+    derivation = derive(problem, settings, scope=scope, steps=steps)
+    if output is not None:
+        from .files import write_atomically
+
+        write_atomically(output, render(derivation, format_name))
+    elif format_name == "rich":
+        _terminal().print(derivation)
+    else:
+        sys.stdout.write(render(derivation, format_name))
+
+
+def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:
+    """The format asked for, or the one the output file's extension names."""
+    if chosen is not None:
+        return chosen.value
+    if output is None:
+        return "rich"
+    suffix = output.suffix.lower()
+    for name, fmt in FORMATS.items():
+        if suffix in fmt.extensions:
+            return name
+    known = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extensions)
+    raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
+
+
+def _terminal() -> Any:
+    """The stdout console: colours on a terminal only, text kept verbatim."""
+    from rich.console import Console
+
+    return Console(markup=False, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _fail(message: str, code: int) -> int:
+    """Print a one-line error on stderr and return the exit status."""
+    print(f"rnncalc: error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the CLI; return (and, as a script, exit with) 0, 1 for errors or 2 for usage errors."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        result = app(args=args, prog_name="rnncalc", standalone_mode=False)
+    except RnnCalcError as error:
+        return _fail(str(error), error.exit_code)
+    except typer.TyperException as error:
+        return _fail(error.format_message(), getattr(error, "exit_code", 2))
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # a bug: say so in one line unless debugging
+        if os.environ.get(DEBUG_VARIABLE):
+            traceback.print_exc()
+        return _fail(f"internal error: {type(error).__name__}: {error} (set {DEBUG_VARIABLE}=1 for the traceback)", 1)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Exact values with SymPy, each written in terms of earlier named quantities so it stays compact."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import sympy
+
+from .forms import Ref, to_sympy
+from .model import Derivation, Section, Step
+from .names import indexed, parameter
+
+COMPACT_OPS = 12
+
+
+class Quantity(sympy.Symbol):
+    """A named quantity inside an exact value, printed with its own LaTeX spelling."""
+
+    def _latex(self, printer: object) -> str:
+        """The quantity's LaTeX name."""
+        return getattr(self, "latex_name", self.name)
+
+
+def _quantity(ref: Ref) -> Quantity:
+    """The symbol standing for a named quantity."""
+    symbol = Quantity(ref.name.text, real=True)
+    symbol.latex_name = ref.name.latex
+    return symbol
+
+
+def _rational(value: Fraction) -> sympy.Rational:
+    """A Fraction as a SymPy Rational."""
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _known(derivation: Derivation) -> dict[str, sympy.Expr]:
+    """Exact values of the inputs, targets, initial state and parameters."""
+    problem = derivation.problem
+    known = {indexed("x", i).key: _rational(v) for i, v in enumerate(problem.x)}
+    known |= {indexed("g", t + 1).key: _rational(v) for t, v in enumerate(problem.g or ())}
+    known[indexed("h", 0).key] = _rational(problem.h0)
+    known |= {parameter(p).key: _rational(v) for p, v in problem.params.items()}
+    return known
+
+
+def with_exact(derivation: Derivation) -> Derivation:
+    """The same derivation, each step carrying its exact value."""
+    compact = _known(derivation)
+
+    def resolve(ref: Ref) -> sympy.Expr:
+        """Substitute compact earlier values; keep the names of the others."""
+        return compact.get(ref.name.key) if ref.name.key in compact else _quantity(ref)
+
+    sections = []
+    for section in derivation.sections:
+        steps = []
+        for step in section.steps:
+            value = _exact_value(step, resolve, compact)
+            if value is not None and sympy.count_ops(value) <= COMPACT_OPS:
+                compact[step.target.name.key] = value
+            steps.append(dataclasses.replace(step, exact=value))
+        sections.append(Section(section.key, section.title, tuple(steps), section.lead))
+    return dataclasses.replace(derivation, sections=tuple(sections))
+
+
+def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) -> sympy.Expr | None:
+    """A step's exact value, or None for definitions."""
+    if step.definition:
+        return None
+    if step.rule is None:
+        return compact.get(step.target.name.key)
+    return to_sympy(step.rule, resolve).rewrite(sympy.exp) if step.rule is not None else None
+
+
+def show_exact(expr: sympy.Expr, latex: bool) -> str:
+    """Print an exact value as text or LaTeX."""
+    return sympy.latex(expr) if latex else sympy.sstr(expr)

@@ -1,0 +1,88 @@
+"""The inert derivation model: sections of steps, built once, rendered by independent renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .forms import Form, Name, Ref
+from .problem import Problem, Settings
+
+if TYPE_CHECKING:
+    import sympy
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line: a quantity, the rule that gives it, that rule with numbers, and its value.
+
+    ``working`` is the form shown with numbers substituted (default: ``rule``); ``definition``
+    steps show only the rule, before any value is known; ``exact`` is the SymPy value.
+    """
+
+    target: Ref
+    rule: Form | None = None
+    working: Form | None = None
+    definition: bool = False
+    exact: sympy.Expr | None = None
+    expanded: sympy.Expr | None = None
+
+    @property
+    def shown_working(self) -> Form | None:
+        """The form to show with numbers."""
+        return self.working if self.working is not None else self.rule
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled group of steps, optionally led by a general formula."""
+
+    key: str
+    title: str
+    steps: tuple[Step, ...]
+    lead: Name | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardRow:
+    """One time step of the forward pass."""
+
+    t: int
+    x: float
+    o: float
+    h: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything rnncalc shows for one problem: results, and the sections of steps."""
+
+    problem: Problem
+    settings: Settings
+    scope: str
+    forward: tuple[ForwardRow, ...]
+    loss: float
+    gradients: dict[str, float]
+    gradient_names: dict[str, Name]
+    sections: tuple[Section, ...]
+
+    def section(self, key: str) -> Section:
+        """The section with this key."""
+        return next(s for s in self.sections if s.key == key)
+
+    def steps(self) -> list[Step]:
+        """All steps, in order."""
+        return [step for section in self.sections for step in section.steps]
+
+    def to_json(self) -> str:
+        """The JSON export."""
+        from .render import render
+
+        return render(self, "json")
+
+    def __rich__(self) -> Any:
+        """Rich's render protocol: the terminal view."""
+        from .render.terminal import renderable
+
+        return renderable(self)

@@ -1,0 +1,38 @@
+"""How quantities are named in text, LaTeX and JSON."""
+
+from __future__ import annotations
+
+from .forms import Name
+
+_PARAMETER_SPELLING: dict[str, tuple[str, str]] = {
+    "Wi": ("W_i", "W_{i}"),
+    "Wh": ("W_h", "W_{h}"),
+    "h0": ("h_0", "h_{0}"),
+}
+
+LOSS = Name("L", "L", "L")
+
+
+def parameter(key: str) -> Name:
+    """A parameter (or the initial state h0): Wi is written W_i."""
+    text, latex = _PARAMETER_SPELLING.get(key, (key, key))
+    return Name(text, latex, key)
+
+
+def indexed(symbol: str, t: int) -> Name:
+    """A per-step quantity such as o_1 or h_0."""
+    return Name(f"{symbol}_{t}", f"{symbol}_{{{t}}}", f"{symbol}_{t}")
+
+
+def derivative(numerator: Name, denominator: Name) -> Name:
+    """d numerator / d denominator, written as in the worked example."""
+    return Name(
+        f"d{numerator.text}/d{denominator.text}",
+        rf"\frac{{d{numerator.latex}}}{{d{denominator.latex}}}",
+        f"d{numerator.key}/d{denominator.key}",
+    )
+
+
+def gradient(key: str) -> Name:
+    """The gradient of the whole loss with respect to a parameter: dL/dW_i."""
+    return derivative(LOSS, parameter(key))

@@ -1,0 +1,72 @@
+"""Parsing the numbers a user types and formatting the numbers rnncalc prints."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from .errors import InputError
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)?$")
+_MAX_EXPONENT = 4000
+
+
+def looks_like_number(text: str) -> bool:
+    """True when the text is a number rnncalc accepts (integer, decimal, 1e-3, 1/2)."""
+    return bool(_NUMBER.match(text.strip()))
+
+
+def parse_number(text: str, what: str = "value") -> Fraction:
+    """Parse an integer, decimal, scientific number or fraction into an exact Fraction."""
+    cleaned = text.strip()
+    if not looks_like_number(cleaned):
+        raise InputError(f"{what}: {text!r} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
+    if any(abs(int(e)) > _MAX_EXPONENT for e in re.findall(r"[eE]([+-]?\d+)", cleaned)):
+        raise InputError(f"{what}: {text!r} is too large or too small to represent")
+    numerator, _, denominator = cleaned.partition("/")
+    value = Fraction(numerator)
+    if denominator:
+        divisor = Fraction(denominator)
+        if divisor == 0:
+            raise InputError(f"{what}: {text!r} divides by zero")
+        value /= divisor
+    return value
+
+
+def parse_values(items: list[str] | None, what: str) -> list[Fraction] | None:
+    """Parse repeated or comma-separated values (``1 0``, ``1,0``) into Fractions."""
+    if items is None:
+        return None
+    pieces = [piece for item in items for piece in item.split(",")]
+    if not pieces or any(not piece.strip() for piece in pieces):
+        raise InputError(f"{what}: expected one or more numbers, got {' '.join(items)!r}")
+    return [parse_number(piece, what) for piece in pieces]
+
+
+def round_half_up(value: float, digits: int) -> float:
+    """Round as a person does with a pocket calculator: the shown decimal, half up."""
+    if not math.isfinite(value):
+        return value
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def format_number(value: float, digits: int) -> str:
+    """Show a value with ``digits`` decimals, dropping zeros only where nothing is lost."""
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) < 10.0**-digits:
+        return f"{value:.{max(digits - 1, 0)}e}"
+    fixed = f"{value:.{digits}f}"
+    if float(fixed) == value and "." in fixed:
+        fixed = fixed.rstrip("0").rstrip(".")
+    return "0" if fixed in ("-0", "") else fixed
+
+
+def format_fraction(value: Fraction) -> str:
+    """Plain text of an exact number: 2, -1/2."""
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"

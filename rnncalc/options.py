@@ -1,0 +1,107 @@
+"""The options every command shares, declared once and injected into each command's signature."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from .activations import ACTIVATIONS
+from .numbers import looks_like_number, parse_number, parse_values
+from .problem import LOSSES, MAX_DIGITS
+from .render import FORMATS
+
+ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
+LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)  # type: ignore[misc]
+FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+
+SEQUENCE_OPTIONS = ("--x", "--g")
+MODEL = "Model"
+OUTPUT = "Output"
+
+
+def _number(flag: str, help_text: str) -> Any:
+    """A numeric option typed as text, so fractions and exact decimals survive."""
+    return Annotated[Optional[str], typer.Option(flag, help=help_text, rich_help_panel=MODEL, metavar="NUM")]
+
+
+SHARED: dict[str, tuple[Any, Any]] = {
+    "x": (Annotated[Optional[list[str]], typer.Option("--x", help="Inputs x_0 .. x_{n-1}: --x 1 0, --x 1 --x 0 or --x 1,0. [default: 1 0]", rich_help_panel=MODEL, metavar="NUM...")], None),
+    "g": (Annotated[Optional[list[str]], typer.Option("--g", help="Targets g_1 .. g_n, written like --x. [default: all 1]", rich_help_panel=MODEL, metavar="NUM...")], None),
+    "h0": (_number("--h0", "Initial state h_0. [default: 0]"), None),
+    "wi": (_number("--wi", "Input weight W_i. [default: 1]"), None),
+    "wh": (_number("--wh", "Recurrent weight W_h. [default: 1]"), None),
+    "a": (_number("--a", "Output weight a. [default: 1]"), None),
+    "b": (_number("--b", "State bias b. [default: 1]"), None),
+    "c": (_number("--c", "Output bias c. [default: 1]"), None),
+    "activation": (Annotated[ActivationName, typer.Option("--activation", help="Activation of the state; relu'(0) = 0.", rich_help_panel=MODEL)], ActivationName("sigmoid")),
+    "loss": (Annotated[LossName, typer.Option("--loss", help="mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum.", rich_help_panel=MODEL)], LossName("mse")),
+    "digits": (Annotated[int, typer.Option("--digits", help=f"Decimal places shown (0..{MAX_DIGITS}).", rich_help_panel=OUTPUT)], 6),
+    "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
+    "exact": (Annotated[bool, typer.Option("--exact", help="Also show each quantity's exact SymPy value.", rich_help_panel=OUTPUT)], False),
+    "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. [default: from the -o extension, else rich]", rich_help_panel=OUTPUT)], None),
+    "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),
+}
+
+
+def with_shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the shared options to a command; it receives them as one ``options`` dict."""
+    signature = inspect.signature(command)
+    own = [p for name, p in signature.parameters.items() if name != "options"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in SHARED.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name) for name in SHARED}
+        return command(options=options, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+    del wrapper.__wrapped__  # typer must see the new signature, not the original
+    return wrapper
+
+
+def expand_sequences(args: list[str]) -> list[str]:
+    """Rewrite ``--x 1 0`` as ``--x 1 --x 0``: every further number after --x or --g belongs to it."""
+    expanded: list[str] = []
+    flag: str | None = None
+    first = False
+    for index, arg in enumerate(args):
+        if flag is not None and first:
+            expanded.append(arg)
+            first = False
+            continue
+        if flag is not None and looks_like_number(arg):
+            expanded += [flag, arg]
+            continue
+        flag = arg if arg in SEQUENCE_OPTIONS else None
+        first = flag is not None
+        expanded.append(arg)
+        if arg == "--":
+            expanded += args[index + 1 :]
+            break
+    return expanded
+
+
+def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
+    """Turn the shared options into a Problem and Settings (raising InputError on bad values)."""
+    from .problem import Problem, Settings
+
+    params = {key: parse_number(options[flag], f"--{flag}") for key, flag in (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c")) if options[flag] is not None}
+    problem_args: dict[str, Any] = {"params": params, "activation": options["activation"].value, "loss": options["loss"].value}
+    x = parse_values(options["x"], "--x")
+    if x is not None:
+        problem_args["x"] = tuple(x)
+    g = parse_values(options["g"], "--g")
+    if g is not None:
+        problem_args["g"] = tuple(g)
+    if options["h0"] is not None:
+        problem_args["h0"] = parse_number(options["h0"], "--h0")
+    settings = Settings(digits=options["digits"], round_intermediate=options["round_intermediate"], exact=options["exact"])
+    return Problem(**problem_args), settings

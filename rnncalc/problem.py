@@ -1,0 +1,105 @@
+"""The problem a user poses: sequence, targets, parameters, activation, loss; and how to show it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from .activations import ACTIVATIONS
+from .errors import InputError
+
+Number = Union[int, float, str, Fraction]
+
+PARAMETERS: tuple[str, ...] = ("Wi", "Wh", "a", "b", "c")
+LOSSES: dict[str, str] = {
+    "mse": "mean squared error, L = 1/n Σ (y_t - g_t)^2 (the worked example's convention)",
+    "sse": "sum of squared errors, L = Σ (y_t - g_t)^2",
+}
+MAX_DIGITS = 30
+
+
+def exact(value: Number, what: str = "value") -> Fraction:
+    """Turn a number given to the Python API into an exact Fraction."""
+    from .numbers import parse_number
+
+    if isinstance(value, Fraction):
+        result = value
+    elif isinstance(value, str):
+        result = parse_number(value, what)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{what}: {value} is not a finite number")
+    else:
+        result = Fraction(value)
+    _check_representable(result, what)
+    return result
+
+
+def _check_representable(value: Fraction, what: str) -> None:
+    """Refuse numbers that double precision cannot hold."""
+    try:
+        as_float = float(value)
+    except OverflowError:
+        as_float = math.inf
+    if not math.isfinite(as_float):
+        raise InputError(f"{what}: {value} is too large to represent as a double-precision number")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One BPTT problem; the defaults are the worked example of the document."""
+
+    x: tuple[Fraction, ...] = (Fraction(1), Fraction(0))
+    g: tuple[Fraction, ...] | None = None
+    h0: Fraction = Fraction(0)
+    params: dict[str, Fraction] = field(default_factory=lambda: {p: Fraction(1) for p in PARAMETERS})
+    activation: str = "sigmoid"
+    loss: str = "mse"
+
+    def __post_init__(self) -> None:
+        """Normalise numbers, fill default targets and check consistency."""
+        x = tuple(exact(v, f"x_{i}") for i, v in enumerate(self.x))
+        if not x:
+            raise InputError("x: the input sequence is empty; give at least one value")
+        g = tuple(exact(v, f"g_{i + 1}") for i, v in enumerate(self.g)) if self.g is not None else (Fraction(1),) * len(x)
+        if len(g) != len(x):
+            raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
+        params = {p: Fraction(1) for p in PARAMETERS} | {k: exact(v, k) for k, v in self.params.items()}
+        unknown = sorted(set(params) - set(PARAMETERS))
+        if unknown:
+            raise InputError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(PARAMETERS)}")
+        if self.activation not in ACTIVATIONS:
+            raise InputError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        if self.loss not in LOSSES:
+            raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "g", g)
+        object.__setattr__(self, "h0", exact(self.h0, "h0"))
+        object.__setattr__(self, "params", params)
+
+    @property
+    def n(self) -> int:
+        """Sequence length."""
+        return len(self.x)
+
+    @property
+    def loss_weight(self) -> Fraction:
+        """The factor in front of each squared error: 1/n for MSE, 1 for SSE."""
+        return Fraction(1, self.n) if self.loss == "mse" else Fraction(1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How numbers are computed and shown."""
+
+    digits: int = 6
+    round_intermediate: bool = False
+    exact: bool = False
+
+    def __post_init__(self) -> None:
+        """Check the digits range and conflicting modes."""
+        if not 0 <= self.digits <= MAX_DIGITS:
+            raise InputError(f"--digits must be between 0 and {MAX_DIGITS}, got {self.digits}")
+        if self.round_intermediate and self.exact:
+            raise InputError("--exact and --round-intermediate conflict: exact values are never rounded")

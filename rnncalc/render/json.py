@@ -1,0 +1,67 @@
+"""The JSON export: plain dicts dumped with json.dumps, full-precision numbers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..model import Derivation, Section, Step
+from .formula import TextPrinter
+from .lines import step_line
+
+
+def as_data(derivation: Derivation) -> dict[str, Any]:
+    """The derivation as plain data."""
+    from .. import __version__
+
+    problem, settings = derivation.problem, derivation.settings
+    data: dict[str, Any] = {
+        "rnncalc": __version__,
+        "problem": {
+            "n": problem.n,
+            "x": [float(v) for v in problem.x],
+            "g": [float(v) for v in problem.g or ()],
+            "h0": float(problem.h0),
+            "params": {k: float(v) for k, v in problem.params.items()},
+            "activation": problem.activation,
+            "loss": problem.loss,
+        },
+        "settings": {"digits": settings.digits, "round_intermediate": settings.round_intermediate, "exact": settings.exact},
+        "forward": [{"t": r.t, "x": r.x, "o": r.o, "h": r.h, "y": r.y} for r in derivation.forward],
+        "loss": derivation.loss,
+    }
+    if derivation.scope == "grads":
+        data["gradients"] = dict(derivation.gradients)
+    if derivation.sections:
+        data["derivation"] = [_section(s, settings.digits) for s in derivation.sections]
+    return data
+
+
+def _section(section: Section, digits: int) -> dict[str, Any]:
+    """A section as data."""
+    return {
+        "key": section.key,
+        "title": section.title,
+        "lead": section.lead.text if section.lead else None,
+        "steps": [_step(step, digits) for step in section.steps],
+    }
+
+
+def _step(step: Step, digits: int) -> dict[str, Any]:
+    """A step as data: its name, rule and working as text, and its full-precision value."""
+    line = step_line(step, TextPrinter, digits)
+    data: dict[str, Any] = {
+        "key": step.target.name.key,
+        "name": step.target.name.text,
+        "rule": TextPrinter(digits).print(step.rule) if step.rule is not None else None,
+        "working": TextPrinter(digits, values=True).print(step.shown_working) if step.shown_working is not None and not step.definition else None,
+        "value": None if step.definition else step.target.value,
+    }
+    if step.exact is not None:
+        data["exact"] = line.exact or None
+    return data
+
+
+def render(derivation: Derivation) -> str:
+    """The JSON text."""
+    return json.dumps(as_data(derivation), indent=2, ensure_ascii=False) + "\n"
