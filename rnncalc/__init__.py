@@ -18,7 +18,7 @@ _LAZY = {
     "Problem": "rnncalc.problem",
     "Settings": "rnncalc.problem",
     "RnnCalcError": "rnncalc.errors",
-    "derive": "rnncalc.derive",
+    "derive": "rnncalc.build",
 }
 
 

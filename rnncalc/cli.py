@@ -79,7 +79,7 @@ def grads(
 
 def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     """Build the derivation and write it to stdout or the output file."""
-    from .derive import derive
+    from .build import derive
     from .render import render
 
     output: Optional[Path] = options["output"]

@@ -1,0 +1,71 @@
+"""An independent reference: the same network written plainly, its loss, and its gradients two other ways.
+
+Nothing here imports rnncalc: these are the oracles the tests compare rnncalc against.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import sympy
+
+NAMES = ("Wi", "Wh", "a", "b", "c", "h0")
+
+ACTIVATIONS = {
+    "sigmoid": lambda z: 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)),
+    "tanh": math.tanh,
+    "relu": lambda z: max(0.0, z),
+    "identity": lambda z: z,
+}
+
+
+def loss(x, g, theta, activation="sigmoid", kind="mse"):
+    """L for inputs x, targets g and theta = {Wi, Wh, a, b, c, h0}."""
+    h = theta["h0"]
+    total = 0.0
+    for xt, gt in zip(x, g):
+        h = ACTIVATIONS[activation](theta["Wi"] * xt + theta["Wh"] * h + theta["b"])
+        total += (theta["a"] * h + theta["c"] - gt) ** 2
+    return total / len(x) if kind == "mse" else total
+
+
+def pre_activations(x, theta, activation="sigmoid"):
+    """o_1..o_n, to keep finite differences away from relu's kink."""
+    h, result = theta["h0"], []
+    for xt in x:
+        o = theta["Wi"] * xt + theta["Wh"] * h + theta["b"]
+        result.append(o)
+        h = ACTIVATIONS[activation](o)
+    return result
+
+
+def finite_differences(x, g, theta, activation="sigmoid", kind="mse", step=1e-5):
+    """Central differences (Richardson-extrapolated) of the loss in each of Wi, Wh, a, b, c, h0."""
+
+    def central(name, h):
+        up = dict(theta, **{name: theta[name] + h})
+        down = dict(theta, **{name: theta[name] - h})
+        return (loss(x, g, up, activation, kind) - loss(x, g, down, activation, kind)) / (2 * h)
+
+    return {name: (4 * central(name, step / 2) - central(name, step)) / 3 for name in NAMES}
+
+
+def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30):
+    """Differentiate the fully unrolled loss with SymPy and evaluate at high precision (small n only)."""
+    symbols = {name: sympy.Symbol(name, real=True) for name in NAMES}
+    act = {
+        "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
+        "tanh": sympy.tanh,
+        "relu": lambda z: sympy.Max(0, z),
+        "identity": lambda z: z,
+    }[activation]
+    h = symbols["h0"]
+    total = 0
+    for xt, gt in zip(x, g):
+        h = act(symbols["Wi"] * sympy.nsimplify(xt) + symbols["Wh"] * h + symbols["b"])
+        total += (symbols["a"] * h + symbols["c"] - sympy.nsimplify(gt)) ** 2
+    if kind == "mse":
+        total = total / len(x)
+    values = {symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v for k, v in theta.items()}
+    return {name: float(sympy.diff(total, symbols[name]).subs(values).evalf(digits)) for name in NAMES}

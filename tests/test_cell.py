@@ -1,0 +1,45 @@
+"""The cell is data: local derivatives come from SymPy, and their displayed forms are identities."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from rnncalc import Problem
+from rnncalc.cell import build_cell, h, o
+from rnncalc.render.formula import TextPrinter
+
+z = sympy.Symbol("z", real=True)
+DEFINITIONS = {
+    "sigmoid": 1 / (1 + sympy.exp(-z)),
+    "tanh": (sympy.exp(z) - sympy.exp(-z)) / (sympy.exp(z) + sympy.exp(-z)),
+    "identity": z,
+}
+SHOWN = {"sigmoid": "h · (1 - h)", "tanh": "1 - h^2", "identity": "1", "relu": "[o > 0]"}
+
+
+@pytest.mark.parametrize("activation", sorted(DEFINITIONS))
+def test_displayed_activation_derivative_is_an_identity(activation: str) -> None:
+    rule = build_cell(Problem(activation=activation)).dh_do.expr
+    definition = DEFINITIONS[activation]
+    in_terms_of_z = rule.subs({h: definition, o: z})
+    assert sympy.simplify(sympy.diff(definition, z) - in_terms_of_z) == 0
+
+
+@pytest.mark.parametrize("activation", sorted(SHOWN))
+def test_displayed_forms(activation: str) -> None:
+    assert TextPrinter().print(build_cell(Problem(activation=activation)).dh_do.template) == SHOWN[activation]
+
+
+def test_relu_subgradient_at_zero_is_zero() -> None:
+    rule = build_cell(Problem(activation="relu")).dh_do
+    args = dict.fromkeys(["x", "h_prev", "o", "h", "y", "g", "Wi", "Wh", "a", "b", "c"], 0.0)
+    assert rule.compute(*args.values()) == 0.0
+    args["o"] = 1e-300
+    assert rule.compute(*args.values()) == 1.0
+
+
+@pytest.mark.parametrize(("loss", "n", "shown"), [("mse", 2, "y - g"), ("mse", 3, "2/3 · (y - g)"), ("sse", 3, "2 · (y - g)")])
+def test_loss_derivative_follows_the_convention(loss: str, n: int, shown: str) -> None:
+    cell = build_cell(Problem(x=[1] * n, loss=loss))
+    assert TextPrinter().print(cell.dL_dy.template) == shown

@@ -1,0 +1,118 @@
+"""The command line: option spellings, defaults, formats, errors and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from reference import finite_differences
+
+
+def _json(cli, *args: str) -> dict:
+    code, out, err = cli(*args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("spelling", [("--x", "1", "0"), ("--x", "1", "--x", "0"), ("--x", "1,0"), ("--x=1", "--x=0")])
+def test_input_spellings_are_equivalent(cli, spelling) -> None:
+    data = _json(cli, "grads", *spelling)
+    assert data["problem"]["x"] == [1.0, 0.0]
+    assert data["gradients"] == _json(cli, "grads")["gradients"]
+
+
+def test_negative_and_fraction_values(cli) -> None:
+    data = _json(cli, "grads", "--x", "-1", "1/2", "2e-1", "--g", "0", "-0.5", "1", "--wh", "-1/2", "--b", "-3")
+    assert data["problem"]["x"] == [-1.0, 0.5, 0.2]
+    assert data["problem"]["g"] == [0.0, -0.5, 1.0]
+    theta = {"Wi": 1.0, "Wh": -0.5, "a": 1.0, "b": -3.0, "c": 1.0, "h0": 0.0}
+    expected = finite_differences([-1.0, 0.5, 0.2], [0.0, -0.5, 1.0], theta)
+    for name, value in expected.items():
+        assert data["gradients"][name] == pytest.approx(value, rel=1e-7, abs=1e-10)
+
+
+def test_json_layout(cli) -> None:
+    data = _json(cli, "grads", "--show-steps")
+    assert [row["t"] for row in data["forward"]] == [1, 2]
+    assert data["forward"][1]["x"] == 0.0  # step 2 uses x_1
+    assert set(data["gradients"]) == {"Wi", "Wh", "a", "b", "c", "h0"}
+    assert isinstance(data["loss"], float)
+    steps = [s for section in data["derivation"] for s in section["steps"]]
+    assert any(s["key"] == "do_2/dWi" and s["rule"] == "x_1 + do_2/dh_1 · dh_1/do_1 · do_1/dW_i" for s in steps)
+
+
+def test_forward_json_has_forward_and_loss_only(cli) -> None:
+    data = _json(cli, "forward", "--x", "1", "0")
+    assert len(data["forward"]) == 2 and "loss" in data and "gradients" not in data
+
+
+def test_targets_default_to_ones(cli) -> None:
+    assert _json(cli, "forward", "--x", "3", "1", "4")["problem"]["g"] == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("grads", "--x", "1", "0", "--g", "1"), "g has 1 value(s) but x has 2"),
+        (("grads", "--x", "a"), "'a' is not a number"),
+        (("grads", "--wi", "abc"), "--wi: 'abc' is not a number"),
+        (("grads", "--digits", "31"), "--digits must be between 0 and 30"),
+        (("grads", "--activation", "softmax"), "softmax"),
+        (("grads", "--bogus"), "No such option"),
+        (("grads", "--exact", "--round-intermediate"), "conflict"),
+        (("grads", "--x", "1e999999"), "too large"),
+        (("grads", "--x", "1/0"), "divides by zero"),
+    ],
+)
+def test_usage_errors_are_one_line_with_status_2(cli, args, message) -> None:
+    code, out, err = cli(*args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("rnncalc: error: ") and message in err
+
+
+def test_unknown_output_extension_is_an_error(cli, tmp_path) -> None:
+    code, _, err = cli("grads", "-o", str(tmp_path / "out.xyz"))
+    assert code == 2 and "cannot tell the format" in err
+
+
+def test_output_file_and_missing_directory(cli, tmp_path) -> None:
+    target = tmp_path / "g.json"
+    assert cli("grads", "-o", str(target))[0] == 0
+    assert "gradients" in json.loads(target.read_text())
+    code, _, err = cli("grads", "-o", str(tmp_path / "missing" / "g.json"))
+    assert code == 1 and "does not exist" in err
+
+
+def test_no_arguments_reproduces_the_whole_worked_example(cli) -> None:
+    code, out, _ = cli()
+    assert code == 0
+    for title in ("MSE", "Forward pass", "Local derivatives", "dW_i", "dW_h", "da", "db", "dc"):
+        assert f"\n{title}\n" in out
+    assert out == cli("grads", "--show-steps")[1]
+
+
+def test_version(cli) -> None:
+    from rnncalc import __version__
+
+    assert cli("--version") == (0, f"rnncalc {__version__}\n", "")
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_help_does_not_import_sympy() -> None:
+    code = "import sys; from rnncalc.cli import main; main(['--help']); print('sympy' in sys.modules)"
+    result = _run("-c", code)
+    assert result.returncode == 0 and result.stdout.strip().endswith("False")
+
+
+def test_python_dash_m_piped_output_has_no_escape_codes_and_no_hard_wraps() -> None:
+    result = _run("-m", "rnncalc", "grads", "--show-steps", "--x", *["1"] * 12)
+    assert result.returncode == 0
+    assert "\x1b" not in result.stdout
+    assert any(len(line) > 200 and line.startswith("  dL/dW_i = ") for line in result.stdout.splitlines())

@@ -1,0 +1,29 @@
+"""Printing formulas: parentheses around negative values and sums where they are needed."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from rnncalc.forms import Add, Call, Const, Mul, Name, Neg, Pow, Ref
+from rnncalc.render.formula import LatexPrinter, TextPrinter
+
+
+def ref(name: str, value: float) -> Ref:
+    return Ref(Name(name, name, name), value)
+
+
+def test_negative_values_are_parenthesised_inside_products_and_sums() -> None:
+    form = Add((Mul((ref("a", 1.0), ref("x", -0.5))), ref("b", -2.0), Neg(ref("c", 3.0))))
+    assert TextPrinter(values=False).print(form) == "a · x + b - c"
+    assert TextPrinter(values=True).print(form) == "1 · (-0.5) + (-2) - 3"
+
+
+def test_powers_and_fractions() -> None:
+    form = Mul((Const(Fraction(1, 2)), Pow(Add((ref("y", 2.5), Neg(ref("g", 1.0)))), Const(Fraction(2)))))
+    assert TextPrinter(values=True).print(form) == "1/2 · (2.5 - 1)^2"
+    assert LatexPrinter(values=False).print(form) == r"\frac{1}{2} \cdot \left(y - g\right)^{2}"
+
+
+def test_functions() -> None:
+    assert TextPrinter(values=True).print(Call("sigmoid", ref("o", -1.25))) == "σ(-1.25)"
+    assert LatexPrinter().print(Call("tanh", ref("o", 1.0))) == r"\tanh\left(o\right)"

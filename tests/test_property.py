@@ -1,0 +1,76 @@
+"""Random problems: the chain rule agrees with finite differences and with SymPy on the unrolled loss."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from reference import finite_differences, pre_activations, symbolic_gradients
+
+from rnncalc import Problem, Settings, derive
+
+values = st.fractions(min_value=-2, max_value=2, max_denominator=8)
+
+
+@st.composite
+def problems(draw: st.DrawFn, max_n: int) -> dict:
+    n = draw(st.integers(1, max_n))
+    return {
+        "x": draw(st.lists(values, min_size=n, max_size=n)),
+        "g": draw(st.lists(values, min_size=n, max_size=n)),
+        "theta": {name: draw(values) for name in ("Wi", "Wh", "a", "b", "c", "h0")},
+        "activation": draw(st.sampled_from(["sigmoid", "tanh", "relu", "identity"])),
+        "loss": draw(st.sampled_from(["mse", "sse"])),
+    }
+
+
+def _derive(case: dict):
+    theta = case["theta"]
+    problem = Problem(
+        x=case["x"], g=case["g"], h0=theta["h0"], params={k: v for k, v in theta.items() if k != "h0"},
+        activation=case["activation"], loss=case["loss"],
+    )
+    return derive(problem, Settings(), steps=False)
+
+
+def _away_from_kinks(case: dict) -> bool:
+    if case["activation"] != "relu":
+        return True
+    floats = {k: float(v) for k, v in case["theta"].items()}
+    return all(abs(o) > 1e-3 for o in pre_activations([float(v) for v in case["x"]], floats, "relu"))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_n=10))
+def test_chain_rule_matches_finite_differences(case: dict) -> None:
+    assume(_away_from_kinks(case))
+    theta = {k: float(v) for k, v in case["theta"].items()}
+    expected = finite_differences([float(v) for v in case["x"]], [float(v) for v in case["g"]], theta, case["activation"], case["loss"])
+    gradients = _derive(case).gradients
+    for name, value in expected.items():
+        assert gradients[name] == pytest.approx(value, rel=1e-6, abs=1e-8), name
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_n=4))
+def test_chain_rule_matches_sympy_on_the_unrolled_loss(case: dict) -> None:
+    assume(_away_from_kinks(case))
+    expected = symbolic_gradients(case["x"], case["g"], {k: Fraction(v) for k, v in case["theta"].items()}, case["activation"], case["loss"])
+    gradients = _derive(case).gradients
+    for name, value in expected.items():
+        assert gradients[name] == pytest.approx(value, rel=1e-12, abs=1e-14), name
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(max_n=6), st.integers(2, 8))
+def test_hand_rounding_stays_close_to_exact(case: dict, digits: int) -> None:
+    assume(case["activation"] != "relu" or _away_from_kinks(case))
+    theta = case["theta"]
+    problem = Problem(x=case["x"], g=case["g"], h0=theta["h0"], params={k: v for k, v in theta.items() if k != "h0"}, activation=case["activation"], loss=case["loss"])
+    exact = derive(problem, Settings(), steps=False).gradients
+    rounded = derive(problem, Settings(round_intermediate=True, digits=digits), steps=False).gradients
+    scale = max(1.0, *(abs(v) for v in exact.values()))
+    for name in exact:
+        assert abs(rounded[name] - exact[name]) <= 10 ** -(digits - 3) * scale * len(case["x"]) ** 2
