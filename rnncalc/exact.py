@@ -7,11 +7,12 @@ from fractions import Fraction
 
 import sympy
 
-from .forms import Ref, to_sympy
+from .forms import Form, Name, Ref, fill, from_sympy, to_sympy
 from .model import Derivation, Section, Step
 from .names import indexed, parameter
+from .render.formula import TextPrinter
 
-COMPACT_OPS = 12
+COMPACT_OPS = 4
 
 
 class Quantity(sympy.Symbol):
@@ -73,6 +74,9 @@ def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) ->
     return to_sympy(step.rule, resolve).rewrite(sympy.exp) if step.rule is not None else None
 
 
-def show_exact(expr: sympy.Expr, latex: bool) -> str:
-    """Print an exact value as text or LaTeX."""
-    return sympy.latex(expr) if latex else sympy.sstr(expr)
+def show_exact(expr: sympy.Expr, printer: TextPrinter) -> str:
+    """Print an exact value with the derivation's own formula printer."""
+    binding: dict[str, Form] = {
+        s.name: Ref(Name(s.name, getattr(s, "latex_name", s.name), s.name), 0.0) for s in expr.free_symbols
+    }
+    return printer.print(fill(from_sympy(expr), binding))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Step
-from .formula import LatexPrinter, TextPrinter
+from .formula import TextPrinter
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _exact(step: Step, printer: type[TextPrinter]) -> str:
         return ""
     from ..exact import show_exact
 
-    return show_exact(step.exact, latex=issubclass(printer, LatexPrinter))
+    return show_exact(step.exact, printer())
 
 
 def text_line(step: Step, digits: int) -> str:
