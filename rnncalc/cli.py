@@ -80,8 +80,9 @@ def grads(
 def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     """Build the derivation and write it to stdout or the output file."""
     from .build import derive
-    from .render import render
+    from .render import View, render
 
+    view = View(fragment=options["fragment"], flavor=options["markdown_flavor"].value)
     output: Optional[Path] = options["output"]
     format_name = _format_name(options["format"], output)
     problem, settings = build_inputs(options)
@@ -89,11 +90,11 @@ def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     if output is not None:
         from .files import write_atomically
 
-        write_atomically(output, render(derivation, format_name))
+        write_atomically(output, render(derivation, format_name, view))
     elif format_name == "rich":
         _terminal().print(derivation)
     else:
-        sys.stdout.write(render(derivation, format_name))
+        sys.stdout.write(render(derivation, format_name, view))
 
 
 def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:

@@ -10,7 +10,6 @@ import sympy
 from .forms import Form, Name, Ref, fill, from_sympy, to_sympy
 from .model import Derivation, Section, Step
 from .names import indexed, parameter
-from .render.formula import TextPrinter
 
 COMPACT_OPS = 4
 
@@ -74,9 +73,9 @@ def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) ->
     return to_sympy(step.rule, resolve).rewrite(sympy.exp) if step.rule is not None else None
 
 
-def show_exact(expr: sympy.Expr, printer: TextPrinter) -> str:
-    """Print an exact value with the derivation's own formula printer."""
+def exact_form(expr: sympy.Expr) -> Form:
+    """An exact value as a formula whose named quantities print with their own names."""
     binding: dict[str, Form] = {
         s.name: Ref(Name(s.name, getattr(s, "latex_name", s.name), s.name), 0.0) for s in expr.free_symbols
     }
-    return printer.print(fill(from_sympy(expr), binding))
+    return fill(from_sympy(expr), binding)

@@ -81,6 +81,28 @@ class Derivation:
 
         return render(self, "json")
 
+    def to_markdown(self, flavor: str = "github") -> str:
+        """The Markdown export (flavor "github" or "generic")."""
+        from .render import View, render
+
+        return render(self, "markdown", View(flavor=flavor))
+
+    def to_latex(self, fragment: bool = False) -> str:
+        """The LaTeX export: a complete document, or only its body."""
+        from .render import View, render
+
+        return render(self, "latex", View(fragment=fragment))
+
+    def to_text(self) -> str:
+        """The terminal view as plain text."""
+        from .render import render
+
+        return render(self, "rich")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's display: Markdown with $$ math, which notebooks render."""
+        return self.to_markdown(flavor="generic")
+
     def __rich__(self) -> Any:
         """Rich's render protocol: the terminal view."""
         from .render.terminal import renderable

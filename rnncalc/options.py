@@ -13,10 +13,11 @@ import typer
 from .activations import ACTIVATIONS
 from .numbers import looks_like_number, parse_number, parse_values
 from .problem import LOSSES, MAX_DIGITS
-from .render import FORMATS
+from .render import FORMATS, MARKDOWN_FLAVORS
 
 ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
 LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)  # type: ignore[misc]
+FlavorName = Enum("FlavorName", {name: name for name in MARKDOWN_FLAVORS}, type=str)  # type: ignore[misc]
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 SEQUENCE_OPTIONS = ("--x", "--g")
@@ -44,6 +45,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
     "exact": (Annotated[bool, typer.Option("--exact", help="Also show each quantity's exact SymPy value.", rich_help_panel=OUTPUT)], False),
     "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. [default: from the -o extension, else rich]", rich_help_panel=OUTPUT)], None),
+    "fragment": (Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into a larger document (needs amsmath).", rich_help_panel=OUTPUT)], False),
+    "markdown_flavor": (Annotated[FlavorName, typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], FlavorName("github")),
     "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),
 }
 

@@ -1,4 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the full test suite uses (none yet); safe to run again.
+# Debian packages the full test suite needs: pdflatex (the LaTeX export is compiled in the tests).
+# Safe to run again; does nothing when everything is already there.
 set -euo pipefail
-exit 0
+missing=()
+command -v pdflatex >/dev/null 2>&1 || missing+=(texlive-latex-base)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,4 +1,4 @@
-"""The renderer registry: format name -> module and file extension; renderers load on demand."""
+"""The renderer registry: format name -> module and file extensions; renderers load on demand."""
 
 from __future__ import annotations
 
@@ -9,10 +9,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..model import Derivation
 
+MARKDOWN_FLAVORS = ("github", "generic")
+
+
+@dataclass(frozen=True)
+class View:
+    """Renderer options: a LaTeX fragment instead of a document, the Markdown math flavour."""
+
+    fragment: bool = False
+    flavor: str = "github"
+
 
 @dataclass(frozen=True)
 class Format:
-    """An output format: the module whose ``render(derivation) -> str`` writes it."""
+    """An output format: the module whose ``render(derivation, view) -> str`` writes it."""
 
     name: str
     module: str
@@ -25,11 +35,13 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format("rich", "rnncalc.render.terminal", (".txt",), "terminal view (plain text when written to a file)"),
         Format("json", "rnncalc.render.json", (".json",), "machine-readable JSON"),
+        Format("markdown", "rnncalc.render.markdown", (".md", ".markdown"), "Markdown with math for GitHub or MkDocs/Jupyter/Pandoc"),
+        Format("latex", "rnncalc.render.latex", (".tex",), "a LaTeX document (or --fragment) for pdflatex"),
     )
 }
 
 
-def render(derivation: Derivation, format_name: str) -> str:
+def render(derivation: Derivation, format_name: str, view: View | None = None) -> str:
     """Render a derivation in a registered format, as text."""
     module = importlib.import_module(FORMATS[format_name].module)
-    return module.render(derivation)
+    return module.render(derivation, view or View())

@@ -118,6 +118,12 @@ class LatexPrinter(TextPrinter):
         """A quantity's LaTeX name."""
         return name.latex
 
+    def number(self, value: float) -> str:
+        """A value, scientific notation as mantissa times a power of ten."""
+        text = super().number(value)
+        mantissa, _, exponent = text.partition("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else text
+
     def const(self, value: Fraction) -> tuple[str, int]:
         """Integers plainly, fractions with \\frac."""
         if value.denominator == 1:

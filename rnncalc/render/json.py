@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import View
 from ..model import Derivation, Section, Step
 from .formula import TextPrinter
-from .lines import step_line
+from .lines import step_parts
 
 
 def as_data(derivation: Derivation) -> dict[str, Any]:
@@ -49,7 +50,6 @@ def _section(section: Section, digits: int) -> dict[str, Any]:
 
 def _step(step: Step, digits: int) -> dict[str, Any]:
     """A step as data: its name, rule and working as text, and its full-precision value."""
-    line = step_line(step, TextPrinter, digits)
     data: dict[str, Any] = {
         "key": step.target.name.key,
         "name": step.target.name.text,
@@ -58,10 +58,12 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
         "value": None if step.definition else step.target.value,
     }
     if step.exact is not None:
-        data["exact"] = line.exact or None
+        from ..exact import exact_form
+
+        data["exact"] = TextPrinter(digits).print(exact_form(step.exact))
     return data
 
 
-def render(derivation: Derivation) -> str:
+def render(derivation: Derivation, view: View | None = None) -> str:
     """The JSON text."""
     return json.dumps(as_data(derivation), indent=2, ensure_ascii=False) + "\n"

@@ -8,9 +8,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from . import View
 from ..model import Derivation, Section, Step
 from .formula import TextPrinter
-from .lines import step_line
+from .lines import packed_rows, step_parts, text_line
 
 NAME_STYLE = "bold cyan"
 VALUE_STYLE = "bold green"
@@ -20,7 +21,7 @@ def renderable(derivation: Derivation) -> RenderableType:
     """Everything the terminal shows for this derivation."""
     parts: list[RenderableType] = [_header(derivation)]
     for section in derivation.sections:
-        parts += [Text(""), *_section(section, derivation.settings.digits)]
+        parts += [Text(""), *_section(section, derivation.settings.digits, derivation.problem.n)]
     if derivation.scope == "grads":
         parts += [Text(""), _gradient_table(derivation)]
     elif not derivation.sections:
@@ -28,7 +29,7 @@ def renderable(derivation: Derivation) -> RenderableType:
     return Group(*parts)
 
 
-def render(derivation: Derivation) -> str:
+def render(derivation: Derivation, view: View | None = None) -> str:
     """The terminal view as plain text (for files and tests)."""
     buffer = io.StringIO()
     console = plain_console(buffer)
@@ -48,25 +49,25 @@ def _header(derivation: Derivation) -> Text:
     return Text(f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}", style="dim")
 
 
-def _section(section: Section, digits: int) -> list[RenderableType]:
+def _section(section: Section, digits: int, n: int) -> list[RenderableType]:
     """A section title and one line per step."""
     lines: list[RenderableType] = [Text(section.title, style="bold underline")]
     if section.lead is not None:
-        lines.append(Text("  " + section.lead.text + ":"))
-    lines += [_step(step, digits) for step in section.steps]
+        lines.append(Text(f"  {section.lead.text}, for n = {n}:"))
+    if section.key == "known":
+        lines += [Text("  " + ", ".join(text_line(step, digits) for step in row)) for row in packed_rows(section, digits)]
+    else:
+        lines += [_step(step, digits) for step in section.steps]
     return lines
 
 
 def _step(step: Step, digits: int) -> Text:
     """name = rule = working = value, with name and value highlighted."""
-    line = step_line(step, TextPrinter, digits)
     text = Text("  ")
-    text.append(line.name, style=NAME_STYLE)
-    for part in line.middle():
-        text.append(" = " + part)
-    if line.value:
+    text.append(step.target.name.text, style=NAME_STYLE)
+    for part in step_parts(step, digits):
         text.append(" = ")
-        text.append(line.value, style=VALUE_STYLE)
+        text.append(part.text, style=VALUE_STYLE if part.form is step.target else None)
     return text
 
 

@@ -1,0 +1,40 @@
+"""The LaTeX export: a standalone article (or a fragment to \\input) with one align* per section."""
+
+from __future__ import annotations
+
+from ..model import Derivation, Section
+from ..names import gradient
+from . import View
+from .math_rows import gradient_rows, header, section_rows
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[a4paper,margin=2cm]{geometry}
+\usepackage{amsmath}
+\allowdisplaybreaks
+\begin{document}
+"""
+TITLE = "Backpropagation through time, step by step"
+
+
+def section_title(section: Section) -> str:
+    """A section title in LaTeX: gradient sections are named by their math."""
+    if section.key.startswith("grad:"):
+        return f"Gradient ${gradient(section.key.split(':', 1)[1]).latex}$"
+    return section.title
+
+
+def body(derivation: Derivation) -> str:
+    """The derivation itself: needs amsmath (align*) and, for page breaks, \\allowdisplaybreaks."""
+    lines = [rf"\section*{{{TITLE}}}", header(derivation), ""]
+    for section in derivation.sections:
+        rows = section_rows(derivation, section.key)
+        lines += [rf"\subsection*{{{section_title(section)}}}", r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+    lines += [r"\subsection*{Results}", r"\begin{tabular}{lr}"]
+    lines += [rf"${name}$ & ${value}$ \\" for name, value in gradient_rows(derivation)]
+    lines += [r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def render(derivation: Derivation, view: View) -> str:
+    """A complete document, or only its body with ``view.fragment``."""
+    return body(derivation) if view.fragment else PREAMBLE + body(derivation) + "\\end{document}\n"

@@ -1,0 +1,30 @@
+"""The Markdown export: headings, display math that renders on GitHub (```math) or elsewhere ($$)."""
+
+from __future__ import annotations
+
+from ..model import Derivation
+from . import View
+from .latex import TITLE
+from .math_rows import gradient_rows, header, section_rows
+
+
+def display_math(rows: list[str], flavor: str) -> str:
+    """An aligned display: a fenced math block on GitHub, $$ ... $$ for MkDocs, Jupyter and Pandoc."""
+    aligned = "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    return f"```math\n{aligned}\n```" if flavor == "github" else f"$$\n{aligned}\n$$"
+
+
+def inline_math(latex: str, flavor: str) -> str:
+    """Inline math: $`...`$ on GitHub, $...$ elsewhere."""
+    return f"$`{latex}`$" if flavor == "github" else f"${latex}$"
+
+
+def render(derivation: Derivation, view: View) -> str:
+    """The Markdown text."""
+    blocks = [f"# {TITLE}", header(derivation)]
+    for section in derivation.sections:
+        blocks += [f"## {section.title}", display_math(section_rows(derivation, section.key), view.flavor)]
+    table = ["| quantity | value |", "| --- | ---: |"]
+    table += [f"| {inline_math(name, view.flavor)} | {inline_math(value, view.flavor)} |" for name, value in gradient_rows(derivation)]
+    blocks += ["## Results", "\n".join(table)]
+    return "\n\n".join(blocks) + "\n"
