@@ -32,7 +32,7 @@ app = typer.Typer(
     invoke_without_command=True,
     help="Backpropagation through time for a scalar RNN, worked step by step with every number.\n\n"
     "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
-    "With no arguments: the worked example's whole derivation (grads --show-steps).",
+    "With no arguments: the whole derivation of the worked example (grads --show-steps).",
 )
 
 

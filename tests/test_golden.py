@@ -1,8 +1,6 @@
 """Golden files of the worked example; the numbers in them are checked against the reference too.
 
-Regenerate after a deliberate change of layout:
-    python -m rnncalc grads --show-steps > tests/golden/grads_show_steps.txt
-    python -m rnncalc grads --show-steps --round-intermediate > tests/golden/grads_show_steps_hand.txt
+Regenerate after a deliberate change of layout: python scripts/make_docs.py --golden
 """
 
 from __future__ import annotations

@@ -1,0 +1,106 @@
+"""Regenerate the generated documentation: docs/cli.md, docs/tutorial.md and docs/examples/.
+
+    python scripts/make_docs.py            # write the files
+    python scripts/make_docs.py --check    # exit 1 if any is stale (the tests run this)
+    python scripts/make_docs.py --golden   # also rewrite tests/golden/ after a deliberate change
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+TEMPLATE = ROOT / "scripts" / "templates" / "tutorial.md"
+RUN = re.compile(r"^<!-- run: (?P<command>.+?) -->$", re.M)
+EXAMPLES = {
+    "derivation.md": ["grads", "--show-steps", "-f", "markdown"],
+    "derivation.tex": ["grads", "--show-steps", "-f", "latex"],
+    "derivation-hand-rounded.md": ["grads", "--show-steps", "--round-intermediate", "-f", "markdown"],
+}
+GOLDEN = {
+    "grads_show_steps.txt": ["grads", "--show-steps"],
+    "grads_show_steps_hand.txt": ["grads", "--show-steps", "--round-intermediate"],
+    "grads_show_steps.md": ["grads", "--show-steps", "-f", "markdown"],
+    "grads_show_steps.tex": ["grads", "--show-steps", "-f", "latex"],
+}
+
+
+def rnncalc(args: list[str]) -> str:
+    """Run the installed CLI exactly as a user would and return its standard output."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    result = subprocess.run([sys.executable, "-m", "rnncalc", *args], capture_output=True, text=True, env=env, check=True)
+    return result.stdout
+
+
+def cli_reference() -> str:
+    """docs/cli.md, generated from the app by typer."""
+    with tempfile.TemporaryDirectory() as directory:
+        target = Path(directory) / "cli.md"
+        subprocess.run(
+            [sys.executable, "-m", "typer", "rnncalc.cli", "utils", "docs", "--name", "rnncalc", "--output", str(target)],
+            check=True, capture_output=True,
+        )
+        return target.read_text(encoding="utf-8")
+
+
+def tutorial() -> str:
+    """docs/tutorial.md: the template with each <!-- run: ... --> replaced by the command and its output."""
+
+    def run(match: re.Match[str]) -> str:
+        command = match["command"]
+        args = command.split()[1:]
+        return f"```console\n$ {command}\n{rnncalc(args).rstrip()}\n```"
+
+    return RUN.sub(run, TEMPLATE.read_text(encoding="utf-8"))
+
+
+def generated() -> dict[Path, str]:
+    """Every generated file and its expected content."""
+    files = {DOCS / "cli.md": cli_reference(), DOCS / "tutorial.md": tutorial()}
+    files |= {DOCS / "examples" / name: rnncalc(args) for name, args in EXAMPLES.items()}
+    return files
+
+
+def compile_pdf(tex: Path) -> None:
+    """Compile the example LaTeX to PDF beside it, when pdflatex is installed."""
+    if shutil.which("pdflatex") is None:
+        print("pdflatex not found: docs/examples PDF not rebuilt")
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        shutil.copy(tex, directory)
+        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=directory, check=True, capture_output=True)
+        shutil.copy(Path(directory) / tex.with_suffix(".pdf").name, tex.with_suffix(".pdf"))
+
+
+def main() -> int:
+    """Write or check the generated files."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    parser.add_argument("--golden", action="store_true", help="also rewrite the golden test files")
+    options = parser.parse_args()
+    files = generated()
+    if options.golden:
+        files |= {ROOT / "tests" / "golden" / name: rnncalc(args) for name, args in GOLDEN.items()}
+    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    if options.check:
+        for path in stale:
+            print(f"stale: {path.relative_to(ROOT)} (run: python scripts/make_docs.py)")
+        return 1 if stale else 0
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+    compile_pdf(DOCS / "examples" / "derivation.tex")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

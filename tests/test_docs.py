@@ -1,0 +1,24 @@
+"""Generated documentation is current: docs/cli.md, docs/tutorial.md, docs/examples/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generated_docs_are_current() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_docs.py"), "--check"], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_commands_are_the_ci_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = 'pip install ".[test]" && pytest'
+    assert test_command in readme.split("```text")[0]
+    assert ci.rstrip().splitlines()[-1] == test_command
