@@ -5,7 +5,7 @@ from __future__ import annotations
 from .cell import Cell, Rule, build_cell
 from .engine import INITIAL_STATE, Trace, run
 from .forms import Add, Form, Mul, Name, Ref, fill
-from .model import Derivation, ForwardRow, Section, Step
+from .model import Derivation, ForwardColumns, Section, Step
 from .names import LOSS, derivative, gradient, indexed, parameter
 from .problem import Problem, Settings
 
@@ -87,7 +87,7 @@ def derive(
         problem=problem,
         settings=settings,
         scope=scope,
-        forward=tuple(ForwardRow(t, trace.x[t - 1], trace.o[t - 1], trace.h[t], trace.y[t - 1]) for t in range(1, trace.n + 1)),
+        columns=ForwardColumns(trace.x, trace.o, trace.h[1:], trace.y),
         loss=trace.loss,
         gradients=dict(trace.gradients),
         gradient_names={p: gradient(p) for p in trace.gradients},

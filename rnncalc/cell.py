@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 import sympy
 
-from .activations import ACTIVATIONS, NUMERIC_FUNCTIONS
+from .activations import ACTIVATIONS
 from .forms import Form, from_sympy
 from .problem import PARAMETERS, Problem
 
@@ -18,11 +17,10 @@ STEP_SYMBOLS: tuple[sympy.Symbol, ...] = (x, h_prev, o, h, y, g)
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of the cell: SymPy expression, display template, and a fast numeric function."""
+    """One rule of the cell: its SymPy expression and its display template."""
 
     expr: sympy.Expr
     template: Form
-    compute: Callable[..., float]
 
 
 @dataclass(frozen=True)
@@ -59,12 +57,11 @@ def build_cell(problem: Problem) -> Cell:
     """Differentiate the cell once; every time step reuses these rules."""
     state, activation, output = default_equations(problem.activation)
     params = tuple(sympy.Symbol(p, real=True) for p in PARAMETERS)
-    arguments = (*STEP_SYMBOLS, *params)
 
     def rule(expr: sympy.Expr, display: sympy.Expr | None = None) -> Rule:
         """Make a rule shown as ``display`` (default: the expression itself)."""
         shown = expr if display is None else display
-        return Rule(expr, from_sympy(shown), sympy.lambdify(arguments, expr, modules=[NUMERIC_FUNCTIONS, "math"]))
+        return Rule(expr, from_sympy(shown))
 
     def derivative(expr: sympy.Expr, by: sympy.Symbol) -> Rule:
         """A local derivative, written in terms of the activation's output where it appears."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .forms import Form, Name, Ref
 from .problem import Problem, Settings
@@ -43,9 +43,8 @@ class Section:
     lead: Name | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ForwardRow:
-    """One time step of the forward pass."""
+class ForwardRow(NamedTuple):
+    """One time step of the forward pass: x is the input x_{t-1} that step t reads."""
 
     t: int
     x: float
@@ -55,17 +54,36 @@ class ForwardRow:
 
 
 @dataclass(frozen=True)
+class ForwardColumns:
+    """The forward pass as columns: x_0..x_{n-1}, o_1..o_n, h_1..h_n, y_1..y_n."""
+
+    x: list[float]
+    o: list[float]
+    h: list[float]
+    y: list[float]
+
+    def rows(self) -> tuple[ForwardRow, ...]:
+        """One row per step."""
+        return tuple(ForwardRow(t, *values) for t, values in enumerate(zip(self.x, self.o, self.h, self.y), start=1))
+
+
+@dataclass(frozen=True)
 class Derivation:
     """Everything rnncalc shows for one problem: results, and the sections of steps."""
 
     problem: Problem
     settings: Settings
     scope: str
-    forward: tuple[ForwardRow, ...]
+    columns: ForwardColumns
     loss: float
     gradients: dict[str, float]
     gradient_names: dict[str, Name]
     sections: tuple[Section, ...]
+
+    @property
+    def forward(self) -> tuple[ForwardRow, ...]:
+        """The forward pass, one row per step."""
+        return self.columns.rows()
 
     def section(self, key: str) -> Section:
         """The section with this key."""

@@ -9,7 +9,8 @@ from fractions import Fraction
 
 from .errors import InputError
 
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?)?$")
+_DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<{}>[+-]?\d+))?"
+_NUMBER = re.compile("^" + _DECIMAL.format("e1") + "(?:/" + _DECIMAL.format("e2") + ")?$")
 _MAX_EXPONENT = 4000
 
 
@@ -21,10 +22,13 @@ def looks_like_number(text: str) -> bool:
 def parse_number(text: str, what: str = "value") -> Fraction:
     """Parse an integer, decimal, scientific number or fraction into an exact Fraction."""
     cleaned = text.strip()
-    if not looks_like_number(cleaned):
+    match = _NUMBER.match(cleaned)
+    if match is None:
         raise InputError(f"{what}: {text!r} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
-    if any(abs(int(e)) > _MAX_EXPONENT for e in re.findall(r"[eE]([+-]?\d+)", cleaned)):
+    if any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in match.group("e1", "e2")):
         raise InputError(f"{what}: {text!r} is too large or too small to represent")
+    if "/" not in cleaned:
+        return Fraction(cleaned)
     numerator, _, denominator = cleaned.partition("/")
     value = Fraction(numerator)
     if denominator:

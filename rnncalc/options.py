@@ -71,24 +71,26 @@ def with_shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def expand_sequences(args: list[str]) -> list[str]:
-    """Rewrite ``--x 1 0`` as ``--x 1 --x 0``: every further number after --x or --g belongs to it."""
+    """Rewrite ``--x 1 0`` as ``--x 1,0``: every further number after --x or --g belongs to it.
+
+    One token per flag keeps the option parser linear for very long sequences.
+    """
     expanded: list[str] = []
-    flag: str | None = None
-    first = False
+    values: list[str] | None = None
     for index, arg in enumerate(args):
-        if flag is not None and first:
-            expanded.append(arg)
-            first = False
+        if values is not None and (not values or looks_like_number(arg)):
+            values.append(arg)
             continue
-        if flag is not None and looks_like_number(arg):
-            expanded += [flag, arg]
-            continue
-        flag = arg if arg in SEQUENCE_OPTIONS else None
-        first = flag is not None
-        expanded.append(arg)
+        if values is not None:
+            expanded.append(",".join(values))
+            values = None
         if arg == "--":
-            expanded += args[index + 1 :]
-            break
+            return expanded + args[index:]
+        expanded.append(arg)
+        if arg in SEQUENCE_OPTIONS:
+            values = []
+    if values:
+        expanded.append(",".join(values))
     return expanded
 
 

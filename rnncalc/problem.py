@@ -25,8 +25,8 @@ def exact(value: Number, what: str = "value") -> Fraction:
     from .numbers import parse_number
 
     if isinstance(value, Fraction):
-        result = value
-    elif isinstance(value, str):
+        return value
+    if isinstance(value, str):
         result = parse_number(value, what)
     elif isinstance(value, float) and not math.isfinite(value):
         raise InputError(f"{what}: {value} is not a finite number")
@@ -34,6 +34,17 @@ def exact(value: Number, what: str = "value") -> Fraction:
         result = Fraction(value)
     _check_representable(result, what)
     return result
+
+
+def _check_all_representable(values: tuple[Fraction, ...], symbol: str, first: int) -> None:
+    """Refuse a sequence holding a number that double precision cannot hold."""
+    try:
+        if all(map(math.isfinite, map(float, values))):
+            return
+    except OverflowError:
+        pass
+    for i, value in enumerate(values):
+        _check_representable(value, f"{symbol}_{i + first}")
 
 
 def _check_representable(value: Fraction, what: str) -> None:
@@ -73,6 +84,8 @@ class Problem:
             raise InputError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        _check_all_representable(x, "x", 0)
+        _check_all_representable(g, "g", 1)
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "g", g)
         object.__setattr__(self, "h0", exact(self.h0, "h0"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sympy
 
-from rnncalc import Problem
+from rnncalc import Problem, derive
 from rnncalc.cell import build_cell, h, o
 from rnncalc.render.formula import TextPrinter
 
@@ -32,11 +32,10 @@ def test_displayed_forms(activation: str) -> None:
 
 
 def test_relu_subgradient_at_zero_is_zero() -> None:
-    rule = build_cell(Problem(activation="relu")).dh_do
-    args = dict.fromkeys(["x", "h_prev", "o", "h", "y", "g", "Wi", "Wh", "a", "b", "c"], 0.0)
-    assert rule.compute(*args.values()) == 0.0
-    args["o"] = 1e-300
-    assert rule.compute(*args.values()) == 1.0
+    # b = 0 and h0 = 0 with x_0 = 0 make o_1 exactly 0; x_1 = 1e-300 makes o_2 just positive.
+    derivation = derive(Problem(x=[0, "1e-300"], params={"b": 0, "Wh": 0}, activation="relu"), steps=True)
+    local = {s.target.name.text: s.target.value for s in derivation.section("local").steps}
+    assert local["dh_1/do_1"] == 0.0 and local["dh_2/do_2"] == 1.0
 
 
 @pytest.mark.parametrize(("loss", "n", "shown"), [("mse", 2, "y - g"), ("mse", 3, "2/3 · (y - g)"), ("sse", 3, "2 · (y - g)")])

@@ -65,5 +65,27 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
 
 
 def render(derivation: Derivation, view: View | None = None) -> str:
-    """The JSON text."""
-    return json.dumps(as_data(derivation), indent=2, ensure_ascii=False) + "\n"
+    """The JSON text: nested containers indented, each record of scalars on one line."""
+    return _pretty(as_data(derivation), 0) + "\n"
+
+
+def _pretty(value: Any, depth: int) -> str:
+    """Indent containers of containers; dump flat records with the fast C encoder."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if _numeric_records(value):
+        return "[\n" + inner + json.dumps(value)[1:-1].replace("}, {", "},\n" + inner + "{") + f"\n{pad}]"
+    if isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values()):
+        items = [f"{inner}{json.dumps(k)}: {_pretty(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + _pretty(v, depth + 1) for v in value) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _numeric_records(value: Any) -> bool:
+    """True for a list of dicts holding numbers only: one dump of it may be split at '}, {'."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(type(r) is dict and all(type(v) in (int, float, bool) for v in r.values()) for r in value)
+    )
