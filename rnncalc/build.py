@@ -127,16 +127,16 @@ def _loss_section(q: Quantities, problem: Problem) -> Section:
 def _known_section(q: Quantities) -> Section:
     """Inputs, targets, initial state and parameters."""
     n = q.trace.n
-    refs = [q.x(i) for i in range(n)] + [q.g(t) for t in range(1, n + 1)] + [q.h(0)]
-    refs += [q.params[p] for p in q.cell.params]
-    return Section("known", "Known parameters", tuple(Step(ref) for ref in refs))
+    steps = [Step(q.x(i), t=i + 1) for i in range(n)] + [Step(q.g(t), t=t) for t in range(1, n + 1)]
+    steps += [Step(q.h(0))] + [Step(q.params[p]) for p in q.cell.params]
+    return Section("known", "Known parameters", tuple(steps))
 
 
 def _forward_section(q: Quantities) -> Section:
     """o_t, h_t, y_t for each step, then the loss value."""
     steps = []
     for t in range(1, q.trace.n + 1):
-        steps += [Step(q.o(t), q.at(q.cell.o, t)), Step(q.h(t), q.at(q.cell.h, t)), Step(q.y(t), q.at(q.cell.y, t))]
+        steps += [Step(q.o(t), q.at(q.cell.o, t), t=t), Step(q.h(t), q.at(q.cell.h, t), t=t), Step(q.y(t), q.at(q.cell.y, t), t=t)]
     steps.append(Step(Ref(LOSS, q.trace.loss), _loss_sum(q)))
     return Section("forward", "Forward pass", tuple(steps))
 
@@ -146,7 +146,7 @@ def _local_section(q: Quantities) -> Section:
     n = q.trace.n
     rules = {"dL_dy": q.cell.dL_dy, "dy_dh": q.cell.dy_dh, "dh_do": q.cell.dh_do, "do_dhprev": q.cell.do_dhprev}
     steps = [
-        Step(q.local(kind, t), q.at(rule, t))
+        Step(q.local(kind, t), q.at(rule, t), t=t)
         for kind, rule in rules.items()
         for t in range(2 if kind == "do_dhprev" else 1, n + 1)
     ]
@@ -168,9 +168,9 @@ def _totals_section(q: Quantities) -> Section:
     steps = []
     for p in q.trace.terms:
         if p in q.trace.do_d:
-            steps += [Step(q.do_d(p, t), _carried(q, p, t)) for t in range(1, n + 1)]
+            steps += [Step(q.do_d(p, t), _carried(q, p, t), t=t) for t in range(1, n + 1)]
         if p in q.trace.dy_d:
-            steps += [Step(q.dy_d(p, t), q.at(q.cell.dy_dparam[p], t)) for t in range(1, n + 1)]
+            steps += [Step(q.dy_d(p, t), q.at(q.cell.dy_dparam[p], t), t=t) for t in range(1, n + 1)]
     return Section("totals", "Derivatives through time", tuple(steps))
 
 
@@ -187,7 +187,7 @@ def _chain(q: Quantities, p: str, t: int) -> Form:
 def _gradient_section(q: Quantities, p: str) -> Section:
     """dθ: each step's chain product with its value, then their sum."""
     n = q.trace.n
-    steps = [Step(q.term(p, t), _chain(q, p, t)) for t in range(1, n + 1)]
+    steps = [Step(q.term(p, t), _chain(q, p, t), t=t) for t in range(1, n + 1)]
     total = Ref(gradient(p), q.trace.gradients[p])
     rule = Add(tuple(q.term(p, t) for t in range(1, n + 1)))
     working = Add(tuple(_chain(q, p, t) for t in range(1, n + 1)))

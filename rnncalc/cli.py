@@ -82,8 +82,8 @@ def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     from .build import derive
     from .render import View, render
 
-    view = View(fragment=options["fragment"], flavor=options["markdown_flavor"].value)
     output: Optional[Path] = options["output"]
+    view = View(fragment=options["fragment"], flavor=options["markdown_flavor"].value, all_steps=options["all_steps"] or output is not None)
     format_name = _format_name(options["format"], output)
     problem, settings = build_inputs(options)
     derivation = derive(problem, settings, scope=scope, steps=steps)
@@ -91,8 +91,10 @@ def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
         from .files import write_atomically
 
         write_atomically(output, render(derivation, format_name, view))
-    elif format_name == "rich":
-        _terminal().print(derivation)
+    elif format_name == "rich" and sys.stdout.isatty():
+        from .render.terminal import renderable
+
+        _terminal().print(renderable(derivation, view))
     else:
         sys.stdout.write(render(derivation, format_name, view))
 

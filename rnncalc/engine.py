@@ -8,7 +8,7 @@ from typing import Callable, Optional
 
 from .cell import Cell
 from .errors import RnnCalcError
-from .numbers import round_half_up
+from .numerals import round_half_up
 from .problem import Problem, Settings
 from .sweep import INITIAL_STATE, compile_sweep
 
@@ -55,7 +55,7 @@ def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = N
     """Compute every quantity of the derivation in one pass over t = 1..n."""
     settle = settler(settings)
     params = {p: float(problem.params[p]) for p in cell.params}
-    xs, gs = [float(v) for v in problem.x], [float(v) for v in problem.g]
+    xs, gs = problem.x_floats, problem.g_floats
     sweep = compile_sweep(cell, settings.round_intermediate)
     try:
         swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)

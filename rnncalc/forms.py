@@ -94,7 +94,14 @@ class Call:
     arg: Form
 
 
-Form = Union[Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call]
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Terms left out of a long sum in an abbreviated view."""
+
+    count: int
+
+
+Form = Union[Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap]
 
 _EXTRA_FUNCTIONS: dict[str, Callable[[float], float]] = {
     "exp": math.exp,
@@ -152,7 +159,7 @@ def fill(template: Form, binding: dict[str, Form]) -> Form:
     """Replace a template's slots by this step's quantities."""
     if isinstance(template, Slot):
         return binding[template.symbol]
-    if isinstance(template, (Ref, Const)):
+    if isinstance(template, (Ref, Const, Gap)):
         return template
     if isinstance(template, Add):
         return Add(tuple(fill(t, binding) for t in template.terms))

@@ -25,7 +25,7 @@ class Step:
     working: Form | None = None
     definition: bool = False
     exact: sympy.Expr | None = None
-    expanded: sympy.Expr | None = None
+    t: int | None = None
 
     @property
     def shown_working(self) -> Form | None:

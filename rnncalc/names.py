@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .forms import Name
 
 _PARAMETER_SPELLING: dict[str, tuple[str, str]] = {
@@ -13,17 +15,20 @@ _PARAMETER_SPELLING: dict[str, tuple[str, str]] = {
 LOSS = Name("L", "L", "L")
 
 
+@lru_cache(maxsize=None)
 def parameter(key: str) -> Name:
     """A parameter (or the initial state h0): Wi is written W_i."""
     text, latex = _PARAMETER_SPELLING.get(key, (key, key))
     return Name(text, latex, key)
 
 
+@lru_cache(maxsize=None)
 def indexed(symbol: str, t: int) -> Name:
     """A per-step quantity such as o_1 or h_0."""
     return Name(f"{symbol}_{t}", f"{symbol}_{{{t}}}", f"{symbol}_{t}")
 
 
+@lru_cache(maxsize=None)
 def derivative(numerator: Name, denominator: Name) -> Name:
     """d numerator / d denominator, written as in the worked example."""
     return Name(
@@ -33,6 +38,7 @@ def derivative(numerator: Name, denominator: Name) -> Name:
     )
 
 
+@lru_cache(maxsize=None)
 def gradient(key: str) -> Name:
     """The gradient of the whole loss with respect to a parameter: dL/dW_i."""
     return derivative(LOSS, parameter(key))

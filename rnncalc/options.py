@@ -11,7 +11,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from .activations import ACTIVATIONS
-from .numbers import looks_like_number, parse_number, parse_values
+from .numerals import looks_like_number, parse_number, parse_values
 from .problem import LOSSES, MAX_DIGITS
 from .render import FORMATS, MARKDOWN_FLAVORS
 
@@ -45,6 +45,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
     "exact": (Annotated[bool, typer.Option("--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT)], False),
     "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. Default: from the -o extension, else rich.", rich_help_panel=OUTPUT)], None),
+    "all_steps": (Annotated[bool, typer.Option("--all-steps", help="Terminal: show every step of sequences longer than 20 (files always get every step).", rich_help_panel=OUTPUT)], False),
     "fragment": (Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into a larger document (needs amsmath).", rich_help_panel=OUTPUT)], False),
     "markdown_flavor": (Annotated[FlavorName, typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], FlavorName("github")),
     "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union
+from typing import Sequence, Union
 
 from .activations import ACTIVATIONS
 from .errors import InputError
@@ -22,7 +22,7 @@ MAX_DIGITS = 30
 
 def exact(value: Number, what: str = "value") -> Fraction:
     """Turn a number given to the Python API into an exact Fraction."""
-    from .numbers import parse_number
+    from .numerals import parse_number
 
     if isinstance(value, Fraction):
         return value
@@ -36,15 +36,24 @@ def exact(value: Number, what: str = "value") -> Fraction:
     return result
 
 
-def _check_all_representable(values: tuple[Fraction, ...], symbol: str, first: int) -> None:
-    """Refuse a sequence holding a number that double precision cannot hold."""
+def _exact_all(values: Sequence[Number], symbol: str, first: int) -> tuple[Fraction, ...]:
+    """A sequence as exact Fractions (already-exact sequences pass straight through)."""
+    if all(type(v) is Fraction for v in values):
+        return tuple(values)  # type: ignore[arg-type]
+    return tuple(exact(v, f"{symbol}_{i + first}") for i, v in enumerate(values))
+
+
+def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float]:
+    """The sequence in double precision, refusing numbers it cannot hold."""
     try:
-        if all(map(math.isfinite, map(float, values))):
-            return
+        floats = list(map(float, values))
+        if all(map(math.isfinite, floats)):
+            return floats
     except OverflowError:
         pass
     for i, value in enumerate(values):
         _check_representable(value, f"{symbol}_{i + first}")
+    raise AssertionError("unreachable")
 
 
 def _check_representable(value: Fraction, what: str) -> None:
@@ -67,13 +76,15 @@ class Problem:
     params: dict[str, Fraction] = field(default_factory=lambda: {p: Fraction(1) for p in PARAMETERS})
     activation: str = "sigmoid"
     loss: str = "mse"
+    x_floats: list[float] = field(init=False, repr=False, compare=False)
+    g_floats: list[float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
-        x = tuple(exact(v, f"x_{i}") for i, v in enumerate(self.x))
+        x = _exact_all(self.x, "x", 0)
         if not x:
             raise InputError("x: the input sequence is empty; give at least one value")
-        g = tuple(exact(v, f"g_{i + 1}") for i, v in enumerate(self.g)) if self.g is not None else (Fraction(1),) * len(x)
+        g = _exact_all(self.g, "g", 1) if self.g is not None else (Fraction(1),) * len(x)
         if len(g) != len(x):
             raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
         params = {p: Fraction(1) for p in PARAMETERS} | {k: exact(v, k) for k, v in self.params.items()}
@@ -84,8 +95,8 @@ class Problem:
             raise InputError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
-        _check_all_representable(x, "x", 0)
-        _check_all_representable(g, "g", 1)
+        object.__setattr__(self, "x_floats", _floats(x, "x", 0))
+        object.__setattr__(self, "g_floats", _floats(g, "g", 1))
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "g", g)
         object.__setattr__(self, "h0", exact(self.h0, "h0"))

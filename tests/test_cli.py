@@ -116,3 +116,22 @@ def test_python_dash_m_piped_output_has_no_escape_codes_and_no_hard_wraps() -> N
     assert result.returncode == 0
     assert "\x1b" not in result.stdout
     assert any(len(line) > 200 and line.startswith("  dL/dW_i = ") for line in result.stdout.splitlines())
+
+
+def test_long_sequences_are_elided_on_the_terminal_only(cli, tmp_path) -> None:
+    args = ("grads", "--show-steps", "--x", *["1", "0"] * 15)
+    _, short, _ = cli(*args)
+    assert "time steps 4 to 28 omitted (use --all-steps)" in short
+    assert "… (25 terms) …" in short and "o_10 =" not in short
+    _, full, _ = cli(*args, "--all-steps")
+    assert "omitted" not in full and "o_10 = " in full
+    target = tmp_path / "long.txt"
+    assert cli(*args, "-o", str(target))[0] == 0
+    assert target.read_text(encoding="utf-8") == full
+
+
+def test_step_count_grows_linearly_with_n() -> None:
+    from rnncalc import Problem, derive
+
+    counts = {n: len(derive(Problem(x=[1] * n)).steps()) for n in (10, 20, 40)}
+    assert counts[40] - counts[20] == 2 * (counts[20] - counts[10])

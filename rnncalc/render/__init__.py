@@ -14,10 +14,11 @@ MARKDOWN_FLAVORS = ("github", "generic")
 
 @dataclass(frozen=True)
 class View:
-    """Renderer options: a LaTeX fragment instead of a document, the Markdown math flavour."""
+    """Renderer options: LaTeX fragment, Markdown math flavour, and (terminal) every step of long sequences."""
 
     fragment: bool = False
     flavor: str = "github"
+    all_steps: bool = False
 
 
 @dataclass(frozen=True)

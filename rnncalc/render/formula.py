@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..forms import Add, Call, Const, Div, Form, Mul, Name, Neg, Pow, Ref, Slot
-from ..numbers import format_fraction, format_number
+from ..forms import Add, Call, Const, Div, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
+from ..numerals import format_fraction, format_number
 
 ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
 
@@ -32,6 +32,10 @@ class TextPrinter:
     def const(self, value: Fraction) -> tuple[str, int]:
         """A literal number and its precedence."""
         return format_fraction(value), (ATOM if value.denominator == 1 else MUL)
+
+    def gap(self, count: int) -> str:
+        """Left-out terms."""
+        return f"… ({count} terms) …"
 
     def paren(self, text: str) -> str:
         """Parenthesised text."""
@@ -81,6 +85,8 @@ class TextPrinter:
             return self.call(form.function, self.print(form.arg)), ATOM
         if isinstance(form, Slot):
             return form.symbol, ATOM
+        if isinstance(form, Gap):
+            return self.gap(form.count), ATOM
         raise TypeError(f"not a formula: {form!r}")
 
     def _sum(self, form: Add) -> str:
@@ -129,6 +135,10 @@ class LatexPrinter(TextPrinter):
         if value.denominator == 1:
             return str(value.numerator), ATOM
         return rf"\frac{{{value.numerator}}}{{{value.denominator}}}", ATOM
+
+    def gap(self, count: int) -> str:
+        """Left-out terms."""
+        return rf"\dots\text{{({count} terms)}}\dots"
 
     def paren(self, text: str) -> str:
         """Auto-sized parentheses."""

@@ -20,8 +20,8 @@ def as_data(derivation: Derivation) -> dict[str, Any]:
         "rnncalc": __version__,
         "problem": {
             "n": problem.n,
-            "x": [float(v) for v in problem.x],
-            "g": [float(v) for v in problem.g or ()],
+            "x": problem.x_floats,
+            "g": problem.g_floats,
             "h0": float(problem.h0),
             "params": {k: float(v) for k, v in problem.params.items()},
             "activation": problem.activation,

@@ -6,13 +6,17 @@ repeat the previous one (in plain text) are dropped.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..forms import Add, Form, Neg, Ref
+from ..forms import Add, Form, Gap, Neg, Ref
 from ..model import Section, Step
 from .formula import TextPrinter
 
 ROW_BUDGET = 80
+KEEP_FIRST, KEEP_LAST = 3, 2
+ELIDE_ABOVE = 20
 
 
 @dataclass(frozen=True)
@@ -79,21 +83,62 @@ def is_value(part: Part) -> bool:
     return isinstance(part.form, Ref) and part.values
 
 
-def packed_rows(section: Section, digits: int, budget: int = ROW_BUDGET) -> list[list[Step]]:
-    """The known quantities packed several to a row: the inputs, the targets, then the rest."""
-    groups: dict[str, list[Step]] = {}
-    for step in section.steps:
-        prefix = step.target.name.key.split("_")[0]
-        groups.setdefault(prefix if prefix in ("x", "g") else "other", []).append(step)
-    rows: list[list[Step]] = []
-    for steps in groups.values():
+def packed_rows(steps: Sequence[Step | Omitted], digits: int, budget: int = ROW_BUDGET) -> list[list[Step | Omitted]]:
+    """Known quantities packed several to a row: the inputs, the targets, then the rest."""
+    groups: dict[str, list[Step | Omitted]] = {}
+    group = "x"
+    for step in steps:
+        if isinstance(step, Step):
+            prefix = step.target.name.key.split("_")[0]
+            group = prefix if prefix in ("x", "g") else "other"
+        groups.setdefault(group, []).append(step)
+    rows: list[list[Step | Omitted]] = []
+    for members in groups.values():
         rows.append([])
         width = 0
-        for step in steps:
-            size = len(text_line(step, digits)) + 2
+        for member in members:
+            size = (len(text_line(member, digits)) if isinstance(member, Step) else 12) + 2
             if rows[-1] and width + size > budget:
                 rows.append([])
                 width = 0
-            rows[-1].append(step)
+            rows[-1].append(member)
             width += size
     return rows
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A run of left-out steps, from time step ``first`` to ``last``."""
+
+    first: int
+    last: int
+
+    @property
+    def count(self) -> int:
+        """How many time steps the run covers."""
+        return self.last - self.first + 1
+
+
+def elided(steps: Sequence[Step], n: int) -> list[Step | Omitted]:
+    """Steps of the first and last time steps only, with each left-out run marked.
+
+    Long sums in the kept steps are shortened the same way.
+    """
+    kept: list[Step | Omitted] = []
+    for step in steps:
+        if step.t is not None and KEEP_FIRST < step.t <= n - KEEP_LAST:
+            if kept and isinstance(kept[-1], Omitted):
+                kept[-1] = Omitted(kept[-1].first, step.t)
+            else:
+                kept.append(Omitted(step.t, step.t))
+            continue
+        kept.append(dataclasses.replace(step, rule=_shortened(step.rule), working=_shortened(step.shown_working)))
+    return kept
+
+
+def _shortened(form: Form | None) -> Form | None:
+    """A long sum as its first and last terms around a gap."""
+    if not isinstance(form, Add) or len(form.terms) <= KEEP_FIRST + KEEP_LAST + 1:
+        return form
+    terms = form.terms
+    return Add((*terms[:KEEP_FIRST], Gap(len(terms) - KEEP_FIRST - KEEP_LAST), *terms[-KEEP_LAST:]))

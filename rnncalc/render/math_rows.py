@@ -32,7 +32,8 @@ def section_rows(derivation: Derivation, key: str) -> list[str]:
     rows = [section.lead.latex.replace(" = ", " &= ", 1) + rf" \quad \text{{for }} n = {derivation.problem.n}"] if section.lead else []
     digits = derivation.settings.digits
     if section.key == "known":
-        return [r",\quad ".join(_known(step, digits, i == 0) for i, step in enumerate(row)) for row in packed_rows(section, digits)]
+        rows = packed_rows(section.steps, digits)
+        return [r",\quad ".join(_known(step, digits, i == 0) for i, step in enumerate(row) if isinstance(step, Step)) for row in rows]
     for step in section.steps:
         rows += step_rows(step, digits)
     return rows

@@ -1,4 +1,9 @@
-"""The terminal view, with Rich: sections of equation chains, values highlighted, and a gradient table."""
+"""The terminal view: sections of equation chains, values highlighted, and a gradient table.
+
+Lines are built once as styled segments; on a terminal Rich prints them with colour, and
+anywhere else they are written as plain text, which is much faster for long derivations.
+Sequences longer than 20 steps show their first and last steps unless ``view.all_steps``.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,49 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from . import View
 from ..model import Derivation, Section, Step
+from . import View
 from .formula import TextPrinter
-from .lines import packed_rows, step_parts, text_line
+from .lines import ELIDE_ABOVE, elided, packed_rows, step_parts, text_line
 
 NAME_STYLE = "bold cyan"
 VALUE_STYLE = "bold green"
+Line = list[tuple[str, "str | None"]]
 
 
-def renderable(derivation: Derivation) -> RenderableType:
-    """Everything the terminal shows for this derivation."""
-    parts: list[RenderableType] = [_header(derivation)]
+def lines(derivation: Derivation, view: View) -> list[Line]:
+    """Every line of the derivation as (text, style) segments."""
+    result: list[Line] = [[(_header(derivation), "dim")]]
+    elide = not view.all_steps and derivation.problem.n > ELIDE_ABOVE
     for section in derivation.sections:
-        parts += [Text(""), *_section(section, derivation.settings.digits, derivation.problem.n)]
+        result += [[], *_section(section, derivation, elide)]
+    return result
+
+
+def tables(derivation: Derivation) -> list[Table]:
+    """The closing table: gradients (or, for a bare forward pass, the forward table)."""
     if derivation.scope == "grads":
-        parts += [Text(""), _gradient_table(derivation)]
-    elif not derivation.sections:
-        parts += [Text(""), _forward_table(derivation)]
+        return [_gradient_table(derivation)]
+    return [] if derivation.sections else [_forward_table(derivation)]
+
+
+def renderable(derivation: Derivation, view: View | None = None) -> RenderableType:
+    """The view for a Rich console."""
+    parts: list[RenderableType] = [Text.assemble(*((text, style or "") for text, style in line)) for line in lines(derivation, view or View())]
+    for table in tables(derivation):
+        parts += [Text(""), table]
     return Group(*parts)
 
 
 def render(derivation: Derivation, view: View | None = None) -> str:
-    """The terminal view as plain text (for files and tests)."""
+    """The view as plain text (for pipes, files and tests)."""
+    text = "".join("".join(segment for segment, _ in line) + "\n" for line in lines(derivation, view or View()))
     buffer = io.StringIO()
     console = plain_console(buffer)
-    console.print(renderable(derivation))
-    return buffer.getvalue()
+    for table in tables(derivation):
+        console.print()
+        console.print(table)
+    return text + buffer.getvalue()
 
 
 def plain_console(file: io.TextIOBase) -> Console:
@@ -42,39 +63,40 @@ def plain_console(file: io.TextIOBase) -> Console:
     return Console(file=file, color_system=None, markup=False, highlight=False, soft_wrap=True, width=100, emoji=False)
 
 
-def _header(derivation: Derivation) -> Text:
+def _header(derivation: Derivation) -> str:
     """One line naming the problem and the mode."""
     problem, settings = derivation.problem, derivation.settings
     mode = f"every named quantity rounded to {settings.digits} decimals, as by hand" if settings.round_intermediate else "exact to double precision"
-    return Text(f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}", style="dim")
+    return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}"
 
 
-def _section(section: Section, digits: int, n: int) -> list[RenderableType]:
-    """A section title and one line per step."""
-    lines: list[RenderableType] = [Text(section.title, style="bold underline")]
+def _section(section: Section, derivation: Derivation, elide: bool) -> list[Line]:
+    """A section title and one line per step (or per packed row of known values)."""
+    digits, n = derivation.settings.digits, derivation.problem.n
+    result: list[Line] = [[(section.title, "bold underline")]]
     if section.lead is not None:
-        lines.append(Text(f"  {section.lead.text}, for n = {n}:"))
+        result.append([(f"  {section.lead.text}, for n = {n}:", None)])
+    steps = elided(section.steps, n) if elide else list(section.steps)
     if section.key == "known":
-        lines += [Text("  " + ", ".join(text_line(step, digits) for step in row)) for row in packed_rows(section, digits)]
-    else:
-        lines += [_step(step, digits) for step in section.steps]
-    return lines
+        for row in packed_rows(steps, digits):
+            result.append([("  " + ", ".join(text_line(s, digits) if isinstance(s, Step) else f"… ({s.count} more)" for s in row), None)])
+        return result
+    for step in steps:
+        result.append(_step(step, digits) if isinstance(step, Step) else [(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
+    return result
 
 
-def _step(step: Step, digits: int) -> Text:
+def _step(step: Step, digits: int) -> Line:
     """name = rule = working = value, with name and value highlighted."""
-    text = Text("  ")
-    text.append(step.target.name.text, style=NAME_STYLE)
+    line: Line = [("  ", None), (step.target.name.text, NAME_STYLE)]
     for part in step_parts(step, digits):
-        text.append(" = ")
-        text.append(part.text, style=VALUE_STYLE if part.form is step.target else None)
-    return text
+        line += [(" = ", None), (part.text, VALUE_STYLE if part.form is step.target else None)]
+    return line
 
 
 def _gradient_table(derivation: Derivation) -> Table:
     """The gradients and the loss."""
-    digits = derivation.settings.digits
-    printer = TextPrinter(digits)
+    printer = TextPrinter(derivation.settings.digits)
     table = Table(title="Gradients", title_justify="left", title_style="bold")
     table.add_column("quantity", style=NAME_STYLE)
     table.add_column("value", style=VALUE_STYLE, justify="right")

@@ -28,7 +28,7 @@ def parse_number(text: str, what: str = "value") -> Fraction:
     if any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in match.group("e1", "e2")):
         raise InputError(f"{what}: {text!r} is too large or too small to represent")
     if "/" not in cleaned:
-        return Fraction(cleaned)
+        return _decimal(cleaned)
     numerator, _, denominator = cleaned.partition("/")
     value = Fraction(numerator)
     if denominator:
@@ -37,6 +37,14 @@ def parse_number(text: str, what: str = "value") -> Fraction:
             raise InputError(f"{what}: {text!r} divides by zero")
         value /= divisor
     return value
+
+
+def _decimal(text: str) -> Fraction:
+    """A matched decimal as a Fraction; plain decimals without exponent take a fast path."""
+    if "e" in text or "E" in text:
+        return Fraction(text)
+    whole, _, decimals = text.partition(".")
+    return Fraction(int(whole + decimals), 10 ** len(decimals)) if decimals else Fraction(int(whole))
 
 
 def parse_values(items: list[str] | None, what: str) -> list[Fraction] | None:
