@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .cell import Cell, Rule, build_cell
 from .engine import INITIAL_STATE, Trace, run
 from .forms import Add, Form, Mul, Name, Ref, fill
@@ -10,6 +12,7 @@ from .names import LOSS, derivative, gradient, indexed, parameter
 from .problem import Problem, Settings
 
 FORWARD_SECTIONS = ("loss", "known", "forward")
+ProgressCallback = Callable[[int, int, str], None]
 
 
 class Quantities:
@@ -75,12 +78,17 @@ def derive(
     settings: Settings | None = None,
     scope: str = "grads",
     steps: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> Derivation:
-    """Work the problem: numbers always, the step-by-step sections when ``steps``."""
+    """Work the problem: numbers always, the step-by-step sections when ``steps``.
+
+    ``progress(done, total, stage)`` is called now and then during long work.
+    """
     problem = problem or Problem()
     settings = settings or Settings()
     cell = build_cell(problem)
-    trace = run(problem, cell, settings)
+    sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
+    trace = run(problem, cell, settings, sweep_progress)
     q = Quantities(trace, cell)
     sections = _sections(q, problem, scope) if steps else ()
     derivation = Derivation(
@@ -96,7 +104,7 @@ def derive(
     if settings.exact and steps:
         from .exact import with_exact
 
-        derivation = with_exact(derivation)
+        derivation = with_exact(derivation, progress)
     return derivation
 
 

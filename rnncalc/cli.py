@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Callable, Iterator, Optional
 
 import typer
 
@@ -30,6 +31,7 @@ app = typer.Typer(
     cls=RnnCalcGroup,
     add_completion=False,
     invoke_without_command=True,
+    rich_markup_mode=None,
     help="Backpropagation through time for a scalar RNN, worked step by step with every number.\n\n"
     "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
     "With no arguments: the whole derivation of the worked example (grads --show-steps).",
@@ -86,7 +88,8 @@ def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     view = View(fragment=options["fragment"], flavor=options["markdown_flavor"].value, all_steps=options["all_steps"] or output is not None)
     format_name = _format_name(options["format"], output)
     problem, settings = build_inputs(options)
-    derivation = derive(problem, settings, scope=scope, steps=steps)
+    with _progress(problem.n, settings.exact) as progress:
+        derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress)
     if output is not None:
         from .files import write_atomically
 
@@ -111,6 +114,31 @@ def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:
             return name
     known = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extensions)
     raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
+
+
+LONG_WORK = 100_000
+LONG_EXACT = 64
+
+
+@contextlib.contextmanager
+def _progress(n: int, exact: bool) -> Iterator[Optional[Callable[[int, int, str], None]]]:
+    """A progress bar on stderr for long work, only when stderr is a terminal."""
+    if not sys.stderr.isatty() or (n < LONG_WORK and not (exact and n >= LONG_EXACT)):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(done: int, total: int, stage: str) -> None:
+            """Advance the bar of this stage."""
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield update
 
 
 def _terminal() -> Any:

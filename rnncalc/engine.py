@@ -56,7 +56,7 @@ def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = N
     settle = settler(settings)
     params = {p: float(problem.params[p]) for p in cell.params}
     xs, gs = problem.x_floats, problem.g_floats
-    sweep = compile_sweep(cell, settings.round_intermediate)
+    sweep = compile_sweep(cell, settings.round_intermediate, progress is not None)
     try:
         swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
     except (OverflowError, ValueError, ZeroDivisionError) as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from fractions import Fraction
+from typing import Callable
 
 import sympy
 
@@ -44,9 +45,10 @@ def _known(derivation: Derivation) -> dict[str, sympy.Expr]:
     return known
 
 
-def with_exact(derivation: Derivation) -> Derivation:
+def with_exact(derivation: Derivation, progress: Callable[[int, int, str], None] | None = None) -> Derivation:
     """The same derivation, each step carrying its exact value."""
     compact = _known(derivation)
+    total, done = sum(len(s.steps) for s in derivation.sections), 0
 
     def resolve(ref: Ref) -> sympy.Expr:
         """Substitute compact earlier values; keep the names of the others."""
@@ -60,6 +62,9 @@ def with_exact(derivation: Derivation) -> Derivation:
             if value is not None and sympy.count_ops(value) <= COMPACT_OPS:
                 compact[step.target.name.key] = value
             steps.append(dataclasses.replace(step, exact=value))
+            done += 1
+            if progress is not None and done % 256 == 0:
+                progress(done, total, "exact values")
         sections.append(Section(section.key, section.title, tuple(steps), section.lead))
     return dataclasses.replace(derivation, sections=tuple(sections))
 

@@ -21,11 +21,12 @@ def looks_like_number(text: str) -> bool:
 
 def parse_number(text: str, what: str = "value") -> Fraction:
     """Parse an integer, decimal, scientific number or fraction into an exact Fraction."""
-    cleaned = text.strip()
+    cleaned = text if text[:1].isdigit() and text[-1:].isdigit() else text.strip()
     match = _NUMBER.match(cleaned)
     if match is None:
         raise InputError(f"{what}: {text!r} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
-    if any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in match.group("e1", "e2")):
+    exponents = match.group("e1", "e2")
+    if exponents != (None, None) and any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in exponents):
         raise InputError(f"{what}: {text!r} is too large or too small to represent")
     if "/" not in cleaned:
         return _decimal(cleaned)
@@ -39,12 +40,17 @@ def parse_number(text: str, what: str = "value") -> Fraction:
     return value
 
 
+_POWERS = [10**k for k in range(32)]
+
+
 def _decimal(text: str) -> Fraction:
     """A matched decimal as a Fraction; plain decimals without exponent take a fast path."""
-    if "e" in text or "E" in text:
+    whole, point, decimals = text.partition(".")
+    if "e" in text or "E" in text or len(decimals) >= len(_POWERS):
         return Fraction(text)
-    whole, _, decimals = text.partition(".")
-    return Fraction(int(whole + decimals), 10 ** len(decimals)) if decimals else Fraction(int(whole))
+    if not point:
+        return Fraction(int(whole))
+    return Fraction(int(whole + decimals), _POWERS[len(decimals)])
 
 
 def parse_values(items: list[str] | None, what: str) -> list[Fraction] | None:

@@ -39,7 +39,7 @@ def _code(expr: sympy.Expr) -> str:
     return _CellCodePrinter({"fully_qualified_modules": False}).doprint(expr)
 
 
-def sweep_source(cell: Cell, rounding: bool) -> str:
+def sweep_source(cell: Cell, rounding: bool, with_progress: bool = False) -> str:
     """The source of ``sweep(xs, gs, h0, params, settle, progress)`` for this cell."""
     carried = [*cell.do_dparam, INITIAL_STATE]
     wrap = (lambda code: f"S({code})") if rounding else (lambda code: code)
@@ -72,7 +72,7 @@ def sweep_source(cell: Cell, rounding: bool) -> str:
         *(f"        D_{p}.append(d_{p})" for p in carried),
         *(f"        DY_{p}.append(dy_{p})" for p in cell.dy_dparam),
         "        h_prev = h; dhdo_prev = dh_do",
-        "        if progress is not None and t % 4096 == 4095: progress(t + 1)",
+        *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
         "    return {",
         "        'o': O, 'h': H, 'y': Y, 'loss_terms': LT, 'dL_dy': DLDY, 'dy_dh': DYDH, 'dh_do': DHDO, 'do_dhprev': DODH,",
         f"        'do_d': {{{', '.join(f'{p!r}: D_{p}' for p in carried)}}},",
@@ -93,9 +93,9 @@ def _term(cell: Cell, p: str) -> str:
     return " + ".join(parts) or "0.0"
 
 
-def compile_sweep(cell: Cell, rounding: bool) -> Callable[..., dict[str, Any]]:
+def compile_sweep(cell: Cell, rounding: bool, with_progress: bool = False) -> Callable[..., dict[str, Any]]:
     """The compiled sweep function for this cell."""
     namespace: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
     namespace |= NUMERIC_FUNCTIONS
-    exec(compile(sweep_source(cell, rounding), "<rnncalc sweep>", "exec"), namespace)  # noqa: S102 - code printed from our own SymPy rules
+    exec(compile(sweep_source(cell, rounding, with_progress), "<rnncalc sweep>", "exec"), namespace)  # noqa: S102 - code printed from our own SymPy rules
     return namespace["sweep"]

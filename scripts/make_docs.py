@@ -70,13 +70,16 @@ def generated() -> dict[Path, str]:
 
 
 def compile_pdf(tex: Path) -> None:
-    """Compile the example LaTeX to PDF beside it, when pdflatex is installed."""
+    """Compile the example LaTeX to a reproducible PDF beside it, when pdflatex is installed."""
+    if tex.with_suffix(".pdf").exists() and tex.with_suffix(".pdf").stat().st_mtime >= tex.stat().st_mtime:
+        return
     if shutil.which("pdflatex") is None:
         print("pdflatex not found: docs/examples PDF not rebuilt")
         return
     with tempfile.TemporaryDirectory() as directory:
         shutil.copy(tex, directory)
-        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=directory, check=True, capture_output=True)
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
+        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=directory, check=True, capture_output=True, env=env)
         shutil.copy(Path(directory) / tex.with_suffix(".pdf").name, tex.with_suffix(".pdf"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -28,7 +29,10 @@ def as_data(derivation: Derivation) -> dict[str, Any]:
             "loss": problem.loss,
         },
         "settings": {"digits": settings.digits, "round_intermediate": settings.round_intermediate, "exact": settings.exact},
-        "forward": [{"t": r.t, "x": r.x, "o": r.o, "h": r.h, "y": r.y} for r in derivation.forward],
+        "forward": NumericRecords(
+            {"t": t, "x": x, "o": o, "h": h, "y": y}
+            for t, x, o, h, y in zip(itertools.count(1), *(getattr(derivation.columns, c) for c in "xohy"))
+        ),
         "loss": derivation.loss,
     }
     if derivation.scope == "grads":
@@ -72,7 +76,7 @@ def render(derivation: Derivation, view: View | None = None) -> str:
 def _pretty(value: Any, depth: int) -> str:
     """Indent containers of containers; dump flat records with the fast C encoder."""
     pad, inner = "  " * depth, "  " * (depth + 1)
-    if _numeric_records(value):
+    if isinstance(value, NumericRecords):
         return "[\n" + inner + json.dumps(value)[1:-1].replace("}, {", "},\n" + inner + "{") + f"\n{pad}]"
     if isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values()):
         items = [f"{inner}{json.dumps(k)}: {_pretty(v, depth + 1)}" for k, v in value.items()]
@@ -82,10 +86,5 @@ def _pretty(value: Any, depth: int) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _numeric_records(value: Any) -> bool:
-    """True for a list of dicts holding numbers only: one dump of it may be split at '}, {'."""
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(type(r) is dict and all(type(v) in (int, float, bool) for v in r.values()) for r in value)
-    )
+class NumericRecords(list):  # type: ignore[type-arg]
+    """A list of flat dicts of numbers: dumped in one call and split into lines at '}, {'."""

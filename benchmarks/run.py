@@ -1,0 +1,208 @@
+"""Measure rnncalc's speed and memory targets and print a table of figures and ratios.
+
+    python benchmarks/run.py                 # everything, best of 3 runs each
+    python benchmarks/run.py --repeat 5      # more runs
+    python benchmarks/run.py --markdown      # the table as Markdown (for docs/performance.md)
+
+Wall times are whole commands run as subprocesses (the best of --repeat runs, time.perf_counter);
+peak memory is the child's maximum resident set size (resource.getrusage). hyperfine, when
+installed, is used for the start-up figures. PyTorch is compared when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable
+RNNCALC = [PYTHON, "-m", "rnncalc"]
+
+
+@dataclass
+class Row:
+    """One target: what was measured, the figure, the reference, the ratio and the limit."""
+
+    target: str
+    figure: str
+    reference: str
+    ratio: float | None
+    limit: str
+    met: bool | None
+
+
+def sequence(n: int, seed: int = 1) -> list[str]:
+    """A reproducible input sequence of n values with three decimals, one argument each."""
+    rng = random.Random(seed)
+    return [f"{rng.uniform(-1, 1):.3f}" for _ in range(n)]
+
+
+def wall(command: list[str], repeat: int) -> float:
+    """Best wall time of a command, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def hyperfine(command: list[str], repeat: int) -> float | None:
+    """Mean wall time by hyperfine, when it is installed."""
+    if shutil.which("hyperfine") is None:
+        return None
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        subprocess.run(
+            ["hyperfine", "--warmup", "1", "--runs", str(max(repeat, 5)), "--export-json", report.name, "-N", " ".join(command)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+        )
+        return json.loads(Path(report.name).read_text())["results"][0]["mean"]
+
+
+def peak_memory_mb(command: list[str]) -> float:
+    """Peak resident memory of a command, in MB (Linux reports ru_maxrss in KB)."""
+    code = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([PYTHON, "-c", code, *command], capture_output=True, text=True, check=True).stdout
+    return int(out.strip()) / 1024
+
+
+def startup(repeat: int) -> list[Row]:
+    """Target 1: --help and --version never import sympy and start within 2x of importing typer."""
+    typer_import = hyperfine([PYTHON, "-c", "import typer"], repeat) or wall([PYTHON, "-c", "import typer"], repeat)
+    rows = []
+    for flag in ("--help", "--version"):
+        seconds = hyperfine([*RNNCALC, flag], repeat) or wall([*RNNCALC, flag], repeat)
+        ratio = seconds / typer_import
+        rows.append(Row(f"rnncalc {flag}", f"{seconds * 1000:.0f} ms", f"import typer {typer_import * 1000:.0f} ms", ratio, "≤ 2x", ratio <= 2))
+    check = "import sys; from rnncalc.cli import main; main(['--help']); main(['--version']); sys.stdout = sys.__stdout__; print('sympy' in sys.modules)"
+    imported = subprocess.run([PYTHON, "-c", check], capture_output=True, text=True).stdout.strip().endswith("True")
+    rows.append(Row("sympy imported by --help/--version", "yes" if imported else "no", "", None, "no", not imported))
+    return rows
+
+
+def default_example(repeat: int) -> tuple[float, list[Row]]:
+    """Target 2: the worked example end to end within 1.3x of importing sympy, rich and typer."""
+    imports = wall([PYTHON, "-c", "import sympy, rich.console, typer"], repeat)
+    seconds = wall([*RNNCALC, "grads", "--show-steps"], repeat)
+    ratio = seconds / imports
+    return seconds, [Row("grads --show-steps (worked example)", f"{seconds * 1000:.0f} ms", f"imports {imports * 1000:.0f} ms", ratio, "≤ 1.3x", ratio <= 1.3)]
+
+
+def long_json(repeat: int, baseline: float) -> list[Row]:
+    """Target 3: grads --format json for n = 1e3, 1e4, 1e5: linear, within 3x of the example, < 300 MB."""
+    rows, per_step = [], {}
+    for n in (1_000, 10_000, 100_000):
+        command = [*RNNCALC, "grads", "--format", "json", "--x", *sequence(n)]
+        seconds = wall(command, repeat)
+        per_step[n] = (seconds - baseline) / n
+        ratio = seconds / baseline
+        limit, met = ("≤ 3x", ratio <= 3) if n == 100_000 else ("", None)
+        rows.append(Row(f"grads --format json, n = {n:,}", f"{seconds * 1000:.0f} ms", f"example {baseline * 1000:.0f} ms", ratio, limit, met))
+    memory = peak_memory_mb([*RNNCALC, "grads", "--format", "json", "--x", *sequence(100_000)])
+    rows.append(Row("peak memory, n = 100,000", f"{memory:.0f} MB", "", None, "< 300 MB", memory < 300))
+    growth = per_step[100_000] / per_step[10_000]
+    rows.append(Row("cost per step, n = 1e5 vs 1e4", f"{per_step[100_000] * 1e6:.1f} µs", f"{per_step[10_000] * 1e6:.1f} µs", growth, "≈ 1 (linear)", 0.5 <= growth <= 1.5))
+    return rows
+
+
+def long_steps(repeat: int, baseline: float) -> list[Row]:
+    """Target 4: grads --show-steps for n = 1,000 in every text format, within 3x of the example."""
+    rows = []
+    x = sequence(1_000)
+    for fmt, extra in (("rich", ["--all-steps"]), ("rich", []), ("markdown", []), ("latex", [])):
+        seconds = wall([*RNNCALC, "grads", "--show-steps", "--format", fmt, *extra, "--x", *x], repeat)
+        ratio = seconds / baseline
+        label = f"grads --show-steps -f {fmt} {' '.join(extra)}".rstrip() + ", n = 1,000"
+        rows.append(Row(label, f"{seconds * 1000:.0f} ms", f"example {baseline * 1000:.0f} ms", ratio, "≤ 3x", ratio <= 3))
+    return rows
+
+
+def exact_64(repeat: int) -> list[Row]:
+    """Target 5: --exact for n = 64 within 2 s."""
+    seconds = wall([*RNNCALC, "grads", "--show-steps", "--exact", "--x", *sequence(64)], repeat)
+    return [Row("grads --show-steps --exact, n = 64", f"{seconds:.2f} s", "", None, "≤ 2 s", seconds <= 2)]
+
+
+def versus_torch(repeat: int) -> list[Row]:
+    """Target 6: the gradient computation for n = 10,000 at least 100x faster than PyTorch autograd."""
+    code = r'''
+import random, sys, time
+from rnncalc import Problem, Settings, derive
+n = 10_000
+rng = random.Random(1)
+x = [round(rng.uniform(-1, 1), 3) for _ in range(n)]
+problem = Problem(x=x)
+best = min((lambda s: (derive(problem, Settings(), steps=False), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(REPEAT))
+try:
+    import torch
+except ImportError:
+    print(best, "none")
+    sys.exit()
+torch.set_num_threads(1)
+def torch_grads():
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in dict(Wi=1.0, Wh=1.0, a=1.0, b=1.0, c=1.0, h0=0.0).items()}
+    h, loss = p["h0"], 0.0
+    for xt in x:
+        h = torch.sigmoid(p["Wi"] * xt + p["Wh"] * h + p["b"])
+        loss = loss + (p["a"] * h + p["c"] - 1.0) ** 2
+    (loss / n).backward()
+    return {k: v.grad.item() for k, v in p.items()}
+times = []
+for _ in range(REPEAT):
+    s = time.perf_counter(); torch_grads(); times.append(time.perf_counter() - s)
+print(best, min(times))
+'''.replace("REPEAT", str(repeat))
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    ours = float(out[0])
+    if out[1] == "none":
+        return [Row("gradients in process, n = 10,000", f"{ours * 1000:.0f} ms", "PyTorch not installed", None, "≥ 100x faster", None)]
+    theirs = float(out[1])
+    ratio = theirs / ours
+    return [Row("gradients in process, n = 10,000", f"{ours * 1000:.0f} ms", f"PyTorch autograd {theirs * 1000:.0f} ms", ratio, "≥ 100x faster", ratio >= 100)]
+
+
+def table(rows: list[Row], markdown: bool) -> str:
+    """The results as a text or Markdown table."""
+    header = ("target", "measured", "reference", "ratio", "limit", "met")
+    cells = [
+        (r.target, r.figure, r.reference, "" if r.ratio is None else f"{r.ratio:.2f}", r.limit, {True: "yes", False: "NO", None: "-"}[r.met])
+        for r in rows
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+        return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
+    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
+    return "\n".join("  ".join(str(c[i]).ljust(widths[i]) for i in range(len(header))) for c in [header, *cells])
+
+
+def main() -> int:
+    """Run every measurement and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best is kept)")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    options = parser.parse_args()
+    rows = startup(options.repeat)
+    baseline, example_rows = default_example(options.repeat)
+    rows += example_rows
+    rows += long_json(options.repeat, baseline)
+    rows += long_steps(options.repeat, baseline)
+    rows += exact_64(options.repeat)
+    rows += versus_torch(options.repeat)
+    print(table(rows, options.markdown))
+    print(f"\nmachine: {resource.getpagesize()} B pages, python {sys.version.split()[0]}, {PYTHON}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
