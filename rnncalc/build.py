@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .cell import Cell, Rule, build_cell
+from .errors import InputError
 from .engine import INITIAL_STATE, Trace, run
 from .forms import Add, Form, Mul, Name, Ref, fill
 from .model import Derivation, ForwardColumns, Section, Step
@@ -13,6 +14,8 @@ from .problem import Problem, Settings
 
 FORWARD_SECTIONS = ("loss", "known", "forward")
 ProgressCallback = Callable[[int, int, str], None]
+MAX_STEPS = 2_000_000
+MAX_STEPS_SHOWN = 100_000
 
 
 class Quantities:
@@ -86,6 +89,7 @@ def derive(
     """
     problem = problem or Problem()
     settings = settings or Settings()
+    _check_size(problem.n, steps)
     cell = build_cell(problem)
     sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
     trace = run(problem, cell, settings, sweep_progress)
@@ -106,6 +110,14 @@ def derive(
 
         derivation = with_exact(derivation, progress)
     return derivation
+
+
+def _check_size(n: int, steps: bool) -> None:
+    """Refuse sequences whose derivation would not fit in memory."""
+    limit, per_step = (MAX_STEPS_SHOWN, "25 kB") if steps else (MAX_STEPS, "2.5 kB")
+    if n > limit:
+        hint = " (drop --show-steps for just the numbers)" if steps else ""
+        raise InputError(f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) and stops at {limit:,}{hint}")
 
 
 def _sections(q: Quantities, problem: Problem, scope: str) -> tuple[Section, ...]:

@@ -36,6 +36,7 @@ class Cell:
     dy_dh: Rule
     dh_do: Rule
     do_dhprev: Rule
+    do_dx: Rule
     do_dparam: dict[str, Rule]
     dy_dparam: dict[str, Rule]
 
@@ -81,6 +82,7 @@ def build_cell(problem: Problem) -> Cell:
         dy_dh=derivative(output, h),
         dh_do=derivative(activation, o),
         do_dhprev=derivative(state, h_prev),
+        do_dx=derivative(state, x),
         do_dparam={p.name: derivative(state, p) for p in params if sympy.diff(state, p) != 0},
         dy_dparam={p.name: derivative(output, p) for p in params if sympy.diff(output, p) != 0},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import traceback
@@ -79,27 +80,78 @@ def grads(
     _run(options, scope="grads", steps=show_steps)
 
 
+@app.command("check")
+@with_shared_options
+def check_command(
+    options: dict[str, Any],
+    inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
+) -> None:
+    """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any disagree."""
+    from .check import check
+    from .render.check import render_json, table
+
+    if options["round_intermediate"] or options["exact"]:
+        raise InputError("check compares exact double-precision gradients; drop --round-intermediate and --exact")
+    format_name = _format_name(options["format"], options["output"])
+    if format_name not in ("rich", "json"):
+        raise InputError(f"check writes rich or json, not {format_name}")
+    problem, settings = build_inputs(options)
+    report = check(problem, inputs=inputs)
+    if format_name == "json":
+        _emit(render_json(report), options["output"])
+    else:
+        from .render.terminal import plain_console
+
+        if options["output"] or not sys.stdout.isatty():
+            console = plain_console(io.StringIO(), width=160)
+        else:
+            console = _terminal()
+        console.print(table(report, settings.digits))
+        for note in report.notes:
+            console.print(note)
+        if isinstance(console.file, io.StringIO):
+            _emit(console.file.getvalue(), options["output"])
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    """Write text to the output file, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from .files import write_atomically
+
+    write_atomically(output, text)
+
+
 def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     """Build the derivation and write it to stdout or the output file."""
     from .build import derive
     from .render import View, render
 
     output: Optional[Path] = options["output"]
-    view = View(fragment=options["fragment"], flavor=options["markdown_flavor"].value, all_steps=options["all_steps"] or output is not None)
     format_name = _format_name(options["format"], output)
+    _check_format_options(options, format_name)
+    flavor = options["markdown_flavor"].value if options["markdown_flavor"] else "github"
+    view = View(fragment=options["fragment"], flavor=flavor, all_steps=options["all_steps"] or output is not None)
     problem, settings = build_inputs(options)
     with _progress(problem.n, settings.exact) as progress:
         derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress)
-    if output is not None:
-        from .files import write_atomically
-
-        write_atomically(output, render(derivation, format_name, view))
-    elif format_name == "rich" and sys.stdout.isatty():
+    if output is None and format_name == "rich" and sys.stdout.isatty():
         from .render.terminal import renderable
 
         _terminal().print(renderable(derivation, view))
     else:
-        sys.stdout.write(render(derivation, format_name, view))
+        _emit(render(derivation, format_name, view), output)
+
+
+def _check_format_options(options: dict[str, Any], format_name: str) -> None:
+    """Options that belong to one format are errors with another."""
+    if options["fragment"] and format_name != "latex":
+        raise InputError(f"--fragment applies to LaTeX output only, not {format_name}")
+    if options["markdown_flavor"] is not None and format_name != "markdown":
+        raise InputError(f"--markdown-flavor applies to Markdown output only, not {format_name}")
 
 
 def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:

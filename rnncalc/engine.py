@@ -32,6 +32,8 @@ class Trace:
     dh_do: list[float] = field(default_factory=list)
     do_dhprev: list[float] = field(default_factory=list)
     do_d: dict[str, list[float]] = field(default_factory=dict)
+    explicit: dict[str, list[float]] = field(default_factory=dict)
+    do_dx: list[float] = field(default_factory=list)
     dy_d: dict[str, list[float]] = field(default_factory=dict)
     terms: dict[str, list[float]] = field(default_factory=dict)
     gradients: dict[str, float] = field(default_factory=dict)
@@ -74,3 +76,31 @@ def _check_finite(trace: Trace) -> None:
     for name, values in checks.items():
         if not all(map(math.isfinite, values)):
             raise RnnCalcError(f"{name} overflows double precision; use smaller values (or --exact for exact values)")
+
+
+@dataclass
+class Backward:
+    """Textbook BPTT: deltas δ_t = dL/do_t from t = n down to 1, and the gradients they give."""
+
+    delta: list[float]
+    gradients: dict[str, float]
+    inputs: list[float]
+
+
+def backward(trace: Trace, settings: Settings) -> Backward:
+    """δ_t = (dL_t/dy_t · dy_t/dh_t + δ_{t+1} · do_{t+1}/dh_t) · dh_t/do_t, then Σ_t δ_t · ∂o_t/∂θ."""
+    settle = settler(settings)
+    n = trace.n
+    delta = [0.0] * n
+    later = 0.0
+    for i in range(n - 1, -1, -1):
+        through_next = later * trace.do_dhprev[i + 1] if i + 1 < n else 0.0
+        delta[i] = later = settle((trace.dL_dy[i] * trace.dy_dh[i] + through_next) * trace.dh_do[i])
+    gradients = {}
+    for p in trace.params:
+        terms = [d * e for d, e in zip(delta, trace.explicit[p])] if p in trace.explicit else []
+        terms += [dl * dy for dl, dy in zip(trace.dL_dy, trace.dy_d[p])] if p in trace.dy_d else []
+        gradients[p] = settle(math.fsum(terms))
+    gradients[INITIAL_STATE] = settle(delta[0] * trace.do_dhprev[0])
+    inputs = [settle(d * dx) for d, dx in zip(delta, trace.do_dx)]
+    return Backward(delta, gradients, inputs)

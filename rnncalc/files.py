@@ -13,7 +13,8 @@ def write_atomically(path: Path, text: str) -> None:
     """Write text to path; on any failure the previous file is untouched and no partial file is left."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise RnnCalcError(f"cannot write {path}: directory {directory} does not exist")
+        reason = "is not a directory" if directory.exists() else "does not exist"
+        raise RnnCalcError(f"cannot write {path}: {directory} {reason}")
     if path.is_dir():
         raise RnnCalcError(f"cannot write {path}: it is a directory")
     try:

@@ -47,7 +47,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. Default: from the -o extension, else rich.", rich_help_panel=OUTPUT)], None),
     "all_steps": (Annotated[bool, typer.Option("--all-steps", help="Terminal: show every step of sequences longer than 20 (files always get every step).", rich_help_panel=OUTPUT)], False),
     "fragment": (Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into a larger document (needs amsmath).", rich_help_panel=OUTPUT)], False),
-    "markdown_flavor": (Annotated[FlavorName, typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], FlavorName("github")),
+    "markdown_flavor": (Annotated[Optional[FlavorName], typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], None),
     "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),
 }
 

@@ -63,7 +63,8 @@ def _check_representable(value: Fraction, what: str) -> None:
     except OverflowError:
         as_float = math.inf
     if not math.isfinite(as_float):
-        raise InputError(f"{what}: {value} is too large to represent as a double-precision number")
+        digits = len(str(abs(value.numerator))) - len(str(value.denominator))
+        raise InputError(f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most about 1.8e308)")
 
 
 @dataclass(frozen=True)

@@ -62,9 +62,44 @@ def tutorial() -> str:
     return RUN.sub(run, TEMPLATE.read_text(encoding="utf-8"))
 
 
+def error_table() -> str:
+    """docs/errors.md: every bad-input case of tests/bad_inputs.py with the message it really gets."""
+    import contextlib
+    import io
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from bad_inputs import BAD_INPUTS, expand
+
+    from rnncalc.cli import main as rnncalc_main
+
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "file").write_text("keep me", encoding="utf-8")
+        for case, args, _, _ in BAD_INPUTS:
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                status = rnncalc_main(expand(args, directory))
+            message = err.getvalue().strip().replace(directory, "DIR").replace("|", "\\|")
+            shown = " ".join(("''" if not a else a) for a in args).replace("{tmp}", "DIR")
+            rows.append(f"| {case} | `rnncalc {shown}` | {status} | `{message}` |")
+    header = [
+        "# Bad input and the errors it gets",
+        "",
+        "Every case below is a test (`tests/bad_inputs.py`); this page is generated from the same list with the",
+        "real messages (`python scripts/make_docs.py`). Each error is one line on stderr, nothing is written to",
+        "stdout, and no file the user already had is touched. Exit status 2 means a usage error (fix the command",
+        "line), 1 any other error. A genuine bug prints `rnncalc: error: internal error: ...`; set",
+        "`RNNCALC_DEBUG=1` to see its traceback.",
+        "",
+        "| case | command | exit | message |",
+        "| --- | --- | --- | --- |",
+    ]
+    return "\n".join(header + rows) + "\n"
+
+
 def generated() -> dict[Path, str]:
     """Every generated file and its expected content."""
-    files = {DOCS / "cli.md": cli_reference(), DOCS / "tutorial.md": tutorial()}
+    files = {DOCS / "cli.md": cli_reference(), DOCS / "tutorial.md": tutorial(), DOCS / "errors.md": error_table()}
     files |= {DOCS / "examples" / name: rnncalc(args) for name, args in EXAMPLES.items()}
     return files
 

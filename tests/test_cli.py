@@ -105,8 +105,9 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
 
 
-def test_help_does_not_import_sympy() -> None:
-    code = "import sys; from rnncalc.cli import main; main(['--help']); print('sympy' in sys.modules)"
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_do_not_import_sympy(flag: str) -> None:
+    code = f"import sys; from rnncalc.cli import main; main([{flag!r}]); print('sympy' in sys.modules)"
     result = _run("-c", code)
     assert result.returncode == 0 and result.stdout.strip().endswith("False")
 

@@ -58,9 +58,9 @@ def render(derivation: Derivation, view: View | None = None) -> str:
     return text + buffer.getvalue()
 
 
-def plain_console(file: io.TextIOBase) -> Console:
+def plain_console(file: io.TextIOBase, width: int = 100) -> Console:
     """A console that writes verbatim text: no colour, no markup, no wrapping."""
-    return Console(file=file, color_system=None, markup=False, highlight=False, soft_wrap=True, width=100, emoji=False)
+    return Console(file=file, color_system=None, markup=False, highlight=False, soft_wrap=True, width=width, emoji=False)
 
 
 def _header(derivation: Derivation) -> str:

@@ -1,0 +1,51 @@
+"""Bad input: a clear one-line error on stderr, the right exit status, nothing on stdout, no traceback."""
+
+from __future__ import annotations
+
+import pytest
+from bad_inputs import BAD_INPUTS, expand
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    (tmp_path / "file").write_text("keep me", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize(("case", "args", "status", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input(cli, scratch, case: str, args: list[str], status: int, message: str) -> None:
+    code, out, err = cli(*expand(args, str(scratch)))
+    assert code == status, err
+    assert out == ""
+    assert err.startswith("rnncalc: error: ") and err.count("\n") == 1, err
+    assert message in err
+    assert "Traceback" not in err and "internal error" not in err
+    assert (scratch / "file").read_text(encoding="utf-8") == "keep me"
+
+
+TOKENS = st.sampled_from(
+    ["grads", "forward", "check", "--x", "--g", "--h0", "--wi", "--wh", "--a", "--b", "--c", "--activation", "--loss",
+     "--digits", "--round-intermediate", "--exact", "--format", "-f", "--show-steps", "--all-steps", "--fragment",
+     "--markdown-flavor", "--inputs", "--", "-", "1", "0", "-1", "1/2", "1e-3", "1e400", "1/0", "nan", "inf", "sigmoid",
+     "tanh", "relu", "identity", "mse", "sse", "json", "rich", "markdown", "latex", "github", "generic", "7", "31", "abc",
+     "", ",", "1,0", "é", "--version", "--help", "-x", "--x=1", "--digits=3"]
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(TOKENS, max_size=12))
+def test_random_command_lines_never_crash(cli, args: list[str]) -> None:
+    code, _, err = cli(*args)
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err and "internal error" not in err
+    if code:
+        assert err.count("\n") == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(max_size=8), max_size=6))
+def test_random_text_values_never_crash(cli, values: list[str]) -> None:
+    code, _, err = cli("grads", "--x", *values) if values else cli("grads")
+    assert code in (0, 1, 2) and "Traceback" not in err and "internal error" not in err
