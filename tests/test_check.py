@@ -1,0 +1,94 @@
+"""rnncalc check: agrees on random problems, and catches a planted wrong gradient."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from reference import finite_differences
+
+import rnncalc.check
+from rnncalc import Problem
+from rnncalc.check import check
+
+values = st.fractions(min_value=-2, max_value=2, max_denominator=4)
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> Problem:
+    n = draw(st.integers(1, 6))
+    return Problem(
+        x=draw(st.lists(values, min_size=n, max_size=n)),
+        g=draw(st.lists(values, min_size=n, max_size=n)),
+        h0=draw(values),
+        params={p: draw(values) for p in ("Wi", "Wh", "a", "b", "c")},
+        activation=draw(st.sampled_from(["sigmoid", "tanh", "relu", "identity"])),
+        loss=draw(st.sampled_from(["mse", "sse"])),
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_check_passes_on_random_problems(problem: Problem) -> None:
+    report = check(problem, inputs=True)
+    assert report.ok, [r for r in report.rows if not r.ok]
+    assert all(r.sympy is not None for r in report.rows)
+    assume(report.rows[0].finite_difference is not None)
+    assert len(report.rows) == 6 + problem.n
+
+
+def _planted(monkeypatch: pytest.MonkeyPatch, key: str, factor: float) -> None:
+    real_run = rnncalc.check.run
+
+    def wrong_run(*args, **kwargs):
+        trace = real_run(*args, **kwargs)
+        trace.gradients[key] *= factor
+        return trace
+
+    monkeypatch.setattr(rnncalc.check, "run", wrong_run)
+
+
+@pytest.mark.parametrize("key", ["Wi", "Wh", "a", "b", "c", "h0"])
+def test_check_fails_on_a_planted_wrong_gradient(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    _planted(monkeypatch, key, 1 + 1e-4)
+    report = check(Problem(x=[1, 0, 2], activation="tanh"))
+    assert not report.ok
+    assert [r.key for r in report.rows if not r.ok] == [key]
+
+
+def test_check_cli_exit_status(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = cli("check")
+    assert code == 0 and "✓" in out and "✗" not in out
+    _planted(monkeypatch, "Wh", 1.01)
+    code, out, _ = cli("check")
+    assert code == 1 and "✗" in out and "DISAGREEMENT" in out
+    code, out, _ = cli("check", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False and [r["key"] for r in data["rows"] if not r["ok"]] == ["Wh"]
+
+
+def test_input_gradients_match_an_independent_reference() -> None:
+    x, g = [1.0, -0.5, 2.0, 0.25], [0.0, 1.0, 0.5, 1.0]
+    report = check(Problem(x=x, g=g, activation="tanh"), inputs=True)
+    theta = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.0}
+    from reference import loss
+
+    for i in range(len(x)):
+        step = 1e-6
+        up, down = list(x), list(x)
+        up[i] += step
+        down[i] -= step
+        expected = (loss(up, g, theta, "tanh") - loss(down, g, theta, "tanh")) / (2 * step)
+        assert next(r.chain for r in report.rows if r.key == f"x_{i}") == pytest.approx(expected, rel=1e-6)
+    expected_params = finite_differences(x, g, theta, "tanh")
+    for row in report.rows[:6]:
+        assert row.chain == pytest.approx(expected_params[row.key], rel=1e-7, abs=1e-10)
+
+
+def test_skips_are_explained() -> None:
+    long = check(Problem(x=[1] * 8))
+    assert any("SymPy skipped" in note for note in long.notes) and long.ok
+    kink = check(Problem(x=[1, 0], params={"b": -1, "Wi": 1, "Wh": 0}, activation="relu"))
+    assert any("kink" in note for note in kink.notes) and kink.ok
