@@ -27,6 +27,8 @@ class Quantities:
         self.cell = cell
         self.params = {p: Ref(parameter(p), v) for p, v in trace.params.items()}
         self.params[INITIAL_STATE] = self.h(0)
+        self._locals: dict[tuple[str, int], Ref] = {}
+        self._bindings: dict[int, dict[str, Form]] = {}
 
     def x(self, i: int) -> Ref:
         """Input x_i (used at step i + 1)."""
@@ -49,7 +51,14 @@ class Quantities:
         return Ref(indexed("y", t), self.trace.y[t - 1])
 
     def local(self, kind: str, t: int) -> Ref:
-        """A local derivative at step t: dL_dy, dy_dh, dh_do or do_dhprev."""
+        """A local derivative at step t: dL_dy, dy_dh, dh_do or do_dhprev (each made once)."""
+        ref = self._locals.get((kind, t))
+        if ref is None:
+            ref = self._locals[kind, t] = self._make_local(kind, t)
+        return ref
+
+    def _make_local(self, kind: str, t: int) -> Ref:
+        """A new reference to a local derivative."""
         top, bottom = {"dL_dy": ("L", "y"), "dy_dh": ("y", "h"), "dh_do": ("h", "o"), "do_dhprev": ("o", "h")}[kind]
         below = t - 1 if kind == "do_dhprev" else t
         return Ref(derivative(indexed(top, t), indexed(bottom, below)), getattr(self.trace, kind)[t - 1])
@@ -67,9 +76,11 @@ class Quantities:
         return Ref(derivative(indexed("L", t), parameter(p)), self.trace.terms[p][t - 1])
 
     def binding(self, t: int) -> dict[str, Form]:
-        """What the cell's symbols mean at step t."""
-        step = {"x": self.x(t - 1), "h_prev": self.h(t - 1), "o": self.o(t), "h": self.h(t), "y": self.y(t), "g": self.g(t)}
-        return step | self.params
+        """What the cell's symbols mean at step t (made once per step)."""
+        if t not in self._bindings:
+            step = {"x": self.x(t - 1), "h_prev": self.h(t - 1), "o": self.o(t), "h": self.h(t), "y": self.y(t), "g": self.g(t)}
+            self._bindings[t] = step | self.params
+        return self._bindings[t]
 
     def at(self, rule: Rule, t: int) -> Form:
         """A cell rule written for step t."""
@@ -92,7 +103,7 @@ def derive(
     _check_size(problem.n, steps)
     cell = build_cell(problem)
     sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
-    trace = run(problem, cell, settings, sweep_progress)
+    trace = run(problem, cell, settings, sweep_progress, lean=not steps)
     q = Quantities(trace, cell)
     sections = _sections(q, problem, scope) if steps else ()
     derivation = Derivation(

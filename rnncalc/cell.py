@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any, Callable
 
 import sympy
 
@@ -39,6 +41,7 @@ class Cell:
     do_dx: Rule
     do_dparam: dict[str, Rule]
     dy_dparam: dict[str, Rule]
+    compiled: dict[tuple[bool, ...], Callable[..., Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
 def default_equations(activation: str) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
@@ -55,8 +58,14 @@ def loss_term(weight: Fraction) -> sympy.Expr:
 
 
 def build_cell(problem: Problem) -> Cell:
-    """Differentiate the cell once; every time step reuses these rules."""
-    state, activation, output = default_equations(problem.activation)
+    """Differentiate the cell once; every time step (and every problem like this one) reuses these rules."""
+    return _cell(problem.activation, problem.loss_weight)
+
+
+@functools.lru_cache(maxsize=64)
+def _cell(activation_name: str, weight: Fraction) -> Cell:
+    """The cell for an activation and loss weight."""
+    state, activation, output = default_equations(activation_name)
     params = tuple(sympy.Symbol(p, real=True) for p in PARAMETERS)
 
     def rule(expr: sympy.Expr, display: sympy.Expr | None = None) -> Rule:
@@ -71,7 +80,7 @@ def build_cell(problem: Problem) -> Cell:
             result = result.subs(activation, h)
         return rule(result, sympy.factor_terms(result))
 
-    loss = loss_term(problem.loss_weight)
+    loss = loss_term(weight)
     return Cell(
         params=PARAMETERS,
         o=rule(state),

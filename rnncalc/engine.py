@@ -53,12 +53,12 @@ def settler(settings: Settings) -> Callable[[float], float]:
     return lambda value: value
 
 
-def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = None) -> Trace:
-    """Compute every quantity of the derivation in one pass over t = 1..n."""
+def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = None, lean: bool = False) -> Trace:
+    """Compute every quantity of the derivation in one pass over t = 1..n (``lean``: only the numbers)."""
     settle = settler(settings)
     params = {p: float(problem.params[p]) for p in cell.params}
     xs, gs = problem.x_floats, problem.g_floats
-    sweep = compile_sweep(cell, settings.round_intermediate, progress is not None)
+    sweep = compile_sweep(cell, settings.round_intermediate, progress is not None, lean)
     try:
         swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
     except (OverflowError, ValueError, ZeroDivisionError) as error:
@@ -74,7 +74,7 @@ def _check_finite(trace: Trace) -> None:
     """Refuse to print inf or nan: name the first quantity that overflowed."""
     checks = {"o": trace.o, "h": trace.h, "y": trace.y, "loss": [trace.loss], **{f"d{p}": [v] for p, v in trace.gradients.items()}}
     for name, values in checks.items():
-        if not all(map(math.isfinite, values)):
+        if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):
             raise RnnCalcError(f"{name} overflows double precision; use smaller values (or --exact for exact values)")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
@@ -71,6 +72,7 @@ def round_half_up(value: float, digits: int) -> float:
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def format_number(value: float, digits: int) -> str:
     """Show a value with ``digits`` decimals, dropping zeros only where nothing is lost."""
     if value == 0:

@@ -64,11 +64,13 @@ class TextPrinter:
 
     def show(self, form: Form) -> tuple[str, int]:
         """Text and precedence of a form."""
-        if isinstance(form, Ref):
+        if type(form) is Ref:
             if not self.values:
                 return self.name(form.name), ATOM
             text = self.number(form.value)
-            return text, (NEG if text.startswith("-") else ATOM)
+            return text, (NEG if text[0] == "-" else ATOM)
+        if type(form) is Mul and all(type(f) is Ref for f in form.factors):
+            return self.times.join(map(self._factor, form.factors)), MUL
         if isinstance(form, Const):
             return self.const(form.value)
         if isinstance(form, Add):
@@ -88,6 +90,13 @@ class TextPrinter:
         if isinstance(form, Gap):
             return self.gap(form.count), ATOM
         raise TypeError(f"not a formula: {form!r}")
+
+    def _factor(self, ref: Ref) -> str:
+        """A quantity inside a product: its name, or its value (parenthesised when negative)."""
+        if not self.values:
+            return self.name(ref.name)
+        text = self.number(ref.value)
+        return self.paren(text) if text[0] == "-" else text
 
     def _sum(self, form: Add) -> str:
         """Terms joined by + and -, negative values parenthesised after the first."""
