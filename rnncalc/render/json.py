@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
+from typing import Any, Iterator
 
 from . import View
-from ..model import Derivation, Section, Step
+from ..model import Derivation, ForwardColumns, Section, Step
 from .formula import TextPrinter
 from .lines import step_parts
 
 
-def as_data(derivation: Derivation) -> dict[str, Any]:
-    """The derivation as plain data."""
+def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
+    """The derivation as plain data (``fast_rows``: the forward rows as a pre-formatted block for render)."""
     from .. import __version__
 
     problem, settings = derivation.problem, derivation.settings
@@ -29,10 +29,7 @@ def as_data(derivation: Derivation) -> dict[str, Any]:
             "loss": problem.loss,
         },
         "settings": {"digits": settings.digits, "round_intermediate": settings.round_intermediate, "exact": settings.exact},
-        "forward": NumericRecords(
-            {"t": t, "x": x, "o": o, "h": h, "y": y}
-            for t, x, o, h, y in zip(itertools.count(1), *(getattr(derivation.columns, c) for c in "xohy"))
-        ),
+        "forward": ForwardRows(derivation.columns) if fast_rows else list(ForwardRows(derivation.columns)),
         "loss": derivation.loss,
     }
     if derivation.scope == "grads":
@@ -70,14 +67,14 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
 
 def render(derivation: Derivation, view: View | None = None) -> str:
     """The JSON text: nested containers indented, each record of scalars on one line."""
-    return _pretty(as_data(derivation), 0) + "\n"
+    return _pretty(as_data(derivation, fast_rows=True), 0) + "\n"
 
 
 def _pretty(value: Any, depth: int) -> str:
     """Indent containers of containers; dump flat records with the fast C encoder."""
     pad, inner = "  " * depth, "  " * (depth + 1)
-    if isinstance(value, NumericRecords):
-        return "[\n" + inner + json.dumps(value)[1:-1].replace("}, {", "},\n" + inner + "{") + f"\n{pad}]"
+    if isinstance(value, ForwardRows):
+        return value.dumps(depth)
     if isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values()):
         items = [f"{inner}{json.dumps(k)}: {_pretty(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
@@ -86,5 +83,25 @@ def _pretty(value: Any, depth: int) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-class NumericRecords(list):  # type: ignore[type-arg]
-    """A list of flat dicts of numbers: dumped in one call and split into lines at '}, {'."""
+class ForwardRows:
+    """The forward rows {"t", "x", "o", "h", "y"}, written as JSON straight from the columns."""
+
+    def __init__(self, columns: ForwardColumns) -> None:
+        """Keep the columns."""
+        self.columns = columns
+
+    def __iter__(self) -> Iterator[dict[str, float]]:
+        """The rows as dicts."""
+        c = self.columns
+        for t, x, o, h, y in zip(itertools.count(1), c.x, c.o, c.h, c.y):
+            yield {"t": t, "x": x, "o": o, "h": h, "y": y}
+
+    def dumps(self, depth: int) -> str:
+        """The JSON array, one row per line; every number is finite, so repr() is what json.dumps writes."""
+        inner = "  " * (depth + 1)
+        c = self.columns
+        rows = ",\n".join(
+            f'{inner}{{"t": {t}, "x": {x!r}, "o": {o!r}, "h": {h!r}, "y": {y!r}}}'
+            for t, x, o, h, y in zip(itertools.count(1), c.x, c.o, c.h, c.y)
+        )
+        return "[\n" + rows + "\n" + "  " * depth + "]"
