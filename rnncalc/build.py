@@ -6,7 +6,8 @@ from typing import Callable
 
 from .cell import Cell, Rule, build_cell
 from .errors import InputError
-from .engine import INITIAL_STATE, Trace, run
+from . import backward_steps
+from .engine import INITIAL_STATE, Backward, Trace, backward, run
 from .forms import Add, Form, Mul, Name, Ref, fill
 from .model import Derivation, ForwardColumns, Section, Step
 from .names import LOSS, derivative, gradient, indexed, parameter
@@ -14,6 +15,7 @@ from .problem import Problem, Settings
 
 FORWARD_SECTIONS = ("loss", "known", "forward")
 ProgressCallback = Callable[[int, int, str], None]
+METHODS = ("forward", "backward", "both")
 MAX_STEPS = 2_000_000
 MAX_STEPS_SHOWN = 100_000
 
@@ -93,6 +95,7 @@ def derive(
     scope: str = "grads",
     steps: bool = True,
     progress: ProgressCallback | None = None,
+    method: str = "forward",
 ) -> Derivation:
     """Work the problem: numbers always, the step-by-step sections when ``steps``.
 
@@ -103,18 +106,24 @@ def derive(
     _check_size(problem.n, steps)
     cell = build_cell(problem)
     sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
-    trace = run(problem, cell, settings, sweep_progress, lean=not steps)
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    trace = run(problem, cell, settings, sweep_progress, lean=not steps and method == "forward")
+    back = backward(trace, settings) if method != "forward" else None
     q = Quantities(trace, cell)
-    sections = _sections(q, problem, scope) if steps else ()
+    sections = _sections(q, problem, scope, method, back) if steps else ()
+    gradients = back.gradients if back is not None and method == "backward" else trace.gradients
     derivation = Derivation(
         problem=problem,
         settings=settings,
         scope=scope,
         columns=ForwardColumns(trace.x, trace.o, trace.h[1:], trace.y),
         loss=trace.loss,
-        gradients=dict(trace.gradients),
+        gradients=dict(gradients),
         gradient_names={p: gradient(p) for p in trace.gradients},
         sections=sections,
+        method=method,
+        backward_gradients=dict(back.gradients) if back is not None and method == "both" else None,
     )
     if settings.exact and steps:
         from .exact import with_exact
@@ -131,12 +140,21 @@ def _check_size(n: int, steps: bool) -> None:
         raise InputError(f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) and stops at {limit:,}{hint}")
 
 
-def _sections(q: Quantities, problem: Problem, scope: str) -> tuple[Section, ...]:
-    """The document's sections, in its order."""
+def _sections(q: Quantities, problem: Problem, scope: str, method: str, back: Backward | None) -> tuple[Section, ...]:
+    """The document's sections, in its order; the backward derivation after (or instead of) the forward one."""
     sections = [_loss_section(q, problem), _known_section(q), _forward_section(q)]
-    if scope == "grads":
-        sections += [_local_section(q), _totals_section(q)]
+    if scope != "grads":
+        return tuple(sections)
+    sections.append(_local_section(q))
+    if method != "backward":
+        sections.append(_totals_section(q))
         sections += [_gradient_section(q, p) for p in q.trace.terms]
+    if back is not None:
+        suffix = " (backward)" if method == "both" else ""
+        sections.append(backward_steps.deltas_section(q, back))
+        sections += [backward_steps.gradient_section(q, back, p, suffix) for p in back.gradients]
+    if back is not None and method == "both":
+        sections.append(backward_steps.agreement_section(q.trace.gradients, back.gradients))
     return tuple(sections)
 
 

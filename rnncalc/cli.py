@@ -14,7 +14,7 @@ import typer
 
 from . import __version__
 from .errors import InputError, RnnCalcError
-from .options import FormatName, build_inputs, expand_sequences, with_shared_options
+from .options import FormatName, MethodName, build_inputs, expand_sequences, with_shared_options
 from .render import FORMATS
 
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
@@ -75,9 +75,10 @@ def forward(options: dict[str, Any]) -> None:
 def grads(
     options: dict[str, Any],
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.")] = False,
+    method: Annotated[MethodName, typer.Option("--method", help="forward: total derivatives carried forward in time, as in the worked example; backward: textbook BPTT with deltas; both: both, and that they agree.")] = MethodName("forward"),
 ) -> None:
     """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
-    _run(options, scope="grads", steps=show_steps)
+    _run(options, scope="grads", steps=show_steps, method=method.value)
 
 
 @app.command("check")
@@ -125,7 +126,7 @@ def _emit(text: str, output: Optional[Path]) -> None:
     write_atomically(output, text)
 
 
-def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
+def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forward") -> None:
     """Build the derivation and write it to stdout or the output file."""
     from .build import derive
     from .render import View, render
@@ -137,7 +138,7 @@ def _run(options: dict[str, Any], scope: str, steps: bool) -> None:
     view = View(fragment=options["fragment"], flavor=flavor, all_steps=options["all_steps"] or output is not None)
     problem, settings = build_inputs(options)
     with _progress(problem.n, settings.exact) as progress:
-        derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress)
+        derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress, method=method)
     if output is None and format_name == "rich" and sys.stdout.isatty():
         from .render.terminal import renderable
 

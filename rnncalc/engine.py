@@ -83,6 +83,7 @@ class Backward:
     """Textbook BPTT: deltas δ_t = dL/do_t from t = n down to 1, and the gradients they give."""
 
     delta: list[float]
+    terms: dict[str, list[float]]
     gradients: dict[str, float]
     inputs: list[float]
 
@@ -96,11 +97,12 @@ def backward(trace: Trace, settings: Settings) -> Backward:
     for i in range(n - 1, -1, -1):
         through_next = later * trace.do_dhprev[i + 1] if i + 1 < n else 0.0
         delta[i] = later = settle((trace.dL_dy[i] * trace.dy_dh[i] + through_next) * trace.dh_do[i])
-    gradients = {}
+    terms: dict[str, list[float]] = {}
     for p in trace.params:
-        terms = [d * e for d, e in zip(delta, trace.explicit[p])] if p in trace.explicit else []
-        terms += [dl * dy for dl, dy in zip(trace.dL_dy, trace.dy_d[p])] if p in trace.dy_d else []
-        gradients[p] = settle(math.fsum(terms))
-    gradients[INITIAL_STATE] = settle(delta[0] * trace.do_dhprev[0])
+        through_state = [d * e for d, e in zip(delta, trace.explicit[p])] if p in trace.explicit else [0.0] * n
+        through_output = [dl * dy for dl, dy in zip(trace.dL_dy, trace.dy_d[p])] if p in trace.dy_d else [0.0] * n
+        terms[p] = [a + b for a, b in zip(through_state, through_output)]
+    terms[INITIAL_STATE] = [delta[0] * trace.do_dhprev[0]]
+    gradients = {p: settle(math.fsum(values)) for p, values in terms.items()}
     inputs = [settle(d * dx) for d, dx in zip(delta, trace.do_dx)]
-    return Backward(delta, gradients, inputs)
+    return Backward(delta, terms, gradients, inputs)

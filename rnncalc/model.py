@@ -79,11 +79,23 @@ class Derivation:
     gradients: dict[str, float]
     gradient_names: dict[str, Name]
     sections: tuple[Section, ...]
+    method: str = "forward"
+    backward_gradients: dict[str, float] | None = None
 
     @property
     def forward(self) -> tuple[ForwardRow, ...]:
         """The forward pass, one row per step."""
         return self.columns.rows()
+
+    @property
+    def methods_agree(self) -> bool:
+        """With both methods: every gradient agrees to 1e-12 (or, hand-rounded, to 10 units in the last digit)."""
+        if self.backward_gradients is None:
+            return True
+        slack = 10 * 10.0**-self.settings.digits if self.settings.round_intermediate else 0.0
+        return all(
+            abs(v - self.backward_gradients[k]) <= 1e-12 * max(1.0, abs(v)) + slack for k, v in self.gradients.items()
+        )
 
     def section(self, key: str) -> Section:
         """The section with this key."""

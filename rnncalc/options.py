@@ -20,6 +20,7 @@ LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)  # type: 
 FlavorName = Enum("FlavorName", {name: name for name in MARKDOWN_FLAVORS}, type=str)  # type: ignore[misc]
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
+MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 SEQUENCE_OPTIONS = ("--x", "--g")
 MODEL = "Model"
 OUTPUT = "Output"

@@ -24,6 +24,7 @@ EXPORT_CASES = {
     "identity": ("--activation", "identity", "--x", "1", "2", "3", "--loss", "sse"),
     "hand": ("--round-intermediate", "--x", "1", "0", "1"),
     "exact": ("--exact", "--x", "1", "0", "1"),
+    "both": ("--method", "both", "--x", *["1", "-1"] * 15),
 }
 
 

@@ -33,7 +33,11 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
         "loss": derivation.loss,
     }
     if derivation.scope == "grads":
+        data["method"] = derivation.method
         data["gradients"] = dict(derivation.gradients)
+    if derivation.backward_gradients is not None:
+        data["gradients_backward"] = dict(derivation.backward_gradients)
+        data["methods_agree"] = derivation.methods_agree
     if derivation.sections:
         data["derivation"] = [_section(s, settings.digits) for s in derivation.sections]
     return data

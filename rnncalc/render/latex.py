@@ -18,8 +18,9 @@ TITLE = "Backpropagation through time, step by step"
 
 def section_title(section: Section) -> str:
     """A section title in LaTeX: gradient sections are named by their math."""
-    if section.key.startswith("grad:"):
-        return f"Gradient ${gradient(section.key.split(':', 1)[1]).latex}$"
+    if section.key.startswith(("grad:", "bgrad:")):
+        suffix = " (backward)" if section.title.endswith("(backward)") else ""
+        return f"Gradient ${gradient(section.key.split(':', 1)[1]).latex}${suffix}"
     return section.title
 
 

@@ -99,10 +99,13 @@ def _gradient_table(derivation: Derivation) -> Table:
     printer = TextPrinter(derivation.settings.digits)
     table = Table(title="Gradients", title_justify="left", title_style="bold")
     table.add_column("quantity", style=NAME_STYLE)
-    table.add_column("value", style=VALUE_STYLE, justify="right")
+    both = derivation.backward_gradients
+    table.add_column("forward" if both else "value", style=VALUE_STYLE, justify="right")
+    if both:
+        table.add_column("backward", style=VALUE_STYLE, justify="right")
     for key, value in derivation.gradients.items():
-        table.add_row(derivation.gradient_names[key].text, printer.number(value))
-    table.add_row("L", printer.number(derivation.loss))
+        table.add_row(derivation.gradient_names[key].text, printer.number(value), *([printer.number(both[key])] if both else []))
+    table.add_row("L", printer.number(derivation.loss), *([printer.number(derivation.loss)] if both else []))
     return table
 
 
