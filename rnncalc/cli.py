@@ -14,7 +14,7 @@ import typer
 
 from . import __version__
 from .errors import InputError, RnnCalcError
-from .options import FormatName, MethodName, build_inputs, expand_sequences, with_shared_options
+from .options import DERIVATION_ONLY, FormatName, MethodName, OptimizerName, build_inputs, expand_sequences, with_shared_options
 from .render import FORMATS
 
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
@@ -64,14 +64,14 @@ def _shared_defaults() -> dict[str, tuple[Any, Any]]:
 
 
 @app.command()
-@with_shared_options
+@with_shared_options()
 def forward(options: dict[str, Any]) -> None:
     """The forward pass, step by step: o_t, h_t, y_t and the loss."""
     _run(options, scope="forward", steps=True)
 
 
 @app.command()
-@with_shared_options
+@with_shared_options()
 def grads(
     options: dict[str, Any],
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.")] = False,
@@ -82,7 +82,7 @@ def grads(
 
 
 @app.command("check")
-@with_shared_options
+@with_shared_options(exclude=DERIVATION_ONLY)
 def check_command(
     options: dict[str, Any],
     inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
@@ -91,8 +91,6 @@ def check_command(
     from .check import check
     from .render.check import render_json, table
 
-    if options["round_intermediate"] or options["exact"]:
-        raise InputError("check compares exact double-precision gradients; drop --round-intermediate and --exact")
     format_name = _format_name(options["format"], options["output"])
     if format_name not in ("rich", "json"):
         raise InputError(f"check writes rich or json, not {format_name}")
@@ -101,19 +99,52 @@ def check_command(
     if format_name == "json":
         _emit(render_json(report), options["output"])
     else:
-        from .render.terminal import plain_console
+        from rich.console import Group
+        from rich.text import Text
 
-        if options["output"] or not sys.stdout.isatty():
-            console = plain_console(io.StringIO(), width=160)
-        else:
-            console = _terminal()
-        console.print(table(report, settings.digits))
-        for note in report.notes:
-            console.print(note)
-        if isinstance(console.file, io.StringIO):
-            _emit(console.file.getvalue(), options["output"])
+        _print_rich(Group(table(report, settings.digits), *(Text(note) for note in report.notes)), options["output"])
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("train")
+@with_shared_options(exclude=DERIVATION_ONLY)
+def train_command(
+    options: dict[str, Any],
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 0.5,
+    epochs: Annotated[int, typer.Option("--epochs", help="Number of full-batch updates.")] = 20,
+    optimizer: Annotated[OptimizerName, typer.Option("--optimizer", help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v.")] = OptimizerName("sgd"),
+    beta: Annotated[float, typer.Option("--beta", help="Momentum coefficient β.")] = 0.9,
+    clip: Annotated[Optional[float], typer.Option("--clip", help="Scale the gradient down to this norm when it is longer.")] = None,
+    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the first update written out with numbers.")] = False,
+) -> None:
+    """Gradient descent on W_i, W_h, a, b, c: a table of epoch, loss and parameters, and a loss curve."""
+    from .render.training import render_json, renderable
+    from .train import train
+
+    format_name = _format_name(options["format"], options["output"])
+    if format_name not in ("rich", "json"):
+        raise InputError(f"train writes rich or json, not {format_name}")
+    problem, settings = build_inputs(options)
+    run = train(problem, lr, epochs, optimizer.value, beta, clip)
+    if format_name == "json":
+        _emit(render_json(run), options["output"])
+    else:
+        _print_rich(renderable(run, settings.digits, show_steps), options["output"])
+    if run.stopped:
+        raise RnnCalcError(run.stopped)
+
+
+def _print_rich(renderable: Any, output: Optional[Path]) -> None:
+    """A Rich renderable to the terminal, or as plain text to a pipe or file."""
+    from .render.terminal import plain_console
+
+    if output is None and sys.stdout.isatty():
+        _terminal().print(renderable)
+        return
+    console = plain_console(io.StringIO(), width=160)
+    console.print(renderable)
+    _emit(console.file.getvalue(), output)
 
 
 def _emit(text: str, output: Optional[Path]) -> None:

@@ -62,7 +62,8 @@ def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = N
     try:
         swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
     except (OverflowError, ValueError, ZeroDivisionError) as error:
-        raise RnnCalcError(f"the computation failed numerically ({error}); use smaller values") from None
+        reason = "overflows double precision" if isinstance(error, OverflowError) or "range" in str(error) else f"is undefined ({error})"
+        raise RnnCalcError(f"the computation {reason}; use smaller values") from None
     trace = Trace(x=xs, g=gs, params=params, **{k: v for k, v in swept.items() if k != "loss_terms"})
     trace.loss = settle(math.fsum(swept["loss_terms"]))
     trace.gradients = {p: settle(math.fsum(terms)) for p, terms in trace.terms.items()}

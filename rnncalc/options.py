@@ -21,6 +21,7 @@ FlavorName = Enum("FlavorName", {name: name for name in MARKDOWN_FLAVORS}, type=
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
+OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
 SEQUENCE_OPTIONS = ("--x", "--g")
 MODEL = "Model"
 OUTPUT = "Output"
@@ -53,23 +54,32 @@ SHARED: dict[str, tuple[Any, Any]] = {
 }
 
 
-def with_shared_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the shared options to a command; it receives them as one ``options`` dict."""
-    signature = inspect.signature(command)
-    own = [p for name, p in signature.parameters.items() if name != "options"]
-    shared = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
-        for name, (annotation, default) in SHARED.items()
-    ]
+DERIVATION_ONLY = ("round_intermediate", "exact", "fragment", "markdown_flavor", "all_steps")
 
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> Any:
-        options = {name: kwargs.pop(name) for name in SHARED}
-        return command(options=options, **kwargs)
 
-    wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
-    del wrapper.__wrapped__  # typer must see the new signature, not the original
-    return wrapper
+def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the shared options (less ``exclude``) to a command; it receives them as one ``options`` dict."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        """The command with the shared options in its signature."""
+        signature = inspect.signature(command)
+        own = [p for name, p in signature.parameters.items() if name != "options"]
+        offered = {name: spec for name, spec in SHARED.items() if name not in exclude}
+        shared = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, (annotation, default) in offered.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            options = {name: kwargs.pop(name) if name in offered else default for name, (_, default) in SHARED.items()}
+            return command(options=options, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+        del wrapper.__wrapped__  # typer must see the new signature, not the original
+        return wrapper
+
+    return decorate
 
 
 def expand_sequences(args: list[str]) -> list[str]:

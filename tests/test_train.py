@@ -1,0 +1,76 @@
+"""rnncalc train: updates checked against an independent gradient, decreasing loss, clear divergence."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from reference import finite_differences, loss
+
+from rnncalc import Problem
+from rnncalc.train import train
+
+START = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0}
+
+
+def _reference_grads(params: dict[str, float]) -> dict[str, float]:
+    return finite_differences([1.0, 0.0], [1.0, 1.0], {**params, "h0": 0.0})
+
+
+def test_first_update_is_theta_minus_eta_times_gradient() -> None:
+    run = train(Problem(), lr=0.5, epochs=1)
+    grads = _reference_grads(START)
+    for key, value in run.history[1].params.items():
+        assert value == pytest.approx(START[key] - 0.5 * grads[key], rel=1e-8)
+    assert run.history[0].loss == pytest.approx(loss([1, 0], [1, 1], {**START, "h0": 0.0}), rel=1e-14)
+
+
+def test_loss_decreases_on_the_worked_example() -> None:
+    losses = [e.loss for e in train(Problem(), lr=0.5, epochs=20).history]
+    assert len(losses) == 21
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
+    assert losses[-1] < 0.01 * losses[0]
+
+
+def test_momentum_matches_an_independent_implementation() -> None:
+    run = train(Problem(), lr=0.3, epochs=3, optimizer="momentum", beta=0.8)
+    params, velocity = dict(START), dict.fromkeys(START, 0.0)
+    for epoch in range(1, 4):
+        grads = _reference_grads(params)
+        velocity = {k: 0.8 * velocity[k] + grads[k] for k in params}
+        params = {k: params[k] - 0.3 * velocity[k] for k in params}
+        for key, value in run.history[epoch].params.items():
+            assert value == pytest.approx(params[key], rel=1e-7)
+
+
+def test_clipping_limits_the_step() -> None:
+    run = train(Problem(), lr=1.0, epochs=1, clip=0.25)
+    step = math.sqrt(sum((run.history[1].params[k] - START[k]) ** 2 for k in START))
+    assert step == pytest.approx(0.25, rel=1e-12)
+
+
+def test_cli_table_curve_and_first_update(cli) -> None:
+    code, out, _ = cli("train", "--lr", "0.5", "--epochs", "20", "--show-steps")
+    assert code == 0
+    assert "W_i' = W_i - η · dL/dW_i = 1 - 0.5 · 0.102936 = 0.948532" in out
+    assert "epoch 0 … 20" in out and "█" in out
+
+
+def test_cli_json_history(cli) -> None:
+    code, out, _ = cli("train", "--epochs", "3", "-f", "json")
+    data = json.loads(out)
+    assert code == 0 and [e["epoch"] for e in data["history"]] == [0, 1, 2, 3]
+    assert set(data["history"][0]["params"]) == set(START) and data["stopped"] is None
+
+
+def test_divergence_stops_with_a_clear_message(cli) -> None:
+    code, out, err = cli("train", "--lr", "50", "--epochs", "200", "--activation", "identity")
+    assert code == 1 and "diverged" in err and err.count("\n") == 1
+    assert "nan" not in out.lower() and "inf" not in out.lower()
+
+
+@pytest.mark.parametrize(("args", "message"), [(("--lr", "0"), "--lr must be a positive"), (("--beta", "1"), "--beta must be in"), (("--clip", "-1"), "--clip must be a positive")])
+def test_bad_training_settings(cli, args, message) -> None:
+    code, _, err = cli("train", *args)
+    assert code == 2 and message in err
