@@ -79,7 +79,7 @@ def format_number(value: float, digits: int) -> str:
         return "0"
     if not math.isfinite(value):
         return str(value)
-    if abs(value) < 10.0**-digits:
+    if abs(value) < 10.0**-digits or abs(value) >= 1e15:
         return f"{value:.{max(digits - 1, 0)}e}"
     fixed = f"{value:.{digits}f}"
     if float(fixed) == value and "." in fixed:
