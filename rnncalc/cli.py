@@ -14,7 +14,7 @@ import typer
 
 from . import __version__
 from .errors import InputError, RnnCalcError
-from .options import DERIVATION_ONLY, FormatName, MethodName, OptimizerName, build_inputs, expand_sequences, with_shared_options
+from .options import DERIVATION_ONLY, GraphFormat, ParamName, FormatName, MethodName, OptimizerName, build_inputs, expand_sequences, with_shared_options
 from .render import FORMATS
 
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
@@ -133,6 +133,39 @@ def train_command(
         _print_rich(renderable(run, settings.digits, show_steps), options["output"])
     if run.stopped:
         raise RnnCalcError(run.stopped)
+
+
+GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".json": "json", ".txt": "rich", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+
+@app.command("graph")
+@with_shared_options(exclude=(*DERIVATION_ONLY, "format", "output"))
+def graph_command(
+    options: dict[str, Any],
+    format: Annotated[Optional[GraphFormat], typer.Option("--format", "-f", help="dot: Graphviz source; rich: the chain of --param as a tree; json. Default: from -o, else dot.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to a file: .dot/.gv, .json, .txt, or .svg/.png/.pdf (drawn by Graphviz's dot program).", dir_okay=False)] = None,
+    param: Annotated[ParamName, typer.Option("--param", help="The parameter whose chain --format rich shows.")] = ParamName("Wh"),
+) -> None:
+    """The unrolled computational graph: every node with value and gradient, every edge with its local derivative."""
+    from .graph import build_graph
+    from .render.graph import dot, render_json, tree
+
+    kind = format.value if format is not None else (GRAPH_FORMATS.get(output.suffix.lower()) if output is not None else "dot")
+    if kind is None:
+        raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {', '.join(GRAPH_FORMATS)}")
+    problem, settings = build_inputs(options)
+    graph = build_graph(problem)
+    if kind == "rich":
+        _print_rich(tree(graph, param.value, settings.digits), output)
+    elif kind == "json":
+        _emit(render_json(graph), output)
+    elif kind == "dot":
+        _emit(dot(graph, settings.digits), output)
+    else:
+        from .files import write_atomically
+        from .render.drawing import draw
+
+        write_atomically(output, draw(dot(graph, settings.digits), kind))  # type: ignore[arg-type]
 
 
 def _print_rich(renderable: Any, output: Optional[Path]) -> None:

@@ -38,6 +38,7 @@ class Trace:
     terms: dict[str, list[float]] = field(default_factory=dict)
     gradients: dict[str, float] = field(default_factory=dict)
     loss: float = 0.0
+    loss_terms: list[float] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -64,7 +65,7 @@ def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = N
     except (OverflowError, ValueError, ZeroDivisionError) as error:
         reason = "overflows double precision" if isinstance(error, OverflowError) or "range" in str(error) else f"is undefined ({error})"
         raise RnnCalcError(f"the computation {reason}; use smaller values") from None
-    trace = Trace(x=xs, g=gs, params=params, **{k: v for k, v in swept.items() if k != "loss_terms"})
+    trace = Trace(x=xs, g=gs, params=params, **swept)
     trace.loss = settle(math.fsum(swept["loss_terms"]))
     trace.gradients = {p: settle(math.fsum(terms)) for p, terms in trace.terms.items()}
     _check_finite(trace)

@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import RnnCalcError
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write text to path; on any failure the previous file is untouched and no partial file is left."""
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
@@ -22,8 +22,9 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as error:
         raise RnnCalcError(f"cannot write {path}: {error.strerror or error}") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         if path.exists():

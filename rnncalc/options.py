@@ -12,7 +12,7 @@ import typer
 
 from .activations import ACTIVATIONS
 from .numerals import looks_like_number, parse_number, parse_values
-from .problem import LOSSES, MAX_DIGITS
+from .problem import LOSSES, MAX_DIGITS, PARAMETERS
 from .render import FORMATS, MARKDOWN_FLAVORS
 
 ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
@@ -22,6 +22,8 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # t
 
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
+GraphFormat = Enum("GraphFormat", {name: name for name in ("dot", "rich", "json")}, type=str)  # type: ignore[misc]
+ParamName = Enum("ParamName", {name: name for name in (*PARAMETERS, "h0")}, type=str)  # type: ignore[misc]
 SEQUENCE_OPTIONS = ("--x", "--g")
 MODEL = "Model"
 OUTPUT = "Output"
@@ -62,7 +64,7 @@ def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[...
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         """The command with the shared options in its signature."""
-        signature = inspect.signature(command)
+        signature = inspect.signature(command, eval_str=True)
         own = [p for name, p in signature.parameters.items() if name != "options"]
         offered = {name: spec for name, spec in SHARED.items() if name not in exclude}
         shared = [

@@ -69,3 +69,15 @@ def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30)
         total = total / len(x)
     values = {symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v for k, v in theta.items()}
     return {name: float(sympy.diff(total, symbols[name]).subs(values).evalf(digits)) for name in NAMES}
+
+
+def loss_with_bump(x, g, theta, activation, node, t, bump):
+    """L when ``bump`` is added to o_t, h_t or y_t right after it is computed (t from 1)."""
+    h = theta["h0"]
+    total = 0.0
+    for step, (xt, gt) in enumerate(zip(x, g), start=1):
+        o = theta["Wi"] * xt + theta["Wh"] * h + theta["b"] + (bump if (node, step) == ("o", t) else 0.0)
+        h = ACTIVATIONS[activation](o) + (bump if (node, step) == ("h", t) else 0.0)
+        y = theta["a"] * h + theta["c"] + (bump if (node, step) == ("y", t) else 0.0)
+        total += (y - gt) ** 2
+    return total / len(x)
