@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Derivation", "Problem", "Settings", "RnnCalcError", "derive", "__version__"]
+__all__ = ["Derivation", "Problem", "Settings", "RnnCalcError", "build_graph", "check", "derive", "train", "__version__"]
 
 _LAZY = {
     "Derivation": "rnncalc.model",
@@ -19,6 +19,9 @@ _LAZY = {
     "Settings": "rnncalc.problem",
     "RnnCalcError": "rnncalc.errors",
     "derive": "rnncalc.build",
+    "train": "rnncalc.training",
+    "check": "rnncalc.gradcheck",
+    "build_graph": "rnncalc.graph",
 }
 
 

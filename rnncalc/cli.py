@@ -88,7 +88,7 @@ def check_command(
     inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
 ) -> None:
     """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any disagree."""
-    from .check import check
+    from .gradcheck import check
     from .render.check import render_json, table
 
     format_name = _format_name(options["format"], options["output"])
@@ -120,7 +120,7 @@ def train_command(
 ) -> None:
     """Gradient descent on W_i, W_h, a, b, c: a table of epoch, loss and parameters, and a loss curve."""
     from .render.training import render_json, renderable
-    from .train import train
+    from .training import train
 
     format_name = _format_name(options["format"], options["output"])
     if format_name not in ("rich", "json"):

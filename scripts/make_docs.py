@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-TEMPLATE = ROOT / "scripts" / "templates" / "tutorial.md"
+TEMPLATES = ROOT / "scripts" / "templates"
 RUN = re.compile(r"^<!-- run: (?P<command>.+?) -->$", re.M)
 EXAMPLES = {
     "derivation.md": ["grads", "--show-steps", "-f", "markdown"],
@@ -51,15 +51,15 @@ def cli_reference() -> str:
         return target.read_text(encoding="utf-8")
 
 
-def tutorial() -> str:
-    """docs/tutorial.md: the template with each <!-- run: ... --> replaced by the command and its output."""
+def from_template(name: str) -> str:
+    """docs/NAME: the template with each <!-- run: ... --> replaced by the command and its output."""
 
     def run(match: re.Match[str]) -> str:
         command = match["command"]
         args = command.split()[1:]
         return f"```console\n$ {command}\n{rnncalc(args).rstrip()}\n```"
 
-    return RUN.sub(run, TEMPLATE.read_text(encoding="utf-8"))
+    return RUN.sub(run, (TEMPLATES / name).read_text(encoding="utf-8"))
 
 
 def error_table() -> str:
@@ -99,7 +99,8 @@ def error_table() -> str:
 
 def generated() -> dict[Path, str]:
     """Every generated file and its expected content."""
-    files = {DOCS / "cli.md": cli_reference(), DOCS / "tutorial.md": tutorial(), DOCS / "errors.md": error_table()}
+    files = {DOCS / "cli.md": cli_reference(), DOCS / "errors.md": error_table()}
+    files |= {DOCS / template.name: from_template(template.name) for template in sorted(TEMPLATES.glob("*.md"))}
     files |= {DOCS / "examples" / name: rnncalc(args) for name, args in EXAMPLES.items()}
     return files
 
@@ -137,7 +138,18 @@ def main() -> int:
         path.write_text(files[path], encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)}")
     compile_pdf(DOCS / "examples" / "derivation.tex")
+    draw_graph(DOCS / "examples" / "graph.svg")
     return 0
+
+
+def draw_graph(target: Path) -> None:
+    """The worked example's graph as SVG, when Graphviz is installed."""
+    if target.exists():
+        return
+    if shutil.which("dot") is None:
+        print("Graphviz not found: docs/examples/graph.svg not drawn")
+        return
+    subprocess.run([sys.executable, "-m", "rnncalc", "graph", "-o", str(target)], check=True)
 
 
 if __name__ == "__main__":

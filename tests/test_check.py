@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reference import finite_differences
 
-import rnncalc.check
+import rnncalc.gradcheck
 from rnncalc import Problem
-from rnncalc.check import check
+from rnncalc.gradcheck import check
 
 values = st.fractions(min_value=-2, max_value=2, max_denominator=4)
 
@@ -40,14 +40,14 @@ def test_check_passes_on_random_problems(problem: Problem) -> None:
 
 
 def _planted(monkeypatch: pytest.MonkeyPatch, key: str, factor: float) -> None:
-    real_run = rnncalc.check.run
+    real_run = rnncalc.gradcheck.run
 
     def wrong_run(*args, **kwargs):
         trace = real_run(*args, **kwargs)
         trace.gradients[key] *= factor
         return trace
 
-    monkeypatch.setattr(rnncalc.check, "run", wrong_run)
+    monkeypatch.setattr(rnncalc.gradcheck, "run", wrong_run)
 
 
 @pytest.mark.parametrize("key", ["Wi", "Wh", "a", "b", "c", "h0"])

@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from ..check import CheckReport
+from ..gradcheck import CheckReport
 from .formula import TextPrinter
 
 

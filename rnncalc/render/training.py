@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..names import parameter
-from ..train import Training
+from ..training import Training
 from .formula import TextPrinter
 from .lines import text_line
 
