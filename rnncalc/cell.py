@@ -59,14 +59,24 @@ def loss_term(weight: Fraction) -> sympy.Expr:
 
 def build_cell(problem: Problem) -> Cell:
     """Differentiate the cell once; every time step (and every problem like this one) reuses these rules."""
-    return _cell(problem.activation, problem.loss_weight)
+    return _cell(problem.cell or problem.activation, problem.loss_weight)
+
+
+def _equations(cell: str | tuple[str, ...]) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr, tuple[str, ...]]:
+    """o, h, y and the parameter names: the built-in cell for an activation name, or the user's equations."""
+    if isinstance(cell, str):
+        return (*default_equations(cell), PARAMETERS)
+    from .cellparse import parse_cell
+
+    spec = parse_cell(cell)
+    return spec.state, spec.activation, spec.output, spec.params
 
 
 @functools.lru_cache(maxsize=64)
-def _cell(activation_name: str, weight: Fraction) -> Cell:
-    """The cell for an activation and loss weight."""
-    state, activation, output = default_equations(activation_name)
-    params = tuple(sympy.Symbol(p, real=True) for p in PARAMETERS)
+def _cell(cell: str | tuple[str, ...], weight: Fraction) -> Cell:
+    """The cell for an activation name (or the user's equations) and a loss weight."""
+    state, activation, output, names = _equations(cell)
+    params = tuple(sympy.Symbol(p, real=True) for p in names)
 
     def rule(expr: sympy.Expr, display: sympy.Expr | None = None) -> Rule:
         """Make a rule shown as ``display`` (default: the expression itself)."""
@@ -78,11 +88,13 @@ def _cell(activation_name: str, weight: Fraction) -> Cell:
         result = sympy.diff(expr, by)
         if activation != o:
             result = result.subs(activation, h)
+        if isinstance(output, sympy.Function):
+            result = result.subs(output, y)
         return rule(result, sympy.factor_terms(result))
 
     loss = loss_term(weight)
     return Cell(
-        params=PARAMETERS,
+        params=names,
         o=rule(state),
         h=rule(activation),
         y=rule(output),

@@ -14,7 +14,7 @@ import typer
 
 from . import __version__
 from .errors import InputError, RnnCalcError
-from .options import DERIVATION_ONLY, GraphFormat, ParamName, FormatName, MethodName, OptimizerName, build_inputs, expand_sequences, with_shared_options
+from .options import DERIVATION_ONLY, GraphFormat, FormatName, MethodName, OptimizerName, build_inputs, expand_sequences, with_shared_options
 from .render import FORMATS
 
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
@@ -139,24 +139,33 @@ GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".json": "json", ".txt": "rich", "
 
 
 @app.command("graph")
-@with_shared_options(exclude=(*DERIVATION_ONLY, "format", "output"))
+@with_shared_options(exclude=(*DERIVATION_ONLY, "format", "output"))  # --param NAME picks the tree's parameter
 def graph_command(
     options: dict[str, Any],
     format: Annotated[Optional[GraphFormat], typer.Option("--format", "-f", help="dot: Graphviz source; rich: the chain of --param as a tree; json. Default: from -o, else dot.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to a file: .dot/.gv, .json, .txt, or .svg/.png/.pdf (drawn by Graphviz's dot program).", dir_okay=False)] = None,
-    param: Annotated[ParamName, typer.Option("--param", help="The parameter whose chain --format rich shows.")] = ParamName("Wh"),
 ) -> None:
-    """The unrolled computational graph: every node with value and gradient, every edge with its local derivative."""
+    """The unrolled computational graph: every node with value and gradient, every edge with its local derivative.
+
+    With --format rich, --param NAME (no value) picks the parameter whose chain is shown (default Wh).
+    """
     from .graph import build_graph
     from .render.graph import dot, render_json, tree
 
     kind = format.value if format is not None else (GRAPH_FORMATS.get(output.suffix.lower()) if output is not None else "dot")
     if kind is None:
         raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {', '.join(GRAPH_FORMATS)}")
+    chosen = [p for p in options["param"] or [] if "=" not in p]
+    if len(chosen) > 1:
+        raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
+    options = options | {"param": [p for p in options["param"] or [] if "=" in p]}
     problem, settings = build_inputs(options)
     graph = build_graph(problem)
+    param = chosen[0] if chosen else ("Wh" if "Wh" in graph.gradients else next(iter(graph.gradients)))
+    if param not in graph.gradients:
+        raise InputError(f"--param {param}: not a parameter of the cell (choose one of {', '.join(graph.gradients)})")
     if kind == "rich":
-        _print_rich(tree(graph, param.value, settings.digits), output)
+        _print_rich(tree(graph, param, settings.digits), output)
     elif kind == "json":
         _emit(render_json(graph), output)
     elif kind == "dot":

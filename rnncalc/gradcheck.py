@@ -165,6 +165,9 @@ def _rational(value: Fraction) -> object:
 
 def _torch_gradients(problem: Problem, keys: list[str], notes: list[str]) -> dict[str, float] | None:
     """PyTorch autograd on the same network, when torch is installed."""
+    if problem.cell is not None:
+        notes.append("PyTorch skipped: it is compared on the built-in cell only")
+        return None
     try:
         import torch
     except ImportError:

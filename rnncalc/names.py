@@ -18,8 +18,12 @@ LOSS = Name("L", "L", "L")
 @lru_cache(maxsize=None)
 def parameter(key: str) -> Name:
     """A parameter (or the initial state h0): Wi is written W_i."""
-    text, latex = _PARAMETER_SPELLING.get(key, (key, key))
-    return Name(text, latex, key)
+    if key in _PARAMETER_SPELLING:
+        text, latex = _PARAMETER_SPELLING[key]
+        return Name(text, latex, key)
+    base, _, sub = key.partition("_")
+    latex = base if len(base) == 1 else rf"\mathit{{{base}}}"
+    return Name(key, f"{latex}_{{{sub}}}" if sub else latex, key)
 
 
 @lru_cache(maxsize=None)

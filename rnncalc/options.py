@@ -11,8 +11,9 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from .activations import ACTIVATIONS
+from .errors import InputError
 from .numerals import looks_like_number, parse_number, parse_values
-from .problem import LOSSES, MAX_DIGITS, PARAMETERS
+from .problem import LOSSES, MAX_DIGITS
 from .render import FORMATS, MARKDOWN_FLAVORS
 
 ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
@@ -23,7 +24,6 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # t
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
 GraphFormat = Enum("GraphFormat", {name: name for name in ("dot", "rich", "json")}, type=str)  # type: ignore[misc]
-ParamName = Enum("ParamName", {name: name for name in (*PARAMETERS, "h0")}, type=str)  # type: ignore[misc]
 SEQUENCE_OPTIONS = ("--x", "--g")
 MODEL = "Model"
 OUTPUT = "Output"
@@ -43,7 +43,9 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "a": (_number("--a", "Output weight a. Default: 1."), None),
     "b": (_number("--b", "State bias b. Default: 1."), None),
     "c": (_number("--c", "Output bias c. Default: 1."), None),
-    "activation": (Annotated[ActivationName, typer.Option("--activation", help="Activation of the state; relu has derivative 0 at 0.", rich_help_panel=MODEL)], ActivationName("sigmoid")),
+    "activation": (Annotated[Optional[ActivationName], typer.Option("--activation", help="Activation of the state; relu has derivative 0 at 0. Default: sigmoid.", rich_help_panel=MODEL)], None),
+    "cell": (Annotated[Optional[list[str]], typer.Option("--cell", help="Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, parameters; sigmoid tanh relu exp log sin cos sqrt abs).", rich_help_panel=MODEL, metavar="EQUATION")], None),
+    "param": (Annotated[Optional[list[str]], typer.Option("--param", help="A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.", rich_help_panel=MODEL, metavar="NAME=NUM")], None),
     "loss": (Annotated[LossName, typer.Option("--loss", help="mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum.", rich_help_panel=MODEL)], LossName("mse")),
     "digits": (Annotated[int, typer.Option("--digits", help=f"Decimal places shown (0..{MAX_DIGITS}).", rich_help_panel=OUTPUT)], 6),
     "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
@@ -113,7 +115,20 @@ def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
     from .problem import Problem, Settings
 
     params = {key: parse_number(options[flag], f"--{flag}") for key, flag in (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c")) if options[flag] is not None}
-    problem_args: dict[str, Any] = {"params": params, "activation": options["activation"].value, "loss": options["loss"].value}
+    for item in options["param"] or []:
+        name, sign, value = item.partition("=")
+        if not sign or not name.strip():
+            raise InputError(f"--param {item!r}: write NAME=NUMBER, e.g. --param Wh=-1")
+        if name.strip() in params:
+            raise InputError(f"the parameter {name.strip()} is given twice")
+        params[name.strip()] = parse_number(value, f"--param {name.strip()}")
+    problem_args: dict[str, Any] = {"params": params, "loss": options["loss"].value}
+    if options["cell"]:
+        if options["activation"] is not None:
+            raise InputError("--activation and --cell conflict: write the activation into the cell (h = tanh(o))")
+        problem_args["cell"] = tuple(options["cell"])
+    elif options["activation"] is not None:
+        problem_args["activation"] = options["activation"].value
     x = parse_values(options["x"], "--x")
     if x is not None:
         problem_args["x"] = tuple(x)

@@ -77,6 +77,7 @@ class Problem:
     params: dict[str, Fraction] = field(default_factory=lambda: {p: Fraction(1) for p in PARAMETERS})
     activation: str = "sigmoid"
     loss: str = "mse"
+    cell: tuple[str, ...] | None = None
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
 
@@ -88,12 +89,21 @@ class Problem:
         g = _exact_all(self.g, "g", 1) if self.g is not None else (Fraction(1),) * len(x)
         if len(g) != len(x):
             raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
-        params = {p: Fraction(1) for p in PARAMETERS} | {k: exact(v, k) for k, v in self.params.items()}
-        unknown = sorted(set(params) - set(PARAMETERS))
+        names, activation = PARAMETERS, self.activation
+        if self.cell is not None:
+            from .cellparse import parse_cell
+
+            spec = parse_cell(tuple(self.cell))
+            names, activation = spec.params, spec.activation_name
+            object.__setattr__(self, "cell", tuple(self.cell))
+        elif activation not in ACTIVATIONS:
+            raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        unknown = sorted(set(self.params) - set(names))
         if unknown:
-            raise InputError(f"unknown parameter(s) {', '.join(unknown)}; known: {', '.join(PARAMETERS)}")
-        if self.activation not in ACTIVATIONS:
-            raise InputError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+            used = ", ".join(names) or "none"
+            raise InputError(f"parameter {', '.join(unknown)} is not used by the cell (its parameters: {used})")
+        params = {p: Fraction(1) for p in names} | {k: exact(v, k) for k, v in self.params.items()}
+        object.__setattr__(self, "activation", activation)
         if self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         object.__setattr__(self, "x_floats", _floats(x, "x", 0))

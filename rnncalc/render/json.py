@@ -26,6 +26,7 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
             "h0": float(problem.h0),
             "params": {k: float(v) for k, v in problem.params.items()},
             "activation": problem.activation,
+            "cell": list(problem.cell) if problem.cell else None,
             "loss": problem.loss,
         },
         "settings": {"digits": settings.digits, "round_intermediate": settings.round_intermediate, "exact": settings.exact},
