@@ -185,6 +185,8 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
     for equation in equations:
         if len(equation) > MAX_LENGTH:
             raise _fail(equation[:40] + "…", f"is longer than {MAX_LENGTH} characters")
+        if not equation.isascii():
+            raise _fail(equation, "only ASCII characters are allowed (look-alike letters are rejected)")
         left, sign, right = equation.partition("=")
         name = left.strip()
         if not sign or "=" in right:
@@ -215,7 +217,7 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
 def _shape(equations: tuple[str, ...], definitions: dict[str, sympy.Expr], params: dict[str, sympy.Symbol]) -> CellSpec:
     """Bring the equations into o, h, y form and check what each may depend on."""
     if "h" not in definitions:
-        if definitions["y"].has(h_prev):
+        if any(expr.has(h_prev) for expr in definitions.values()):
             raise InputError("--cell: h_prev is used but the cell never defines the state h")
         raise InputError("--cell: the cell must define the carried state h")
     state_expr = definitions["h"]

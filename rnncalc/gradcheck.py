@@ -23,6 +23,7 @@ FD_STEP = 1e-5
 RTOL = 1e-6
 ATOL = 1e-9
 SYMPY_MAX_N = 6
+SYMPY_MAX_NODES = 20_000
 INPUTS_MAX_N = 2000
 RELU_MARGIN = 1e-3
 
@@ -146,13 +147,22 @@ def _sympy_gradients(problem: Problem, cell: Cell, keys: list[str], notes: list[
         state = cell.h.expr.xreplace({o: pre})
         output = cell.y.expr.xreplace({h: state, **params})
         total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
-    values = {s: _rational(problem.params[p]) for p, s in symbols.items() if p != INITIAL_STATE}
-    values[symbols[INITIAL_STATE]] = _rational(problem.h0)
-    values |= {s: _rational(v) for s, v in zip(inputs, problem.x)}
+    size = sum(1 for _ in sympy.preorder_traversal(total))
+    if size > SYMPY_MAX_NODES:
+        notes.append(f"SymPy skipped: the unrolled loss has {size:,} nodes, above the limit of {SYMPY_MAX_NODES:,}")
+        return None
+    import mpmath
+
+    arguments = [*(symbols[p] for p in cell.params), symbols[INITIAL_STATE], *inputs]
+    exact = [*(problem.params[p] for p in cell.params), problem.h0, *problem.x]
+    namespace = {"sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)), "relu": lambda z: z if z > 0 else 0 * z, "unit_step": lambda z: 1 if z > 0 else 0}
     result = {}
-    for key in keys:
-        by = inputs[int(key[2:])] if key.startswith("x_") else symbols[key]
-        result[key] = float(sympy.diff(total, by).xreplace(values).evalf(30))
+    with mpmath.workdps(40):
+        values = [mpmath.mpf(v.numerator) / v.denominator for v in exact]
+        for key in keys:
+            by = inputs[int(key[2:])] if key.startswith("x_") else symbols[key]
+            derivative = sympy.lambdify(arguments, sympy.diff(total, by), modules=[namespace, "mpmath"])
+            result[key] = float(derivative(*values))
     return result
 
 

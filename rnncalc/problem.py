@@ -74,7 +74,7 @@ class Problem:
     x: tuple[Fraction, ...] = (Fraction(1), Fraction(0))
     g: tuple[Fraction, ...] | None = None
     h0: Fraction = Fraction(0)
-    params: dict[str, Fraction] = field(default_factory=lambda: {p: Fraction(1) for p in PARAMETERS})
+    params: dict[str, Fraction] = field(default_factory=dict)
     activation: str = "sigmoid"
     loss: str = "mse"
     cell: tuple[str, ...] | None = None
