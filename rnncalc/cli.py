@@ -14,7 +14,7 @@ import typer
 
 from . import __version__
 from .errors import InputError, RnnCalcError
-from .options import DERIVATION_ONLY, GraphFormat, FormatName, MethodName, OptimizerName, build_inputs, expand_sequences, with_shared_options
+from .options import DERIVATION_ONLY, FormatName, GraphFormat, MethodName, OptimizerName, build_inputs, expand_sequences, with_config, with_shared_options
 from .render import FORMATS
 
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
@@ -75,10 +75,11 @@ def forward(options: dict[str, Any]) -> None:
 def grads(
     options: dict[str, Any],
     show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.")] = False,
-    method: Annotated[MethodName, typer.Option("--method", help="forward: total derivatives carried forward in time, as in the worked example; backward: textbook BPTT with deltas; both: both, and that they agree.")] = MethodName("forward"),
+    method: Annotated[Optional[MethodName], typer.Option("--method", help="forward: total derivatives carried forward in time, as in the worked example; backward: textbook BPTT with deltas; both: both, and that they agree. Default: forward.")] = None,
 ) -> None:
     """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
-    _run(options, scope="grads", steps=show_steps, method=method.value)
+    options = with_config(options | {"method": method})
+    _run(options, scope="grads", steps=show_steps, method=(options["method"] or MethodName("forward")).value)
 
 
 @app.command("check")
@@ -187,6 +188,41 @@ def _print_rich(renderable: Any, output: Optional[Path]) -> None:
     console = plain_console(io.StringIO(), width=160)
     console.print(renderable)
     _emit(console.file.getvalue(), output)
+
+
+@app.command("grade")
+@with_shared_options(exclude=DERIVATION_ONLY)
+def grade_command(
+    options: dict[str, Any],
+    answers: Annotated[Path, typer.Argument(help="A TOML file of your numbers: h_1 = 0.880797, \"dL_1/dy_1\" = 0.880797, dWi = 0.102937, loss = ...", dir_okay=False)],
+) -> None:
+    """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
+    from .grading import grade, read_answers
+    from .render.grading import render_json, renderable
+
+    format_name = _format_name(options["format"], options["output"])
+    if format_name not in ("rich", "json"):
+        raise InputError(f"grade writes rich or json, not {format_name}")
+    problem, settings = build_inputs(options)
+    result = grade(problem, read_answers(answers), settings.digits)
+    if format_name == "json":
+        _emit(render_json(result), options["output"])
+    else:
+        _print_rich(renderable(result, settings.digits), options["output"])
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("init")
+def init_command(
+    path: Annotated[Path, typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a commented problem file of the worked example, for --config."""
+    from .config import write_template
+
+    write_template(path, force)
+    print(f"wrote {path}; use it with: rnncalc grads --show-steps --config {path}")
 
 
 def _emit(text: str, output: Optional[Path]) -> None:

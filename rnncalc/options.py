@@ -46,8 +46,9 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "activation": (Annotated[Optional[ActivationName], typer.Option("--activation", help="Activation of the state; relu has derivative 0 at 0. Default: sigmoid.", rich_help_panel=MODEL)], None),
     "cell": (Annotated[Optional[list[str]], typer.Option("--cell", help="Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, parameters; sigmoid tanh relu exp log sin cos sqrt abs).", rich_help_panel=MODEL, metavar="EQUATION")], None),
     "param": (Annotated[Optional[list[str]], typer.Option("--param", help="A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.", rich_help_panel=MODEL, metavar="NAME=NUM")], None),
-    "loss": (Annotated[LossName, typer.Option("--loss", help="mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum.", rich_help_panel=MODEL)], LossName("mse")),
-    "digits": (Annotated[int, typer.Option("--digits", help=f"Decimal places shown (0..{MAX_DIGITS}).", rich_help_panel=OUTPUT)], 6),
+    "loss": (Annotated[Optional[LossName], typer.Option("--loss", help="mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum. Default: mse.", rich_help_panel=MODEL)], None),
+    "config": (Annotated[Optional[Path], typer.Option("--config", help="Read the problem from a TOML file (rnncalc init writes one); options given here override it.", rich_help_panel=MODEL, dir_okay=False)], None),
+    "digits": (Annotated[Optional[int], typer.Option("--digits", help=f"Decimal places shown (0..{MAX_DIGITS}). Default: 6.", rich_help_panel=OUTPUT)], None),
     "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
     "exact": (Annotated[bool, typer.Option("--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT)], False),
     "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. Default: from the -o extension, else rich.", rich_help_panel=OUTPUT)], None),
@@ -58,6 +59,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
 }
 
 
+SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
 DERIVATION_ONLY = ("round_intermediate", "exact", "fragment", "markdown_flavor", "all_steps")
 
 
@@ -110,11 +112,45 @@ def expand_sequences(args: list[str]) -> list[str]:
     return expanded
 
 
+def with_config(options: dict[str, Any]) -> dict[str, Any]:
+    """The options, filled in from --config where the command line left them unset."""
+    if options.get("config") is None:
+        return options
+    from .config import load
+
+    merged = dict(options)
+    for key, value in load(options["config"]).items():
+        target = {"params": "param", "round_intermediate": "round_intermediate"}.get(key, key)
+        if key == "activation":
+            value = _choice(ActivationName, value, key)
+        elif key == "loss":
+            value = _choice(LossName, value, key)
+        elif key == "method":
+            value = _choice(MethodName, value, key)
+        current = merged.get(target)
+        if key == "params":
+            given = {item.partition("=")[0].strip() for item in current or []}
+            given |= {name for name, flag in SHORTCUTS if options.get(flag) is not None}
+            merged[target] = [*(current or []), *(v for v in value if v.partition("=")[0] not in given)]
+        elif current is None or current is False:
+            merged[target] = value
+    return merged
+
+
+def _choice(kind: Any, value: str, key: str) -> Any:
+    """A config value that must be one of an option's choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(f"--config: {key} must be one of {', '.join(m.value for m in kind)}, got {value!r}") from None
+
+
 def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
-    """Turn the shared options into a Problem and Settings (raising InputError on bad values)."""
+    """Turn the shared options (and --config) into a Problem and Settings (raising InputError on bad values)."""
     from .problem import Problem, Settings
 
-    params = {key: parse_number(options[flag], f"--{flag}") for key, flag in (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c")) if options[flag] is not None}
+    options = with_config(options)
+    params = {key: parse_number(options[flag], f"--{flag}") for key, flag in SHORTCUTS if options[flag] is not None}
     for item in options["param"] or []:
         name, sign, value = item.partition("=")
         if not sign or not name.strip():
@@ -122,7 +158,7 @@ def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
         if name.strip() in params:
             raise InputError(f"the parameter {name.strip()} is given twice")
         params[name.strip()] = parse_number(value, f"--param {name.strip()}")
-    problem_args: dict[str, Any] = {"params": params, "loss": options["loss"].value}
+    problem_args: dict[str, Any] = {"params": params, "loss": (options["loss"] or LossName("mse")).value}
     if options["cell"]:
         if options["activation"] is not None:
             raise InputError("--activation and --cell conflict: write the activation into the cell (h = tanh(o))")
@@ -137,5 +173,6 @@ def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
         problem_args["g"] = tuple(g)
     if options["h0"] is not None:
         problem_args["h0"] = parse_number(options["h0"], "--h0")
-    settings = Settings(digits=options["digits"], round_intermediate=options["round_intermediate"], exact=options["exact"])
+    digits = 6 if options["digits"] is None else options["digits"]
+    settings = Settings(digits=digits, round_intermediate=bool(options["round_intermediate"]), exact=bool(options["exact"]))
     return Problem(**problem_args), settings

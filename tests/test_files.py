@@ -1,0 +1,89 @@
+"""Problem files (--config, init) and grading a hand derivation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from reference import finite_differences
+
+DOCUMENT_HAND = {"dWi": 0.102937, "dWh": 0.087734, "da": 1.528712, "db": 0.202545, "dc": 1.7485}
+
+
+def test_init_writes_a_template_that_reproduces_the_worked_example(cli, tmp_path: Path) -> None:
+    target = tmp_path / "problem.toml"
+    code, out, _ = cli("init", str(target))
+    assert code == 0 and target.exists() and "# " in target.read_text()
+    assert cli("grads", "--config", str(target))[1] == cli("grads")[1]
+    code, _, err = cli("init", str(target))
+    assert code == 2 and "already exists" in err
+    assert cli("init", str(target), "--force")[0] == 0
+
+
+def test_config_values_and_command_line_overrides(cli, tmp_path: Path) -> None:
+    target = tmp_path / "p.toml"
+    target.write_text('x = [1, "-1/2", 2]\ng = [0, 1, 0]\nh0 = 0.5\nloss = "sse"\nactivation = "tanh"\ndigits = 4\nmethod = "both"\n[params]\nWi = 0.5\nWh = -1\n')
+    data = json.loads(cli("grads", "--config", str(target), "--wh", "2", "-f", "json")[1])
+    assert data["problem"]["x"] == [1.0, -0.5, 2.0] and data["problem"]["h0"] == 0.5
+    assert data["problem"]["params"]["Wi"] == 0.5 and data["problem"]["params"]["Wh"] == 2.0
+    assert data["problem"]["loss"] == "sse" and data["problem"]["activation"] == "tanh"
+    assert data["settings"]["digits"] == 4 and data["method"] == "both"
+    theta = {"Wi": 0.5, "Wh": 2.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.5}
+    expected = finite_differences([1.0, -0.5, 2.0], [0.0, 1.0, 0.0], theta, "tanh", "sse")
+    for name, value in expected.items():
+        assert data["gradients"][name] == pytest.approx(value, rel=1e-7, abs=1e-10)
+
+
+def test_config_with_a_custom_cell(cli, tmp_path: Path) -> None:
+    target = tmp_path / "cell.toml"
+    target.write_text('x = [1, 0]\ncell = ["o = Wi*x + Wh*h_prev + b", "h = sigmoid(o)", "y = a*h + c"]\n')
+    assert cli("grads", "--show-steps", "--config", str(target))[1] == cli("grads", "--show-steps")[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("xs = [1]\n", "unknown key 'xs' (did you mean 'x'?)"),
+        ('x = "1 0"\n', "x must be a list of numbers"),
+        ("digits = 4.5\n", "digits must be a integer"),
+        ('activation = "softmax"\n', "activation must be one of"),
+        ("[params]\nWi = true\n", "params must be a table of numbers"),
+        ("x = [1,\n", "is not valid TOML"),
+        ('[params]\nQ = 1\n', "parameter Q is not used by the cell"),
+    ],
+)
+def test_bad_config_files_name_the_key(cli, tmp_path: Path, text: str, message: str) -> None:
+    target = tmp_path / "bad.toml"
+    target.write_text(text)
+    code, out, err = cli("grads", "--config", str(target))
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def _answers(tmp_path: Path, lines: dict[str, float]) -> str:
+    target = tmp_path / "answers.toml"
+    target.write_text("".join(f'"{k}" = {v!r}\n' for k, v in lines.items()))
+    return str(target)
+
+
+def test_grade_accepts_exact_and_hand_rounded_answers(cli, tmp_path: Path) -> None:
+    theta = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.0}
+    exact = finite_differences([1.0, 0.0], [1.0, 1.0], theta)
+    correct = {"h_1": 0.880797, "dL_1/dy_1": 0.880797, "do_2/dWi": 0.104994, "loss": 0.764356}
+    correct |= {f"d{k}": round(v, 6) for k, v in exact.items() if k != "h0"}
+    code, out, _ = cli("grade", _answers(tmp_path, correct))
+    assert code == 0 and "All 9 answers are right." in out
+    code, out, _ = cli("grade", _answers(tmp_path, DOCUMENT_HAND))
+    assert code == 0 and "All 5 answers are right." in out
+
+
+def test_grade_names_the_first_wrong_step(cli, tmp_path: Path) -> None:
+    code, out, _ = cli("grade", _answers(tmp_path, {"dWi": 0.2, "h_1": 0.880797, "h_2": 0.87, "y_2": 1.87}))
+    assert code == 1 and "First wrong step: h_2" in out
+    data = json.loads(cli("grade", _answers(tmp_path, {"h_2": 0.87, "y_2": 1.867703}), "-f", "json")[1])
+    assert data["ok"] is False and data["first_wrong"] == "h_2" and [m["ok"] for m in data["marks"]] == [False, True]
+
+
+def test_grade_unknown_quantity(cli, tmp_path: Path) -> None:
+    code, _, err = cli("grade", _answers(tmp_path, {"dWx": 1.0}))
+    assert code == 2 and "no quantity named 'dWx' (did you mean 'dWi'?)" in err
