@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -248,6 +249,12 @@ def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forwar
     problem, settings = build_inputs(options)
     with _progress(problem.n, settings.exact) as progress:
         derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress, method=method)
+    if options["blank"] and options["answers"]:
+        raise InputError("--blank and --answers conflict: write the sheet and the key with two commands")
+    if options["blank"]:
+        derivation = derivation.blanked()
+    elif options["answers"]:
+        derivation = dataclasses.replace(derivation, answer_key=True)
     if output is None and format_name == "rich" and sys.stdout.isatty():
         from .render.terminal import renderable
 

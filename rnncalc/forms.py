@@ -101,7 +101,12 @@ class Gap:
     count: int
 
 
-Form = Union[Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap]
+@dataclass(frozen=True, slots=True)
+class Blank:
+    """A space for a student to fill in (exercise sheets)."""
+
+
+Form = Union[Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap, Blank]
 
 _EXTRA_FUNCTIONS: dict[str, Callable[[float], float]] = {
     "exp": math.exp,
@@ -159,7 +164,7 @@ def fill(template: Form, binding: dict[str, Form]) -> Form:
     """Replace a template's slots by this step's quantities."""
     if isinstance(template, Slot):
         return binding[template.symbol]
-    if isinstance(template, (Ref, Const, Gap)):
+    if isinstance(template, (Ref, Const, Gap, Blank)):
         return template
     if isinstance(template, Add):
         return Add(tuple(fill(t, binding) for t in template.terms))

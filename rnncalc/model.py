@@ -26,6 +26,7 @@ class Step:
     definition: bool = False
     exact: sympy.Expr | None = None
     t: int | None = None
+    blank: bool = False
 
     @property
     def shown_working(self) -> Form | None:
@@ -81,6 +82,13 @@ class Derivation:
     sections: tuple[Section, ...]
     method: str = "forward"
     backward_gradients: dict[str, float] | None = None
+    blank: bool = False
+    answer_key: bool = False
+
+    @property
+    def sheet(self) -> str:
+        """What this derivation is handed out as: an exercise sheet, its answer key, or neither."""
+        return "Exercise sheet: fill in every blank." if self.blank else ("Answer key." if self.answer_key else "")
 
     @property
     def forward(self) -> tuple[ForwardRow, ...]:
@@ -104,6 +112,16 @@ class Derivation:
     def steps(self) -> list[Step]:
         """All steps, in order."""
         return [step for section in self.sections for step in section.steps]
+
+    def blanked(self) -> Derivation:
+        """An exercise sheet: every computed value left blank, the rules and the given values kept."""
+        import dataclasses
+
+        sections = tuple(
+            dataclasses.replace(section, steps=tuple(dataclasses.replace(step, blank=step.rule is not None and not step.definition) for step in section.steps))
+            for section in self.sections
+        )
+        return dataclasses.replace(self, sections=sections, blank=True)
 
     def to_json(self) -> str:
         """The JSON export."""

@@ -53,6 +53,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "exact": (Annotated[bool, typer.Option("--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT)], False),
     "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. Default: from the -o extension, else rich.", rich_help_panel=OUTPUT)], None),
     "all_steps": (Annotated[bool, typer.Option("--all-steps", help="Terminal: show every step of sequences longer than 20 (files always get every step).", rich_help_panel=OUTPUT)], False),
+    "blank": (Annotated[bool, typer.Option("--blank", help="Exercise sheet: the derivation with every computed value left blank.", rich_help_panel=OUTPUT)], False),
+    "answers": (Annotated[bool, typer.Option("--answers", help="Answer key: the full derivation, titled as the key to a --blank sheet.", rich_help_panel=OUTPUT)], False),
     "fragment": (Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into a larger document (needs amsmath).", rich_help_panel=OUTPUT)], False),
     "markdown_flavor": (Annotated[Optional[FlavorName], typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], None),
     "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),
@@ -60,7 +62,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
 
 
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
-DERIVATION_ONLY = ("round_intermediate", "exact", "fragment", "markdown_flavor", "all_steps")
+DERIVATION_ONLY = ("round_intermediate", "exact", "fragment", "markdown_flavor", "all_steps", "blank", "answers")
 
 
 def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..forms import Add, Call, Const, Div, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
+from ..forms import Add, Blank, Call, Const, Div, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
 from ..numerals import format_fraction, format_number
 
 ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
@@ -36,6 +36,10 @@ class TextPrinter:
     def gap(self, count: int) -> str:
         """Left-out terms."""
         return f"… ({count} terms) …"
+
+    def blank(self) -> str:
+        """A space to fill in."""
+        return "________"
 
     def paren(self, text: str) -> str:
         """Parenthesised text."""
@@ -89,6 +93,8 @@ class TextPrinter:
             return form.symbol, ATOM
         if isinstance(form, Gap):
             return self.gap(form.count), ATOM
+        if isinstance(form, Blank):
+            return self.blank(), ATOM
         raise TypeError(f"not a formula: {form!r}")
 
     def _factor(self, ref: Ref) -> str:
@@ -148,6 +154,10 @@ class LatexPrinter(TextPrinter):
     def gap(self, count: int) -> str:
         """Left-out terms."""
         return rf"\dots\text{{({count} terms)}}\dots"
+
+    def blank(self) -> str:
+        """A space to fill in."""
+        return r"\underline{\hspace{2.5cm}}"
 
     def paren(self, text: str) -> str:
         """Auto-sized parentheses."""

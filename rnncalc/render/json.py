@@ -35,7 +35,11 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     }
     if derivation.scope == "grads":
         data["method"] = derivation.method
-        data["gradients"] = dict(derivation.gradients)
+        data["gradients"] = {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
+    if derivation.blank:
+        data["exercise"] = True
+        data["loss"] = None
+        data["forward"] = [{"t": t, "x": x} for t, x in enumerate(derivation.columns.x, start=1)]
     if derivation.backward_gradients is not None:
         data["gradients_backward"] = dict(derivation.backward_gradients)
         data["methods_agree"] = derivation.methods_agree
@@ -60,8 +64,8 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
         "key": step.target.name.key,
         "name": step.target.name.text,
         "rule": TextPrinter(digits).print(step.rule) if step.rule is not None else None,
-        "working": TextPrinter(digits, values=True).print(step.shown_working) if step.shown_working is not None and not step.definition else None,
-        "value": None if step.definition else step.target.value,
+        "working": TextPrinter(digits, values=True).print(step.shown_working) if step.shown_working is not None and not (step.definition or step.blank) else None,
+        "value": None if step.definition or step.blank else step.target.value,
     }
     if step.exact is not None:
         from ..exact import exact_form
@@ -72,7 +76,7 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
 
 def render(derivation: Derivation, view: View | None = None) -> str:
     """The JSON text: nested containers indented, each record of scalars on one line."""
-    return _pretty(as_data(derivation, fast_rows=True), 0) + "\n"
+    return _pretty(as_data(derivation, fast_rows=not derivation.blank), 0) + "\n"
 
 
 def _pretty(value: Any, depth: int) -> str:

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..forms import Add, Form, Gap, Neg, Ref
+from ..forms import Add, Blank, Form, Gap, Neg, Ref
 from ..model import Section, Step
 from .formula import TextPrinter
 
@@ -34,6 +34,8 @@ def step_parts(step: Step, digits: int) -> list[Part]:
     candidates: list[tuple[Form, bool]] = [(step.rule, False)] if step.rule is not None else []
     if step.definition:
         return [Part(form, False, names.print(form)) for form, _ in candidates]
+    if step.blank:
+        return [*(Part(form, False, names.print(form)) for form, _ in candidates), Part(Blank(), False, names.blank())]
     if step.shown_working is not None:
         candidates.append((step.shown_working, True))
     if step.exact is not None:

@@ -52,11 +52,12 @@ def header(derivation: Derivation) -> str:
         if settings.round_intermediate
         else "exact to double precision, shown to " + f"{settings.digits} decimals"
     )
-    return f"n = {problem.n}, {problem.activation} activation, {problem.loss.upper()} loss; {mode}."
+    return f"n = {problem.n}, {problem.activation} activation, {problem.loss.upper()} loss; {mode}. {derivation.sheet}".rstrip()
 
 
 def gradient_rows(derivation: Derivation) -> list[tuple[str, str]]:
-    """(LaTeX name, value) for each gradient and the loss."""
-    number = LatexPrinter(derivation.settings.digits).number
+    """(LaTeX name, value) for each gradient and the loss (blank on an exercise sheet)."""
+    printer = LatexPrinter(derivation.settings.digits)
+    number = (lambda value: printer.blank()) if derivation.blank else printer.number
     rows = [(derivation.gradient_names[k].latex, number(v)) for k, v in derivation.gradients.items()] if derivation.scope == "grads" else []
     return [*rows, ("L", number(derivation.loss))]

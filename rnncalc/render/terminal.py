@@ -67,7 +67,7 @@ def _header(derivation: Derivation) -> str:
     """One line naming the problem and the mode."""
     problem, settings = derivation.problem, derivation.settings
     mode = f"every named quantity rounded to {settings.digits} decimals, as by hand" if settings.round_intermediate else "exact to double precision"
-    return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}"
+    return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}" + (f". {derivation.sheet}" if derivation.sheet else "")
 
 
 def _section(section: Section, derivation: Derivation, elide: bool) -> list[Line]:
@@ -97,6 +97,8 @@ def _step(step: Step, digits: int) -> Line:
 def _gradient_table(derivation: Derivation) -> Table:
     """The gradients and the loss."""
     printer = TextPrinter(derivation.settings.digits)
+    if derivation.blank:
+        printer.number = lambda value: printer.blank()  # type: ignore[method-assign]
     table = Table(title="Gradients", title_justify="left", title_style="bold")
     table.add_column("quantity", style=NAME_STYLE)
     both = derivation.backward_gradients
@@ -111,7 +113,8 @@ def _gradient_table(derivation: Derivation) -> Table:
 
 def _forward_table(derivation: Derivation) -> Table:
     """The forward pass as a table."""
-    number = TextPrinter(derivation.settings.digits).number
+    printer = TextPrinter(derivation.settings.digits)
+    number = (lambda value: printer.blank()) if derivation.blank else printer.number
     table = Table(title="Forward pass", title_justify="left", title_style="bold")
     for column in ("t", "x_{t-1}", "o_t", "h_t", "y_t"):
         table.add_column(column, justify="right")
