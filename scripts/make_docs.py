@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ EXAMPLES = {
     "derivation.md": ["grads", "--show-steps", "-f", "markdown"],
     "derivation.tex": ["grads", "--show-steps", "-f", "latex"],
     "derivation-hand-rounded.md": ["grads", "--show-steps", "--round-intermediate", "-f", "markdown"],
+    "exercise.md": ["grads", "--show-steps", "--blank", "-f", "markdown"],
 }
 GOLDEN = {
     "grads_show_steps.txt": ["grads", "--show-steps"],
@@ -36,7 +38,9 @@ GOLDEN = {
 def rnncalc(args: list[str]) -> str:
     """Run the installed CLI exactly as a user would and return its standard output."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    result = subprocess.run([sys.executable, "-m", "rnncalc", *args], capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run([sys.executable, "-m", "rnncalc", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"rnncalc {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
 
 
@@ -56,7 +60,7 @@ def from_template(name: str) -> str:
 
     def run(match: re.Match[str]) -> str:
         command = match["command"]
-        args = command.split()[1:]
+        args = shlex.split(command)[1:]
         return f"```console\n$ {command}\n{rnncalc(args).rstrip()}\n```"
 
     return RUN.sub(run, (TEMPLATES / name).read_text(encoding="utf-8"))
@@ -99,7 +103,12 @@ def error_table() -> str:
 
 def generated() -> dict[Path, str]:
     """Every generated file and its expected content."""
-    files = {DOCS / "cli.md": cli_reference(), DOCS / "errors.md": error_table()}
+    from rnncalc.config import TEMPLATE
+
+    problem = DOCS / "examples" / "problem.toml"
+    if not problem.exists():
+        problem.write_text(TEMPLATE, encoding="utf-8")  # the pages below read it
+    files = {DOCS / "cli.md": cli_reference(), DOCS / "errors.md": error_table(), problem: TEMPLATE}
     files |= {DOCS / template.name: from_template(template.name) for template in sorted(TEMPLATES.glob("*.md"))}
     files |= {DOCS / "examples" / name: rnncalc(args) for name, args in EXAMPLES.items()}
     return files

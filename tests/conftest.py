@@ -12,8 +12,9 @@ from rnncalc.cli import main
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
-    """Run the CLI in process and return (exit status, stdout, stderr)."""
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in process, in a scratch working directory, and return (exit status, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
     def run(*args: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()

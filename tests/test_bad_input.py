@@ -30,7 +30,10 @@ TOKENS = st.sampled_from(
      "--digits", "--round-intermediate", "--exact", "--format", "-f", "--show-steps", "--all-steps", "--fragment",
      "--markdown-flavor", "--inputs", "--", "-", "1", "0", "-1", "1/2", "1e-3", "1e400", "1/0", "nan", "inf", "sigmoid",
      "tanh", "relu", "identity", "mse", "sse", "json", "rich", "markdown", "latex", "github", "generic", "7", "31", "abc",
-     "", ",", "1,0", "é", "--version", "--help", "-x", "--x=1", "--digits=3"]
+     "", ",", "1,0", "é", "--version", "--help", "-x", "--x=1", "--digits=3", "train", "graph", "grade", "init",
+     "--cell", "h = tanh(Wi*x + Wh*h_prev)", "y = a*h", "h = o", "y = __import__('os')", "--param", "Wi=2", "Q=1", "Wh",
+     "--method", "both", "backward", "--blank", "--answers", "--lr", "--epochs", "--optimizer", "momentum", "--clip",
+     "--config", "/nonexistent.toml", "--inputs", "dot", "--loss", "--activation"]
 )
 
 
