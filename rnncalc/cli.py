@@ -93,18 +93,13 @@ def check_command(
     from .gradcheck import check
     from .render.check import render_json, table
 
-    format_name = _format_name(options["format"], options["output"])
-    if format_name not in ("rich", "json"):
-        raise InputError(f"check writes rich or json, not {format_name}")
+    from rich.console import Group
+    from rich.text import Text
+
+    format_name = _report_format(options, "check")
     problem, settings = build_inputs(options)
     report = check(problem, inputs=inputs)
-    if format_name == "json":
-        _emit(render_json(report), options["output"])
-    else:
-        from rich.console import Group
-        from rich.text import Text
-
-        _print_rich(Group(table(report, settings.digits), *(Text(note) for note in report.notes)), options["output"])
+    _write_report(format_name, options, lambda: render_json(report), lambda: Group(table(report, settings.digits), *(Text(n) for n in report.notes)))
     if not report.ok:
         raise typer.Exit(1)
 
@@ -124,15 +119,10 @@ def train_command(
     from .render.training import render_json, renderable
     from .training import train
 
-    format_name = _format_name(options["format"], options["output"])
-    if format_name not in ("rich", "json"):
-        raise InputError(f"train writes rich or json, not {format_name}")
+    format_name = _report_format(options, "train")
     problem, settings = build_inputs(options)
     run = train(problem, lr, epochs, optimizer.value, beta, clip)
-    if format_name == "json":
-        _emit(render_json(run), options["output"])
-    else:
-        _print_rich(renderable(run, settings.digits, show_steps), options["output"])
+    _write_report(format_name, options, lambda: render_json(run), lambda: renderable(run, settings.digits, show_steps))
     if run.stopped:
         raise RnnCalcError(run.stopped)
 
@@ -179,6 +169,22 @@ def graph_command(
         write_atomically(output, draw(dot(graph, settings.digits), kind))  # type: ignore[arg-type]
 
 
+def _report_format(options: dict[str, Any], command: str) -> str:
+    """rich or json, from --format or the -o extension; reports have no other formats."""
+    format_name = _format_name(options["format"], options["output"])
+    if format_name not in ("rich", "json"):
+        raise InputError(f"{command} writes rich or json, not {format_name}")
+    return format_name
+
+
+def _write_report(format_name: str, options: dict[str, Any], as_json: Callable[[], str], as_rich: Callable[[], Any]) -> None:
+    """A report to stdout or -o, as JSON text or through Rich."""
+    if format_name == "json":
+        _emit(as_json(), options["output"])
+    else:
+        _print_rich(as_rich(), options["output"])
+
+
 def _print_rich(renderable: Any, output: Optional[Path]) -> None:
     """A Rich renderable to the terminal, or as plain text to a pipe or file."""
     from .render.terminal import plain_console
@@ -201,15 +207,10 @@ def grade_command(
     from .grading import grade, read_answers
     from .render.grading import render_json, renderable
 
-    format_name = _format_name(options["format"], options["output"])
-    if format_name not in ("rich", "json"):
-        raise InputError(f"grade writes rich or json, not {format_name}")
+    format_name = _report_format(options, "grade")
     problem, settings = build_inputs(options)
     result = grade(problem, read_answers(answers), settings.digits)
-    if format_name == "json":
-        _emit(render_json(result), options["output"])
-    else:
-        _print_rich(renderable(result, settings.digits), options["output"])
+    _write_report(format_name, options, lambda: render_json(result), lambda: renderable(result, settings.digits))
     if not result.ok:
         raise typer.Exit(1)
 

@@ -55,16 +55,21 @@ KINDS: dict[str, str] = {
 }
 
 
+def read_toml(path: Path, what: str, missing_hint: str = "") -> dict[str, Any]:
+    """A TOML file as a dict, or a one-line error naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what}: {path} does not exist{missing_hint}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{what}: cannot read {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{what}: {path} is not valid TOML: {error}") from None
+
+
 def load(path: Path) -> dict[str, Any]:
     """The file's options, checked: numbers become text for rnncalc's exact number parser."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"--config: {path} does not exist (rnncalc init {path} writes a template)") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"--config: cannot read {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"--config: {path} is not valid TOML: {error}") from None
+    data = read_toml(path, "--config", f" (rnncalc init {path} writes a template)")
     return {key: _checked(path, key, value) for key, value in data.items()}
 
 

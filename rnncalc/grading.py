@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,14 +42,9 @@ class Grade:
 
 def read_answers(path: Path) -> dict[str, float]:
     """A TOML file of quantity = number lines."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{path} is not valid TOML: {error}") from None
+    from .config import read_toml
+
+    data = read_toml(path, "answers")
     answers = {}
     for key, value in data.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):

@@ -10,14 +10,19 @@ from pathlib import Path
 import pytest
 
 
-def require_pdflatex() -> str:
-    """The pdflatex path; skip without it locally, fail without it in CI."""
-    path = shutil.which("pdflatex")
+def require_program(name: str) -> str:
+    """A program's path; skip without it locally, fail without it in CI (install-system-deps.sh installs it)."""
+    path = shutil.which(name)
     if path is None:
         if os.environ.get("CI"):
-            pytest.fail("pdflatex is required in CI (scripts/install-system-deps.sh installs it)")
-        pytest.skip("pdflatex is not installed")
+            pytest.fail(f"{name} is required in CI (scripts/install-system-deps.sh installs it)")
+        pytest.skip(f"{name} is not installed")
     return path
+
+
+def require_pdflatex() -> str:
+    """The pdflatex path."""
+    return require_program("pdflatex")
 
 
 def compile_latex(source: str, directory: Path) -> str:

@@ -6,31 +6,16 @@ import json
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 from reference import finite_differences
+from strategies import problems
 
 import rnncalc.gradcheck
 from rnncalc import Problem
 from rnncalc.gradcheck import check
 
-values = st.fractions(min_value=-2, max_value=2, max_denominator=4)
-
-
-@st.composite
-def problems(draw: st.DrawFn) -> Problem:
-    n = draw(st.integers(1, 6))
-    return Problem(
-        x=draw(st.lists(values, min_size=n, max_size=n)),
-        g=draw(st.lists(values, min_size=n, max_size=n)),
-        h0=draw(values),
-        params={p: draw(values) for p in ("Wi", "Wh", "a", "b", "c")},
-        activation=draw(st.sampled_from(["sigmoid", "tanh", "relu", "identity"])),
-        loss=draw(st.sampled_from(["mse", "sse"])),
-    )
-
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
+@given(problems(max_n=6, max_denominator=4))
 def test_check_passes_on_random_problems(problem: Problem) -> None:
     report = check(problem, inputs=True)
     assert report.ok, [r for r in report.rows if not r.ok]

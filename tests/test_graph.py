@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 
 import pytest
+from latex import require_program
 from reference import loss_with_bump
 
 from rnncalc import Problem
@@ -15,15 +15,6 @@ from rnncalc.graph import build_graph
 
 X, G = [1.0, -0.5, 2.0], [0.0, 1.0, 0.5]
 THETA = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.0}
-
-
-def require_dot() -> str:
-    path = shutil.which("dot")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("Graphviz's dot is required in CI (scripts/install-system-deps.sh installs it)")
-        pytest.skip("Graphviz is not installed")
-    return path
 
 
 @pytest.mark.parametrize("node", ["o", "h", "y"])
@@ -43,7 +34,7 @@ def test_every_edge_joins_known_nodes_and_the_graph_is_complete() -> None:
 
 
 def test_graphviz_accepts_the_dot_output(cli, tmp_path) -> None:
-    program = require_dot()
+    program = require_program("dot")
     code, out, _ = cli("graph", "--x", "1", "0", "1")
     assert code == 0 and out.startswith("digraph rnncalc {")
     result = subprocess.run([program, "-Tsvg"], input=out, capture_output=True, text=True, timeout=120)

@@ -7,29 +7,14 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from strategies import problems
 
 from rnncalc import Problem, Settings, derive
 from rnncalc.forms import evaluate
 
-values = st.fractions(min_value=-2, max_value=2, max_denominator=8)
-
-
-@st.composite
-def problems(draw: st.DrawFn) -> Problem:
-    n = draw(st.integers(1, 12))
-    return Problem(
-        x=draw(st.lists(values, min_size=n, max_size=n)),
-        g=draw(st.lists(values, min_size=n, max_size=n)),
-        h0=draw(values),
-        params={p: draw(values) for p in ("Wi", "Wh", "a", "b", "c")},
-        activation=draw(st.sampled_from(["sigmoid", "tanh", "relu", "identity"])),
-        loss=draw(st.sampled_from(["mse", "sse"])),
-    )
-
 
 @settings(max_examples=150, deadline=None)
-@given(problems())
+@given(problems(max_n=12, max_denominator=8))
 def test_forward_and_backward_give_the_same_gradients(problem: Problem) -> None:
     both = derive(problem, Settings(), steps=False, method="both")
     assert both.backward_gradients is not None and both.methods_agree

@@ -1,0 +1,24 @@
+"""Hypothesis strategies shared by the tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from rnncalc import Problem
+
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]
+
+
+@st.composite
+def problems(draw: st.DrawFn, max_n: int, max_denominator: int = 8) -> Problem:
+    """A random problem of the built-in cell: length, sequence, parameters, activation, loss."""
+    values = st.fractions(min_value=-2, max_value=2, max_denominator=max_denominator)
+    n = draw(st.integers(1, max_n))
+    return Problem(
+        x=draw(st.lists(values, min_size=n, max_size=n)),
+        g=draw(st.lists(values, min_size=n, max_size=n)),
+        h0=draw(values),
+        params={p: draw(values) for p in ("Wi", "Wh", "a", "b", "c")},
+        activation=draw(st.sampled_from(ACTIVATIONS)),
+        loss=draw(st.sampled_from(["mse", "sse"])),
+    )
