@@ -32,6 +32,7 @@ GOLDEN = {
     "grads_show_steps_hand.txt": ["grads", "--show-steps", "--round-intermediate"],
     "grads_show_steps.md": ["grads", "--show-steps", "-f", "markdown"],
     "grads_show_steps.tex": ["grads", "--show-steps", "-f", "latex"],
+    "grads_show_steps.json": ["grads", "--show-steps", "-f", "json"],
 }
 
 

@@ -28,7 +28,10 @@ EXPORT_CASES = {
 }
 
 
-@pytest.mark.parametrize(("name", "args"), [("grads_show_steps.md", ("-f", "markdown")), ("grads_show_steps.tex", ("-f", "latex"))])
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [("grads_show_steps.md", ("-f", "markdown")), ("grads_show_steps.tex", ("-f", "latex")), ("grads_show_steps.json", ("-f", "json"))],
+)
 def test_golden_exports(cli, name: str, args: tuple[str, ...]) -> None:
     code, out, _ = cli("grads", "--show-steps", *args)
     assert code == 0

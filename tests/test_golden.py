@@ -30,3 +30,12 @@ def test_golden_gradients_agree_with_sympy() -> None:
         assert lines, label
         printed = float(re.findall(r"= (-?[\d.]+)$", lines[0])[0])
         assert printed == pytest.approx(expected[key], abs=5e-7)
+
+
+def test_golden_json_agrees_with_sympy() -> None:
+    import json
+
+    data = json.loads((GOLDEN / "grads_show_steps.json").read_text(encoding="utf-8"))
+    expected = symbolic_gradients([1, 0], [1, 1], {"Wi": 1, "Wh": 1, "a": 1, "b": 1, "c": 1, "h0": 0})
+    for key, value in expected.items():
+        assert data["gradients"][key] == pytest.approx(value, rel=1e-14)
