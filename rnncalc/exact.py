@@ -8,11 +8,12 @@ from typing import Callable
 
 import sympy
 
+from .exact_limits import COMPACT_OPS
 from .forms import Form, Name, Ref, fill, from_sympy, to_sympy
 from .model import Derivation, Section, Step
 from .names import indexed, parameter
 
-COMPACT_OPS = 4
+
 
 
 class Quantity(sympy.Symbol):

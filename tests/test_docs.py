@@ -22,3 +22,12 @@ def test_readme_commands_are_the_ci_commands() -> None:
     test_command = 'pip install ".[test]" && pytest'
     assert test_command in readme.split("```text")[0]
     assert ci.rstrip().splitlines()[-1] == test_command
+
+
+def test_readme_output_is_real(cli) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("```text\n")[1].split("```")[0]
+    _, out, _ = cli("grads", "--show-steps")
+    for line in excerpt.splitlines():
+        if line != "...":
+            assert line in out.splitlines(), line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..exact_limits import COMPACT_OPS
 from ..model import Derivation, Step
 from .formula import LatexPrinter
 from .lines import ROW_BUDGET, chunks, continued, packed_rows, step_parts
@@ -52,6 +53,8 @@ def header(derivation: Derivation) -> str:
         if settings.round_intermediate
         else "exact to double precision, shown to " + f"{settings.digits} decimals"
     )
+    if settings.exact:
+        mode += f"; exact values are written in terms of earlier named quantities, a value in full only while it has at most {COMPACT_OPS} operations"
     return f"n = {problem.n}, {problem.activation} activation, {problem.loss.upper()} loss; {mode}. {derivation.sheet}".rstrip()
 
 

@@ -13,6 +13,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..exact_limits import COMPACT_OPS
 from ..model import Derivation, Section, Step
 from . import View
 from .formula import TextPrinter
@@ -67,6 +68,8 @@ def _header(derivation: Derivation) -> str:
     """One line naming the problem and the mode."""
     problem, settings = derivation.problem, derivation.settings
     mode = f"every named quantity rounded to {settings.digits} decimals, as by hand" if settings.round_intermediate else "exact to double precision"
+    if settings.exact:
+        mode += f"; exact values are written in terms of earlier named quantities, a value in full only while it has at most {COMPACT_OPS} operations"
     return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}" + (f". {derivation.sheet}" if derivation.sheet else "")
 
 
