@@ -14,8 +14,6 @@ from .model import Derivation, Section, Step
 from .names import indexed, parameter
 
 
-
-
 class Quantity(sympy.Symbol):
     """A named quantity inside an exact value, printed with its own LaTeX spelling."""
 
