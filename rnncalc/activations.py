@@ -41,7 +41,6 @@ class Activation:
     """One activation: its CLI name and how to apply it to a SymPy expression."""
 
     name: str
-    summary: str
 
     def apply(self, expr: sympy.Expr) -> sympy.Expr:
         """act(expr) as a SymPy expression."""
@@ -53,9 +52,9 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "σ(o) = 1/(1 + e^-o); σ'(o) = σ(o)(1 - σ(o)) = h(1 - h)"),
-        Activation("tanh", "tanh(o); tanh'(o) = 1 - tanh(o)^2 = 1 - h^2"),
-        Activation("relu", "max(0, o); relu'(o) = 1 for o > 0, else 0 (relu'(0) = 0)"),
-        Activation("identity", "o; derivative 1"),
+        Activation("sigmoid"),
+        Activation("tanh"),
+        Activation("relu"),
+        Activation("identity"),
     )
 }

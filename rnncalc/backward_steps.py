@@ -43,7 +43,7 @@ def _term(q: Quantities, back: Backward, p: str, t: int) -> Step:
     products: list[Form] = []
     if p == INITIAL_STATE:
         products.append(Mul((delta(1, back.delta[0]), q.at(q.cell.do_dhprev, 1))))
-        name = Name(f"δ_1 · do_1/dh_0", r"\delta_{1} \cdot \frac{do_{1}}{dh_{0}}", "delta_1*do_1/dh0")
+        name = Name("δ_1 · do_1/dh_0", r"\delta_{1} \cdot \frac{do_{1}}{dh_{0}}", "delta_1*do_1/dh0")
         return Step(Ref(name, value), products[0], t=1)
     if p in q.cell.do_dparam:
         products.append(Mul((delta(t, back.delta[t - 1]), q.at(q.cell.do_dparam[p], t))))

@@ -13,7 +13,6 @@ from .model import Derivation, ForwardColumns, Section, Step
 from .names import LOSS, derivative, gradient, indexed, parameter
 from .problem import Problem, Settings
 
-FORWARD_SECTIONS = ("loss", "known", "forward")
 ProgressCallback = Callable[[int, int, str], None]
 METHODS = ("forward", "backward", "both")
 MAX_STEPS = 2_000_000

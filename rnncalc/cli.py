@@ -15,7 +15,7 @@ import typer
 
 from . import __version__
 from .errors import InputError, RnnCalcError
-from .options import DERIVATION_ONLY, FormatName, GraphFormat, MethodName, OptimizerName, build_inputs, expand_sequences, with_config, with_shared_options
+from .options import DERIVATION_ONLY, SHARED, FormatName, GraphFormat, MethodName, OptimizerName, build_inputs, expand_sequences, with_config, with_shared_options
 from .render import FORMATS
 
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
@@ -54,14 +54,7 @@ def root(
 ) -> None:
     """Backpropagation through time for a scalar RNN, worked step by step with every number."""
     if ctx.invoked_subcommand is None:
-        _run({name: default for name, (_, default) in _shared_defaults().items()}, scope="grads", steps=True)
-
-
-def _shared_defaults() -> dict[str, tuple[Any, Any]]:
-    """The shared options with their defaults."""
-    from .options import SHARED
-
-    return SHARED
+        _run({name: default for name, (_, default) in SHARED.items()}, scope="grads", steps=True)
 
 
 @app.command()

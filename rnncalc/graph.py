@@ -8,7 +8,7 @@ from fractions import Fraction
 from .build import Quantities
 from .cell import build_cell
 from .engine import INITIAL_STATE, Backward, backward, run
-from .forms import Const, Form, Name, Ref
+from .forms import Const, Form, Name
 from .names import LOSS, derivative, indexed, parameter
 from .problem import Problem, Settings
 
@@ -99,8 +99,3 @@ def _edges_at(q: Quantities, t: int) -> list[Edge]:
     edges.append(Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t))
     edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
     return edges
-
-
-def ref(node: Node) -> Ref:
-    """A node as a formula reference."""
-    return Ref(node.name, node.value)

@@ -28,16 +28,15 @@ class Format:
     name: str
     module: str
     extensions: tuple[str, ...]
-    summary: str
 
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("rich", "rnncalc.render.terminal", (".txt",), "terminal view (plain text when written to a file)"),
-        Format("json", "rnncalc.render.json", (".json",), "machine-readable JSON"),
-        Format("markdown", "rnncalc.render.markdown", (".md", ".markdown"), "Markdown with math for GitHub or MkDocs/Jupyter/Pandoc"),
-        Format("latex", "rnncalc.render.latex", (".tex",), "a LaTeX document (or --fragment) for pdflatex"),
+        Format("rich", "rnncalc.render.terminal", (".txt",)),
+        Format("json", "rnncalc.render.json", (".json",)),
+        Format("markdown", "rnncalc.render.markdown", (".md", ".markdown")),
+        Format("latex", "rnncalc.render.latex", (".tex",)),
     )
 }
 

@@ -65,7 +65,7 @@ def _equation(name: str, rule: str, value: str) -> str:
 def tree(graph: Graph, param: str, digits: int) -> Tree:
     """How dL/dθ is assembled: each place θ enters, and the paths from there to the loss."""
     number = TextPrinter(digits).number
-    q, trace, back = graph.q, graph.q.trace, graph.back
+    q, trace = graph.q, graph.q.trace
     root = Tree(f"{gradient(param).text} = {number(graph.gradients[param])}", guide_style="dim")
     n = graph.problem.n
     steps = [1] if param == INITIAL_STATE else list(range(1, n + 1))

@@ -9,7 +9,6 @@ from typing import Any, Iterator
 from . import View
 from ..model import Derivation, ForwardColumns, Section, Step
 from .formula import TextPrinter
-from .lines import step_parts
 
 
 def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:

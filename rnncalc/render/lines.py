@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..forms import Add, Blank, Form, Gap, Neg, Ref
-from ..model import Section, Step
+from ..forms import Add, Blank, Form, Gap, Neg
+from ..model import Step
 from .formula import TextPrinter
 
 ROW_BUDGET = 80
@@ -78,11 +78,6 @@ def continued(form: Form) -> tuple[str, Form]:
     if isinstance(form, Add) and isinstance(form.terms[0], Neg):
         return "-", Add((form.terms[0].arg, *form.terms[1:]))
     return "+", form
-
-
-def is_value(part: Part) -> bool:
-    """True for the final value part."""
-    return isinstance(part.form, Ref) and part.values
 
 
 def packed_rows(steps: Sequence[Step | Omitted], digits: int, budget: int = ROW_BUDGET) -> list[list[Step | Omitted]]:

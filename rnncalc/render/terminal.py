@@ -8,6 +8,7 @@ Sequences longer than 20 steps show their first and last steps unless ``view.all
 from __future__ import annotations
 
 import io
+from typing import Callable
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -97,11 +98,15 @@ def _step(step: Step, digits: int) -> Line:
     return line
 
 
+def _number(derivation: Derivation) -> Callable[[float], str]:
+    """How a result is shown: with its digits, or as a blank on an exercise sheet."""
+    printer = TextPrinter(derivation.settings.digits)
+    return (lambda value: printer.blank()) if derivation.blank else printer.number
+
+
 def _gradient_table(derivation: Derivation) -> Table:
     """The gradients and the loss."""
-    printer = TextPrinter(derivation.settings.digits)
-    if derivation.blank:
-        printer.number = lambda value: printer.blank()  # type: ignore[method-assign]
+    number = _number(derivation)
     table = Table(title="Gradients", title_justify="left", title_style="bold")
     table.add_column("quantity", style=NAME_STYLE)
     both = derivation.backward_gradients
@@ -109,15 +114,14 @@ def _gradient_table(derivation: Derivation) -> Table:
     if both:
         table.add_column("backward", style=VALUE_STYLE, justify="right")
     for key, value in derivation.gradients.items():
-        table.add_row(derivation.gradient_names[key].text, printer.number(value), *([printer.number(both[key])] if both else []))
-    table.add_row("L", printer.number(derivation.loss), *([printer.number(derivation.loss)] if both else []))
+        table.add_row(derivation.gradient_names[key].text, number(value), *([number(both[key])] if both else []))
+    table.add_row("L", number(derivation.loss), *([number(derivation.loss)] if both else []))
     return table
 
 
 def _forward_table(derivation: Derivation) -> Table:
     """The forward pass as a table."""
-    printer = TextPrinter(derivation.settings.digits)
-    number = (lambda value: printer.blank()) if derivation.blank else printer.number
+    number = _number(derivation)
     table = Table(title="Forward pass", title_justify="left", title_style="bold")
     for column in ("t", "x_{t-1}", "o_t", "h_t", "y_t"):
         table.add_column(column, justify="right")
