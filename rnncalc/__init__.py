@@ -14,14 +14,14 @@ __version__ = "0.1.0"
 __all__ = ["Derivation", "Problem", "Settings", "RnnCalcError", "build_graph", "check", "derive", "train", "__version__"]
 
 _LAZY = {
-    "Derivation": "rnncalc.model",
-    "Problem": "rnncalc.problem",
-    "Settings": "rnncalc.problem",
+    "Derivation": "rnncalc.derivation.model",
+    "Problem": "rnncalc.compute.problem",
+    "Settings": "rnncalc.compute.problem",
     "RnnCalcError": "rnncalc.errors",
-    "derive": "rnncalc.build",
-    "train": "rnncalc.training",
-    "check": "rnncalc.gradcheck",
-    "build_graph": "rnncalc.graph",
+    "derive": "rnncalc.derivation.derive",
+    "train": "rnncalc.features.train",
+    "check": "rnncalc.features.check",
+    "build_graph": "rnncalc.features.graph",
 }
 
 

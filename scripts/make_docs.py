@@ -104,7 +104,7 @@ def error_table() -> str:
 
 def generated() -> dict[Path, str]:
     """Every generated file and its expected content."""
-    from rnncalc.config import TEMPLATE
+    from rnncalc.features.problem_file import TEMPLATE
 
     problem = DOCS / "examples" / "problem.toml"
     if not problem.exists():

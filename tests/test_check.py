@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from reference import finite_differences
 from strategies import problems
 
-import rnncalc.gradcheck
+import rnncalc.features.check
 from rnncalc import Problem
-from rnncalc.gradcheck import check
+from rnncalc.features.check import check
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -25,14 +25,14 @@ def test_check_passes_on_random_problems(problem: Problem) -> None:
 
 
 def _planted(monkeypatch: pytest.MonkeyPatch, key: str, factor: float) -> None:
-    real_run = rnncalc.gradcheck.run
+    real_run = rnncalc.features.check.run
 
     def wrong_run(*args, **kwargs):
         trace = real_run(*args, **kwargs)
         trace.gradients[key] *= factor
         return trace
 
-    monkeypatch.setattr(rnncalc.gradcheck, "run", wrong_run)
+    monkeypatch.setattr(rnncalc.features.check, "run", wrong_run)
 
 
 @pytest.mark.parametrize("key", ["Wi", "Wh", "a", "b", "c", "h0"])

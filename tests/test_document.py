@@ -8,7 +8,7 @@ import pytest
 from reference import finite_differences, symbolic_gradients
 
 from rnncalc import Problem, Settings, derive
-from rnncalc.forms import evaluate
+from rnncalc.derivation.formula import evaluate
 
 DOCUMENT = {"x": [1, 0], "g": [1, 1], "theta": {"Wi": 1, "Wh": 1, "a": 1, "b": 1, "c": 1, "h0": 0}}
 # The document's own printed results, obtained by hand with every intermediate rounded to 6 decimals.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from rnncalc.forms import Add, Call, Const, Mul, Name, Neg, Pow, Ref
-from rnncalc.render.formula import LatexPrinter, TextPrinter
+from rnncalc.derivation.formula import Add, Call, Const, Mul, Name, Neg, Pow, Ref
+from rnncalc.render.printers import LatexPrinter, TextPrinter
 
 
 def ref(name: str, value: float) -> Ref:

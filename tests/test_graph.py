@@ -11,7 +11,7 @@ from latex import require_program
 from reference import loss_with_bump
 
 from rnncalc import Problem
-from rnncalc.graph import build_graph
+from rnncalc.features.graph import build_graph
 
 X, G = [1.0, -0.5, 2.0], [0.0, 1.0, 0.5]
 THETA = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.0}

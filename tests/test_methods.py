@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from strategies import problems
 
 from rnncalc import Problem, Settings, derive
-from rnncalc.forms import evaluate
+from rnncalc.derivation.formula import evaluate
 
 
 @settings(max_examples=150, deadline=None)

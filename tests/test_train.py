@@ -9,7 +9,7 @@ import pytest
 from reference import finite_differences, loss
 
 from rnncalc import Problem
-from rnncalc.training import train
+from rnncalc.features.train import train
 
 START = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0}
 

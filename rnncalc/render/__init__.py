@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..model import Derivation
+    from ..derivation.model import Derivation
 
 MARKDOWN_FLAVORS = ("github", "generic")
 

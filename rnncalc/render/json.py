@@ -6,9 +6,9 @@ import itertools
 import json
 from typing import Any, Iterator
 
+from ..derivation.model import Derivation, ForwardColumns, Section, Step
 from . import View
-from ..model import Derivation, ForwardColumns, Section, Step
-from .formula import TextPrinter
+from .printers import TextPrinter
 
 
 def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
@@ -67,9 +67,7 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
         "value": None if step.definition or step.blank else step.target.value,
     }
     if step.exact is not None:
-        from ..exact import exact_form
-
-        data["exact"] = TextPrinter(digits).print(exact_form(step.exact))
+        data["exact"] = TextPrinter(digits).print(step.exact)
     return data
 
 

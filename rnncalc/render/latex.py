@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..model import Derivation, Section
-from ..names import gradient
+from ..derivation.model import Derivation, Section
+from ..derivation.names import gradient
 from . import View
-from .math_rows import gradient_rows, header, section_rows
+from .latex_rows import gradient_rows, header, section_rows
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}

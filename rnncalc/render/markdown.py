@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..model import Derivation
+from ..derivation.model import Derivation
 from . import View
 from .latex import TITLE
-from .math_rows import gradient_rows, header, section_rows
+from .latex_rows import gradient_rows, header, section_rows
 
 
 def display_math(rows: list[str], flavor: str) -> str:

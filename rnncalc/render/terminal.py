@@ -14,11 +14,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..exact_limits import COMPACT_OPS
-from ..model import Derivation, Section, Step
+from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from . import View
-from .formula import TextPrinter
-from .lines import ELIDE_ABOVE, elided, packed_rows, step_parts, text_line
+from .printers import TextPrinter
+from .layout import ELIDE_ABOVE, elided, packed_rows, step_parts, text_line
 
 NAME_STYLE = "bold cyan"
 VALUE_STYLE = "bold green"
@@ -101,7 +100,7 @@ def _step(step: Step, digits: int) -> Line:
 def _number(derivation: Derivation) -> Callable[[float], str]:
     """How a result is shown: with its digits, or as a blank on an exercise sheet."""
     printer = TextPrinter(derivation.settings.digits)
-    return (lambda value: printer.blank()) if derivation.blank else printer.number
+    return (lambda value: printer.blank_text()) if derivation.blank else printer.number
 
 
 def _gradient_table(derivation: Derivation) -> Table:

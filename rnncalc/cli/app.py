@@ -1,0 +1,342 @@
+"""The command line: parse options, call the library, render, map errors to exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterator, Optional
+
+import typer
+
+from .. import __version__
+from ..errors import InputError, RnnCalcError
+from ..render import FORMATS
+from .options import DERIVATION_ONLY, SHARED, FormatName, GraphFormat, MethodName, OptimizerName, build_inputs, expand_sequences, with_config, with_shared_options
+
+DEBUG_VARIABLE = "RNNCALC_DEBUG"
+
+
+class RnnCalcGroup(typer.core.TyperGroup):
+    """The command group; it lets --x and --g take several values after one flag."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        """Expand ``--x 1 0`` before the usual parsing."""
+        return super().parse_args(ctx, expand_sequences(args))
+
+
+app = typer.Typer(
+    cls=RnnCalcGroup,
+    add_completion=False,
+    invoke_without_command=True,
+    rich_markup_mode=None,
+    help="Backpropagation through time for a scalar RNN, worked step by step with every number.\n\n"
+    "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
+    "With no arguments: the whole derivation of the worked example (grads --show-steps).",
+)
+
+
+def _show_version(value: bool) -> None:
+    """Print the version and stop."""
+    if value:
+        print(f"rnncalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", callback=_show_version, is_eager=True)] = False,
+) -> None:
+    """Backpropagation through time for a scalar RNN, worked step by step with every number."""
+    if ctx.invoked_subcommand is None:
+        _run({name: default for name, (_, default) in SHARED.items()}, scope="grads", steps=True)
+
+
+@app.command()
+@with_shared_options()
+def forward(options: dict[str, Any]) -> None:
+    """The forward pass, step by step: o_t, h_t, y_t and the loss."""
+    _run(options, scope="forward", steps=True)
+
+
+@app.command()
+@with_shared_options()
+def grads(
+    options: dict[str, Any],
+    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.")] = False,
+    method: Annotated[Optional[MethodName], typer.Option("--method", help="forward: total derivatives carried forward in time, as in the worked example; backward: textbook BPTT with deltas; both: both, and that they agree. Default: forward.")] = None,
+) -> None:
+    """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
+    options = with_config(options | {"method": method})
+    _run(options, scope="grads", steps=show_steps, method=(options["method"] or MethodName("forward")).value)
+
+
+@app.command("check")
+@with_shared_options(exclude=DERIVATION_ONLY)
+def check_command(
+    options: dict[str, Any],
+    inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
+) -> None:
+    """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any disagree."""
+    from ..features.check import check
+    from ..render.reports.check import render_json, table
+
+    from rich.console import Group
+    from rich.text import Text
+
+    format_name = _report_format(options, "check")
+    problem, settings = build_inputs(options)
+    report = check(problem, inputs=inputs)
+    _write_report(format_name, options, lambda: render_json(report), lambda: Group(table(report, settings.digits), *(Text(n) for n in report.notes)))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("train")
+@with_shared_options(exclude=DERIVATION_ONLY)
+def train_command(
+    options: dict[str, Any],
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 0.5,
+    epochs: Annotated[int, typer.Option("--epochs", help="Number of full-batch updates.")] = 20,
+    optimizer: Annotated[OptimizerName, typer.Option("--optimizer", help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v.")] = OptimizerName("sgd"),
+    beta: Annotated[float, typer.Option("--beta", help="Momentum coefficient β.")] = 0.9,
+    clip: Annotated[Optional[float], typer.Option("--clip", help="Scale the gradient down to this norm when it is longer.")] = None,
+    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the first update written out with numbers.")] = False,
+) -> None:
+    """Gradient descent on W_i, W_h, a, b, c: a table of epoch, loss and parameters, and a loss curve."""
+    from ..features.train import train
+    from ..render.reports.train import render_json, renderable
+
+    format_name = _report_format(options, "train")
+    problem, settings = build_inputs(options)
+    run = train(problem, lr, epochs, optimizer.value, beta, clip)
+    _write_report(format_name, options, lambda: render_json(run), lambda: renderable(run, settings.digits, show_steps))
+    if run.stopped:
+        raise RnnCalcError(run.stopped)
+
+
+GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".json": "json", ".txt": "rich", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+
+@app.command("graph")
+@with_shared_options(exclude=(*DERIVATION_ONLY, "format", "output"))  # --param NAME picks the tree's parameter
+def graph_command(
+    options: dict[str, Any],
+    format: Annotated[Optional[GraphFormat], typer.Option("--format", "-f", help="dot: Graphviz source; rich: the chain of --param as a tree; json. Default: from -o, else dot.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to a file: .dot/.gv, .json, .txt, or .svg/.png/.pdf (drawn by Graphviz's dot program).", dir_okay=False)] = None,
+) -> None:
+    """The unrolled computational graph: every node with value and gradient, every edge with its local derivative.
+
+    With --format rich, --param NAME (no value) picks the parameter whose chain is shown (default Wh).
+    """
+    from ..features.graph import build_graph
+    from ..render.reports.graph import dot, render_json, tree
+
+    kind = format.value if format is not None else (GRAPH_FORMATS.get(output.suffix.lower()) if output is not None else "dot")
+    if kind is None:
+        raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {', '.join(GRAPH_FORMATS)}")
+    chosen = [p for p in options["param"] or [] if "=" not in p]
+    if len(chosen) > 1:
+        raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
+    options = options | {"param": [p for p in options["param"] or [] if "=" in p]}
+    problem, settings = build_inputs(options)
+    graph = build_graph(problem)
+    param = chosen[0] if chosen else ("Wh" if "Wh" in graph.gradients else next(iter(graph.gradients)))
+    if param not in graph.gradients:
+        raise InputError(f"--param {param}: not a parameter of the cell (choose one of {', '.join(graph.gradients)})")
+    if kind == "rich":
+        _print_rich(tree(graph, param, settings.digits), output)
+    elif kind == "json":
+        _emit(render_json(graph), output)
+    elif kind == "dot":
+        _emit(dot(graph, settings.digits), output)
+    else:
+        from ..files import write_atomically
+        from ..render.graphviz import draw
+
+        write_atomically(output, draw(dot(graph, settings.digits), kind))  # type: ignore[arg-type]
+
+
+def _report_format(options: dict[str, Any], command: str) -> str:
+    """rich or json, from --format or the -o extension; reports have no other formats."""
+    format_name = _format_name(options["format"], options["output"])
+    if format_name not in ("rich", "json"):
+        raise InputError(f"{command} writes rich or json, not {format_name}")
+    return format_name
+
+
+def _write_report(format_name: str, options: dict[str, Any], as_json: Callable[[], str], as_rich: Callable[[], Any]) -> None:
+    """A report to stdout or -o, as JSON text or through Rich."""
+    if format_name == "json":
+        _emit(as_json(), options["output"])
+    else:
+        _print_rich(as_rich(), options["output"])
+
+
+def _print_rich(renderable: Any, output: Optional[Path]) -> None:
+    """A Rich renderable to the terminal, or as plain text to a pipe or file."""
+    from ..render.terminal import plain_console
+
+    if output is None and sys.stdout.isatty():
+        _terminal().print(renderable)
+        return
+    console = plain_console(io.StringIO(), width=160)
+    console.print(renderable)
+    _emit(console.file.getvalue(), output)
+
+
+@app.command("grade")
+@with_shared_options(exclude=DERIVATION_ONLY)
+def grade_command(
+    options: dict[str, Any],
+    answers: Annotated[Path, typer.Argument(help="A TOML file of your numbers: h_1 = 0.880797, \"dL_1/dy_1\" = 0.880797, dWi = 0.102937, loss = ...", dir_okay=False)],
+) -> None:
+    """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
+    from ..features.grade import grade, read_answers
+    from ..render.reports.grade import render_json, renderable
+
+    format_name = _report_format(options, "grade")
+    problem, settings = build_inputs(options)
+    result = grade(problem, read_answers(answers), settings.digits)
+    _write_report(format_name, options, lambda: render_json(result), lambda: renderable(result, settings.digits))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("init")
+def init_command(
+    path: Annotated[Path, typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write a commented problem file of the worked example, for --config."""
+    from ..features.problem_file import write_template
+
+    write_template(path, force)
+    print(f"wrote {path}; use it with: rnncalc grads --show-steps --config {path}")
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    """Write text to the output file, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from ..files import write_atomically
+
+    write_atomically(output, text)
+
+
+def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forward") -> None:
+    """Build the derivation and write it to stdout or the output file."""
+    from ..derivation.derive import derive
+    from ..render import View, render
+
+    output: Optional[Path] = options["output"]
+    format_name = _format_name(options["format"], output)
+    _check_format_options(options, format_name)
+    flavor = options["markdown_flavor"].value if options["markdown_flavor"] else "github"
+    view = View(fragment=options["fragment"], flavor=flavor, all_steps=options["all_steps"] or output is not None)
+    problem, settings = build_inputs(options)
+    with _progress(problem.n, settings.exact) as progress:
+        derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress, method=method)
+    if options["blank"] and options["answers"]:
+        raise InputError("--blank and --answers conflict: write the sheet and the key with two commands")
+    if options["blank"]:
+        derivation = derivation.blanked()
+    elif options["answers"]:
+        derivation = dataclasses.replace(derivation, answer_key=True)
+    if output is None and format_name == "rich" and sys.stdout.isatty():
+        from ..render.terminal import renderable
+
+        _terminal().print(renderable(derivation, view))
+    else:
+        _emit(render(derivation, format_name, view), output)
+
+
+def _check_format_options(options: dict[str, Any], format_name: str) -> None:
+    """Options that belong to one format are errors with another."""
+    if options["fragment"] and format_name != "latex":
+        raise InputError(f"--fragment applies to LaTeX output only, not {format_name}")
+    if options["markdown_flavor"] is not None and format_name != "markdown":
+        raise InputError(f"--markdown-flavor applies to Markdown output only, not {format_name}")
+
+
+def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:
+    """The format asked for, or the one the output file's extension names."""
+    if chosen is not None:
+        return chosen.value
+    if output is None:
+        return "rich"
+    suffix = output.suffix.lower()
+    for name, fmt in FORMATS.items():
+        if suffix in fmt.extensions:
+            return name
+    known = ", ".join(ext for fmt in FORMATS.values() for ext in fmt.extensions)
+    raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
+
+
+LONG_WORK = 100_000
+LONG_EXACT = 64
+
+
+@contextlib.contextmanager
+def _progress(n: int, exact: bool) -> Iterator[Optional[Callable[[int, int, str], None]]]:
+    """A progress bar on stderr for long work, only when stderr is a terminal."""
+    if not sys.stderr.isatty() or (n < LONG_WORK and not (exact and n >= LONG_EXACT)):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(done: int, total: int, stage: str) -> None:
+            """Advance the bar of this stage."""
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield update
+
+
+def _terminal() -> Any:
+    """The stdout console: colours on a terminal only, text kept verbatim."""
+    from rich.console import Console
+
+    return Console(markup=False, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _fail(message: str, code: int) -> int:
+    """Print a one-line error on stderr and return the exit status."""
+    print(f"rnncalc: error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the CLI; return (and, as a script, exit with) 0, 1 for errors or 2 for usage errors."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        result = app(args=args, prog_name="rnncalc", standalone_mode=False)
+    except RnnCalcError as error:
+        return _fail(str(error), error.exit_code)
+    except typer.TyperException as error:
+        return _fail(error.format_message(), getattr(error, "exit_code", 2))
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # a bug: say so in one line unless debugging
+        if os.environ.get(DEBUG_VARIABLE):
+            traceback.print_exc()
+        return _fail(f"internal error: {type(error).__name__}: {error} (set {DEBUG_VARIABLE}=1 for the traceback)", 1)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

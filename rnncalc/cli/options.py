@@ -1,0 +1,181 @@
+"""The options every command shares, declared once and injected into each command's signature."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
+from ..cell.losses import LOSSES
+from ..compute.problem import MAX_DIGITS
+from ..errors import InputError
+from ..numbers import looks_like_number, parse_number, parse_values
+from ..render import FORMATS, MARKDOWN_FLAVORS
+
+ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
+LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)  # type: ignore[misc]
+FlavorName = Enum("FlavorName", {name: name for name in MARKDOWN_FLAVORS}, type=str)  # type: ignore[misc]
+FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+
+MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
+OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
+GraphFormat = Enum("GraphFormat", {name: name for name in ("dot", "rich", "json")}, type=str)  # type: ignore[misc]
+SEQUENCE_OPTIONS = ("--x", "--g")
+MODEL = "Model"
+OUTPUT = "Output"
+
+
+def _number(flag: str, help_text: str) -> Any:
+    """A numeric option typed as text, so fractions and exact decimals survive."""
+    return Annotated[Optional[str], typer.Option(flag, help=help_text, rich_help_panel=MODEL, metavar="NUM")]
+
+
+SHARED: dict[str, tuple[Any, Any]] = {
+    "x": (Annotated[Optional[list[str]], typer.Option("--x", help="Inputs x_0 .. x_{n-1}: --x 1 0, --x 1 --x 0 or --x 1,0. Default: 1 0.", rich_help_panel=MODEL, metavar="NUM...")], None),
+    "g": (Annotated[Optional[list[str]], typer.Option("--g", help="Targets g_1 .. g_n, written like --x. Default: all 1.", rich_help_panel=MODEL, metavar="NUM...")], None),
+    "h0": (_number("--h0", "Initial state h_0. Default: 0."), None),
+    "wi": (_number("--wi", "Input weight W_i. Default: 1."), None),
+    "wh": (_number("--wh", "Recurrent weight W_h. Default: 1."), None),
+    "a": (_number("--a", "Output weight a. Default: 1."), None),
+    "b": (_number("--b", "State bias b. Default: 1."), None),
+    "c": (_number("--c", "Output bias c. Default: 1."), None),
+    "activation": (Annotated[Optional[ActivationName], typer.Option("--activation", help="Activation of the state; relu has derivative 0 at 0, leaky_relu 0.01. Default: sigmoid.", rich_help_panel=MODEL)], None),
+    "cell": (Annotated[Optional[list[str]], typer.Option("--cell", help=f"Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, parameters; {' '.join(CELL_FUNCTIONS)}).", rich_help_panel=MODEL, metavar="EQUATION")], None),
+    "param": (Annotated[Optional[list[str]], typer.Option("--param", help="A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.", rich_help_panel=MODEL, metavar="NAME=NUM")], None),
+    "loss": (Annotated[Optional[LossName], typer.Option("--loss", help="mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. Default: mse.", rich_help_panel=MODEL)], None),
+    "config": (Annotated[Optional[Path], typer.Option("--config", help="Read the problem from a TOML file (rnncalc init writes one); options given here override it.", rich_help_panel=MODEL, dir_okay=False)], None),
+    "digits": (Annotated[Optional[int], typer.Option("--digits", help=f"Decimal places shown (0..{MAX_DIGITS}). Default: 6.", rich_help_panel=OUTPUT)], None),
+    "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
+    "exact": (Annotated[bool, typer.Option("--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT)], False),
+    "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. Default: from the -o extension, else rich.", rich_help_panel=OUTPUT)], None),
+    "all_steps": (Annotated[bool, typer.Option("--all-steps", help="Terminal: show every step of sequences longer than 20 (files always get every step).", rich_help_panel=OUTPUT)], False),
+    "blank": (Annotated[bool, typer.Option("--blank", help="Exercise sheet: the derivation with every computed value left blank.", rich_help_panel=OUTPUT)], False),
+    "answers": (Annotated[bool, typer.Option("--answers", help="Answer key: the full derivation, titled as the key to a --blank sheet.", rich_help_panel=OUTPUT)], False),
+    "fragment": (Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into a larger document (needs amsmath).", rich_help_panel=OUTPUT)], False),
+    "markdown_flavor": (Annotated[Optional[FlavorName], typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], None),
+    "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),
+}
+
+
+SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
+DERIVATION_ONLY = ("round_intermediate", "exact", "fragment", "markdown_flavor", "all_steps", "blank", "answers")
+
+
+def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add the shared options (less ``exclude``) to a command; it receives them as one ``options`` dict."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        """The command with the shared options in its signature."""
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for name, p in signature.parameters.items() if name != "options"]
+        offered = {name: spec for name, spec in SHARED.items() if name not in exclude}
+        shared = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, (annotation, default) in offered.items()
+        ]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            options = {name: kwargs.pop(name) if name in offered else default for name, (_, default) in SHARED.items()}
+            return command(options=options, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+        del wrapper.__wrapped__  # typer must see the new signature, not the original
+        return wrapper
+
+    return decorate
+
+
+def expand_sequences(args: list[str]) -> list[str]:
+    """Rewrite ``--x 1 0`` as ``--x 1,0``: every further number after --x or --g belongs to it.
+
+    One token per flag keeps the option parser linear for very long sequences.
+    """
+    expanded: list[str] = []
+    values: list[str] | None = None
+    for index, arg in enumerate(args):
+        if values is not None and (not values or looks_like_number(arg)):
+            values.append(arg)
+            continue
+        if values is not None:
+            expanded.append(",".join(values))
+            values = None
+        if arg == "--":
+            return expanded + args[index:]
+        expanded.append(arg)
+        if arg in SEQUENCE_OPTIONS:
+            values = []
+    if values:
+        expanded.append(",".join(values))
+    return expanded
+
+
+def with_config(options: dict[str, Any]) -> dict[str, Any]:
+    """The options, filled in from --config where the command line left them unset."""
+    if options.get("config") is None:
+        return options
+    from ..features.problem_file import load
+
+    merged = dict(options)
+    for key, value in load(options["config"]).items():
+        target = {"params": "param", "round_intermediate": "round_intermediate"}.get(key, key)
+        if key == "activation":
+            value = _choice(ActivationName, value, key)
+        elif key == "loss":
+            value = _choice(LossName, value, key)
+        elif key == "method":
+            value = _choice(MethodName, value, key)
+        current = merged.get(target)
+        if key == "params":
+            given = {item.partition("=")[0].strip() for item in current or []}
+            given |= {name for name, flag in SHORTCUTS if options.get(flag) is not None}
+            merged[target] = [*(current or []), *(v for v in value if v.partition("=")[0] not in given)]
+        elif current is None or current is False:
+            merged[target] = value
+    return merged
+
+
+def _choice(kind: Any, value: str, key: str) -> Any:
+    """A config value that must be one of an option's choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(f"--config: {key} must be one of {', '.join(m.value for m in kind)}, got {value!r}") from None
+
+
+def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
+    """Turn the shared options (and --config) into a Problem and Settings (raising InputError on bad values)."""
+    from ..compute.problem import Problem, Settings
+
+    options = with_config(options)
+    params = {key: parse_number(options[flag], f"--{flag}") for key, flag in SHORTCUTS if options[flag] is not None}
+    for item in options["param"] or []:
+        name, sign, value = item.partition("=")
+        if not sign or not name.strip():
+            raise InputError(f"--param {item!r}: write NAME=NUMBER, e.g. --param Wh=-1")
+        if name.strip() in params:
+            raise InputError(f"the parameter {name.strip()} is given twice")
+        params[name.strip()] = parse_number(value, f"--param {name.strip()}")
+    problem_args: dict[str, Any] = {"params": params, "loss": (options["loss"] or LossName("mse")).value}
+    if options["cell"]:
+        if options["activation"] is not None:
+            raise InputError("--activation and --cell conflict: write the activation into the cell (h = tanh(o))")
+        problem_args["cell"] = tuple(options["cell"])
+    elif options["activation"] is not None:
+        problem_args["activation"] = options["activation"].value
+    x = parse_values(options["x"], "--x")
+    if x is not None:
+        problem_args["x"] = tuple(x)
+    g = parse_values(options["g"], "--g")
+    if g is not None:
+        problem_args["g"] = tuple(g)
+    if options["h0"] is not None:
+        problem_args["h0"] = parse_number(options["h0"], "--h0")
+    digits = 6 if options["digits"] is None else options["digits"]
+    settings = Settings(digits=digits, round_intermediate=bool(options["round_intermediate"]), exact=bool(options["exact"]))
+    return Problem(**problem_args), settings

@@ -1,0 +1,85 @@
+"""The numeric evaluator: forward pass and forward-mode BPTT, one linear sweep over time."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..cell.rules import Cell, build_cell
+from ..cell.sweep import INITIAL_STATE, compile_sweep
+from ..errors import RnnCalcError
+from ..numbers import round_half_up
+from .problem import Problem, Settings
+
+__all__ = ["INITIAL_STATE", "Trace", "cell_for", "run", "settler"]
+
+Progress = Optional[Callable[[int], None]]
+
+
+@dataclass
+class Trace:
+    """Every named quantity of the derivation; index t-1 holds step t (h holds h_0..h_n)."""
+
+    x: list[float]
+    g: list[float]
+    params: dict[str, float]
+    h: list[float]
+    o: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    dL_dy: list[float] = field(default_factory=list)
+    dy_dh: list[float] = field(default_factory=list)
+    dh_do: list[float] = field(default_factory=list)
+    do_dhprev: list[float] = field(default_factory=list)
+    do_d: dict[str, list[float]] = field(default_factory=dict)
+    explicit: dict[str, list[float]] = field(default_factory=dict)
+    do_dx: list[float] = field(default_factory=list)
+    dy_d: dict[str, list[float]] = field(default_factory=dict)
+    terms: dict[str, list[float]] = field(default_factory=dict)
+    gradients: dict[str, float] = field(default_factory=dict)
+    loss: float = 0.0
+    loss_terms: list[float] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        """Sequence length."""
+        return len(self.x)
+
+
+def cell_for(problem: Problem) -> Cell:
+    """The cell of a problem, differentiated once and shared by every problem like it."""
+    return build_cell(problem.cell or problem.activation, problem.loss_weight)
+
+
+def settler(settings: Settings) -> Callable[[float], float]:
+    """How a named quantity is written down: exactly, or rounded as by hand."""
+    if settings.round_intermediate:
+        digits = settings.digits
+        return lambda value: round_half_up(value, digits)
+    return lambda value: value
+
+
+def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = None, lean: bool = False) -> Trace:
+    """Compute every quantity of the derivation in one pass over t = 1..n (``lean``: only the numbers)."""
+    settle = settler(settings)
+    params = {p: float(problem.params[p]) for p in cell.params}
+    xs, gs = problem.x_floats, problem.g_floats
+    sweep = compile_sweep(cell, settings.round_intermediate, progress is not None, lean)
+    try:
+        swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
+    except (OverflowError, ValueError, ZeroDivisionError) as error:
+        reason = "overflows double precision" if isinstance(error, OverflowError) or "range" in str(error) else f"is undefined ({error})"
+        raise RnnCalcError(f"the computation {reason}; use smaller values") from None
+    trace = Trace(x=xs, g=gs, params=params, **swept)
+    trace.loss = settle(math.fsum(swept["loss_terms"]))
+    trace.gradients = {p: settle(math.fsum(terms)) for p, terms in trace.terms.items()}
+    _check_finite(trace)
+    return trace
+
+
+def _check_finite(trace: Trace) -> None:
+    """Refuse to print inf or nan: name the first quantity that overflowed."""
+    checks = {"o": trace.o, "h": trace.h, "y": trace.y, "loss": [trace.loss], **{f"d{p}": [v] for p, v in trace.gradients.items()}}
+    for name, values in checks.items():
+        if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):
+            raise RnnCalcError(f"{name} overflows double precision; use smaller values (or --exact for exact values)")

@@ -1,0 +1,137 @@
+"""The problem a user poses: sequence, targets, parameters, activation, loss; and how to show it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Sequence, Union
+
+from ..cell import PARAMETERS
+from ..cell.functions import ACTIVATIONS
+from ..cell.losses import LOSSES
+from ..errors import InputError
+
+Number = Union[int, float, str, Fraction]
+
+MAX_DIGITS = 30
+
+
+def exact(value: Number, what: str = "value") -> Fraction:
+    """Turn a number given to the Python API into an exact Fraction."""
+    from ..numbers import parse_number
+
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        result = parse_number(value, what)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{what}: {value} is not a finite number")
+    else:
+        result = Fraction(value)
+    _check_representable(result, what)
+    return result
+
+
+def _exact_all(values: Sequence[Number], symbol: str, first: int) -> tuple[Fraction, ...]:
+    """A sequence as exact Fractions (already-exact sequences pass straight through)."""
+    if all(type(v) is Fraction for v in values):
+        return tuple(values)  # type: ignore[arg-type]
+    return tuple(exact(v, f"{symbol}_{i + first}") for i, v in enumerate(values))
+
+
+def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float]:
+    """The sequence in double precision, refusing numbers it cannot hold."""
+    try:
+        floats = list(map(float, values))
+        if all(map(math.isfinite, floats)):
+            return floats
+    except OverflowError:
+        pass
+    for i, value in enumerate(values):
+        _check_representable(value, f"{symbol}_{i + first}")
+    raise AssertionError("unreachable")
+
+
+def _check_representable(value: Fraction, what: str) -> None:
+    """Refuse numbers that double precision cannot hold."""
+    try:
+        as_float = float(value)
+    except OverflowError:
+        as_float = math.inf
+    if not math.isfinite(as_float):
+        digits = len(str(abs(value.numerator))) - len(str(value.denominator))
+        raise InputError(f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most about 1.8e308)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One BPTT problem; the defaults are the worked example of the document."""
+
+    x: tuple[Fraction, ...] = (Fraction(1), Fraction(0))
+    g: tuple[Fraction, ...] | None = None
+    h0: Fraction = Fraction(0)
+    params: dict[str, Fraction] = field(default_factory=dict)
+    activation: str = "sigmoid"
+    loss: str = "mse"
+    cell: tuple[str, ...] | None = None
+    x_floats: list[float] = field(init=False, repr=False, compare=False)
+    g_floats: list[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Normalise numbers, fill default targets and check consistency."""
+        x = _exact_all(self.x, "x", 0)
+        if not x:
+            raise InputError("x: the input sequence is empty; give at least one value")
+        g = _exact_all(self.g, "g", 1) if self.g is not None else (Fraction(1),) * len(x)
+        if len(g) != len(x):
+            raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
+        names, activation = PARAMETERS, self.activation
+        if self.cell is not None:
+            from ..cell.equations import parse_cell
+
+            spec = parse_cell(tuple(self.cell))
+            names, activation = spec.params, spec.activation_name
+            object.__setattr__(self, "cell", tuple(self.cell))
+        elif activation not in ACTIVATIONS:
+            raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        unknown = sorted(set(self.params) - set(names))
+        if unknown:
+            used = ", ".join(names) or "none"
+            raise InputError(f"parameter {', '.join(unknown)} is not used by the cell (its parameters: {used})")
+        params = {p: Fraction(1) for p in names} | {k: exact(v, k) for k, v in self.params.items()}
+        object.__setattr__(self, "activation", activation)
+        if self.loss not in LOSSES:
+            raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
+        object.__setattr__(self, "x_floats", _floats(x, "x", 0))
+        object.__setattr__(self, "g_floats", _floats(g, "g", 1))
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "g", g)
+        object.__setattr__(self, "h0", exact(self.h0, "h0"))
+        object.__setattr__(self, "params", params)
+
+    @property
+    def n(self) -> int:
+        """Sequence length."""
+        return len(self.x)
+
+    @property
+    def loss_weight(self) -> Fraction:
+        """The factor in front of each squared error: 1/n for MSE, 1 for SSE, 1/2 for half-SSE."""
+        return LOSSES[self.loss].weight(self.n)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How numbers are computed and shown."""
+
+    digits: int = 6
+    round_intermediate: bool = False
+    exact: bool = False
+
+    def __post_init__(self) -> None:
+        """Check the digits range and conflicting modes."""
+        if not 0 <= self.digits <= MAX_DIGITS:
+            raise InputError(f"--digits must be between 0 and {MAX_DIGITS}, got {self.digits}")
+        if self.round_intermediate and self.exact:
+            raise InputError("--exact and --round-intermediate conflict: exact values are never rounded")

@@ -1,0 +1,90 @@
+"""derive(): work a problem into the derivation model, sections in the document's order."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..compute.backward import Backward, backward
+from ..compute.forward import cell_for, run
+from ..compute.problem import Problem, Settings
+from ..errors import InputError
+from . import backward_steps, forward_steps
+from .model import Derivation, ForwardColumns, Section
+from .names import gradient
+from .quantities import Quantities
+
+ProgressCallback = Callable[[int, int, str], None]
+METHODS = ("forward", "backward", "both")
+MAX_STEPS = 2_000_000
+MAX_STEPS_SHOWN = 100_000
+
+
+def derive(
+    problem: Problem | None = None,
+    settings: Settings | None = None,
+    scope: str = "grads",
+    steps: bool = True,
+    progress: ProgressCallback | None = None,
+    method: str = "forward",
+) -> Derivation:
+    """Work the problem: numbers always, the step-by-step sections when ``steps``.
+
+    ``progress(done, total, stage)`` is called now and then during long work.
+    """
+    problem = problem or Problem()
+    settings = settings or Settings()
+    _check_size(problem.n, steps)
+    cell = cell_for(problem)
+    sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    trace = run(problem, cell, settings, sweep_progress, lean=not steps and method == "forward")
+    back = backward(trace, settings) if method != "forward" else None
+    q = Quantities(trace, cell)
+    sections = _sections(q, problem, scope, method, back) if steps else ()
+    gradients = back.gradients if back is not None and method == "backward" else trace.gradients
+    derivation = Derivation(
+        problem=problem,
+        settings=settings,
+        scope=scope,
+        columns=ForwardColumns(trace.x, trace.o, trace.h[1:], trace.y),
+        loss=trace.loss,
+        gradients=dict(gradients),
+        gradient_names={p: gradient(p) for p in trace.gradients},
+        sections=sections,
+        method=method,
+        backward_gradients=dict(back.gradients) if back is not None and method == "both" else None,
+    )
+    if settings.exact and steps:
+        from .exact import with_exact
+
+        derivation = with_exact(derivation, progress)
+    return derivation
+
+
+def _check_size(n: int, steps: bool) -> None:
+    """Refuse sequences whose derivation would not fit in memory."""
+    limit, per_step = (MAX_STEPS_SHOWN, "25 kB") if steps else (MAX_STEPS, "2.5 kB")
+    if n > limit:
+        hint = " (drop --show-steps for just the numbers)" if steps else ""
+        raise InputError(f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) and stops at {limit:,}{hint}")
+
+
+def _sections(q: Quantities, problem: Problem, scope: str, method: str, back: Backward | None) -> tuple[Section, ...]:
+    """The document's sections, in its order; the backward derivation after (or instead of) the forward one."""
+    sections = [forward_steps.loss_section(q, problem), forward_steps.known_section(q), forward_steps.forward_section(q)]
+    if scope != "grads":
+        return tuple(sections)
+    sections.append(forward_steps.local_section(q))
+    if method != "backward":
+        sections.append(forward_steps.totals_section(q))
+        sections += [forward_steps.gradient_section(q, p) for p in q.trace.terms]
+    if back is not None:
+        suffix = " (backward)" if method == "both" else ""
+        sections.append(backward_steps.deltas_section(q, back))
+        sections += [backward_steps.gradient_section(q, back, p, suffix) for p in back.gradients]
+    if back is not None and method == "both":
+        sections.append(backward_steps.agreement_section(q.trace.gradients, back.gradients))
+    return tuple(sections)
+
+

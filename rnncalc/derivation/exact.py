@@ -1,0 +1,71 @@
+"""Exact values with SymPy, each written in terms of earlier named quantities so it stays compact."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from typing import Callable
+
+import sympy
+
+from .formula import Form, Name, Ref, fill, from_sympy, to_sympy
+from .model import COMPACT_OPS, Derivation, Section, Step
+from .names import indexed, parameter
+
+
+def _rational(value: Fraction) -> sympy.Rational:
+    """A Fraction as a SymPy Rational."""
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _known(derivation: Derivation) -> dict[str, sympy.Expr]:
+    """Exact values of the inputs, targets, initial state and parameters."""
+    problem = derivation.problem
+    known = {indexed("x", i).key: _rational(v) for i, v in enumerate(problem.x)}
+    known |= {indexed("g", t + 1).key: _rational(v) for t, v in enumerate(problem.g or ())}
+    known[indexed("h", 0).key] = _rational(problem.h0)
+    known |= {parameter(p).key: _rational(v) for p, v in problem.params.items()}
+    return known
+
+
+def with_exact(derivation: Derivation, progress: Callable[[int, int, str], None] | None = None) -> Derivation:
+    """The same derivation, each step carrying its exact value."""
+    compact = _known(derivation)
+    names: dict[str, Name] = {}
+    total, done = sum(len(s.steps) for s in derivation.sections), 0
+
+    def resolve(ref: Ref) -> sympy.Expr:
+        """Substitute compact earlier values; keep the names of the others."""
+        if ref.name.key in compact:
+            return compact[ref.name.key]
+        names[ref.name.text] = ref.name
+        return sympy.Symbol(ref.name.text, real=True)
+
+    sections = []
+    for section in derivation.sections:
+        steps = []
+        for step in section.steps:
+            value = _exact_value(step, resolve, compact)
+            if value is not None and sympy.count_ops(value) <= COMPACT_OPS:
+                compact[step.target.name.key] = value
+            steps.append(dataclasses.replace(step, exact=None if value is None else exact_form(value, names)))
+            done += 1
+            if progress is not None and done % 256 == 0:
+                progress(done, total, "exact values")
+        sections.append(Section(section.key, section.title, tuple(steps), section.lead))
+    return dataclasses.replace(derivation, sections=tuple(sections))
+
+
+def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) -> sympy.Expr | None:
+    """A step's exact value, or None for definitions."""
+    if step.definition:
+        return None
+    if step.rule is None:
+        return compact.get(step.target.name.key)
+    return to_sympy(step.rule, resolve).rewrite(sympy.exp) if step.rule is not None else None
+
+
+def exact_form(expr: sympy.Expr, names: dict[str, Name]) -> Form:
+    """An exact value as a formula whose named quantities print with their own names."""
+    binding: dict[str, Form] = {s.name: Ref(names[s.name], 0.0) for s in expr.free_symbols}
+    return fill(from_sympy(expr), binding)

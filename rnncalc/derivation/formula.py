@@ -1,0 +1,280 @@
+"""Formulas as small inert trees: named quantities with their values, numbers, sums, products.
+
+A cell's SymPy expressions are turned into templates once (``from_sympy``); each time step
+fills the template's slots with that step's named quantities (``fill``).  Renderers print a
+form either with names or with the values substituted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Callable, Union
+
+if TYPE_CHECKING:
+    import sympy
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """How a quantity is written: plain text, LaTeX, and a stable key for JSON."""
+
+    text: str
+    latex: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A named quantity and its value."""
+
+    name: Name
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A literal exact number inside a formula (1, 2, 1/2)."""
+
+    value: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A placeholder in a template, filled per time step."""
+
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    """A sum."""
+
+    terms: tuple[Form, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mul:
+    """A product."""
+
+    factors: tuple[Form, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    """A negation."""
+
+    arg: Form
+
+
+@dataclass(frozen=True, slots=True)
+class Div:
+    """A quotient."""
+
+    numerator: Form
+    denominator: Form
+
+
+@dataclass(frozen=True, slots=True)
+class Pow:
+    """A power."""
+
+    base: Form
+    exponent: Form
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A function applied to one argument (sigmoid, tanh, relu, unit_step, exp, ...)."""
+
+    function: str
+    arg: Form
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Terms left out of a long sum in an abbreviated view."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Blank:
+    """A space for a student to fill in (exercise sheets)."""
+
+
+Form = Union[Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap, Blank]
+
+_METHODS: dict[type, str] = {kind: kind.__name__.lower() for kind in (Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap, Blank)}
+PI = Ref(Name("π", r"\pi", "pi"), math.pi)
+IMAGINARY = Ref(Name("i", "i", "I"), math.nan)
+
+
+def from_sympy(expr: sympy.Expr) -> Form:
+    """Convert a SymPy expression into a template form, keeping unevaluated argument order."""
+    import sympy
+
+    if isinstance(expr, sympy.Symbol):
+        return Slot(expr.name)
+    if isinstance(expr, (sympy.Rational, sympy.Float)):
+        value = Fraction(int(expr.p), int(expr.q)) if isinstance(expr, sympy.Rational) else Fraction(str(expr))
+        return Neg(Const(-value)) if value < 0 else Const(value)
+    if expr is sympy.E:
+        return Call("exp", Const(Fraction(1)))
+    if expr is sympy.pi:
+        return PI
+    if expr is sympy.I:
+        return IMAGINARY
+    if isinstance(expr, sympy.Add):
+        terms = [from_sympy(term) for term in expr.args]
+        positive = [t for t in terms if not isinstance(t, Neg)]
+        return Add(tuple(positive + [t for t in terms if isinstance(t, Neg)]))
+    if isinstance(expr, sympy.Mul):
+        return _mul_from_sympy(expr)
+    if isinstance(expr, sympy.Pow):
+        if expr.exp == -1:
+            return Div(Const(Fraction(1)), from_sympy(expr.base))
+        return Pow(from_sympy(expr.base), from_sympy(expr.exp))
+    if isinstance(expr, sympy.Function) and len(expr.args) == 1:
+        return Call(type(expr).__name__, from_sympy(expr.args[0]))
+    from ..errors import RnnCalcError
+
+    raise RnnCalcError(f"the value {expr} cannot be shown as a formula (it is undefined or not a real number)")
+
+
+def _mul_from_sympy(expr: sympy.Mul) -> Form:
+    """Products: a leading -1 becomes a negation, negative powers a denominator."""
+    import sympy
+
+    coefficient, factors = expr.as_coeff_mul()
+    below = [f for f in factors if isinstance(f, sympy.Pow) and f.exp.is_negative]
+    numerator = [from_sympy(f) for f in factors if f not in below]
+    denominator = [from_sympy(1 / f) for f in below]
+    magnitude = abs(coefficient)
+    if magnitude != 1 or not numerator:
+        numerator.insert(0, from_sympy(magnitude))
+    form: Form = numerator[0] if len(numerator) == 1 else Mul(tuple(numerator))
+    if denominator:
+        form = Div(form, denominator[0] if len(denominator) == 1 else Mul(tuple(denominator)))
+    return Neg(form) if coefficient < 0 else form
+
+
+class Fold:
+    """One way to compute over a filled tree: a combining rule per node type (a visitor)."""
+
+    def __call__(self, form: Form) -> Any:
+        """Visit the tree."""
+        return getattr(self, _METHODS[type(form)])(form)
+
+    def slot(self, form: Slot) -> Any:
+        """Unfilled templates cannot be computed."""
+        raise TypeError(f"cannot compute an unfilled template slot {form!r}")
+
+    gap = blank = slot
+
+
+class Rebuild(Fold):
+    """The same tree with every leaf (Ref, Const, Slot) replaced by ``leaf(it)``."""
+
+    def __init__(self, leaf: Callable[[Form], Form]) -> None:
+        self.ref = self.const = self.slot = self.gap = self.blank = leaf  # type: ignore[method-assign]
+
+    def add(self, form: Add) -> Form:
+        return Add(tuple(self(t) for t in form.terms))
+
+    def mul(self, form: Mul) -> Form:
+        return Mul(tuple(self(f) for f in form.factors))
+
+    def neg(self, form: Neg) -> Form:
+        return Neg(self(form.arg))
+
+    def div(self, form: Div) -> Form:
+        return Div(self(form.numerator), self(form.denominator))
+
+    def pow(self, form: Pow) -> Form:
+        return Pow(self(form.base), self(form.exponent))
+
+    def call(self, form: Call) -> Form:
+        return Call(form.function, self(form.arg))
+
+
+def fill(template: Form, binding: dict[str, Form]) -> Form:
+    """Replace a template's slots by this step's quantities."""
+    return Rebuild(lambda leaf: binding[leaf.symbol] if type(leaf) is Slot else leaf)(template)
+
+
+class Evaluate(Fold):
+    """The value of a filled form, computed in full from the values of its quantities."""
+
+    def ref(self, form: Ref) -> float:
+        return form.value
+
+    def const(self, form: Const) -> float:
+        return float(form.value)
+
+    def add(self, form: Add) -> float:
+        return math.fsum(self(t) for t in form.terms)
+
+    def mul(self, form: Mul) -> float:
+        return math.prod(self(f) for f in form.factors)
+
+    def neg(self, form: Neg) -> float:
+        return -self(form.arg)
+
+    def div(self, form: Div) -> float:
+        return self(form.numerator) / self(form.denominator)
+
+    def pow(self, form: Pow) -> float:
+        return self(form.base) ** self(form.exponent)
+
+    def call(self, form: Call) -> float:
+        from ..cell.functions import NUMERIC_FUNCTIONS
+
+        return NUMERIC_FUNCTIONS[form.function](self(form.arg))
+
+
+class ToSympy(Fold):
+    """A filled form as a SymPy expression, each quantity resolved by ``resolve``."""
+
+    def __init__(self, resolve: Callable[[Ref], sympy.Expr]) -> None:
+        self.ref = resolve  # type: ignore[method-assign]
+
+    def const(self, form: Const) -> sympy.Expr:
+        import sympy
+
+        return sympy.Rational(form.value.numerator, form.value.denominator)
+
+    def add(self, form: Add) -> sympy.Expr:
+        import sympy
+
+        return sympy.Add(*(self(t) for t in form.terms))
+
+    def mul(self, form: Mul) -> sympy.Expr:
+        import sympy
+
+        return sympy.Mul(*(self(f) for f in form.factors))
+
+    def neg(self, form: Neg) -> sympy.Expr:
+        return -self(form.arg)
+
+    def div(self, form: Div) -> sympy.Expr:
+        return self(form.numerator) / self(form.denominator)
+
+    def pow(self, form: Pow) -> sympy.Expr:
+        return self(form.base) ** self(form.exponent)
+
+    def call(self, form: Call) -> sympy.Expr:
+        from ..cell.sympy_functions import by_shown_name
+
+        return by_shown_name(form.function)(self(form.arg))
+
+
+def evaluate(form: Form) -> float:
+    """The value of a filled form, computed in full from the values of its quantities."""
+    return Evaluate()(form)
+
+
+def to_sympy(form: Form, resolve: Callable[[Ref], sympy.Expr]) -> sympy.Expr:
+    """Rebuild a filled form as a SymPy expression, each quantity resolved by ``resolve``."""
+    return ToSympy(resolve)(form)

@@ -1,0 +1,158 @@
+"""The inert derivation model: sections of steps, built once, rendered by independent renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from ..compute.problem import Problem, Settings
+from .formula import Form, Name, Ref
+
+COMPACT_OPS = 4
+"""With --exact, an exact value is written out in full only while it has at most this many operations."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line: a quantity, the rule that gives it, that rule with numbers, and its value.
+
+    ``working`` is the form shown with numbers substituted (default: ``rule``); ``definition``
+    steps show only the rule, before any value is known; ``exact`` is the exact value as a formula.
+    """
+
+    target: Ref
+    rule: Form | None = None
+    working: Form | None = None
+    definition: bool = False
+    exact: Form | None = None
+    t: int | None = None
+    blank: bool = False
+
+    @property
+    def shown_working(self) -> Form | None:
+        """The form to show with numbers."""
+        return self.working if self.working is not None else self.rule
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled group of steps, optionally led by a general formula."""
+
+    key: str
+    title: str
+    steps: tuple[Step, ...]
+    lead: Name | None = None
+
+
+class ForwardRow(NamedTuple):
+    """One time step of the forward pass: x is the input x_{t-1} that step t reads."""
+
+    t: int
+    x: float
+    o: float
+    h: float
+    y: float
+
+
+@dataclass(frozen=True)
+class ForwardColumns:
+    """The forward pass as columns: x_0..x_{n-1}, o_1..o_n, h_1..h_n, y_1..y_n."""
+
+    x: list[float]
+    o: list[float]
+    h: list[float]
+    y: list[float]
+
+    def rows(self) -> tuple[ForwardRow, ...]:
+        """One row per step."""
+        return tuple(ForwardRow(t, *values) for t, values in enumerate(zip(self.x, self.o, self.h, self.y), start=1))
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Everything rnncalc shows for one problem: results, and the sections of steps."""
+
+    problem: Problem
+    settings: Settings
+    scope: str
+    columns: ForwardColumns
+    loss: float
+    gradients: dict[str, float]
+    gradient_names: dict[str, Name]
+    sections: tuple[Section, ...]
+    method: str = "forward"
+    backward_gradients: dict[str, float] | None = None
+    blank: bool = False
+    answer_key: bool = False
+
+    @property
+    def sheet(self) -> str:
+        """What this derivation is handed out as: an exercise sheet, its answer key, or neither."""
+        return "Exercise sheet: fill in every blank." if self.blank else ("Answer key." if self.answer_key else "")
+
+    @property
+    def forward(self) -> tuple[ForwardRow, ...]:
+        """The forward pass, one row per step."""
+        return self.columns.rows()
+
+    @property
+    def methods_agree(self) -> bool:
+        """With both methods: every gradient agrees to 1e-12 (or, hand-rounded, to 10 units in the last digit)."""
+        if self.backward_gradients is None:
+            return True
+        slack = 10 * 10.0**-self.settings.digits if self.settings.round_intermediate else 0.0
+        return all(
+            abs(v - self.backward_gradients[k]) <= 1e-12 * max(1.0, abs(v)) + slack for k, v in self.gradients.items()
+        )
+
+    def section(self, key: str) -> Section:
+        """The section with this key."""
+        return next(s for s in self.sections if s.key == key)
+
+    def steps(self) -> list[Step]:
+        """All steps, in order."""
+        return [step for section in self.sections for step in section.steps]
+
+    def blanked(self) -> Derivation:
+        """An exercise sheet: every computed value left blank, the rules and the given values kept."""
+        import dataclasses
+
+        sections = tuple(
+            dataclasses.replace(section, steps=tuple(dataclasses.replace(step, blank=step.rule is not None and not step.definition) for step in section.steps))
+            for section in self.sections
+        )
+        return dataclasses.replace(self, sections=sections, blank=True)
+
+    def to_json(self) -> str:
+        """The JSON export."""
+        from ..render import render
+
+        return render(self, "json")
+
+    def to_markdown(self, flavor: str = "github") -> str:
+        """The Markdown export (flavor "github" or "generic")."""
+        from ..render import View, render
+
+        return render(self, "markdown", View(flavor=flavor))
+
+    def to_latex(self, fragment: bool = False) -> str:
+        """The LaTeX export: a complete document, or only its body."""
+        from ..render import View, render
+
+        return render(self, "latex", View(fragment=fragment))
+
+    def to_text(self) -> str:
+        """The terminal view as plain text."""
+        from ..render import render
+
+        return render(self, "rich")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's display: Markdown with $$ math, which notebooks render."""
+        return self.to_markdown(flavor="generic")
+
+    def __rich__(self) -> Any:
+        """Rich's render protocol: the terminal view."""
+        from ..render.terminal import renderable
+
+        return renderable(self)

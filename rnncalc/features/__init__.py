@@ -1,0 +1,1 @@
+"""The features layer: check, train, graph, grade and problem files, each built on derive()."""

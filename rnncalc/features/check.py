@@ -1,0 +1,198 @@
+"""rnncalc check: the chain-rule gradients against finite differences, SymPy and (if installed) PyTorch.
+
+Finite differences: central differences with step h = 1e-5 · max(1, |θ|), Richardson-extrapolated
+(4·D(h/2) - D(h)) / 3, so truncation error is O(h^4) and rounding error about 1e-11 · |L|.
+Agreement: |a - b| <= RTOL · max(|a|, |b|) + ATOL · max(1, |L|).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from ..cell.functions import ACTIVATIONS, REGISTRY
+from ..cell.rules import Cell, g, h, h_prev, o, x, y
+from ..cell.sweep import INITIAL_STATE, compile_sweep
+from ..compute.backward import backward
+from ..compute.forward import Trace, cell_for, run
+from ..compute.problem import Problem, Settings
+from ..derivation.names import indexed, parameter
+from ..errors import InputError
+
+FD_STEP = 1e-5
+RTOL = 1e-6
+ATOL = 1e-9
+SYMPY_MAX_N = 6
+SYMPY_MAX_NODES = 20_000
+INPUTS_MAX_N = 2000
+RELU_MARGIN = 1e-3
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One quantity's gradient by every method, and whether they agree."""
+
+    key: str
+    label: str
+    chain: float
+    finite_difference: float | None
+    sympy: float | None
+    torch: float | None
+    max_rel_diff: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The comparison table, what was skipped and why, and the tolerances used."""
+
+    problem: Problem
+    loss: float
+    rows: tuple[CheckRow, ...]
+    notes: tuple[str, ...]
+    rtol: float = RTOL
+    atol: float = ATOL
+    fd_step: float = FD_STEP
+
+    @property
+    def ok(self) -> bool:
+        """True when every row agrees within tolerance."""
+        return all(row.ok for row in self.rows)
+
+
+def check(problem: Problem, inputs: bool = False) -> CheckReport:
+    """Compare the chain-rule gradients with independent computations."""
+    if inputs and problem.n > INPUTS_MAX_N:
+        raise InputError(f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of {INPUTS_MAX_N}")
+    cell = cell_for(problem)
+    exact = Settings()
+    trace = run(problem, cell, exact)
+    chain = dict(trace.gradients)
+    if inputs:
+        chain |= {f"x_{i}": v for i, v in enumerate(backward(trace, exact).inputs)}
+    notes: list[str] = []
+    methods = {
+        "finite_difference": _finite_differences(problem, cell, trace, list(chain), notes),
+        "sympy": _sympy_gradients(problem, cell, list(chain), notes),
+        "torch": _torch_gradients(problem, list(chain), notes),
+    }
+    scale = ATOL * max(1.0, abs(trace.loss))
+    rows = []
+    for key, value in chain.items():
+        others = {m: (v[key] if v is not None else None) for m, v in methods.items()}
+        known = [v for v in others.values() if v is not None]
+        diffs = [abs(value - v) / max(abs(value), abs(v), 1e-300) for v in known]
+        ok = all(abs(value - v) <= RTOL * max(abs(value), abs(v)) + scale for v in known)
+        rows.append(CheckRow(key, _label(key), value, others["finite_difference"], others["sympy"], others["torch"], max(diffs, default=0.0), ok))
+    return CheckReport(problem, trace.loss, tuple(rows), tuple(notes))
+
+
+def _label(key: str) -> str:
+    """dL/dW_i, dL/dx_3."""
+    if key.startswith("x_"):
+        return f"dL/d{indexed('x', int(key[2:])).text}"
+    return f"dL/d{parameter(key).text}"
+
+
+def _finite_differences(problem: Problem, cell: Cell, trace: Trace, keys: list[str], notes: list[str]) -> dict[str, float] | None:
+    """Richardson-extrapolated central differences of the loss, through the same forward pass."""
+    if problem.activation == "relu" and any(abs(o) < RELU_MARGIN for o in trace.o):
+        notes.append(f"finite differences skipped: some o_t is within {RELU_MARGIN} of relu's kink at 0")
+        return None
+    sweep = compile_sweep(cell, rounding=False)
+    xs, gs = list(problem.x_floats), list(problem.g_floats)
+    base = {**{p: float(v) for p, v in problem.params.items()}, INITIAL_STATE: float(problem.h0)}
+
+    def loss(values: dict[str, float], inputs: list[float]) -> float:
+        """The loss at these parameter and input values."""
+        swept = sweep(inputs, gs, values[INITIAL_STATE], tuple(values[p] for p in cell.params), _same, None)
+        return math.fsum(swept["loss_terms"])
+
+    def derivative(shifted: Callable[[float], float], at: float) -> float:
+        """(4 D(h/2) - D(h)) / 3 with D the central difference."""
+        step = FD_STEP * max(1.0, abs(at))
+        central = [(shifted(at + s) - shifted(at - s)) / (2 * s) for s in (step, step / 2)]
+        return (4 * central[1] - central[0]) / 3
+
+    result = {}
+    for key in keys:
+        if key.startswith("x_"):
+            i = int(key[2:])
+            result[key] = derivative(lambda v, i=i: loss(base, xs[:i] + [v] + xs[i + 1 :]), xs[i])
+        else:
+            result[key] = derivative(lambda v, key=key: loss({**base, key: v}, xs), base[key])
+    return result
+
+
+def _same(value: float) -> float:
+    """No rounding."""
+    return value
+
+
+def _sympy_gradients(problem: Problem, cell: Cell, keys: list[str], notes: list[str]) -> dict[str, float] | None:
+    """Differentiate the fully unrolled loss with SymPy (small n only: it grows about 7x per doubling)."""
+    if problem.n > SYMPY_MAX_N:
+        notes.append(f"SymPy skipped: the unrolled loss is only differentiated for n <= {SYMPY_MAX_N} (n = {problem.n})")
+        return None
+    import sympy
+
+    symbols = {p: sympy.Symbol(p, real=True) for p in cell.params}
+    symbols[INITIAL_STATE] = sympy.Symbol("h0_", real=True)
+    inputs = [sympy.Symbol(f"x_{i}_", real=True) for i in range(problem.n)]
+    state = symbols[INITIAL_STATE]
+    total = sympy.Integer(0)
+    params = {sympy.Symbol(p, real=True): s for p, s in symbols.items() if p != INITIAL_STATE}
+    for t in range(problem.n):
+        pre = cell.o.expr.xreplace({x: inputs[t], h_prev: state, **params})
+        state = cell.h.expr.xreplace({o: pre})
+        output = cell.y.expr.xreplace({h: state, **params})
+        total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
+    size = sum(1 for _ in sympy.preorder_traversal(total))
+    if size > SYMPY_MAX_NODES:
+        notes.append(f"SymPy skipped: the unrolled loss has {size:,} nodes, above the limit of {SYMPY_MAX_NODES:,}")
+        return None
+    import mpmath
+
+    arguments = [*(symbols[p] for p in cell.params), symbols[INITIAL_STATE], *inputs]
+    exact = [*(problem.params[p] for p in cell.params), problem.h0, *problem.x]
+    namespace = {f.shown_name: functools.partial(f.formula, mpmath) for f in REGISTRY if f.sympy_name is None}
+    result = {}
+    with mpmath.workdps(40):
+        values = [mpmath.mpf(v.numerator) / v.denominator for v in exact]
+        for key in keys:
+            by = inputs[int(key[2:])] if key.startswith("x_") else symbols[key]
+            derivative = sympy.lambdify(arguments, sympy.diff(total, by), modules=[namespace, "mpmath"])
+            result[key] = float(derivative(*values))
+    return result
+
+
+def _rational(value: Fraction) -> object:
+    """A Fraction as a SymPy Rational."""
+    import sympy
+
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _torch_gradients(problem: Problem, keys: list[str], notes: list[str]) -> dict[str, float] | None:
+    """PyTorch autograd on the same network, when torch is installed."""
+    if problem.cell is not None:
+        notes.append("PyTorch skipped: it is compared on the built-in cell only")
+        return None
+    try:
+        import torch
+    except ImportError:
+        notes.append("PyTorch skipped: not installed (pip install torch)")
+        return None
+    act = ACTIVATIONS[problem.activation].torch
+    leaf = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in problem.params.items()}
+    leaf[INITIAL_STATE] = torch.tensor(float(problem.h0), dtype=torch.float64, requires_grad=True)
+    xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in problem.x_floats]
+    state, total = leaf[INITIAL_STATE], torch.tensor(0.0, dtype=torch.float64)
+    for xt, gt in zip(xs, problem.g_floats):
+        state = act(leaf["Wi"] * xt + leaf["Wh"] * state + leaf["b"])
+        total = total + (leaf["a"] * state + leaf["c"] - gt) ** 2
+    (total * float(problem.loss_weight)).backward()
+    return {k: (xs[int(k[2:])] if k.startswith("x_") else leaf[k]).grad.item() for k in keys}

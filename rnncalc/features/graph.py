@@ -1,0 +1,101 @@
+"""The unrolled computational graph: nodes with value and gradient, edges with their local derivative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..cell.sweep import INITIAL_STATE
+from ..compute.backward import Backward, backward
+from ..compute.forward import cell_for, run
+from ..compute.problem import Problem, Settings
+from ..derivation.formula import Const, Form, Name
+from ..derivation.names import LOSS, derivative, indexed, parameter
+from ..derivation.quantities import Quantities
+from ..errors import InputError
+
+MAX_GRAPH_STEPS = 2000
+
+
+@dataclass(frozen=True)
+class Node:
+    """A quantity of the unrolled network: its value and dL/d(itself)."""
+
+    id: str
+    name: Name
+    value: float
+    grad: float
+    kind: str
+    t: int | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """source -> target, labelled with d target / d source: its name, rule and value."""
+
+    source: str
+    target: str
+    name: Name
+    rule: Form
+    value: float
+    t: int | None = None
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The unrolled graph of one problem, with the deltas that give every node's gradient."""
+
+    problem: Problem
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    gradients: dict[str, float]
+    back: Backward
+    q: Quantities
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id."""
+        return next(n for n in self.nodes if n.id == node_id)
+
+
+def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
+    """Unroll the network for this problem's n."""
+    if problem.n > MAX_GRAPH_STEPS:
+        raise InputError(f"the graph is drawn for n <= {MAX_GRAPH_STEPS:,} steps (n = {problem.n:,})")
+    settings = settings or Settings(digits=6)
+    cell = cell_for(problem)
+    trace = run(problem, cell, settings)
+    back = backward(trace, settings)
+    q = Quantities(trace, cell)
+    n = trace.n
+    nodes = [Node(p, parameter(p), v, trace.gradients[p], "param") for p, v in trace.params.items()]
+    nodes.append(Node("h0", indexed("h", 0), trace.h[0], trace.gradients[INITIAL_STATE], "state", 0))
+    edges: list[Edge] = []
+    for t in range(1, n + 1):
+        after = back.delta[t] * trace.do_dhprev[t] if t < n else 0.0
+        nodes += [
+            Node(f"x{t - 1}", indexed("x", t - 1), trace.x[t - 1], back.inputs[t - 1], "input", t),
+            Node(f"o{t}", indexed("o", t), trace.o[t - 1], back.delta[t - 1], "state", t),
+            Node(f"h{t}", indexed("h", t), trace.h[t], trace.dL_dy[t - 1] * trace.dy_dh[t - 1] + after, "state", t),
+            Node(f"y{t}", indexed("y", t), trace.y[t - 1], trace.dL_dy[t - 1], "output", t),
+            Node(f"L{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t),
+        ]
+        edges += _edges_at(q, t)
+    nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
+    return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), back, q)
+
+
+def _edges_at(q: Quantities, t: int) -> list[Edge]:
+    """The edges into o_t, h_t, y_t, L_t and from L_t to L."""
+    trace, cell = q.trace, q.cell
+    o_t, x_prev = indexed("o", t), indexed("x", t - 1)
+    edges = [
+        Edge(f"x{t - 1}", f"o{t}", derivative(o_t, x_prev), q.at(cell.do_dx, t), trace.do_dx[t - 1], t),
+        Edge(f"h{t - 1}", f"o{t}", q.local("do_dhprev", t).name, q.at(cell.do_dhprev, t), trace.do_dhprev[t - 1], t),
+    ]
+    edges += [Edge(p, f"o{t}", derivative(o_t, parameter(p)), q.at(rule, t), trace.explicit[p][t - 1], t) for p, rule in cell.do_dparam.items()]
+    edges.append(Edge(f"o{t}", f"h{t}", q.local("dh_do", t).name, q.at(cell.dh_do, t), trace.dh_do[t - 1], t))
+    edges.append(Edge(f"h{t}", f"y{t}", q.local("dy_dh", t).name, q.at(cell.dy_dh, t), trace.dy_dh[t - 1], t))
+    edges += [Edge(p, f"y{t}", derivative(indexed("y", t), parameter(p)), q.at(rule, t), trace.dy_d[p][t - 1], t) for p, rule in cell.dy_dparam.items()]
+    edges.append(Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t))
+    edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
+    return edges

@@ -1,0 +1,111 @@
+"""Problem files: every model option in a TOML file; options on the command line override the file."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..files import write_atomically
+
+TEMPLATE = '''# rnncalc problem file: the worked example of the documentation.
+# Use it with:  rnncalc grads --show-steps --config problem.toml
+# Options given on the command line override the values here.
+
+# Inputs x_0 .. x_{n-1} and targets g_1 .. g_n (numbers, or strings such as "1/2").
+x = [1, 0]
+g = [1, 1]
+
+# Initial state h_0.
+h0 = 0
+
+# Parameters. With the built-in cell: Wi, Wh, a, b, c (any left out are 1).
+[params]
+Wi = 1
+Wh = 1
+a = 1
+b = 1
+c = 1
+
+# The rest is optional; these are the defaults.
+# activation = "sigmoid"        # sigmoid, tanh, relu, leaky_relu, softplus or identity (built-in cell only)
+# loss = "mse"                  # mse = 1/n Σ (y_t - g_t)^2, sse = plain sum, half-sse = 1/2 Σ
+# digits = 6                    # decimals shown
+# method = "forward"            # forward, backward or both
+# round_intermediate = false    # hand-calculation mode
+# exact = false                 # also show exact values
+#
+# Your own cell instead of the built-in one (then leave out activation):
+# cell = ["o = Wi*x + Wh*h_prev + b", "h = tanh(o)", "y = a*h + c"]
+'''
+
+KINDS: dict[str, str] = {
+    "x": "numbers",
+    "g": "numbers",
+    "h0": "number",
+    "params": "table",
+    "activation": "text",
+    "loss": "text",
+    "cell": "texts",
+    "digits": "integer",
+    "method": "text",
+    "round_intermediate": "boolean",
+    "exact": "boolean",
+}
+
+
+def read_toml(path: Path, what: str, missing_hint: str = "") -> dict[str, Any]:
+    """A TOML file as a dict, or a one-line error naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{what}: {path} does not exist{missing_hint}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{what}: cannot read {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{what}: {path} is not valid TOML: {error}") from None
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The file's options, checked: numbers become text for rnncalc's exact number parser."""
+    data = read_toml(path, "--config", f" (rnncalc init {path} writes a template)")
+    return {key: _checked(path, key, value) for key, value in data.items()}
+
+
+def _checked(path: Path, key: str, value: Any) -> Any:
+    """One key's value in the form the command-line options have, or an error naming the key."""
+    if key not in KINDS:
+        close = difflib.get_close_matches(key, KINDS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KINDS)})"
+        raise InputError(f"{path}: unknown key {key!r}{hint}")
+    kind = KINDS[key]
+    if kind == "numbers" and isinstance(value, list) and value and all(_is_number(v) for v in value):
+        return [str(v) for v in value]
+    if kind == "number" and _is_number(value):
+        return str(value)
+    if kind == "table" and isinstance(value, dict) and all(_is_number(v) for v in value.values()):
+        return [f"{name}={v}" for name, v in value.items()]
+    if kind == "texts" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    if kind == "text" and isinstance(value, str):
+        return value
+    if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind == "boolean" and isinstance(value, bool):
+        return value
+    expected = {"numbers": "a list of numbers", "number": "a number", "table": "a table of numbers", "texts": "a list of strings"}.get(kind, f"a {kind}")
+    raise InputError(f"{path}: {key} must be {expected}, got {value!r}")
+
+
+def _is_number(value: Any) -> bool:
+    """An int, float or numeric string (checked later by the number parser)."""
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
+
+def write_template(path: Path, force: bool) -> None:
+    """Write the commented template; never overwrite a file unless asked."""
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists; use --force to replace it")
+    write_atomically(path, TEMPLATE)

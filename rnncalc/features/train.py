@@ -1,0 +1,138 @@
+"""Gradient descent on the sequence, with the gradients of the derivation; the first update written out."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..compute.problem import Problem, Settings
+from ..derivation.derive import derive
+from ..derivation.formula import Add, Const, Div, Mul, Name, Neg, Pow, Ref
+from ..derivation.model import Section, Step
+from ..derivation.names import gradient, parameter
+from ..errors import InputError, RnnCalcError
+
+OPTIMIZERS = ("sgd", "momentum")
+MAX_EPOCHS = 100_000
+
+
+@dataclass(frozen=True)
+class Epoch:
+    """The loss and parameters after ``epoch`` full-batch updates (epoch 0: before any)."""
+
+    epoch: int
+    loss: float
+    params: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training run: its settings, its history, why it stopped early (if it did), the first update."""
+
+    lr: float
+    optimizer: str
+    beta: float
+    clip: float | None
+    history: tuple[Epoch, ...]
+    first_update: Section | None
+    stopped: str | None = None
+
+
+def train(
+    problem: Problem,
+    lr: float,
+    epochs: int,
+    optimizer: str = "sgd",
+    beta: float = 0.9,
+    clip: float | None = None,
+) -> Training:
+    """Full-batch gradient descent on W_i, W_h, a, b, c (h_0 stays fixed)."""
+    _validate(lr, epochs, optimizer, beta, clip)
+    params = {k: float(v) for k, v in problem.params.items()}
+    velocity = dict.fromkeys(params, 0.0)
+    history: list[Epoch] = []
+    first: Section | None = None
+    for epoch in range(epochs + 1):
+        try:
+            derivation = derive(_with(problem, params), Settings(), steps=False)
+        except RnnCalcError:
+            return Training(lr, optimizer, beta, clip, tuple(history), first, f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr")
+        history.append(Epoch(epoch, derivation.loss, dict(params)))
+        if epoch == epochs:
+            break
+        grads = {k: derivation.gradients[k] for k in params}
+        scale = _clip_scale(grads, clip)
+        new = {}
+        for k, value in params.items():
+            velocity[k] = (beta * velocity[k] if optimizer == "momentum" else 0.0) + scale * grads[k]
+            new[k] = value - lr * velocity[k]
+        if not all(map(math.isfinite, new.values())):
+            return Training(lr, optimizer, beta, clip, tuple(history), first, f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr")
+        if first is None:
+            first = _first_update(params, grads, new, lr, (scale, clip), optimizer, beta)
+        params = new
+    return Training(lr, optimizer, beta, clip, tuple(history), first)
+
+
+def _validate(lr: float, epochs: int, optimizer: str, beta: float, clip: float | None) -> None:
+    """Clear errors for settings that cannot train."""
+    if not (math.isfinite(lr) and lr > 0):
+        raise InputError(f"--lr must be a positive number, got {lr}")
+    if not 0 <= epochs <= MAX_EPOCHS:
+        raise InputError(f"--epochs must be between 0 and {MAX_EPOCHS:,}, got {epochs}")
+    if optimizer not in OPTIMIZERS:
+        raise InputError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if not 0 <= beta < 1:
+        raise InputError(f"--beta must be in [0, 1), got {beta}")
+    if clip is not None and not (math.isfinite(clip) and clip > 0):
+        raise InputError(f"--clip must be a positive number, got {clip}")
+
+
+def _with(problem: Problem, params: dict[str, float]) -> Problem:
+    """The problem with these parameter values."""
+    return dataclasses.replace(problem, params={k: Fraction(v) for k, v in params.items()})
+
+
+def _clip_scale(grads: dict[str, float], clip: float | None) -> float:
+    """min(1, clip / ‖g‖): gradient-norm clipping."""
+    norm = math.sqrt(math.fsum(v * v for v in grads.values()))
+    return 1.0 if clip is None or norm <= clip else clip / norm
+
+
+def _first_update(
+    params: dict[str, float], grads: dict[str, float], new: dict[str, float], lr: float, clipping: tuple[float, float | None], optimizer: str, beta: float
+) -> Section:
+    """θ' = θ − η · dθ for every parameter, with numbers (η · s · v with clipping or momentum)."""
+    eta = Ref(Name("η", r"\eta", "lr"), lr)
+    scale, clip = clipping
+    steps = []
+    if scale != 1.0 and clip is not None:
+        norm = Ref(Name("‖g‖", r"\lVert g \rVert", "grad_norm"), clip / scale)
+        steps.append(Step(norm, Pow(Add(tuple(Pow(Ref(gradient(k), v), Const(Fraction(2))) for k, v in grads.items())), Const(Fraction(1, 2)))))
+        steps.append(Step(Ref(Name("s", "s", "clip_scale"), scale), Div(Ref(Name("clip", r"\mathrm{clip}", "clip"), clip), norm)))
+    for k, value in params.items():
+        theta = Ref(parameter(k), value)
+        step_size: Ref = Ref(gradient(k), grads[k])
+        if optimizer == "momentum":
+            # The first momentum step starts from v = 0, so v_θ = dθ (times s when clipping).
+            step_size = Ref(Name(f"v_{parameter(k).text}", rf"v_{{{parameter(k).latex}}}", f"v_{k}"), scale * grads[k])
+            steps.append(Step(step_size, Add((Mul((Ref(Name("β", r"\beta", "beta"), beta), Ref(Name("0", "0", "v0"), 0.0))), *_scaled(grads, k, scale)))))
+            factors = (eta, step_size)
+        else:
+            factors = (eta, *_scale_factor(scale), step_size)
+        target = Ref(Name(parameter(k).text + "'", parameter(k).latex + "'", k + "'"), new[k])
+        steps.append(Step(target, Add((theta, Neg(Mul(factors))))))
+    return Section("update", "First update", tuple(steps))
+
+
+def _scale_factor(scale: float) -> tuple[Ref, ...]:
+    """The clipping factor s, when clipping applied."""
+    return (Ref(Name("s", "s", "clip_scale"), scale),) if scale != 1.0 else ()
+
+
+def _scaled(grads: dict[str, float], k: str, scale: float) -> tuple[Mul | Ref, ...]:
+    """dθ, or s · dθ when clipping applied."""
+    grad = Ref(gradient(k), grads[k])
+    return (Mul((*_scale_factor(scale), grad)),) if scale != 1.0 else (grad,)

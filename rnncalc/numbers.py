@@ -1,0 +1,71 @@
+"""The numbers a user types, parsed exactly, and hand rounding (half up, as on a pocket calculator)."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from .errors import InputError
+
+_DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<{}>[+-]?\d+))?"
+_NUMBER = re.compile("^" + _DECIMAL.format("e1") + "(?:/" + _DECIMAL.format("e2") + ")?$")
+_MAX_EXPONENT = 4000
+
+
+def looks_like_number(text: str) -> bool:
+    """True when the text is a number rnncalc accepts (integer, decimal, 1e-3, 1/2)."""
+    return bool(_NUMBER.match(text.strip()))
+
+
+def parse_number(text: str, what: str = "value") -> Fraction:
+    """Parse an integer, decimal, scientific number or fraction into an exact Fraction."""
+    cleaned = text if text[:1].isdigit() and text[-1:].isdigit() else text.strip()
+    match = _NUMBER.match(cleaned)
+    if match is None:
+        raise InputError(f"{what}: {text!r} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
+    exponents = match.group("e1", "e2")
+    if exponents != (None, None) and any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in exponents):
+        raise InputError(f"{what}: {text!r} is too large or too small to represent")
+    if "/" not in cleaned:
+        return _decimal(cleaned)
+    numerator, _, denominator = cleaned.partition("/")
+    value = Fraction(numerator)
+    if denominator:
+        divisor = Fraction(denominator)
+        if divisor == 0:
+            raise InputError(f"{what}: {text!r} divides by zero")
+        value /= divisor
+    return value
+
+
+_POWERS = [10**k for k in range(32)]
+
+
+def _decimal(text: str) -> Fraction:
+    """A matched decimal as a Fraction; plain decimals without exponent take a fast path."""
+    whole, point, decimals = text.partition(".")
+    if "e" in text or "E" in text or len(decimals) >= len(_POWERS):
+        return Fraction(text)
+    if not point:
+        return Fraction(int(whole))
+    return Fraction(int(whole + decimals), _POWERS[len(decimals)])
+
+
+def parse_values(items: list[str] | None, what: str) -> list[Fraction] | None:
+    """Parse repeated or comma-separated values (``1 0``, ``1,0``) into Fractions."""
+    if items is None:
+        return None
+    pieces = [piece for item in items for piece in item.split(",")]
+    if not pieces or any(not piece.strip() for piece in pieces):
+        raise InputError(f"{what}: expected one or more numbers, got {' '.join(items)!r}")
+    return [parse_number(piece, what) for piece in pieces]
+
+
+def round_half_up(value: float, digits: int) -> float:
+    """Round as a person does with a pocket calculator: the shown decimal, half up."""
+    if not math.isfinite(value):
+        return value
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))

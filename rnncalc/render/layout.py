@@ -1,0 +1,139 @@
+"""A step as the equation chain every renderer shows: name = rule = working = exact = value.
+
+Parts are kept as forms, so each renderer prints them in its own notation; parts that would
+repeat the previous one (in plain text) are dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..derivation.formula import Add, Blank, Form, Gap, Neg
+from ..derivation.model import Step
+from .printers import TextPrinter
+
+ROW_BUDGET = 80
+KEEP_FIRST, KEEP_LAST = 3, 2
+ELIDE_ABOVE = 20
+
+
+@dataclass(frozen=True)
+class Part:
+    """One member of a step's equation chain: a form, printed with names or with values."""
+
+    form: Form
+    values: bool
+    text: str
+
+
+def step_parts(step: Step, digits: int) -> list[Part]:
+    """The right-hand sides of a step's equation chain: each part once, the value last."""
+    names, values = TextPrinter(digits), TextPrinter(digits, values=True)
+    candidates: list[tuple[Form, bool]] = [(step.rule, False)] if step.rule is not None else []
+    if step.definition:
+        return [Part(form, False, names.print(form)) for form, _ in candidates]
+    if step.blank:
+        return [*(Part(form, False, names.print(form)) for form, _ in candidates), Part(Blank(), False, names.blank_text())]
+    if step.shown_working is not None:
+        candidates.append((step.shown_working, True))
+    if step.exact is not None:
+        candidates.append((step.exact, False))
+    value = Part(step.target, True, values.print(step.target))
+    parts: list[Part] = []
+    for form, with_values in candidates:
+        text = (values if with_values else names).print(form)
+        if text != value.text and all(text != p.text for p in parts):
+            parts.append(Part(form, with_values, text))
+    return [*parts, value]
+
+
+def text_line(step: Step, digits: int) -> str:
+    """The step as one line of plain text."""
+    return " = ".join([step.target.name.text, *(p.text for p in step_parts(step, digits))])
+
+
+def chunks(part: Part, budget: int = ROW_BUDGET) -> list[Form]:
+    """Split a long sum into pieces of about ``budget`` characters each (other forms stay whole)."""
+    if len(part.text) <= budget or not isinstance(part.form, Add):
+        return [part.form]
+    printer = TextPrinter(values=part.values)
+    pieces: list[list[Form]] = [[]]
+    width = 0
+    for term in part.form.terms:
+        size = len(printer.print(term)) + 3
+        if pieces[-1] and width + size > budget:
+            pieces.append([])
+            width = 0
+        pieces[-1].append(term)
+        width += size
+    return [Add(tuple(piece)) for piece in pieces]
+
+
+def continued(form: Form) -> tuple[str, Form]:
+    """A sum's later piece as an operator and the rest: (+, a + b) or (-, a + b) for -a + b."""
+    if isinstance(form, Add) and isinstance(form.terms[0], Neg):
+        return "-", Add((form.terms[0].arg, *form.terms[1:]))
+    return "+", form
+
+
+def packed_rows(steps: Sequence[Step | Omitted], digits: int, budget: int = ROW_BUDGET) -> list[list[Step | Omitted]]:
+    """Known quantities packed several to a row: the inputs, the targets, then the rest."""
+    groups: dict[str, list[Step | Omitted]] = {}
+    group = "x"
+    for step in steps:
+        if isinstance(step, Step):
+            prefix = step.target.name.key.split("_")[0]
+            group = prefix if prefix in ("x", "g") else "other"
+        groups.setdefault(group, []).append(step)
+    rows: list[list[Step | Omitted]] = []
+    for members in groups.values():
+        rows.append([])
+        width = 0
+        for member in members:
+            size = (len(text_line(member, digits)) if isinstance(member, Step) else 12) + 2
+            if rows[-1] and width + size > budget:
+                rows.append([])
+                width = 0
+            rows[-1].append(member)
+            width += size
+    return rows
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A run of left-out steps, from time step ``first`` to ``last``."""
+
+    first: int
+    last: int
+
+    @property
+    def count(self) -> int:
+        """How many time steps the run covers."""
+        return self.last - self.first + 1
+
+
+def elided(steps: Sequence[Step], n: int) -> list[Step | Omitted]:
+    """Steps of the first and last time steps only, with each left-out run marked.
+
+    Long sums in the kept steps are shortened the same way.
+    """
+    kept: list[Step | Omitted] = []
+    for step in steps:
+        if step.t is not None and KEEP_FIRST < step.t <= n - KEEP_LAST:
+            if kept and isinstance(kept[-1], Omitted):
+                kept[-1] = Omitted(kept[-1].first, step.t)
+            else:
+                kept.append(Omitted(step.t, step.t))
+            continue
+        kept.append(dataclasses.replace(step, rule=_shortened(step.rule), working=_shortened(step.shown_working)))
+    return kept
+
+
+def _shortened(form: Form | None) -> Form | None:
+    """A long sum as its first and last terms around a gap."""
+    if not isinstance(form, Add) or len(form.terms) <= KEEP_FIRST + KEEP_LAST + 1:
+        return form
+    terms = form.terms
+    return Add((*terms[:KEEP_FIRST], Gap(len(terms) - KEEP_FIRST - KEEP_LAST), *terms[-KEEP_LAST:]))

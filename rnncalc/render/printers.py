@@ -1,0 +1,186 @@
+"""Printing formula trees with names or with values, as plain text or LaTeX (one printer, two spellings)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..cell.functions import BY_SHOWN_NAME
+from ..derivation.formula import Add, Blank, Call, Const, Div, Fold, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
+from .number_format import format_fraction, format_number
+
+ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
+
+
+class TextPrinter(Fold):
+    """Plain text with Unicode: W_i · x_0 + b, σ(o_1), (y_1 - g_1)^2."""
+
+    times = " · "
+    spelling = "text"
+    unknown_function = "{name}({{}})"
+
+    def __init__(self, digits: int = 6, values: bool = False) -> None:
+        """Print names, or values with ``digits`` decimals when ``values``."""
+        self.digits = digits
+        self.values = values
+
+    def name(self, name: Name) -> str:
+        """A quantity's name."""
+        return name.text
+
+    def number(self, value: float) -> str:
+        """A quantity's value."""
+        return format_number(value, self.digits)
+
+    def literal(self, value: Fraction) -> tuple[str, int]:
+        """A literal number and its precedence."""
+        return format_fraction(value), (ATOM if value.denominator == 1 else MUL)
+
+    def gap_text(self, count: int) -> str:
+        """Left-out terms."""
+        return f"… ({count} terms) …"
+
+    def blank_text(self) -> str:
+        """A space to fill in."""
+        return "________"
+
+    def paren(self, text: str) -> str:
+        """Parenthesised text."""
+        return f"({text})"
+
+    def power(self, base: str, exponent: str) -> str:
+        """base to the exponent."""
+        return f"{base}^{exponent}"
+
+    def divide(self, numerator: Form, denominator: Form) -> tuple[str, int]:
+        """A quotient and its precedence."""
+        return f"{self.wrap(numerator, MUL)}/{self.wrap(denominator, POW)}", MUL
+
+    def call_text(self, function: str, arg: str) -> str:
+        """A function applied to its argument, spelled as the function registry says."""
+        record = BY_SHOWN_NAME.get(function)
+        pattern = getattr(record, self.spelling) if record else self.unknown_function.format(name=function)
+        return pattern.format(arg)
+
+    def print(self, form: Form) -> str:
+        """The whole form."""
+        return self(form)[0]
+
+    def wrap(self, form: Form, least: int) -> str:
+        """The form, parenthesised if it binds less tightly than ``least``."""
+        text, precedence = self(form)
+        return self.paren(text) if precedence < least else text
+
+    show = Fold.__call__
+
+    def ref(self, form: Ref) -> tuple[str, int]:
+        """A quantity: its name, or its value."""
+        if not self.values:
+            return self.name(form.name), ATOM
+        text = self.number(form.value)
+        return text, (NEG if text[0] == "-" else ATOM)
+
+    def const(self, form: Const) -> tuple[str, int]:  # type: ignore[override]
+        """A literal number."""
+        return self.literal(form.value)
+
+    def add(self, form: Add) -> tuple[str, int]:
+        """A sum."""
+        return self._sum(form), ADD
+
+    def mul(self, form: Mul) -> tuple[str, int]:
+        """A product."""
+        if all(type(f) is Ref for f in form.factors):
+            return self.times.join(map(self._factor, form.factors)), MUL
+        return self.times.join(self.wrap(f, MUL) for f in form.factors), MUL
+
+    def neg(self, form: Neg) -> tuple[str, int]:
+        """A negation."""
+        return "-" + self.wrap(form.arg, MUL), NEG
+
+    def div(self, form: Div) -> tuple[str, int]:
+        """A quotient."""
+        return self.divide(form.numerator, form.denominator)
+
+    def pow(self, form: Pow) -> tuple[str, int]:
+        """A power."""
+        return self.power(self.wrap(form.base, ATOM), self.wrap(form.exponent, ATOM)), POW
+
+    def call(self, form: Call) -> tuple[str, int]:
+        """A function call."""
+        return self.call_text(form.function, self.print(form.arg)), ATOM
+
+    def slot(self, form: Slot) -> tuple[str, int]:  # type: ignore[override]
+        """An unfilled slot, by its symbol."""
+        return form.symbol, ATOM
+
+    def gap(self, form: Gap) -> tuple[str, int]:  # type: ignore[override]
+        """Left-out terms."""
+        return self.gap_text(form.count), ATOM
+
+    def blank(self, form: Blank) -> tuple[str, int]:  # type: ignore[override]
+        """A space to fill in."""
+        return self.blank_text(), ATOM
+
+    def _factor(self, ref: Ref) -> str:
+        """A quantity inside a product: its name, or its value (parenthesised when negative)."""
+        if not self.values:
+            return self.name(ref.name)
+        text = self.number(ref.value)
+        return self.paren(text) if text[0] == "-" else text
+
+    def _sum(self, form: Add) -> str:
+        """Terms joined by + and -, negative values parenthesised after the first."""
+        parts = []
+        for i, term in enumerate(form.terms):
+            if i and isinstance(term, Neg):
+                parts.append(" - " + self.wrap(term.arg, MUL))
+                continue
+            text, precedence = self(term)
+            if i and precedence <= NEG:
+                text = self.paren(text)
+            parts.append((" + " if i else "") + text)
+        return "".join(parts)
+
+
+class LatexPrinter(TextPrinter):
+    """LaTeX math: W_{i} \\cdot x_{0}, \\sigma\\left(o_{1}\\right), \\frac{1}{2}."""
+
+    times = r" \cdot "
+    spelling = "latex"
+    unknown_function = r"\operatorname{{{name}}}\left({{}}\right)"
+
+    def name(self, name: Name) -> str:
+        """A quantity's LaTeX name."""
+        return name.latex
+
+    def number(self, value: float) -> str:
+        """A value, scientific notation as mantissa times a power of ten."""
+        text = super().number(value)
+        mantissa, _, exponent = text.partition("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else text
+
+    def literal(self, value: Fraction) -> tuple[str, int]:
+        """Integers plainly, fractions with \\frac."""
+        if value.denominator == 1:
+            return str(value.numerator), ATOM
+        return rf"\frac{{{value.numerator}}}{{{value.denominator}}}", ATOM
+
+    def gap_text(self, count: int) -> str:
+        """Left-out terms."""
+        return rf"\dots\text{{({count} terms)}}\dots"
+
+    def blank_text(self) -> str:
+        """A space to fill in."""
+        return r"\underline{\hspace{2.5cm}}"
+
+    def paren(self, text: str) -> str:
+        """Auto-sized parentheses."""
+        return rf"\left({text}\right)"
+
+    def power(self, base: str, exponent: str) -> str:
+        """base^{exponent}."""
+        return f"{base}^{{{exponent}}}"
+
+    def divide(self, numerator: Form, denominator: Form) -> tuple[str, int]:
+        """\\frac{numerator}{denominator}."""
+        return rf"\frac{{{self.print(numerator)}}}{{{self.print(denominator)}}}", ATOM

@@ -1,0 +1,118 @@
+"""Renderers of the unrolled graph: Graphviz DOT, a Rich tree of one parameter's chain, and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.tree import Tree
+
+from ...cell.sweep import INITIAL_STATE
+from ...derivation.names import gradient, parameter
+from ...features.graph import Edge, Graph, Node
+from ..layout import ELIDE_ABOVE, KEEP_FIRST, KEEP_LAST
+from ..printers import TextPrinter
+
+STYLES = {
+    "param": 'shape=ellipse, style=filled, fillcolor="#fde9c9"',
+    "input": 'shape=box, style=filled, fillcolor="#e4f0fb"',
+    "state": "shape=box",
+    "output": 'shape=box, style=filled, fillcolor="#e6f5e1"',
+    "loss": 'shape=box, style="filled,bold", fillcolor="#f6dada"',
+}
+
+
+def _quote(text: str) -> str:
+    """A DOT string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _node_label(node: Node, number: Any) -> str:
+    """name = value, and dL/d(name) = gradient."""
+    return f"{node.name.text} = {number(node.value)}\ndL/d{node.name.text} = {number(node.grad)}"
+
+
+def _edge_label(edge: Edge, digits: int) -> str:
+    """d target / d source = rule = value (the rule left out when it is just the value)."""
+    return _equation(edge.name.text, TextPrinter(digits).print(edge.rule), TextPrinter(digits).number(edge.value))
+
+
+def dot(graph: Graph, digits: int) -> str:
+    """The graph in Graphviz DOT, one cluster per time step."""
+    number = TextPrinter(digits).number
+    lines = ["digraph rnncalc {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
+    for node in graph.nodes:
+        if node.t is None or node.id == "h0":
+            lines.append(f"  {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];")
+    for t in range(1, graph.problem.n + 1):
+        lines.append(f"  subgraph cluster_{t} {{")
+        lines.append(f'    label="t = {t}"; color="#bbbbbb";')
+        for node in graph.nodes:
+            if node.t == t and node.id != "h0":
+                lines.append(f"    {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];")
+        lines.append("  }")
+    for edge in graph.edges:
+        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(_edge_label(edge, digits))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _equation(name: str, rule: str, value: str) -> str:
+    """name = rule = value, without repeating the value."""
+    return f"{name} = {rule}" + (f" = {value}" if rule != value else "")
+
+
+def tree(graph: Graph, param: str, digits: int) -> Tree:
+    """How dL/dθ is assembled: each place θ enters, and the paths from there to the loss."""
+    number = TextPrinter(digits).number
+    q, trace = graph.q, graph.q.trace
+    root = Tree(f"{gradient(param).text} = {number(graph.gradients[param])}", guide_style="dim")
+    n = graph.problem.n
+    steps = [1] if param == INITIAL_STATE else list(range(1, n + 1))
+    for t in steps:
+        if n > ELIDE_ABOVE and KEEP_FIRST < t <= n - KEEP_LAST:
+            if t == KEEP_FIRST + 1:
+                root.add(f"… time steps {t} to {n - KEEP_LAST} omitted")
+            continue
+        if param in q.cell.dy_dparam:
+            local = q.dy_d(param, t)
+            rule = TextPrinter(digits).print(q.at(q.cell.dy_dparam[param], t))
+            root.add(
+                f"via y_{t}: {_equation(local.name.text, rule, number(local.value))}  ×  dL/dy_{t} = {number(trace.dL_dy[t - 1])}"
+                f"  →  {number(local.value * trace.dL_dy[t - 1])}"
+            )
+        if param in q.cell.do_dparam or param == INITIAL_STATE:
+            _via_state(root, graph, param, t, digits)
+    return root
+
+
+def _via_state(root: Tree, graph: Graph, param: str, t: int, digits: int) -> None:
+    """θ enters o_t: the local derivative times δ_t, and where δ_t comes from."""
+    number = TextPrinter(digits).number
+    q, trace, back, n = graph.q, graph.q.trace, graph.back, graph.problem.n
+    rule_form = q.at(q.cell.do_dhprev, 1) if param == INITIAL_STATE else q.at(q.cell.do_dparam[param], t)
+    local = trace.do_dhprev[0] if param == INITIAL_STATE else trace.explicit[param][t - 1]
+    name = f"do_{t}/d{parameter(param).text}"
+    branch = root.add(
+        f"via o_{t}: {_equation(name, TextPrinter(digits).print(rule_form), number(local))}  ×  dL/do_{t} = δ_{t} = {number(back.delta[t - 1])}"
+        f"  →  {number(local * back.delta[t - 1])}"
+    )
+    state = branch.add(f"o_{t} → h_{t}: dh_{t}/do_{t} = {number(trace.dh_do[t - 1])}")
+    state.add(
+        f"h_{t} → y_{t} → L_{t}: dy_{t}/dh_{t} · dL_{t}/dy_{t} = {number(trace.dy_dh[t - 1])} · {number(trace.dL_dy[t - 1])}"
+    )
+    if t < n:
+        state.add(f"h_{t} → o_{t + 1}: do_{t + 1}/dh_{t} · δ_{t + 1} = {number(trace.do_dhprev[t])} · {number(back.delta[t])}")
+
+
+def as_data(graph: Graph) -> dict[str, Any]:
+    """The graph as plain data."""
+    return {
+        "nodes": [{"id": n.id, "name": n.name.text, "kind": n.kind, "t": n.t, "value": n.value, "grad": n.grad} for n in graph.nodes],
+        "edges": [{"from": e.source, "to": e.target, "name": e.name.text, "value": e.value} for e in graph.edges],
+    }
+
+
+def render_json(graph: Graph) -> str:
+    """The JSON text."""
+    return json.dumps(as_data(graph), indent=2, ensure_ascii=False) + "\n"
