@@ -61,8 +61,20 @@ def hyperfine(command: list[str], repeat: int) -> float | None:
         return None
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         subprocess.run(
-            ["hyperfine", "--warmup", "1", "--runs", str(max(repeat, 5)), "--export-json", report.name, "-N", " ".join(command)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+            [
+                "hyperfine",
+                "--warmup",
+                "1",
+                "--runs",
+                str(max(repeat, 5)),
+                "--export-json",
+                report.name,
+                "-N",
+                " ".join(command),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
         )
         return json.loads(Path(report.name).read_text())["results"][0]["mean"]
 
@@ -70,7 +82,8 @@ def hyperfine(command: list[str], repeat: int) -> float | None:
 def peak_memory_mb(command: list[str]) -> float:
     """Peak resident memory of a command, in MB (Linux reports ru_maxrss in KB)."""
     code = (
-        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "check=True); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     out = subprocess.run([PYTHON, "-c", code, *command], capture_output=True, text=True, check=True).stdout
@@ -79,15 +92,33 @@ def peak_memory_mb(command: list[str]) -> float:
 
 def startup(repeat: int) -> list[Row]:
     """Target 1: --help and --version never import sympy and start within 2x of importing typer."""
-    typer_import = hyperfine([PYTHON, "-c", "import typer"], repeat) or wall([PYTHON, "-c", "import typer"], repeat)
+    typer_import = hyperfine([PYTHON, "-c", "import typer"], repeat) or wall(
+        [PYTHON, "-c", "import typer"], repeat
+    )
     rows = []
     for flag in ("--help", "--version"):
         seconds = hyperfine([*RNNCALC, flag], repeat) or wall([*RNNCALC, flag], repeat)
         ratio = seconds / typer_import
-        rows.append(Row(f"rnncalc {flag}", f"{seconds * 1000:.0f} ms", f"import typer {typer_import * 1000:.0f} ms", ratio, "≤ 2x", ratio <= 2))
-    check = "import sys; from rnncalc.cli import main; main(['--help']); main(['--version']); sys.stdout = sys.__stdout__; print('sympy' in sys.modules)"
-    imported = subprocess.run([PYTHON, "-c", check], capture_output=True, text=True).stdout.strip().endswith("True")
-    rows.append(Row("sympy imported by --help/--version", "yes" if imported else "no", "", None, "no", not imported))
+        rows.append(
+            Row(
+                f"rnncalc {flag}",
+                f"{seconds * 1000:.0f} ms",
+                f"import typer {typer_import * 1000:.0f} ms",
+                ratio,
+                "≤ 2x",
+                ratio <= 2,
+            )
+        )
+    check = (
+        "import sys; from rnncalc.cli import main; main(['--help']); main(['--version']); "
+        "sys.stdout = sys.__stdout__; print('sympy' in sys.modules)"
+    )
+    imported = (
+        subprocess.run([PYTHON, "-c", check], capture_output=True, text=True).stdout.strip().endswith("True")
+    )
+    rows.append(
+        Row("sympy imported by --help/--version", "yes" if imported else "no", "", None, "no", not imported)
+    )
     return rows
 
 
@@ -96,7 +127,16 @@ def default_example(repeat: int) -> tuple[float, list[Row]]:
     imports = wall([PYTHON, "-c", "import sympy, rich.console, typer"], repeat)
     seconds = wall([*RNNCALC, "grads", "--show-steps"], repeat)
     ratio = seconds / imports
-    return seconds, [Row("grads --show-steps (worked example)", f"{seconds * 1000:.0f} ms", f"imports {imports * 1000:.0f} ms", ratio, "≤ 1.3x", ratio <= 1.3)]
+    return seconds, [
+        Row(
+            "grads --show-steps (worked example)",
+            f"{seconds * 1000:.0f} ms",
+            f"imports {imports * 1000:.0f} ms",
+            ratio,
+            "≤ 1.3x",
+            ratio <= 1.3,
+        )
+    ]
 
 
 def long_json(repeat: int, baseline: float) -> list[Row]:
@@ -107,13 +147,31 @@ def long_json(repeat: int, baseline: float) -> list[Row]:
         seconds = times[n] = wall(command, repeat)
         ratio = seconds / baseline
         limit, met = ("≤ 3x", ratio <= 3) if n == 100_000 else ("", None)
-        rows.append(Row(f"grads --format json, n = {n:,}", f"{seconds * 1000:.0f} ms", f"example {baseline * 1000:.0f} ms", ratio, limit, met))
+        rows.append(
+            Row(
+                f"grads --format json, n = {n:,}",
+                f"{seconds * 1000:.0f} ms",
+                f"example {baseline * 1000:.0f} ms",
+                ratio,
+                limit,
+                met,
+            )
+        )
     memory = peak_memory_mb([*RNNCALC, "grads", "--format", "json", "--x", *sequence(100_000)])
     rows.append(Row("peak memory, n = 100,000", f"{memory:.0f} MB", "", None, "< 300 MB", memory < 300))
     late = (times[100_000] - times[10_000]) / 90_000
     early = (times[10_000] - times[1_000]) / 9_000
     growth = late / early
-    rows.append(Row("cost per extra step, n 1e4→1e5 vs 1e3→1e4", f"{late * 1e6:.1f} µs", f"{early * 1e6:.1f} µs", growth, "≈ 1 (linear)", 0.5 <= growth <= 2))
+    rows.append(
+        Row(
+            "cost per extra step, n 1e4→1e5 vs 1e3→1e4",
+            f"{late * 1e6:.1f} µs",
+            f"{early * 1e6:.1f} µs",
+            growth,
+            "≈ 1 (linear)",
+            0.5 <= growth <= 2,
+        )
+    )
     return rows
 
 
@@ -125,7 +183,16 @@ def long_steps(repeat: int, baseline: float) -> list[Row]:
         seconds = wall([*RNNCALC, "grads", "--show-steps", "--format", fmt, *extra, "--x", *x], repeat)
         ratio = seconds / baseline
         label = f"grads --show-steps -f {fmt} {' '.join(extra)}".rstrip() + ", n = 1,000"
-        rows.append(Row(label, f"{seconds * 1000:.0f} ms", f"example {baseline * 1000:.0f} ms", ratio, "≤ 3x", ratio <= 3))
+        rows.append(
+            Row(
+                label,
+                f"{seconds * 1000:.0f} ms",
+                f"example {baseline * 1000:.0f} ms",
+                ratio,
+                "≤ 3x",
+                ratio <= 3,
+            )
+        )
     return rows
 
 
@@ -137,14 +204,20 @@ def exact_64(repeat: int) -> list[Row]:
 
 def versus_torch(repeat: int) -> list[Row]:
     """Target 6: the gradient computation for n = 10,000 at least 100x faster than PyTorch autograd."""
-    code = r'''
+    code = r"""
 import random, sys, time
 from rnncalc import Problem, Settings, derive
 n = 10_000
 rng = random.Random(1)
 x = [round(rng.uniform(-1, 1), 3) for _ in range(n)]
 problem = Problem(x=x)
-best = min((lambda s: (derive(problem, Settings(), steps=False), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(REPEAT))
+def timed_derive() -> float:
+    start = time.perf_counter()
+    derive(problem, Settings(), steps=False)
+    return time.perf_counter() - start
+
+
+best = min(timed_derive() for _ in range(REPEAT))
 try:
     import torch
 except ImportError:
@@ -152,7 +225,8 @@ except ImportError:
     sys.exit()
 torch.set_num_threads(1)
 def torch_grads():
-    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in dict(Wi=1.0, Wh=1.0, a=1.0, b=1.0, c=1.0, h0=0.0).items()}
+    start = dict(Wi=1.0, Wh=1.0, a=1.0, b=1.0, c=1.0, h0=0.0)
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in start.items()}
     h, loss = p["h0"], 0.0
     for xt in x:
         h = torch.sigmoid(p["Wi"] * xt + p["Wh"] * h + p["b"])
@@ -163,28 +237,55 @@ times = []
 for _ in range(REPEAT):
     s = time.perf_counter(); torch_grads(); times.append(time.perf_counter() - s)
 print(best, min(times))
-'''.replace("REPEAT", str(repeat))
+""".replace("REPEAT", str(repeat))
     out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     ours = float(out[0])
     if out[1] == "none":
-        return [Row("gradients in process, n = 10,000", f"{ours * 1000:.0f} ms", "PyTorch not installed", None, "≥ 100x faster", None)]
+        return [
+            Row(
+                "gradients in process, n = 10,000",
+                f"{ours * 1000:.0f} ms",
+                "PyTorch not installed",
+                None,
+                "≥ 100x faster",
+                None,
+            )
+        ]
     theirs = float(out[1])
     ratio = theirs / ours
-    return [Row("gradients in process, n = 10,000", f"{ours * 1000:.0f} ms", f"PyTorch autograd {theirs * 1000:.0f} ms", ratio, "≥ 100x faster", ratio >= 100)]
+    return [
+        Row(
+            "gradients in process, n = 10,000",
+            f"{ours * 1000:.0f} ms",
+            f"PyTorch autograd {theirs * 1000:.0f} ms",
+            ratio,
+            "≥ 100x faster",
+            ratio >= 100,
+        )
+    ]
 
 
 def table(rows: list[Row], markdown: bool) -> str:
     """The results as a text or Markdown table."""
     header = ("target", "measured", "reference", "ratio", "limit", "met")
     cells = [
-        (r.target, r.figure, r.reference, "" if r.ratio is None else f"{r.ratio:.2f}", r.limit, {True: "yes", False: "NO", None: "-"}[r.met])
+        (
+            r.target,
+            r.figure,
+            r.reference,
+            "" if r.ratio is None else f"{r.ratio:.2f}",
+            r.limit,
+            {True: "yes", False: "NO", None: "-"}[r.met],
+        )
         for r in rows
     ]
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
     widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(len(header))]
-    return "\n".join("  ".join(str(c[i]).ljust(widths[i]) for i in range(len(header))) for c in [header, *cells])
+    return "\n".join(
+        "  ".join(str(c[i]).ljust(widths[i]) for i in range(len(header))) for c in [header, *cells]
+    )
 
 
 def main() -> int:
@@ -194,7 +295,10 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     options = parser.parse_args()
     # An installed package carries compiled bytecode; a source checkout may not (PYTHONDONTWRITEBYTECODE).
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(Path(__file__).resolve().parent.parent / "rnncalc")], check=True)
+    subprocess.run(
+        [PYTHON, "-m", "compileall", "-q", str(Path(__file__).resolve().parent.parent / "rnncalc")],
+        check=True,
+    )
     rows = startup(options.repeat)
     baseline, example_rows = default_example(options.repeat)
     rows += example_rows

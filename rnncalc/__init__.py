@@ -11,7 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Derivation", "Problem", "Settings", "RnnCalcError", "build_graph", "check", "derive", "train", "__version__"]
+__all__ = [
+    "Derivation",
+    "Problem",
+    "Settings",
+    "RnnCalcError",
+    "build_graph",
+    "check",
+    "derive",
+    "train",
+    "__version__",
+]
 
 _LAZY = {
     "Derivation": "rnncalc.derivation.model",

@@ -1,8 +1,8 @@
 """Regenerate the generated documentation: docs/cli.md, docs/tutorial.md and docs/examples/.
 
-    python scripts/make_docs.py            # write the files
-    python scripts/make_docs.py --check    # exit 1 if any is stale (the tests run this)
-    python scripts/make_docs.py --golden   # also rewrite tests/golden/ after a deliberate change
+python scripts/make_docs.py            # write the files
+python scripts/make_docs.py --check    # exit 1 if any is stale (the tests run this)
+python scripts/make_docs.py --golden   # also rewrite tests/golden/ after a deliberate change
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ GOLDEN = {
 def rnncalc(args: list[str]) -> str:
     """Run the installed CLI exactly as a user would and return its standard output."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    result = subprocess.run([sys.executable, "-m", "rnncalc", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "rnncalc", *args], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     if result.returncode not in (0, 1):
         raise SystemExit(f"rnncalc {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
@@ -50,8 +52,20 @@ def cli_reference() -> str:
     with tempfile.TemporaryDirectory() as directory:
         target = Path(directory) / "cli.md"
         subprocess.run(
-            [sys.executable, "-m", "typer", "rnncalc.cli", "utils", "docs", "--name", "rnncalc", "--output", str(target)],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "typer",
+                "rnncalc.cli",
+                "utils",
+                "docs",
+                "--name",
+                "rnncalc",
+                "--output",
+                str(target),
+            ],
+            check=True,
+            capture_output=True,
         )
         return target.read_text(encoding="utf-8")
 
@@ -90,9 +104,12 @@ def error_table() -> str:
     header = [
         "# Bad input and the errors it gets",
         "",
-        "Every case below is a test (`tests/bad_inputs.py`); this page is generated from the same list with the",
-        "real messages (`python scripts/make_docs.py`). Each error is one line on stderr, nothing is written to",
-        "stdout, and no file the user already had is touched. Exit status 2 means a usage error (fix the command",
+        "Every case below is a test (`tests/bad_inputs.py`); this page is generated from the same list "
+        "with the",
+        "real messages (`python scripts/make_docs.py`). Each error is one line on stderr, nothing is "
+        "written to",
+        "stdout, and no file the user already had is touched. Exit status 2 means a usage error (fix the "
+        "command",
         "line), 1 any other error. A genuine bug prints `rnncalc: error: internal error: ...`; set",
         "`RNNCALC_DEBUG=1` to see its traceback.",
         "",
@@ -110,7 +127,9 @@ def generated() -> dict[Path, str]:
     if not problem.exists():
         problem.write_text(TEMPLATE, encoding="utf-8")  # the pages below read it
     files = {DOCS / "cli.md": cli_reference(), DOCS / "errors.md": error_table(), problem: TEMPLATE}
-    files |= {DOCS / template.name: from_template(template.name) for template in sorted(TEMPLATES.glob("*.md"))}
+    files |= {
+        DOCS / template.name: from_template(template.name) for template in sorted(TEMPLATES.glob("*.md"))
+    }
     files |= {DOCS / "examples" / name: rnncalc(args) for name, args in EXAMPLES.items()}
     return files
 
@@ -125,7 +144,13 @@ def compile_pdf(tex: Path) -> None:
     with tempfile.TemporaryDirectory() as directory:
         shutil.copy(tex, directory)
         env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
-        subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name], cwd=directory, check=True, capture_output=True, env=env)
+        subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+            cwd=directory,
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         shutil.copy(Path(directory) / tex.with_suffix(".pdf").name, tex.with_suffix(".pdf"))
 
 
@@ -138,7 +163,9 @@ def main() -> int:
     files = generated()
     if options.golden:
         files |= {ROOT / "tests" / "golden" / name: rnncalc(args) for name, args in GOLDEN.items()}
-    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    stale = [
+        path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
     if options.check:
         for path in stale:
             print(f"stale: {path.relative_to(ROOT)} (run: python scripts/make_docs.py)")

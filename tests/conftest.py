@@ -12,7 +12,9 @@ from rnncalc.cli import main
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., tuple[int, str, str]]:
+def cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., tuple[int, str, str]]:
     """Run the CLI in process, in a scratch working directory, and return (exit status, stdout, stderr)."""
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 

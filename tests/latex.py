@@ -11,7 +11,7 @@ import pytest
 
 
 def require_program(name: str) -> str:
-    """A program's path; skip without it locally, fail without it in CI (install-system-deps.sh installs it)."""
+    """A program's path; skip without it locally, fail without it in CI (install-system-deps.sh has it)."""
     path = shutil.which(name)
     if path is None:
         if os.environ.get("CI"):
@@ -31,7 +31,10 @@ def compile_latex(source: str, directory: Path) -> str:
     (directory / "doc.tex").write_text(source, encoding="utf-8")
     result = subprocess.run(
         [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-        cwd=directory, capture_output=True, text=True, timeout=300,
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     log = (directory / "doc.log").read_text(encoding="latin-1")
     errors = [line for line in log.splitlines() if line.startswith("!")]

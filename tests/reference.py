@@ -67,7 +67,10 @@ def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30)
         total += (symbols["a"] * h + symbols["c"] - sympy.nsimplify(gt)) ** 2
     if kind == "mse":
         total = total / len(x)
-    values = {symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v for k, v in theta.items()}
+    values = {
+        symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v
+        for k, v in theta.items()
+    }
     return {name: float(sympy.diff(total, symbols[name]).subs(values).evalf(digits)) for name in NAMES}
 
 

@@ -129,7 +129,17 @@ def test_custom_cells_agree_with_finite_differences_and_sympy(cell: tuple[str, .
 
 
 def test_local_derivatives_of_a_custom_cell_come_from_sympy(cli) -> None:
-    code, out, _ = cli("grads", "--show-steps", "--cell", "h = tanh(Wi*x + Wh*h_prev + U*h_prev**2)", "--cell", "y = sigmoid(a*h)", "--x", "1", "0")
+    code, out, _ = cli(
+        "grads",
+        "--show-steps",
+        "--cell",
+        "h = tanh(Wi*x + Wh*h_prev + U*h_prev**2)",
+        "--cell",
+        "y = sigmoid(a*h)",
+        "--x",
+        "1",
+        "0",
+    )
     assert code == 0
     assert "do_2/dh_1 = W_h + 2 · U · h_1" in out
     assert "dy_1/dh_1 = a · y_1 · (1 - y_1)" in out or "dy_1/dh_1 = a · (1 - y_1) · y_1" in out

@@ -30,7 +30,10 @@ def test_displayed_activation_derivative_is_an_identity(activation: str) -> None
 
 @pytest.mark.parametrize("activation", sorted(SHOWN))
 def test_displayed_forms(activation: str) -> None:
-    assert TextPrinter().print(template(cell_for(Problem(activation=activation)).dh_do.display)) == SHOWN[activation]
+    assert (
+        TextPrinter().print(template(cell_for(Problem(activation=activation)).dh_do.display))
+        == SHOWN[activation]
+    )
 
 
 def test_relu_subgradient_at_zero_is_zero() -> None:
@@ -40,7 +43,9 @@ def test_relu_subgradient_at_zero_is_zero() -> None:
     assert local["dh_1/do_1"] == 0.0 and local["dh_2/do_2"] == 1.0
 
 
-@pytest.mark.parametrize(("loss", "n", "shown"), [("mse", 2, "y - g"), ("mse", 3, "2/3 · (y - g)"), ("sse", 3, "2 · (y - g)")])
+@pytest.mark.parametrize(
+    ("loss", "n", "shown"), [("mse", 2, "y - g"), ("mse", 3, "2/3 · (y - g)"), ("sse", 3, "2 · (y - g)")]
+)
 def test_loss_derivative_follows_the_convention(loss: str, n: int, shown: str) -> None:
     cell = cell_for(Problem(x=[1] * n, loss=loss))
     assert TextPrinter().print(template(cell.dL_dy.display)) == shown

@@ -17,7 +17,9 @@ def _json(cli, *args: str) -> dict:
     return json.loads(out)
 
 
-@pytest.mark.parametrize("spelling", [("--x", "1", "0"), ("--x", "1", "--x", "0"), ("--x", "1,0"), ("--x=1", "--x=0")])
+@pytest.mark.parametrize(
+    "spelling", [("--x", "1", "0"), ("--x", "1", "--x", "0"), ("--x", "1,0"), ("--x=1", "--x=0")]
+)
 def test_input_spellings_are_equivalent(cli, spelling) -> None:
     data = _json(cli, "grads", *spelling)
     assert data["problem"]["x"] == [1.0, 0.0]
@@ -25,7 +27,9 @@ def test_input_spellings_are_equivalent(cli, spelling) -> None:
 
 
 def test_negative_and_fraction_values(cli) -> None:
-    data = _json(cli, "grads", "--x", "-1", "1/2", "2e-1", "--g", "0", "-0.5", "1", "--wh", "-1/2", "--b", "-3")
+    data = _json(
+        cli, "grads", "--x", "-1", "1/2", "2e-1", "--g", "0", "-0.5", "1", "--wh", "-1/2", "--b", "-3"
+    )
     assert data["problem"]["x"] == [-1.0, 0.5, 0.2]
     assert data["problem"]["g"] == [0.0, -0.5, 1.0]
     theta = {"Wi": 1.0, "Wh": -0.5, "a": 1.0, "b": -3.0, "c": 1.0, "h0": 0.0}
@@ -41,7 +45,9 @@ def test_json_layout(cli) -> None:
     assert set(data["gradients"]) == {"Wi", "Wh", "a", "b", "c", "h0"}
     assert isinstance(data["loss"], float)
     steps = [s for section in data["derivation"] for s in section["steps"]]
-    assert any(s["key"] == "do_2/dWi" and s["rule"] == "x_1 + do_2/dh_1 · dh_1/do_1 · do_1/dW_i" for s in steps)
+    assert any(
+        s["key"] == "do_2/dWi" and s["rule"] == "x_1 + do_2/dh_1 · dh_1/do_1 · do_1/dW_i" for s in steps
+    )
 
 
 def test_forward_json_has_forward_and_loss_only(cli) -> None:
@@ -102,7 +108,13 @@ def test_version(cli) -> None:
 
 
 def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("flag", ["--help", "--version"])

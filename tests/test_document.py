@@ -13,7 +13,13 @@ from rnncalc.derivation.formula import evaluate
 DOCUMENT = {"x": [1, 0], "g": [1, 1], "theta": {"Wi": 1, "Wh": 1, "a": 1, "b": 1, "c": 1, "h0": 0}}
 # The document's own printed results, obtained by hand with every intermediate rounded to 6 decimals.
 DOCUMENT_HAND_ROUNDED = {"Wi": "0.102937", "Wh": "0.087734", "a": "1.528712", "b": "0.202545", "c": "1.7485"}
-DOCUMENT_FORWARD = {"h_1": "0.880797", "y_1": "1.880797", "o_2": "1.880797", "h_2": "0.867703", "y_2": "1.867703"}
+DOCUMENT_FORWARD = {
+    "h_1": "0.880797",
+    "y_1": "1.880797",
+    "o_2": "1.880797",
+    "h_2": "0.867703",
+    "y_2": "1.867703",
+}
 
 
 def test_default_problem_is_the_document() -> None:
@@ -31,7 +37,9 @@ def test_exact_gradients_match_symbolic_differentiation_of_the_unrolled_loss() -
 
 
 def test_exact_gradients_match_finite_differences() -> None:
-    expected = finite_differences(DOCUMENT["x"], DOCUMENT["g"], {k: float(v) for k, v in DOCUMENT["theta"].items()})
+    expected = finite_differences(
+        DOCUMENT["x"], DOCUMENT["g"], {k: float(v) for k, v in DOCUMENT["theta"].items()}
+    )
     for name, value in expected.items():
         assert derive().gradients[name] == pytest.approx(value, rel=1e-7, abs=1e-9)
 
@@ -65,7 +73,19 @@ def test_forward_pass_matches_the_document() -> None:
 
 def test_sections_follow_the_documents_order() -> None:
     keys = [s.key for s in derive().sections]
-    assert keys == ["loss", "known", "forward", "local", "totals", "grad:Wi", "grad:Wh", "grad:a", "grad:b", "grad:c", "grad:h0"]
+    assert keys == [
+        "loss",
+        "known",
+        "forward",
+        "local",
+        "totals",
+        "grad:Wi",
+        "grad:Wh",
+        "grad:a",
+        "grad:b",
+        "grad:c",
+        "grad:h0",
+    ]
 
 
 def test_every_step_value_is_its_rule_evaluated() -> None:
@@ -86,7 +106,9 @@ def test_hand_mode_rounds_each_named_quantity_of_the_full_expression() -> None:
                 continue
             computed = evaluate(step.shown_working)
             if section.key.startswith("grad:") and step is not section.steps[-1]:
-                assert step.target.value == pytest.approx(computed, rel=1e-12)  # chain terms are not written down
+                assert step.target.value == pytest.approx(
+                    computed, rel=1e-12
+                )  # chain terms are not written down
             else:
                 assert step.target.value == _round(computed, 4), step.target.name.text
 

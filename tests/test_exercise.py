@@ -24,7 +24,11 @@ def test_blank_sheet_hides_every_computed_value(cli, fmt: str) -> None:
 
 def test_blank_json_has_no_values(cli) -> None:
     data = json.loads(cli("grads", "--show-steps", "--blank", "-f", "json")[1])
-    assert data["exercise"] is True and all(v is None for v in data["gradients"].values()) and data["loss"] is None
+    assert (
+        data["exercise"] is True
+        and all(v is None for v in data["gradients"].values())
+        and data["loss"] is None
+    )
     steps = [s for section in data["derivation"] if section["key"] != "known" for s in section["steps"]]
     assert steps and all(s["value"] is None and s["working"] is None for s in steps)
 

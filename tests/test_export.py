@@ -30,7 +30,11 @@ EXPORT_CASES = {
 
 @pytest.mark.parametrize(
     ("name", "args"),
-    [("grads_show_steps.md", ("-f", "markdown")), ("grads_show_steps.tex", ("-f", "latex")), ("grads_show_steps.json", ("-f", "json"))],
+    [
+        ("grads_show_steps.md", ("-f", "markdown")),
+        ("grads_show_steps.tex", ("-f", "latex")),
+        ("grads_show_steps.json", ("-f", "json")),
+    ],
 )
 def test_golden_exports(cli, name: str, args: tuple[str, ...]) -> None:
     code, out, _ = cli("grads", "--show-steps", *args)
@@ -68,7 +72,10 @@ def test_every_markdown_math_fragment_compiles(cli, tmp_path: Path, case: str) -
     fragments = _math_of_markdown(out)
     assert len(fragments) > 5
     assert not re.search(r"^\$\$", out, flags=re.M), "GitHub flavour must not use $$ blocks"
-    document = "\\documentclass{article}\n\\usepackage[paperwidth=200cm,paperheight=200cm]{geometry}\n\\usepackage{amsmath}\n\\begin{document}\n"
+    document = (
+        "\\documentclass{article}\n\\usepackage[paperwidth=200cm,paperheight=200cm]{geometry}\n"
+        "\\usepackage{amsmath}\n\\begin{document}\n"
+    )
     compile_latex(document + "\n\n".join(fragments) + "\n\\end{document}\n", tmp_path)
 
 
@@ -83,13 +90,19 @@ def test_latex_fragment_is_only_the_body(cli) -> None:
 
 
 def test_terminal_markdown_and_latex_show_the_same_values(cli) -> None:
-    outputs = {fmt: cli("grads", "--show-steps", "-f", fmt, "--x", "1", "-2", "3")[1] for fmt in ("rich", "markdown", "latex")}
+    outputs = {
+        fmt: cli("grads", "--show-steps", "-f", fmt, "--x", "1", "-2", "3")[1]
+        for fmt in ("rich", "markdown", "latex")
+    }
     for value in derive(Problem(x=[1, -2, 3])).gradients.values():
         shown = f"{value:.6f}"
         assert all(shown in text for text in outputs.values()), shown
 
 
-@pytest.mark.parametrize(("suffix", "marker"), [(".md", "```math"), (".tex", "\\documentclass"), (".json", '"gradients"'), (".txt", "Gradients")])
+@pytest.mark.parametrize(
+    ("suffix", "marker"),
+    [(".md", "```math"), (".tex", "\\documentclass"), (".json", '"gradients"'), (".txt", "Gradients")],
+)
 def test_output_format_follows_the_extension(cli, tmp_path: Path, suffix: str, marker: str) -> None:
     target = tmp_path / f"derivation{suffix}"
     assert cli("grads", "--show-steps", "-o", str(target)) == (0, "", "")
@@ -103,7 +116,9 @@ def test_forward_to_markdown(cli, tmp_path: Path) -> None:
     assert "## Forward pass" in text and "Local derivatives" not in text
 
 
-def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_the_previous_file_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "derivation.md"
     target.write_text("previous work\n", encoding="utf-8")
 

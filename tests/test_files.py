@@ -23,7 +23,10 @@ def test_init_writes_a_template_that_reproduces_the_worked_example(cli, tmp_path
 
 def test_config_values_and_command_line_overrides(cli, tmp_path: Path) -> None:
     target = tmp_path / "p.toml"
-    target.write_text('x = [1, "-1/2", 2]\ng = [0, 1, 0]\nh0 = 0.5\nloss = "sse"\nactivation = "tanh"\ndigits = 4\nmethod = "both"\n[params]\nWi = 0.5\nWh = -1\n')
+    target.write_text(
+        'x = [1, "-1/2", 2]\ng = [0, 1, 0]\nh0 = 0.5\nloss = "sse"\nactivation = "tanh"\ndigits = '
+        '4\nmethod = "both"\n[params]\nWi = 0.5\nWh = -1\n'
+    )
     data = json.loads(cli("grads", "--config", str(target), "--wh", "2", "-f", "json")[1])
     assert data["problem"]["x"] == [1.0, -0.5, 2.0] and data["problem"]["h0"] == 0.5
     assert data["problem"]["params"]["Wi"] == 0.5 and data["problem"]["params"]["Wh"] == 2.0
@@ -50,7 +53,7 @@ def test_config_with_a_custom_cell(cli, tmp_path: Path) -> None:
         ('activation = "softmax"\n', "activation must be one of"),
         ("[params]\nWi = true\n", "params must be a table of numbers"),
         ("x = [1,\n", "is not valid TOML"),
-        ('[params]\nQ = 1\n', "parameter Q is not used by the cell"),
+        ("[params]\nQ = 1\n", "parameter Q is not used by the cell"),
     ],
 )
 def test_bad_config_files_name_the_key(cli, tmp_path: Path, text: str, message: str) -> None:
@@ -81,7 +84,11 @@ def test_grade_names_the_first_wrong_step(cli, tmp_path: Path) -> None:
     code, out, _ = cli("grade", _answers(tmp_path, {"dWi": 0.2, "h_1": 0.880797, "h_2": 0.87, "y_2": 1.87}))
     assert code == 1 and "First wrong step: h_2" in out
     data = json.loads(cli("grade", _answers(tmp_path, {"h_2": 0.87, "y_2": 1.867703}), "-f", "json")[1])
-    assert data["ok"] is False and data["first_wrong"] == "h_2" and [m["ok"] for m in data["marks"]] == [False, True]
+    assert (
+        data["ok"] is False
+        and data["first_wrong"] == "h_2"
+        and [m["ok"] for m in data["marks"]] == [False, True]
+    )
 
 
 def test_grade_unknown_quantity(cli, tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ GOLDEN = Path(__file__).parent / "golden"
 LABELS = {"Wi": "dL/dW_i", "Wh": "dL/dW_h", "a": "dL/da", "b": "dL/db", "c": "dL/dc", "h0": "dL/dh_0"}
 
 
-@pytest.mark.parametrize(("name", "args"), [("grads_show_steps", ()), ("grads_show_steps_hand", ("--round-intermediate",))])
+@pytest.mark.parametrize(
+    ("name", "args"), [("grads_show_steps", ()), ("grads_show_steps_hand", ("--round-intermediate",))]
+)
 def test_output_matches_golden_file(cli, name: str, args: tuple[str, ...]) -> None:
     code, out, _ = cli("grads", "--show-steps", *args)
     assert code == 0

@@ -22,7 +22,10 @@ THETA = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.0}
 def test_node_gradients_match_a_perturbation(node: str, t: int) -> None:
     graph = build_graph(Problem(x=X, g=G, activation="tanh"))
     step = 1e-6
-    expected = (loss_with_bump(X, G, THETA, "tanh", node, t, step) - loss_with_bump(X, G, THETA, "tanh", node, t, -step)) / (2 * step)
+    expected = (
+        loss_with_bump(X, G, THETA, "tanh", node, t, step)
+        - loss_with_bump(X, G, THETA, "tanh", node, t, -step)
+    ) / (2 * step)
     assert graph.node(f"{node}{t}").grad == pytest.approx(expected, rel=1e-6, abs=1e-9)
 
 

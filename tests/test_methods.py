@@ -1,4 +1,4 @@
-"""Two derivations of the same gradients: forward in time (the worked example's) and backward (BPTT deltas)."""
+"""Two derivations of the same gradients: forward in time (the worked example's), backward (BPTT deltas)."""
 
 from __future__ import annotations
 

@@ -43,8 +43,12 @@ def test_exact_mode_keeps_saturated_values_symbolic(cli) -> None:
 def _from_json(data: dict) -> Problem:
     problem = data["problem"]
     return Problem(
-        x=[Fraction(v) for v in problem["x"]], g=[Fraction(v) for v in problem["g"]], h0=Fraction(problem["h0"]),
-        params={k: Fraction(v) for k, v in problem["params"].items()}, activation=problem["activation"], loss=problem["loss"],
+        x=[Fraction(v) for v in problem["x"]],
+        g=[Fraction(v) for v in problem["g"]],
+        h0=Fraction(problem["h0"]),
+        params={k: Fraction(v) for k, v in problem["params"].items()},
+        activation=problem["activation"],
+        loss=problem["loss"],
     )
 
 
@@ -52,11 +56,22 @@ values = st.floats(min_value=-3, max_value=3, allow_nan=False).map(lambda v: rou
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 8).flatmap(lambda n: st.tuples(st.lists(values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n))),
-       st.sampled_from(["sigmoid", "tanh", "relu", "identity"]), st.booleans())
+@given(
+    st.integers(1, 8).flatmap(
+        lambda n: st.tuples(
+            st.lists(values, min_size=n, max_size=n), st.lists(values, min_size=n, max_size=n)
+        )
+    ),
+    st.sampled_from(["sigmoid", "tanh", "relu", "identity"]),
+    st.booleans(),
+)
 def test_json_round_trips(xg, activation, show_steps) -> None:
     x, g = xg
-    first = derive(Problem(x=[Fraction(str(v)) for v in x], g=[Fraction(str(v)) for v in g], activation=activation), Settings(), steps=show_steps)
+    first = derive(
+        Problem(x=[Fraction(str(v)) for v in x], g=[Fraction(str(v)) for v in g], activation=activation),
+        Settings(),
+        steps=show_steps,
+    )
     text = first.to_json()
     data = json.loads(text)
     again = derive(_from_json(data), Settings(), steps=show_steps)

@@ -29,8 +29,12 @@ def problems(draw: st.DrawFn, max_n: int) -> dict:
 def _derive(case: dict):
     theta = case["theta"]
     problem = Problem(
-        x=case["x"], g=case["g"], h0=theta["h0"], params={k: v for k, v in theta.items() if k != "h0"},
-        activation=case["activation"], loss=case["loss"],
+        x=case["x"],
+        g=case["g"],
+        h0=theta["h0"],
+        params={k: v for k, v in theta.items() if k != "h0"},
+        activation=case["activation"],
+        loss=case["loss"],
     )
     return derive(problem, Settings(), steps=False)
 
@@ -47,7 +51,9 @@ def _away_from_kinks(case: dict) -> bool:
 def test_chain_rule_matches_finite_differences(case: dict) -> None:
     assume(_away_from_kinks(case))
     theta = {k: float(v) for k, v in case["theta"].items()}
-    expected = finite_differences([float(v) for v in case["x"]], [float(v) for v in case["g"]], theta, case["activation"], case["loss"])
+    expected = finite_differences(
+        [float(v) for v in case["x"]], [float(v) for v in case["g"]], theta, case["activation"], case["loss"]
+    )
     gradients = _derive(case).gradients
     for name, value in expected.items():
         assert gradients[name] == pytest.approx(value, rel=1e-6, abs=1e-8), name
@@ -57,7 +63,13 @@ def test_chain_rule_matches_finite_differences(case: dict) -> None:
 @given(problems(max_n=4))
 def test_chain_rule_matches_sympy_on_the_unrolled_loss(case: dict) -> None:
     assume(_away_from_kinks(case))
-    expected = symbolic_gradients(case["x"], case["g"], {k: Fraction(v) for k, v in case["theta"].items()}, case["activation"], case["loss"])
+    expected = symbolic_gradients(
+        case["x"],
+        case["g"],
+        {k: Fraction(v) for k, v in case["theta"].items()},
+        case["activation"],
+        case["loss"],
+    )
     gradients = _derive(case).gradients
     for name, value in expected.items():
         assert gradients[name] == pytest.approx(value, rel=1e-12, abs=1e-14), name
@@ -68,7 +80,14 @@ def test_chain_rule_matches_sympy_on_the_unrolled_loss(case: dict) -> None:
 def test_hand_rounding_stays_close_to_exact(case: dict, digits: int) -> None:
     assume(case["activation"] != "relu" or _away_from_kinks(case))
     theta = case["theta"]
-    problem = Problem(x=case["x"], g=case["g"], h0=theta["h0"], params={k: v for k, v in theta.items() if k != "h0"}, activation=case["activation"], loss=case["loss"])
+    problem = Problem(
+        x=case["x"],
+        g=case["g"],
+        h0=theta["h0"],
+        params={k: v for k, v in theta.items() if k != "h0"},
+        activation=case["activation"],
+        loss=case["loss"],
+    )
     exact = derive(problem, Settings(), steps=False).gradients
     rounded = derive(problem, Settings(round_intermediate=True, digits=digits), steps=False).gradients
     scale = max(1.0, *(abs(v) for v in exact.values()))

@@ -70,7 +70,14 @@ def test_divergence_stops_with_a_clear_message(cli) -> None:
     assert "nan" not in out.lower() and "inf" not in out.lower()
 
 
-@pytest.mark.parametrize(("args", "message"), [(("--lr", "0"), "--lr must be a positive"), (("--beta", "1"), "--beta must be in"), (("--clip", "-1"), "--clip must be a positive")])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--lr", "0"), "--lr must be a positive"),
+        (("--beta", "1"), "--beta must be in"),
+        (("--clip", "-1"), "--clip must be a positive"),
+    ],
+)
 def test_bad_training_settings(cli, args, message) -> None:
     code, _, err = cli("train", *args)
     assert code == 2 and message in err

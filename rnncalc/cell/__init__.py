@@ -1,4 +1,4 @@
-"""The cell layer: the function and loss registries, the safe equation parser, SymPy rules, the sweep compiler.
+"""The cell layer: function and loss registries, the safe equation parser, SymPy rules, the sweep compiler.
 
 Importing this package stays free of SymPy; only ``rules``, ``equations``, ``sympy_functions`` and
 ``sweep`` import it.

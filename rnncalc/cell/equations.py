@@ -11,15 +11,15 @@ import ast
 import functools
 import keyword
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 import sympy
 
 from ..errors import InputError
-from .functions import ACTIVATIONS, CELL_FUNCTIONS
 from . import PARAMETERS
+from .functions import ACTIVATIONS, CELL_FUNCTIONS
 from .rules import h, h_prev, o, x, y
 from .sympy_functions import sympy_function
 
@@ -29,14 +29,34 @@ MAX_DEPTH = 40
 MAX_EXPONENT = 64
 MAX_LITERAL = 10**12
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {name: sympy_function(name) for name in CELL_FUNCTIONS}
+FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
+    name: sympy_function(name) for name in CELL_FUNCTIONS
+}
 INPUTS = {"x": x, "h_prev": h_prev}
-RESERVED = {"g", "t", "n", "L", "delta", "S", "H", "O", "Y", "e", "E", "I", "pi", "oo", "inf", "nan", "h0"} | set(FUNCTIONS)
+RESERVED = {
+    "g",
+    "t",
+    "n",
+    "L",
+    "delta",
+    "S",
+    "H",
+    "O",
+    "Y",
+    "e",
+    "E",
+    "I",
+    "pi",
+    "oo",
+    "inf",
+    "nan",
+    "h0",
+} | set(FUNCTIONS)
 
 
 @dataclass(frozen=True)
 class CellSpec:
-    """A parsed cell in rnncalc's shape: o from x, h_prev and parameters; h = act(o); y from h and parameters."""
+    """A parsed cell in rnncalc's shape: o from x, h_prev and parameters; h = act(o); y from h, parameters."""
 
     equations: tuple[str, ...]
     state: sympy.Expr
@@ -76,7 +96,11 @@ class _Builder:
             return self._name(node.id)
         if isinstance(node, ast.Call):
             return self._call(node, depth)
-        raise _fail(self.equation, f"{type(node).__name__} is not allowed (use numbers, names, + - * / **, and {', '.join(FUNCTIONS)})")
+        raise _fail(
+            self.equation,
+            f"{type(node).__name__} is not allowed (use numbers, names, + - * / **, and "
+            f"{', '.join(FUNCTIONS)})",
+        )
 
     def _binary(self, node: ast.BinOp, depth: int) -> sympy.Expr:
         """+ - * / **, with flat unevaluated sums and products."""
@@ -125,7 +149,10 @@ class _Builder:
         if name in self.known:
             return self.known[name]
         if name in self.later:
-            raise _fail(self.equation, f"{name} is used before it is defined (equations must come in order, without cycles)")
+            raise _fail(
+                self.equation,
+                f"{name} is used before it is defined (equations must come in order, without cycles)",
+            )
         if name in ("o", "h", "y"):
             raise _fail(self.equation, f"{name} is used but never defined; use h_prev for the previous state")
         if name in RESERVED:
@@ -136,7 +163,9 @@ class _Builder:
         """One of the allowed functions with exactly one argument."""
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             shown = node.func.id if isinstance(node.func, ast.Name) else "this call"
-            raise _fail(self.equation, f"{shown} is not an allowed function (allowed: {', '.join(FUNCTIONS)})")
+            raise _fail(
+                self.equation, f"{shown} is not an allowed function (allowed: {', '.join(FUNCTIONS)})"
+            )
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise _fail(self.equation, f"{node.func.id} takes exactly one argument")
         return FUNCTIONS[node.func.id](self.build(node.args[0], depth + 1))
@@ -144,14 +173,19 @@ class _Builder:
 
 def _flat(kind: type, left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
     """An unevaluated sum or product, flattened so a + b + c has three terms."""
-    args = [*(left.args if type(left) is kind else (left,)), *(right.args if type(right) is kind else (right,))]
+    args = [
+        *(left.args if type(left) is kind else (left,)),
+        *(right.args if type(right) is kind else (right,)),
+    ]
     return kind(*args, evaluate=False)
 
 
 def _check_identifier(equation: str, name: str) -> None:
     """Plain ASCII identifiers only: no dunders, keywords or look-alike letters."""
     if not name.isascii() or not IDENTIFIER.match(name) or keyword.iskeyword(name) or "__" in name:
-        raise _fail(equation, f"{name!r} is not an allowed name (ASCII letters, digits and _, starting with a letter)")
+        raise _fail(
+            equation, f"{name!r} is not an allowed name (ASCII letters, digits and _, starting with a letter)"
+        )
 
 
 def _parse_expression(equation: str, text: str) -> ast.AST:
@@ -205,7 +239,9 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
     return _shape(equations, definitions, params)
 
 
-def _shape(equations: tuple[str, ...], definitions: dict[str, sympy.Expr], params: dict[str, sympy.Symbol]) -> CellSpec:
+def _shape(
+    equations: tuple[str, ...], definitions: dict[str, sympy.Expr], params: dict[str, sympy.Symbol]
+) -> CellSpec:
     """Bring the equations into o, h, y form and check what each may depend on."""
     if "h" not in definitions:
         if any(expr.has(h_prev) for expr in definitions.values()):

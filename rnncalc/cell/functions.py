@@ -10,8 +10,9 @@ No SymPy here: renderers read the spellings without importing it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Formula = Callable[[Any, Any], Any]
 
@@ -146,6 +147,8 @@ REGISTRY: tuple[Function, ...] = (
 FUNCTIONS: dict[str, Function] = {f.name: f for f in REGISTRY}
 BY_SHOWN_NAME: dict[str, Function] = {f.shown_name: f for f in REGISTRY}
 ACTIVATIONS: dict[str, Function] = {f.name: f for f in REGISTRY if f.activation}
-CELL_FUNCTIONS: tuple[str, ...] = tuple(f.name for f in REGISTRY if f.name not in ("identity", "unit_step", "leaky_step", "sign"))
+CELL_FUNCTIONS: tuple[str, ...] = tuple(
+    f.name for f in REGISTRY if f.name not in ("identity", "unit_step", "leaky_step", "sign")
+)
 NUMERIC_FUNCTIONS: dict[str, Callable[[float], float]] = {f.shown_name: f.value for f in REGISTRY}
 KINKED: frozenset[str] = frozenset(f.shown_name for f in REGISTRY if f.kink)

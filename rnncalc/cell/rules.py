@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import sympy
 
@@ -41,7 +42,9 @@ class Cell:
     do_dx: Rule
     do_dparam: dict[str, Rule]
     dy_dparam: dict[str, Rule]
-    compiled: dict[tuple[bool, ...], Callable[..., Any]] = field(default_factory=dict, compare=False, repr=False)
+    compiled: dict[tuple[bool, ...], Callable[..., Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def default_equations(activation: str) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:

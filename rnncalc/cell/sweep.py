@@ -7,7 +7,8 @@ variables, so a step costs a few microseconds and the cost grows linearly with n
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
@@ -91,7 +92,8 @@ def sweep_source(cell: Cell, rounding: bool, with_progress: bool = False, lean: 
         "        h_prev = h; dhdo_prev = dh_do",
         *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
         "    return {",
-        "        'o': O, 'h': H, 'y': Y, 'loss_terms': LT, 'dL_dy': DLDY, 'dy_dh': DYDH, 'dh_do': DHDO, 'do_dhprev': DODH,",
+        "        'o': O, 'h': H, 'y': Y, 'loss_terms': LT, 'dL_dy': DLDY, 'dy_dh': DYDH, 'dh_do': DHDO, "
+        "'do_dhprev': DODH,",
         f"        'do_d': {{{', '.join(f'{p!r}: D_{p}' for p in carried)}}},",
         f"        'explicit': {{{', '.join(f'{p!r}: P_{p}' for p in cell.do_dparam)}}}, 'do_dx': PX,",
         f"        'dy_d': {{{', '.join(f'{p!r}: DY_{p}' for p in cell.dy_dparam)}}},",
@@ -111,7 +113,9 @@ def _term(cell: Cell, p: str) -> str:
     return " + ".join(parts) or "0.0"
 
 
-def compile_sweep(cell: Cell, rounding: bool, with_progress: bool = False, lean: bool = False) -> Callable[..., dict[str, Any]]:
+def compile_sweep(
+    cell: Cell, rounding: bool, with_progress: bool = False, lean: bool = False
+) -> Callable[..., dict[str, Any]]:
     """The compiled sweep function for this cell (compiled once per cell and variant)."""
     key = (rounding, with_progress, lean)
     if key not in cell.compiled:
@@ -123,5 +127,5 @@ def _compile(source: str) -> Callable[..., dict[str, Any]]:
     """Execute generated source and return its sweep function."""
     namespace: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
     namespace |= NUMERIC_FUNCTIONS
-    exec(compile(source, "<rnncalc sweep>", "exec"), namespace)  # noqa: S102 - code printed from our own SymPy rules
+    exec(compile(source, "<rnncalc sweep>", "exec"), namespace)
     return namespace["sweep"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import sympy
 
@@ -44,7 +45,7 @@ def _make_class(record: Function) -> type[sympy.Function]:
     return type(record.name, (sympy.Function,), namespace)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sympy_function(name: str) -> Callable[[sympy.Expr], sympy.Expr]:
     """The SymPy function for a registry name: a builtin (tanh, exp, Abs) or a class made from the record."""
     record = FUNCTIONS[name]

@@ -8,16 +8,29 @@ import io
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from .. import __version__
 from ..errors import InputError, RnnCalcError
 from ..render import FORMATS
-from .options import DERIVATION_ONLY, SHARED, FormatName, GraphFormat, MethodName, OptimizerName, build_inputs, expand_sequences, with_config, with_shared_options
+from .options import (
+    DERIVATION_ONLY,
+    SHARED,
+    FormatName,
+    GraphFormat,
+    MethodName,
+    OptimizerName,
+    build_inputs,
+    expand_sequences,
+    with_config,
+    with_shared_options,
+)
 
+SGD = OptimizerName("sgd")
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
 
 
@@ -50,7 +63,10 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", callback=_show_version, is_eager=True)] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Show the version and exit.", callback=_show_version, is_eager=True),
+    ] = False,
 ) -> None:
     """Backpropagation through time for a scalar RNN, worked step by step with every number."""
     if ctx.invoked_subcommand is None:
@@ -68,8 +84,23 @@ def forward(options: dict[str, Any]) -> None:
 @with_shared_options()
 def grads(
     options: dict[str, Any],
-    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.")] = False,
-    method: Annotated[Optional[MethodName], typer.Option("--method", help="forward: total derivatives carried forward in time, as in the worked example; backward: textbook BPTT with deltas; both: both, and that they agree. Default: forward.")] = None,
+    show_steps: Annotated[
+        bool,
+        typer.Option(
+            "--show-steps",
+            help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.",
+        ),
+    ] = False,
+    method: Annotated[
+        Optional[MethodName],
+        typer.Option(
+            "--method",
+            help=(
+                "forward: total derivatives carried forward in time, as in the worked example; backward: "
+                "textbook BPTT with deltas; both: both, and that they agree. Default: forward."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
     options = with_config(options | {"method": method})
@@ -82,17 +113,22 @@ def check_command(
     options: dict[str, Any],
     inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
 ) -> None:
-    """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any disagree."""
-    from ..features.check import check
-    from ..render.reports.check import render_json, table
-
+    """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any differ."""
     from rich.console import Group
     from rich.text import Text
+
+    from ..features.check import check
+    from ..render.reports.check import render_json, table
 
     format_name = _report_format(options, "check")
     problem, settings = build_inputs(options)
     report = check(problem, inputs=inputs)
-    _write_report(format_name, options, lambda: render_json(report), lambda: Group(table(report, settings.digits), *(Text(n) for n in report.notes)))
+    _write_report(
+        format_name,
+        options,
+        lambda: render_json(report),
+        lambda: Group(table(report, settings.digits), *(Text(n) for n in report.notes)),
+    )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -103,10 +139,18 @@ def train_command(
     options: dict[str, Any],
     lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 0.5,
     epochs: Annotated[int, typer.Option("--epochs", help="Number of full-batch updates.")] = 20,
-    optimizer: Annotated[OptimizerName, typer.Option("--optimizer", help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v.")] = OptimizerName("sgd"),
+    optimizer: Annotated[
+        OptimizerName,
+        typer.Option("--optimizer", help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v."),
+    ] = SGD,
     beta: Annotated[float, typer.Option("--beta", help="Momentum coefficient β.")] = 0.9,
-    clip: Annotated[Optional[float], typer.Option("--clip", help="Scale the gradient down to this norm when it is longer.")] = None,
-    show_steps: Annotated[bool, typer.Option("--show-steps", help="Show the first update written out with numbers.")] = False,
+    clip: Annotated[
+        Optional[float],
+        typer.Option("--clip", help="Scale the gradient down to this norm when it is longer."),
+    ] = None,
+    show_steps: Annotated[
+        bool, typer.Option("--show-steps", help="Show the first update written out with numbers.")
+    ] = False,
 ) -> None:
     """Gradient descent on W_i, W_h, a, b, c: a table of epoch, loss and parameters, and a loss curve."""
     from ..features.train import train
@@ -115,31 +159,67 @@ def train_command(
     format_name = _report_format(options, "train")
     problem, settings = build_inputs(options)
     run = train(problem, lr, epochs, optimizer.value, beta, clip)
-    _write_report(format_name, options, lambda: render_json(run), lambda: renderable(run, settings.digits, show_steps))
+    _write_report(
+        format_name, options, lambda: render_json(run), lambda: renderable(run, settings.digits, show_steps)
+    )
     if run.stopped:
         raise RnnCalcError(run.stopped)
 
 
-GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".json": "json", ".txt": "rich", ".svg": "svg", ".png": "png", ".pdf": "pdf"}
+GRAPH_FORMATS = {
+    ".dot": "dot",
+    ".gv": "dot",
+    ".json": "json",
+    ".txt": "rich",
+    ".svg": "svg",
+    ".png": "png",
+    ".pdf": "pdf",
+}
 
 
 @app.command("graph")
-@with_shared_options(exclude=(*DERIVATION_ONLY, "format", "output"))  # --param NAME picks the tree's parameter
+@with_shared_options(
+    exclude=(*DERIVATION_ONLY, "format", "output")
+)  # --param NAME picks the tree's parameter
 def graph_command(
     options: dict[str, Any],
-    format: Annotated[Optional[GraphFormat], typer.Option("--format", "-f", help="dot: Graphviz source; rich: the chain of --param as a tree; json. Default: from -o, else dot.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to a file: .dot/.gv, .json, .txt, or .svg/.png/.pdf (drawn by Graphviz's dot program).", dir_okay=False)] = None,
+    format: Annotated[
+        Optional[GraphFormat],
+        typer.Option(
+            "--format",
+            "-f",
+            help=(
+                "dot: Graphviz source; rich: the chain of --param as a tree; json. Default: from -o, else "
+                "dot."
+            ),
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to a file: .dot/.gv, .json, .txt, or .svg/.png/.pdf (drawn by Graphviz's dot).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """The unrolled computational graph: every node with value and gradient, every edge with its local derivative.
+    """The unrolled graph: every node with value and gradient, every edge with its local derivative.
 
     With --format rich, --param NAME (no value) picks the parameter whose chain is shown (default Wh).
     """
     from ..features.graph import build_graph
     from ..render.reports.graph import dot, render_json, tree
 
-    kind = format.value if format is not None else (GRAPH_FORMATS.get(output.suffix.lower()) if output is not None else "dot")
+    kind = (
+        format.value
+        if format is not None
+        else (GRAPH_FORMATS.get(output.suffix.lower()) if output is not None else "dot")
+    )
     if kind is None:
-        raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {', '.join(GRAPH_FORMATS)}")
+        raise InputError(
+            f"cannot tell the format from {output.name!r}; use --format or one of {', '.join(GRAPH_FORMATS)}"
+        )
     chosen = [p for p in options["param"] or [] if "=" not in p]
     if len(chosen) > 1:
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
@@ -148,7 +228,9 @@ def graph_command(
     graph = build_graph(problem)
     param = chosen[0] if chosen else ("Wh" if "Wh" in graph.gradients else next(iter(graph.gradients)))
     if param not in graph.gradients:
-        raise InputError(f"--param {param}: not a parameter of the cell (choose one of {', '.join(graph.gradients)})")
+        raise InputError(
+            f"--param {param}: not a parameter of the cell (choose one of {', '.join(graph.gradients)})"
+        )
     if kind == "rich":
         _print_rich(tree(graph, param, settings.digits), output)
     elif kind == "json":
@@ -170,7 +252,9 @@ def _report_format(options: dict[str, Any], command: str) -> str:
     return format_name
 
 
-def _write_report(format_name: str, options: dict[str, Any], as_json: Callable[[], str], as_rich: Callable[[], Any]) -> None:
+def _write_report(
+    format_name: str, options: dict[str, Any], as_json: Callable[[], str], as_rich: Callable[[], Any]
+) -> None:
     """A report to stdout or -o, as JSON text or through Rich."""
     if format_name == "json":
         _emit(as_json(), options["output"])
@@ -194,7 +278,13 @@ def _print_rich(renderable: Any, output: Optional[Path]) -> None:
 @with_shared_options(exclude=DERIVATION_ONLY)
 def grade_command(
     options: dict[str, Any],
-    answers: Annotated[Path, typer.Argument(help="A TOML file of your numbers: h_1 = 0.880797, \"dL_1/dy_1\" = 0.880797, dWi = 0.102937, loss = ...", dir_okay=False)],
+    answers: Annotated[
+        Path,
+        typer.Argument(
+            help='A TOML file of your numbers: h_1 = 0.880797, "dL_1/dy_1" = 0.880797, dWi = 0.102937, ...',
+            dir_okay=False,
+        ),
+    ],
 ) -> None:
     """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
     from ..features.grade import grade, read_answers
@@ -203,14 +293,18 @@ def grade_command(
     format_name = _report_format(options, "grade")
     problem, settings = build_inputs(options)
     result = grade(problem, read_answers(answers), settings.digits)
-    _write_report(format_name, options, lambda: render_json(result), lambda: renderable(result, settings.digits))
+    _write_report(
+        format_name, options, lambda: render_json(result), lambda: renderable(result, settings.digits)
+    )
     if not result.ok:
         raise typer.Exit(1)
 
 
 @app.command("init")
 def init_command(
-    path: Annotated[Path, typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False)],
+    path: Annotated[
+        Path, typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False)
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
     """Write a commented problem file of the worked example, for --config."""
@@ -239,7 +333,9 @@ def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forwar
     format_name = _format_name(options["format"], output)
     _check_format_options(options, format_name)
     flavor = options["markdown_flavor"].value if options["markdown_flavor"] else "github"
-    view = View(fragment=options["fragment"], flavor=flavor, all_steps=options["all_steps"] or output is not None)
+    view = View(
+        fragment=options["fragment"], flavor=flavor, all_steps=options["all_steps"] or output is not None
+    )
     problem, settings = build_inputs(options)
     with _progress(problem.n, settings.exact) as progress:
         derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress, method=method)
@@ -333,7 +429,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     except Exception as error:  # a bug: say so in one line unless debugging
         if os.environ.get(DEBUG_VARIABLE):
             traceback.print_exc()
-        return _fail(f"internal error: {type(error).__name__}: {error} (set {DEBUG_VARIABLE}=1 for the traceback)", 1)
+        return _fail(
+            f"internal error: {type(error).__name__}: {error} (set {DEBUG_VARIABLE}=1 for the traceback)", 1
+        )
     return result if isinstance(result, int) else 0
 
 

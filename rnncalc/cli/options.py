@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -36,34 +37,238 @@ def _number(flag: str, help_text: str) -> Any:
 
 
 SHARED: dict[str, tuple[Any, Any]] = {
-    "x": (Annotated[Optional[list[str]], typer.Option("--x", help="Inputs x_0 .. x_{n-1}: --x 1 0, --x 1 --x 0 or --x 1,0. Default: 1 0.", rich_help_panel=MODEL, metavar="NUM...")], None),
-    "g": (Annotated[Optional[list[str]], typer.Option("--g", help="Targets g_1 .. g_n, written like --x. Default: all 1.", rich_help_panel=MODEL, metavar="NUM...")], None),
+    "x": (
+        Annotated[
+            Optional[list[str]],
+            typer.Option(
+                "--x",
+                help="Inputs x_0 .. x_{n-1}: --x 1 0, --x 1 --x 0 or --x 1,0. Default: 1 0.",
+                rich_help_panel=MODEL,
+                metavar="NUM...",
+            ),
+        ],
+        None,
+    ),
+    "g": (
+        Annotated[
+            Optional[list[str]],
+            typer.Option(
+                "--g",
+                help="Targets g_1 .. g_n, written like --x. Default: all 1.",
+                rich_help_panel=MODEL,
+                metavar="NUM...",
+            ),
+        ],
+        None,
+    ),
     "h0": (_number("--h0", "Initial state h_0. Default: 0."), None),
     "wi": (_number("--wi", "Input weight W_i. Default: 1."), None),
     "wh": (_number("--wh", "Recurrent weight W_h. Default: 1."), None),
     "a": (_number("--a", "Output weight a. Default: 1."), None),
     "b": (_number("--b", "State bias b. Default: 1."), None),
     "c": (_number("--c", "Output bias c. Default: 1."), None),
-    "activation": (Annotated[Optional[ActivationName], typer.Option("--activation", help="Activation of the state; relu has derivative 0 at 0, leaky_relu 0.01. Default: sigmoid.", rich_help_panel=MODEL)], None),
-    "cell": (Annotated[Optional[list[str]], typer.Option("--cell", help=f"Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, parameters; {' '.join(CELL_FUNCTIONS)}).", rich_help_panel=MODEL, metavar="EQUATION")], None),
-    "param": (Annotated[Optional[list[str]], typer.Option("--param", help="A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.", rich_help_panel=MODEL, metavar="NAME=NUM")], None),
-    "loss": (Annotated[Optional[LossName], typer.Option("--loss", help="mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. Default: mse.", rich_help_panel=MODEL)], None),
-    "config": (Annotated[Optional[Path], typer.Option("--config", help="Read the problem from a TOML file (rnncalc init writes one); options given here override it.", rich_help_panel=MODEL, dir_okay=False)], None),
-    "digits": (Annotated[Optional[int], typer.Option("--digits", help=f"Decimal places shown (0..{MAX_DIGITS}). Default: 6.", rich_help_panel=OUTPUT)], None),
-    "round_intermediate": (Annotated[bool, typer.Option("--round-intermediate", help="Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.", rich_help_panel=OUTPUT)], False),
-    "exact": (Annotated[bool, typer.Option("--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT)], False),
-    "format": (Annotated[Optional[FormatName], typer.Option("--format", "-f", help="Output format. Default: from the -o extension, else rich.", rich_help_panel=OUTPUT)], None),
-    "all_steps": (Annotated[bool, typer.Option("--all-steps", help="Terminal: show every step of sequences longer than 20 (files always get every step).", rich_help_panel=OUTPUT)], False),
-    "blank": (Annotated[bool, typer.Option("--blank", help="Exercise sheet: the derivation with every computed value left blank.", rich_help_panel=OUTPUT)], False),
-    "answers": (Annotated[bool, typer.Option("--answers", help="Answer key: the full derivation, titled as the key to a --blank sheet.", rich_help_panel=OUTPUT)], False),
-    "fragment": (Annotated[bool, typer.Option("--fragment", help="LaTeX: only the body, to \\input into a larger document (needs amsmath).", rich_help_panel=OUTPUT)], False),
-    "markdown_flavor": (Annotated[Optional[FlavorName], typer.Option("--markdown-flavor", help="Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, Jupyter, Pandoc).", rich_help_panel=OUTPUT)], None),
-    "output": (Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (format from its extension); an existing file is replaced only when the write succeeds.", rich_help_panel=OUTPUT, dir_okay=False)], None),
+    "activation": (
+        Annotated[
+            Optional[ActivationName],
+            typer.Option(
+                "--activation",
+                help=(
+                    "Activation of the state; relu has derivative 0 at 0, leaky_relu 0.01. Default: sigmoid."
+                ),
+                rich_help_panel=MODEL,
+            ),
+        ],
+        None,
+    ),
+    "cell": (
+        Annotated[
+            Optional[list[str]],
+            typer.Option(
+                "--cell",
+                help=(
+                    "Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, "
+                    f"parameters; {' '.join(CELL_FUNCTIONS)})."
+                ),
+                rich_help_panel=MODEL,
+                metavar="EQUATION",
+            ),
+        ],
+        None,
+    ),
+    "param": (
+        Annotated[
+            Optional[list[str]],
+            typer.Option(
+                "--param",
+                help="A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.",
+                rich_help_panel=MODEL,
+                metavar="NAME=NUM",
+            ),
+        ],
+        None,
+    ),
+    "loss": (
+        Annotated[
+            Optional[LossName],
+            typer.Option(
+                "--loss",
+                help=(
+                    "mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. "
+                    "Default: mse."
+                ),
+                rich_help_panel=MODEL,
+            ),
+        ],
+        None,
+    ),
+    "config": (
+        Annotated[
+            Optional[Path],
+            typer.Option(
+                "--config",
+                help=(
+                    "Read the problem from a TOML file (rnncalc init writes one); options given here "
+                    "override it."
+                ),
+                rich_help_panel=MODEL,
+                dir_okay=False,
+            ),
+        ],
+        None,
+    ),
+    "digits": (
+        Annotated[
+            Optional[int],
+            typer.Option(
+                "--digits",
+                help=f"Decimal places shown (0..{MAX_DIGITS}). Default: 6.",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        None,
+    ),
+    "round_intermediate": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--round-intermediate",
+                help=(
+                    "Hand-calculation mode: round every named quantity to --digits and go on from the "
+                    "rounded values."
+                ),
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        False,
+    ),
+    "exact": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT
+            ),
+        ],
+        False,
+    ),
+    "format": (
+        Annotated[
+            Optional[FormatName],
+            typer.Option(
+                "--format",
+                "-f",
+                help="Output format. Default: from the -o extension, else rich.",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        None,
+    ),
+    "all_steps": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--all-steps",
+                help="Terminal: show every step of sequences longer than 20 (files always get every step).",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        False,
+    ),
+    "blank": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--blank",
+                help="Exercise sheet: the derivation with every computed value left blank.",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        False,
+    ),
+    "answers": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--answers",
+                help="Answer key: the full derivation, titled as the key to a --blank sheet.",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        False,
+    ),
+    "fragment": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--fragment",
+                help="LaTeX: only the body, to \\input into a larger document (needs amsmath).",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        False,
+    ),
+    "markdown_flavor": (
+        Annotated[
+            Optional[FlavorName],
+            typer.Option(
+                "--markdown-flavor",
+                help=(
+                    "Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, "
+                    "Jupyter, Pandoc)."
+                ),
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        None,
+    ),
+    "output": (
+        Annotated[
+            Optional[Path],
+            typer.Option(
+                "--output",
+                "-o",
+                help=(
+                    "Write to this file (format from its extension); an existing file is replaced only when "
+                    "the write succeeds."
+                ),
+                rich_help_panel=OUTPUT,
+                dir_okay=False,
+            ),
+        ],
+        None,
+    ),
 }
 
 
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
-DERIVATION_ONLY = ("round_intermediate", "exact", "fragment", "markdown_flavor", "all_steps", "blank", "answers")
+DERIVATION_ONLY = (
+    "round_intermediate",
+    "exact",
+    "fragment",
+    "markdown_flavor",
+    "all_steps",
+    "blank",
+    "answers",
+)
 
 
 def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -81,7 +286,10 @@ def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[...
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
-            options = {name: kwargs.pop(name) if name in offered else default for name, (_, default) in SHARED.items()}
+            options = {
+                name: kwargs.pop(name) if name in offered else default
+                for name, (_, default) in SHARED.items()
+            }
             return command(options=options, **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
@@ -145,15 +353,19 @@ def _choice(kind: Any, value: str, key: str) -> Any:
     try:
         return kind(value)
     except ValueError:
-        raise InputError(f"--config: {key} must be one of {', '.join(m.value for m in kind)}, got {value!r}") from None
+        raise InputError(
+            f"--config: {key} must be one of {', '.join(m.value for m in kind)}, got {value!r}"
+        ) from None
 
 
 def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
-    """Turn the shared options (and --config) into a Problem and Settings (raising InputError on bad values)."""
+    """Turn the shared options (and --config) into a Problem and Settings (InputError on bad values)."""
     from ..compute.problem import Problem, Settings
 
     options = with_config(options)
-    params = {key: parse_number(options[flag], f"--{flag}") for key, flag in SHORTCUTS if options[flag] is not None}
+    params = {
+        key: parse_number(options[flag], f"--{flag}") for key, flag in SHORTCUTS if options[flag] is not None
+    }
     for item in options["param"] or []:
         name, sign, value = item.partition("=")
         if not sign or not name.strip():
@@ -164,7 +376,9 @@ def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
     problem_args: dict[str, Any] = {"params": params, "loss": (options["loss"] or LossName("mse")).value}
     if options["cell"]:
         if options["activation"] is not None:
-            raise InputError("--activation and --cell conflict: write the activation into the cell (h = tanh(o))")
+            raise InputError(
+                "--activation and --cell conflict: write the activation into the cell (h = tanh(o))"
+            )
         problem_args["cell"] = tuple(options["cell"])
     elif options["activation"] is not None:
         problem_args["activation"] = options["activation"].value
@@ -177,5 +391,7 @@ def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
     if options["h0"] is not None:
         problem_args["h0"] = parse_number(options["h0"], "--h0")
     digits = 6 if options["digits"] is None else options["digits"]
-    settings = Settings(digits=digits, round_intermediate=bool(options["round_intermediate"]), exact=bool(options["exact"]))
+    settings = Settings(
+        digits=digits, round_intermediate=bool(options["round_intermediate"]), exact=bool(options["exact"])
+    )
     return Problem(**problem_args), settings

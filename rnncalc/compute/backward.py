@@ -31,8 +31,12 @@ def backward(trace: Trace, settings: Settings) -> Backward:
         delta[i] = later = settle((trace.dL_dy[i] * trace.dy_dh[i] + through_next) * trace.dh_do[i])
     terms: dict[str, list[float]] = {}
     for p in trace.params:
-        through_state = [d * e for d, e in zip(delta, trace.explicit[p])] if p in trace.explicit else [0.0] * n
-        through_output = [dl * dy for dl, dy in zip(trace.dL_dy, trace.dy_d[p])] if p in trace.dy_d else [0.0] * n
+        through_state = (
+            [d * e for d, e in zip(delta, trace.explicit[p])] if p in trace.explicit else [0.0] * n
+        )
+        through_output = (
+            [dl * dy for dl, dy in zip(trace.dL_dy, trace.dy_d[p])] if p in trace.dy_d else [0.0] * n
+        )
         terms[p] = [a + b for a, b in zip(through_state, through_output)]
     terms[INITIAL_STATE] = [delta[0] * trace.do_dhprev[0]]
     gradients = {p: settle(math.fsum(values)) for p, values in terms.items()}

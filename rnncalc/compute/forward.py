@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from ..cell.rules import Cell, build_cell
 from ..cell.sweep import INITIAL_STATE, compile_sweep
@@ -14,7 +14,7 @@ from .problem import Problem, Settings
 
 __all__ = ["INITIAL_STATE", "Trace", "cell_for", "run", "settler"]
 
-Progress = Optional[Callable[[int], None]]
+Progress = Callable[[int], None] | None
 
 
 @dataclass
@@ -59,7 +59,9 @@ def settler(settings: Settings) -> Callable[[float], float]:
     return lambda value: value
 
 
-def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = None, lean: bool = False) -> Trace:
+def run(
+    problem: Problem, cell: Cell, settings: Settings, progress: Progress = None, lean: bool = False
+) -> Trace:
     """Compute every quantity of the derivation in one pass over t = 1..n (``lean``: only the numbers)."""
     settle = settler(settings)
     params = {p: float(problem.params[p]) for p in cell.params}
@@ -68,7 +70,11 @@ def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = N
     try:
         swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
     except (OverflowError, ValueError, ZeroDivisionError) as error:
-        reason = "overflows double precision" if isinstance(error, OverflowError) or "range" in str(error) else f"is undefined ({error})"
+        reason = (
+            "overflows double precision"
+            if isinstance(error, OverflowError) or "range" in str(error)
+            else f"is undefined ({error})"
+        )
         raise RnnCalcError(f"the computation {reason}; use smaller values") from None
     trace = Trace(x=xs, g=gs, params=params, **swept)
     trace.loss = settle(math.fsum(swept["loss_terms"]))
@@ -79,7 +85,15 @@ def run(problem: Problem, cell: Cell, settings: Settings, progress: Progress = N
 
 def _check_finite(trace: Trace) -> None:
     """Refuse to print inf or nan: name the first quantity that overflowed."""
-    checks = {"o": trace.o, "h": trace.h, "y": trace.y, "loss": [trace.loss], **{f"d{p}": [v] for p, v in trace.gradients.items()}}
+    checks = {
+        "o": trace.o,
+        "h": trace.h,
+        "y": trace.y,
+        "loss": [trace.loss],
+        **{f"d{p}": [v] for p, v in trace.gradients.items()},
+    }
     for name, values in checks.items():
         if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):
-            raise RnnCalcError(f"{name} overflows double precision; use smaller values (or --exact for exact values)")
+            raise RnnCalcError(
+                f"{name} overflows double precision; use smaller values (or --exact for exact values)"
+            )

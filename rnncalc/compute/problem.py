@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Sequence, Union
 
 from ..cell import PARAMETERS
 from ..cell.functions import ACTIVATIONS
 from ..cell.losses import LOSSES
 from ..errors import InputError
 
-Number = Union[int, float, str, Fraction]
+Number = int | float | str | Fraction
 
 MAX_DIGITS = 30
 
@@ -61,7 +61,10 @@ def _check_representable(value: Fraction, what: str) -> None:
         as_float = math.inf
     if not math.isfinite(as_float):
         digits = len(str(abs(value.numerator))) - len(str(value.denominator))
-        raise InputError(f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most about 1.8e308)")
+        raise InputError(
+            f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most "
+            "about 1.8e308)"
+        )
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,9 @@ class Problem:
         unknown = sorted(set(self.params) - set(names))
         if unknown:
             used = ", ".join(names) or "none"
-            raise InputError(f"parameter {', '.join(unknown)} is not used by the cell (its parameters: {used})")
+            raise InputError(
+                f"parameter {', '.join(unknown)} is not used by the cell (its parameters: {used})"
+            )
         params = {p: Fraction(1) for p in names} | {k: exact(v, k) for k, v in self.params.items()}
         object.__setattr__(self, "activation", activation)
         if self.loss not in LOSSES:

@@ -11,7 +11,8 @@ from .quantities import Quantities
 
 DELTA_LEAD = Name(
     "δ_t = dL/do_t = (dL_t/dy_t · dy_t/dh_t + δ_{t+1} · do_{t+1}/dh_t) · dh_t/do_t, with δ_{n+1} = 0",
-    r"\delta_{t} = \frac{dL}{do_{t}} = \left(\frac{dL_{t}}{dy_{t}} \cdot \frac{dy_{t}}{dh_{t}} + \delta_{t+1} \cdot \frac{do_{t+1}}{dh_{t}}\right) \cdot \frac{dh_{t}}{do_{t}}, \quad \delta_{n+1} = 0",
+    r"\delta_{t} = \frac{dL}{do_{t}} = \left(\frac{dL_{t}}{dy_{t}} \cdot \frac{dy_{t}}{dh_{t}} + "
+    r"\delta_{t+1} \cdot \frac{do_{t+1}}{dh_{t}}\right) \cdot \frac{dh_{t}}{do_{t}}, \quad \delta_{n+1} = 0",
     "delta",
 )
 
@@ -45,7 +46,9 @@ def _term(q: Quantities, back: Backward, p: str, t: int) -> Step:
     if p in q.cell.do_dparam:
         products.append(Mul((delta(t, back.delta[t - 1]), q.at(q.cell.do_dparam[p], t))))
     if p in q.cell.dy_dparam:
-        products.append(Mul((q.local("dL_dy", t), q.dy_d(p, t) if p in q.trace.dy_d else q.at(q.cell.dy_dparam[p], t))))
+        products.append(
+            Mul((q.local("dL_dy", t), q.dy_d(p, t) if p in q.trace.dy_d else q.at(q.cell.dy_dparam[p], t)))
+        )
     if p in q.cell.do_dparam and p not in q.cell.dy_dparam:
         top = derivative(indexed("o", t), parameter(p))
         name = Name(f"δ_{t} · {top.text}", rf"\delta_{{{t}}} \cdot {top.latex}", f"delta_{t}*{top.key}")
@@ -63,7 +66,9 @@ def gradient_section(q: Quantities, back: Backward, p: str, suffix: str) -> Sect
         Add(tuple(step.target for step in terms)),
         Add(tuple(step.rule for step in terms if step.rule is not None)),
     )
-    return Section(f"bgrad:{p}", f"d{parameter(p).text}{suffix}", (*terms, total) if count > 1 else (terms[0], total))
+    return Section(
+        f"bgrad:{p}", f"d{parameter(p).text}{suffix}", (*terms, total) if count > 1 else (terms[0], total)
+    )
 
 
 def agreement_section(forward: dict[str, float], backward: dict[str, float]) -> Section:
@@ -71,8 +76,20 @@ def agreement_section(forward: dict[str, float], backward: dict[str, float]) -> 
     steps = []
     for p, value in forward.items():
         g = gradient(p)
-        ahead = Ref(Name(f"{g.text} (forward)", rf"{g.latex}\Big|_{{\mathrm{{fwd}}}}", f"{g.key}:forward"), value)
-        behind = Ref(Name(f"{g.text} (backward)", rf"{g.latex}\Big|_{{\mathrm{{bwd}}}}", f"{g.key}:backward"), backward[p])
-        target = Ref(Name(f"{g.text} (forward − backward)", rf"{g.latex}\Big|_{{\mathrm{{fwd}}}} - {g.latex}\Big|_{{\mathrm{{bwd}}}}", f"{g.key}:difference"), value - backward[p])
+        ahead = Ref(
+            Name(f"{g.text} (forward)", rf"{g.latex}\Big|_{{\mathrm{{fwd}}}}", f"{g.key}:forward"), value
+        )
+        behind = Ref(
+            Name(f"{g.text} (backward)", rf"{g.latex}\Big|_{{\mathrm{{bwd}}}}", f"{g.key}:backward"),
+            backward[p],
+        )
+        target = Ref(
+            Name(
+                f"{g.text} (forward − backward)",
+                rf"{g.latex}\Big|_{{\mathrm{{fwd}}}} - {g.latex}\Big|_{{\mathrm{{bwd}}}}",
+                f"{g.key}:difference",
+            ),
+            value - backward[p],
+        )
         steps.append(Step(target, Add((ahead, Neg(behind)))))
     return Section("agreement", "Forward and backward agree", tuple(steps))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..compute.backward import Backward, backward
 from ..compute.forward import cell_for, run
@@ -35,7 +35,9 @@ def derive(
     settings = settings or Settings()
     _check_size(problem.n, steps)
     cell = cell_for(problem)
-    sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
+    sweep_progress = (
+        (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
+    )
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     trace = run(problem, cell, settings, sweep_progress, lean=not steps and method == "forward")
@@ -67,12 +69,21 @@ def _check_size(n: int, steps: bool) -> None:
     limit, per_step = (MAX_STEPS_SHOWN, "25 kB") if steps else (MAX_STEPS, "2.5 kB")
     if n > limit:
         hint = " (drop --show-steps for just the numbers)" if steps else ""
-        raise InputError(f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) and stops at {limit:,}{hint}")
+        raise InputError(
+            f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) "
+            f"and stops at {limit:,}{hint}"
+        )
 
 
-def _sections(q: Quantities, problem: Problem, scope: str, method: str, back: Backward | None) -> tuple[Section, ...]:
-    """The document's sections, in its order; the backward derivation after (or instead of) the forward one."""
-    sections = [forward_steps.loss_section(q, problem), forward_steps.known_section(q), forward_steps.forward_section(q)]
+def _sections(
+    q: Quantities, problem: Problem, scope: str, method: str, back: Backward | None
+) -> tuple[Section, ...]:
+    """The document's sections in its order; the backward derivation after (or instead of) the forward one."""
+    sections = [
+        forward_steps.loss_section(q, problem),
+        forward_steps.known_section(q),
+        forward_steps.forward_section(q),
+    ]
     if scope != "grads":
         return tuple(sections)
     sections.append(forward_steps.local_section(q))
@@ -86,5 +97,3 @@ def _sections(q: Quantities, problem: Problem, scope: str, method: str, back: Ba
     if back is not None and method == "both":
         sections.append(backward_steps.agreement_section(q.trace.gradients, back.gradients))
     return tuple(sections)
-
-

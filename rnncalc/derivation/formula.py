@@ -8,9 +8,10 @@ form either with names or with the values substituted.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sympy
@@ -104,9 +105,11 @@ class Blank:
     """A space for a student to fill in (exercise sheets)."""
 
 
-Form = Union[Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap, Blank]
+Form = Ref | Const | Slot | Add | Mul | Neg | Div | Pow | Call | Gap | Blank
 
-_METHODS: dict[type, str] = {kind: kind.__name__.lower() for kind in (Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap, Blank)}
+_METHODS: dict[type, str] = {
+    kind: kind.__name__.lower() for kind in (Ref, Const, Slot, Add, Mul, Neg, Div, Pow, Call, Gap, Blank)
+}
 PI = Ref(Name("π", r"\pi", "pi"), math.pi)
 IMAGINARY = Ref(Name("i", "i", "I"), math.nan)
 
@@ -118,7 +121,9 @@ def from_sympy(expr: sympy.Expr) -> Form:
     if isinstance(expr, sympy.Symbol):
         return Slot(expr.name)
     if isinstance(expr, (sympy.Rational, sympy.Float)):
-        value = Fraction(int(expr.p), int(expr.q)) if isinstance(expr, sympy.Rational) else Fraction(str(expr))
+        value = (
+            Fraction(int(expr.p), int(expr.q)) if isinstance(expr, sympy.Rational) else Fraction(str(expr))
+        )
         return Neg(Const(-value)) if value < 0 else Const(value)
     if expr is sympy.E:
         return Call("exp", Const(Fraction(1)))
@@ -140,7 +145,9 @@ def from_sympy(expr: sympy.Expr) -> Form:
         return Call(type(expr).__name__, from_sympy(expr.args[0]))
     from ..errors import RnnCalcError
 
-    raise RnnCalcError(f"the value {expr} cannot be shown as a formula (it is undefined or not a real number)")
+    raise RnnCalcError(
+        f"the value {expr} cannot be shown as a formula (it is undefined or not a real number)"
+    )
 
 
 def _mul_from_sympy(expr: sympy.Mul) -> Form:

@@ -37,7 +37,11 @@ def forward_section(q: Quantities) -> Section:
     """o_t, h_t, y_t for each step, then the loss value."""
     steps = []
     for t in range(1, q.trace.n + 1):
-        steps += [Step(q.o(t), q.at(q.cell.o, t), t=t), Step(q.h(t), q.at(q.cell.h, t), t=t), Step(q.y(t), q.at(q.cell.y, t), t=t)]
+        steps += [
+            Step(q.o(t), q.at(q.cell.o, t), t=t),
+            Step(q.h(t), q.at(q.cell.h, t), t=t),
+            Step(q.y(t), q.at(q.cell.y, t), t=t),
+        ]
     steps.append(Step(Ref(LOSS, q.trace.loss), _loss_sum(q)))
     return Section("forward", "Forward pass", tuple(steps))
 
@@ -45,7 +49,12 @@ def forward_section(q: Quantities) -> Section:
 def local_section(q: Quantities) -> Section:
     """dL_t/dy_t, dy_t/dh_t, dh_t/do_t and do_t/dh_{t-1}, each from SymPy's derivative of the cell."""
     n = q.trace.n
-    rules = {"dL_dy": q.cell.dL_dy, "dy_dh": q.cell.dy_dh, "dh_do": q.cell.dh_do, "do_dhprev": q.cell.do_dhprev}
+    rules = {
+        "dL_dy": q.cell.dL_dy,
+        "dy_dh": q.cell.dy_dh,
+        "dh_do": q.cell.dh_do,
+        "do_dhprev": q.cell.do_dhprev,
+    }
     steps = [
         Step(q.local(kind, t), q.at(rule, t), t=t)
         for kind, rule in rules.items()

@@ -65,7 +65,9 @@ class ForwardColumns:
 
     def rows(self) -> tuple[ForwardRow, ...]:
         """One row per step."""
-        return tuple(ForwardRow(t, *values) for t, values in enumerate(zip(self.x, self.o, self.h, self.y), start=1))
+        return tuple(
+            ForwardRow(t, *values) for t, values in enumerate(zip(self.x, self.o, self.h, self.y), start=1)
+        )
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,11 @@ class Derivation:
     @property
     def sheet(self) -> str:
         """What this derivation is handed out as: an exercise sheet, its answer key, or neither."""
-        return "Exercise sheet: fill in every blank." if self.blank else ("Answer key." if self.answer_key else "")
+        return (
+            "Exercise sheet: fill in every blank."
+            if self.blank
+            else ("Answer key." if self.answer_key else "")
+        )
 
     @property
     def forward(self) -> tuple[ForwardRow, ...]:
@@ -97,12 +103,13 @@ class Derivation:
 
     @property
     def methods_agree(self) -> bool:
-        """With both methods: every gradient agrees to 1e-12 (or, hand-rounded, to 10 units in the last digit)."""
+        """With both methods: every gradient agrees to 1e-12 (hand-rounded: to 10 units in the last digit)."""
         if self.backward_gradients is None:
             return True
         slack = 10 * 10.0**-self.settings.digits if self.settings.round_intermediate else 0.0
         return all(
-            abs(v - self.backward_gradients[k]) <= 1e-12 * max(1.0, abs(v)) + slack for k, v in self.gradients.items()
+            abs(v - self.backward_gradients[k]) <= 1e-12 * max(1.0, abs(v)) + slack
+            for k, v in self.gradients.items()
         )
 
     def section(self, key: str) -> Section:
@@ -118,7 +125,13 @@ class Derivation:
         import dataclasses
 
         sections = tuple(
-            dataclasses.replace(section, steps=tuple(dataclasses.replace(step, blank=step.rule is not None and not step.definition) for step in section.steps))
+            dataclasses.replace(
+                section,
+                steps=tuple(
+                    dataclasses.replace(step, blank=step.rule is not None and not step.definition)
+                    for step in section.steps
+                ),
+            )
             for section in self.sections
         )
         return dataclasses.replace(self, sections=sections, blank=True)

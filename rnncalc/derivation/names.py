@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from .formula import Name
 
@@ -15,7 +15,7 @@ _PARAMETER_SPELLING: dict[str, tuple[str, str]] = {
 LOSS = Name("L", "L", "L")
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter(key: str) -> Name:
     """A parameter (or the initial state h0): Wi is written W_i."""
     if key in _PARAMETER_SPELLING:
@@ -26,13 +26,13 @@ def parameter(key: str) -> Name:
     return Name(key, f"{latex}_{{{sub}}}" if sub else latex, key)
 
 
-@lru_cache(maxsize=None)
+@cache
 def indexed(symbol: str, t: int) -> Name:
     """A per-step quantity such as o_1 or h_0."""
     return Name(f"{symbol}_{t}", f"{symbol}_{{{t}}}", f"{symbol}_{t}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def derivative(numerator: Name, denominator: Name) -> Name:
     """d numerator / d denominator, written as in the worked example."""
     return Name(
@@ -42,7 +42,7 @@ def derivative(numerator: Name, denominator: Name) -> Name:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def gradient(key: str) -> Name:
     """The gradient of the whole loss with respect to a parameter: dL/dW_i."""
     return derivative(LOSS, parameter(key))

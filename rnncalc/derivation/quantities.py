@@ -63,7 +63,12 @@ class Quantities:
 
     def _make_local(self, kind: str, t: int) -> Ref:
         """A new reference to a local derivative."""
-        top, bottom = {"dL_dy": ("L", "y"), "dy_dh": ("y", "h"), "dh_do": ("h", "o"), "do_dhprev": ("o", "h")}[kind]
+        top, bottom = {
+            "dL_dy": ("L", "y"),
+            "dy_dh": ("y", "h"),
+            "dh_do": ("h", "o"),
+            "do_dhprev": ("o", "h"),
+        }[kind]
         below = t - 1 if kind == "do_dhprev" else t
         return Ref(derivative(indexed(top, t), indexed(bottom, below)), getattr(self.trace, kind)[t - 1])
 
@@ -82,7 +87,14 @@ class Quantities:
     def binding(self, t: int) -> dict[str, Form]:
         """What the cell's symbols mean at step t (made once per step)."""
         if t not in self._bindings:
-            step = {"x": self.x(t - 1), "h_prev": self.h(t - 1), "o": self.o(t), "h": self.h(t), "y": self.y(t), "g": self.g(t)}
+            step = {
+                "x": self.x(t - 1),
+                "h_prev": self.h(t - 1),
+                "o": self.o(t),
+                "h": self.h(t),
+                "y": self.y(t),
+                "g": self.g(t),
+            }
             self._bindings[t] = step | self.params
         return self._bindings[t]
 

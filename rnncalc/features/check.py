@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
 
 from ..cell.functions import ACTIVATIONS, REGISTRY
 from ..cell.rules import Cell, g, h, h_prev, o, x, y
@@ -66,7 +66,10 @@ class CheckReport:
 def check(problem: Problem, inputs: bool = False) -> CheckReport:
     """Compare the chain-rule gradients with independent computations."""
     if inputs and problem.n > INPUTS_MAX_N:
-        raise InputError(f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of {INPUTS_MAX_N}")
+        raise InputError(
+            f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of "
+            f"{INPUTS_MAX_N}"
+        )
     cell = cell_for(problem)
     exact = Settings()
     trace = run(problem, cell, exact)
@@ -86,7 +89,18 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
         known = [v for v in others.values() if v is not None]
         diffs = [abs(value - v) / max(abs(value), abs(v), 1e-300) for v in known]
         ok = all(abs(value - v) <= RTOL * max(abs(value), abs(v)) + scale for v in known)
-        rows.append(CheckRow(key, _label(key), value, others["finite_difference"], others["sympy"], others["torch"], max(diffs, default=0.0), ok))
+        rows.append(
+            CheckRow(
+                key,
+                _label(key),
+                value,
+                others["finite_difference"],
+                others["sympy"],
+                others["torch"],
+                max(diffs, default=0.0),
+                ok,
+            )
+        )
     return CheckReport(problem, trace.loss, tuple(rows), tuple(notes))
 
 
@@ -97,7 +111,9 @@ def _label(key: str) -> str:
     return f"dL/d{parameter(key).text}"
 
 
-def _finite_differences(problem: Problem, cell: Cell, trace: Trace, keys: list[str], notes: list[str]) -> dict[str, float] | None:
+def _finite_differences(
+    problem: Problem, cell: Cell, trace: Trace, keys: list[str], notes: list[str]
+) -> dict[str, float] | None:
     """Richardson-extrapolated central differences of the loss, through the same forward pass."""
     if problem.activation == "relu" and any(abs(o) < RELU_MARGIN for o in trace.o):
         notes.append(f"finite differences skipped: some o_t is within {RELU_MARGIN} of relu's kink at 0")
@@ -132,10 +148,15 @@ def _same(value: float) -> float:
     return value
 
 
-def _sympy_gradients(problem: Problem, cell: Cell, keys: list[str], notes: list[str]) -> dict[str, float] | None:
+def _sympy_gradients(
+    problem: Problem, cell: Cell, keys: list[str], notes: list[str]
+) -> dict[str, float] | None:
     """Differentiate the fully unrolled loss with SymPy (small n only: it grows about 7x per doubling)."""
     if problem.n > SYMPY_MAX_N:
-        notes.append(f"SymPy skipped: the unrolled loss is only differentiated for n <= {SYMPY_MAX_N} (n = {problem.n})")
+        notes.append(
+            f"SymPy skipped: the unrolled loss is only differentiated for n <= {SYMPY_MAX_N} (n = "
+            f"{problem.n})"
+        )
         return None
     import sympy
 
@@ -152,7 +173,9 @@ def _sympy_gradients(problem: Problem, cell: Cell, keys: list[str], notes: list[
         total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
     size = sum(1 for _ in sympy.preorder_traversal(total))
     if size > SYMPY_MAX_NODES:
-        notes.append(f"SymPy skipped: the unrolled loss has {size:,} nodes, above the limit of {SYMPY_MAX_NODES:,}")
+        notes.append(
+            f"SymPy skipped: the unrolled loss has {size:,} nodes, above the limit of {SYMPY_MAX_NODES:,}"
+        )
         return None
     import mpmath
 
@@ -187,7 +210,9 @@ def _torch_gradients(problem: Problem, keys: list[str], notes: list[str]) -> dic
         notes.append("PyTorch skipped: not installed (pip install torch)")
         return None
     act = ACTIVATIONS[problem.activation].torch
-    leaf = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in problem.params.items()}
+    leaf = {
+        k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in problem.params.items()
+    }
     leaf[INITIAL_STATE] = torch.tensor(float(problem.h0), dtype=torch.float64, requires_grad=True)
     xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in problem.x_floats]
     state, total = leaf[INITIAL_STATE], torch.tensor(0.0, dtype=torch.float64)

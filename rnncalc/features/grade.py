@@ -73,7 +73,7 @@ def _quantities(derivation: Derivation) -> dict[str, tuple[int, str, float]]:
 
 
 def grade(problem: Problem, answers: dict[str, float], digits: int = 6) -> Grade:
-    """Mark each answer right when it is within half a unit of the last shown digit of the exact or hand-rounded value."""
+    """Mark an answer right within half a unit of the last shown digit of the exact or hand-rounded value."""
     exact = _quantities(derive(problem, Settings(digits=digits), method="both"))
     hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method="both"))
     tolerance = 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12

@@ -75,7 +75,14 @@ def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
         nodes += [
             Node(f"x{t - 1}", indexed("x", t - 1), trace.x[t - 1], back.inputs[t - 1], "input", t),
             Node(f"o{t}", indexed("o", t), trace.o[t - 1], back.delta[t - 1], "state", t),
-            Node(f"h{t}", indexed("h", t), trace.h[t], trace.dL_dy[t - 1] * trace.dy_dh[t - 1] + after, "state", t),
+            Node(
+                f"h{t}",
+                indexed("h", t),
+                trace.h[t],
+                trace.dL_dy[t - 1] * trace.dy_dh[t - 1] + after,
+                "state",
+                t,
+            ),
             Node(f"y{t}", indexed("y", t), trace.y[t - 1], trace.dL_dy[t - 1], "output", t),
             Node(f"L{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t),
         ]
@@ -90,12 +97,25 @@ def _edges_at(q: Quantities, t: int) -> list[Edge]:
     o_t, x_prev = indexed("o", t), indexed("x", t - 1)
     edges = [
         Edge(f"x{t - 1}", f"o{t}", derivative(o_t, x_prev), q.at(cell.do_dx, t), trace.do_dx[t - 1], t),
-        Edge(f"h{t - 1}", f"o{t}", q.local("do_dhprev", t).name, q.at(cell.do_dhprev, t), trace.do_dhprev[t - 1], t),
+        Edge(
+            f"h{t - 1}",
+            f"o{t}",
+            q.local("do_dhprev", t).name,
+            q.at(cell.do_dhprev, t),
+            trace.do_dhprev[t - 1],
+            t,
+        ),
     ]
-    edges += [Edge(p, f"o{t}", derivative(o_t, parameter(p)), q.at(rule, t), trace.explicit[p][t - 1], t) for p, rule in cell.do_dparam.items()]
+    edges += [
+        Edge(p, f"o{t}", derivative(o_t, parameter(p)), q.at(rule, t), trace.explicit[p][t - 1], t)
+        for p, rule in cell.do_dparam.items()
+    ]
     edges.append(Edge(f"o{t}", f"h{t}", q.local("dh_do", t).name, q.at(cell.dh_do, t), trace.dh_do[t - 1], t))
     edges.append(Edge(f"h{t}", f"y{t}", q.local("dy_dh", t).name, q.at(cell.dy_dh, t), trace.dy_dh[t - 1], t))
-    edges += [Edge(p, f"y{t}", derivative(indexed("y", t), parameter(p)), q.at(rule, t), trace.dy_d[p][t - 1], t) for p, rule in cell.dy_dparam.items()]
+    edges += [
+        Edge(p, f"y{t}", derivative(indexed("y", t), parameter(p)), q.at(rule, t), trace.dy_d[p][t - 1], t)
+        for p, rule in cell.dy_dparam.items()
+    ]
     edges.append(Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t))
     edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
     return edges

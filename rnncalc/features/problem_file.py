@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import InputError
 from ..files import write_atomically
 
-TEMPLATE = '''# rnncalc problem file: the worked example of the documentation.
+TEMPLATE = """# rnncalc problem file: the worked example of the documentation.
 # Use it with:  rnncalc grads --show-steps --config problem.toml
 # Options given on the command line override the values here.
 
@@ -39,7 +39,7 @@ c = 1
 #
 # Your own cell instead of the built-in one (then leave out activation):
 # cell = ["o = Wi*x + Wh*h_prev + b", "h = tanh(o)", "y = a*h + c"]
-'''
+"""
 
 KINDS: dict[str, str] = {
     "x": "numbers",
@@ -95,7 +95,12 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         return value
     if kind == "boolean" and isinstance(value, bool):
         return value
-    expected = {"numbers": "a list of numbers", "number": "a number", "table": "a table of numbers", "texts": "a list of strings"}.get(kind, f"a {kind}")
+    expected = {
+        "numbers": "a list of numbers",
+        "number": "a number",
+        "table": "a table of numbers",
+        "texts": "a list of strings",
+    }.get(kind, f"a {kind}")
     raise InputError(f"{path}: {key} must be {expected}, got {value!r}")
 
 

@@ -58,7 +58,15 @@ def train(
         try:
             derivation = derive(_with(problem, params), Settings(), steps=False)
         except RnnCalcError:
-            return Training(lr, optimizer, beta, clip, tuple(history), first, f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr")
+            return Training(
+                lr,
+                optimizer,
+                beta,
+                clip,
+                tuple(history),
+                first,
+                f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr",
+            )
         history.append(Epoch(epoch, derivation.loss, dict(params)))
         if epoch == epochs:
             break
@@ -69,7 +77,15 @@ def train(
             velocity[k] = (beta * velocity[k] if optimizer == "momentum" else 0.0) + scale * grads[k]
             new[k] = value - lr * velocity[k]
         if not all(map(math.isfinite, new.values())):
-            return Training(lr, optimizer, beta, clip, tuple(history), first, f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr")
+            return Training(
+                lr,
+                optimizer,
+                beta,
+                clip,
+                tuple(history),
+                first,
+                f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr",
+            )
         if first is None:
             first = _first_update(params, grads, new, lr, (scale, clip), optimizer, beta)
         params = new
@@ -102,7 +118,13 @@ def _clip_scale(grads: dict[str, float], clip: float | None) -> float:
 
 
 def _first_update(
-    params: dict[str, float], grads: dict[str, float], new: dict[str, float], lr: float, clipping: tuple[float, float | None], optimizer: str, beta: float
+    params: dict[str, float],
+    grads: dict[str, float],
+    new: dict[str, float],
+    lr: float,
+    clipping: tuple[float, float | None],
+    optimizer: str,
+    beta: float,
 ) -> Section:
     """θ' = θ − η · dθ for every parameter, with numbers (η · s · v with clipping or momentum)."""
     eta = Ref(Name("η", r"\eta", "lr"), lr)
@@ -110,15 +132,40 @@ def _first_update(
     steps = []
     if scale != 1.0 and clip is not None:
         norm = Ref(Name("‖g‖", r"\lVert g \rVert", "grad_norm"), clip / scale)
-        steps.append(Step(norm, Pow(Add(tuple(Pow(Ref(gradient(k), v), Const(Fraction(2))) for k, v in grads.items())), Const(Fraction(1, 2)))))
-        steps.append(Step(Ref(Name("s", "s", "clip_scale"), scale), Div(Ref(Name("clip", r"\mathrm{clip}", "clip"), clip), norm)))
+        steps.append(
+            Step(
+                norm,
+                Pow(
+                    Add(tuple(Pow(Ref(gradient(k), v), Const(Fraction(2))) for k, v in grads.items())),
+                    Const(Fraction(1, 2)),
+                ),
+            )
+        )
+        steps.append(
+            Step(
+                Ref(Name("s", "s", "clip_scale"), scale),
+                Div(Ref(Name("clip", r"\mathrm{clip}", "clip"), clip), norm),
+            )
+        )
     for k, value in params.items():
         theta = Ref(parameter(k), value)
         step_size: Ref = Ref(gradient(k), grads[k])
         if optimizer == "momentum":
             # The first momentum step starts from v = 0, so v_θ = dθ (times s when clipping).
-            step_size = Ref(Name(f"v_{parameter(k).text}", rf"v_{{{parameter(k).latex}}}", f"v_{k}"), scale * grads[k])
-            steps.append(Step(step_size, Add((Mul((Ref(Name("β", r"\beta", "beta"), beta), Ref(Name("0", "0", "v0"), 0.0))), *_scaled(grads, k, scale)))))
+            step_size = Ref(
+                Name(f"v_{parameter(k).text}", rf"v_{{{parameter(k).latex}}}", f"v_{k}"), scale * grads[k]
+            )
+            steps.append(
+                Step(
+                    step_size,
+                    Add(
+                        (
+                            Mul((Ref(Name("β", r"\beta", "beta"), beta), Ref(Name("0", "0", "v0"), 0.0))),
+                            *_scaled(grads, k, scale),
+                        )
+                    ),
+                )
+            )
             factors = (eta, step_size)
         else:
             factors = (eta, *_scale_factor(scale), step_size)

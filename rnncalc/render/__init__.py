@@ -14,7 +14,7 @@ MARKDOWN_FLAVORS = ("github", "generic")
 
 @dataclass(frozen=True)
 class View:
-    """Renderer options: LaTeX fragment, Markdown math flavour, and (terminal) every step of long sequences."""
+    """Renderer options: LaTeX fragment, Markdown math flavour, (terminal) every step of long sequences."""
 
     fragment: bool = False
     flavor: str = "github"

@@ -19,10 +19,19 @@ def draw(source: str, image_format: str) -> bytes:
             "(e.g. apt-get install graphviz); or write the DOT source with -o graph.dot"
         )
     try:
-        result = subprocess.run([program, f"-T{image_format}"], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_SECONDS)
+        result = subprocess.run(
+            [program, f"-T{image_format}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT_SECONDS,
+        )
     except subprocess.TimeoutExpired:
-        raise RnnCalcError(f"Graphviz took longer than {TIMEOUT_SECONDS} s to draw the graph; try a shorter sequence") from None
+        raise RnnCalcError(
+            f"Graphviz took longer than {TIMEOUT_SECONDS} s to draw the graph; try a shorter sequence"
+        ) from None
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RnnCalcError(f"Graphviz failed: {message[0] if message else 'exit status ' + str(result.returncode)}")
+        raise RnnCalcError(
+            f"Graphviz failed: {message[0] if message else 'exit status ' + str(result.returncode)}"
+        )
     return result.stdout

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..derivation.model import Derivation, ForwardColumns, Section, Step
 from . import View
@@ -28,13 +29,19 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
             "cell": list(problem.cell) if problem.cell else None,
             "loss": problem.loss,
         },
-        "settings": {"digits": settings.digits, "round_intermediate": settings.round_intermediate, "exact": settings.exact},
+        "settings": {
+            "digits": settings.digits,
+            "round_intermediate": settings.round_intermediate,
+            "exact": settings.exact,
+        },
         "forward": ForwardRows(derivation.columns) if fast_rows else list(ForwardRows(derivation.columns)),
         "loss": derivation.loss,
     }
     if derivation.scope == "grads":
         data["method"] = derivation.method
-        data["gradients"] = {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
+        data["gradients"] = (
+            {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
+        )
     if derivation.blank:
         data["exercise"] = True
         data["loss"] = None
@@ -63,7 +70,9 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
         "key": step.target.name.key,
         "name": step.target.name.text,
         "rule": TextPrinter(digits).print(step.rule) if step.rule is not None else None,
-        "working": TextPrinter(digits, values=True).print(step.shown_working) if step.shown_working is not None and not (step.definition or step.blank) else None,
+        "working": TextPrinter(digits, values=True).print(step.shown_working)
+        if step.shown_working is not None and not (step.definition or step.blank)
+        else None,
         "value": None if step.definition or step.blank else step.target.value,
     }
     if step.exact is not None:

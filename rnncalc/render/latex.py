@@ -29,7 +29,13 @@ def body(derivation: Derivation) -> str:
     lines = [rf"\section*{{{TITLE}}}", header(derivation), ""]
     for section in derivation.sections:
         rows = section_rows(derivation, section.key)
-        lines += [rf"\subsection*{{{section_title(section)}}}", r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+        lines += [
+            rf"\subsection*{{{section_title(section)}}}",
+            r"\begin{align*}",
+            " \\\\\n".join(rows),
+            r"\end{align*}",
+            "",
+        ]
     lines += [r"\subsection*{Results}", r"\begin{tabular}{lr}"]
     lines += [rf"${name}$ & ${value}$ \\" for name, value in gradient_rows(derivation)]
     lines += [r"\end{tabular}", ""]

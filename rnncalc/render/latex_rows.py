@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..derivation.model import COMPACT_OPS, Derivation, Step
-from .printers import LatexPrinter
 from .layout import ROW_BUDGET, chunks, continued, packed_rows, step_parts
+from .printers import LatexPrinter
 
 
 def step_rows(step: Step, digits: int) -> list[str]:
@@ -29,11 +29,20 @@ def step_rows(step: Step, digits: int) -> list[str]:
 def section_rows(derivation: Derivation, key: str) -> list[str]:
     """All rows of one section, the lead formula first."""
     section = derivation.section(key)
-    rows = [section.lead.latex.replace(" = ", " &= ", 1) + rf" \quad \text{{for }} n = {derivation.problem.n}"] if section.lead else []
+    rows = (
+        [section.lead.latex.replace(" = ", " &= ", 1) + rf" \quad \text{{for }} n = {derivation.problem.n}"]
+        if section.lead
+        else []
+    )
     digits = derivation.settings.digits
     if section.key == "known":
         rows = packed_rows(section.steps, digits)
-        return [r",\quad ".join(_known(step, digits, i == 0) for i, step in enumerate(row) if isinstance(step, Step)) for row in rows]
+        return [
+            r",\quad ".join(
+                _known(step, digits, i == 0) for i, step in enumerate(row) if isinstance(step, Step)
+            )
+            for row in rows
+        ]
     for step in section.steps:
         rows += step_rows(step, digits)
     return rows
@@ -41,7 +50,10 @@ def section_rows(derivation: Derivation, key: str) -> list[str]:
 
 def _known(step: Step, digits: int, aligned: bool) -> str:
     """A known quantity: name = value (the first on a row aligned at its = sign)."""
-    return f"{step.target.name.latex} {'&' if aligned else ''}= {LatexPrinter(digits, values=True).print(step.target)}"
+    return (
+        f"{step.target.name.latex} {'&' if aligned else ''}= "
+        f"{LatexPrinter(digits, values=True).print(step.target)}"
+    )
 
 
 def header(derivation: Derivation) -> str:
@@ -53,13 +65,21 @@ def header(derivation: Derivation) -> str:
         else "exact to double precision, shown to " + f"{settings.digits} decimals"
     )
     if settings.exact:
-        mode += f"; exact values are written in terms of earlier named quantities, a value in full only while it has at most {COMPACT_OPS} operations"
-    return f"n = {problem.n}, {problem.activation} activation, {problem.loss.upper()} loss; {mode}. {derivation.sheet}".rstrip()
+        mode += (
+            "; exact values are written in terms of earlier named quantities, a value in full only while it "
+            f"has at most {COMPACT_OPS} operations"
+        )
+    model = f"n = {problem.n}, {problem.activation} activation, {problem.loss.upper()} loss"
+    return f"{model}; {mode}. {derivation.sheet}".rstrip()
 
 
 def gradient_rows(derivation: Derivation) -> list[tuple[str, str]]:
     """(LaTeX name, value) for each gradient and the loss (blank on an exercise sheet)."""
     printer = LatexPrinter(derivation.settings.digits)
     number = (lambda value: printer.blank_text()) if derivation.blank else printer.number
-    rows = [(derivation.gradient_names[k].latex, number(v)) for k, v in derivation.gradients.items()] if derivation.scope == "grads" else []
+    rows = (
+        [(derivation.gradient_names[k].latex, number(v)) for k, v in derivation.gradients.items()]
+        if derivation.scope == "grads"
+        else []
+    )
     return [*rows, ("L", number(derivation.loss))]

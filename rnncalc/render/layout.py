@@ -35,7 +35,10 @@ def step_parts(step: Step, digits: int) -> list[Part]:
     if step.definition:
         return [Part(form, False, names.print(form)) for form, _ in candidates]
     if step.blank:
-        return [*(Part(form, False, names.print(form)) for form, _ in candidates), Part(Blank(), False, names.blank_text())]
+        return [
+            *(Part(form, False, names.print(form)) for form, _ in candidates),
+            Part(Blank(), False, names.blank_text()),
+        ]
     if step.shown_working is not None:
         candidates.append((step.shown_working, True))
     if step.exact is not None:
@@ -78,7 +81,9 @@ def continued(form: Form) -> tuple[str, Form]:
     return "+", form
 
 
-def packed_rows(steps: Sequence[Step | Omitted], digits: int, budget: int = ROW_BUDGET) -> list[list[Step | Omitted]]:
+def packed_rows(
+    steps: Sequence[Step | Omitted], digits: int, budget: int = ROW_BUDGET
+) -> list[list[Step | Omitted]]:
     """Known quantities packed several to a row: the inputs, the targets, then the rest."""
     groups: dict[str, list[Step | Omitted]] = {}
     group = "x"
@@ -127,7 +132,9 @@ def elided(steps: Sequence[Step], n: int) -> list[Step | Omitted]:
             else:
                 kept.append(Omitted(step.t, step.t))
             continue
-        kept.append(dataclasses.replace(step, rule=_shortened(step.rule), working=_shortened(step.shown_working)))
+        kept.append(
+            dataclasses.replace(step, rule=_shortened(step.rule), working=_shortened(step.shown_working))
+        )
     return kept
 
 

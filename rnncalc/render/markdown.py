@@ -25,6 +25,9 @@ def render(derivation: Derivation, view: View) -> str:
     for section in derivation.sections:
         blocks += [f"## {section.title}", display_math(section_rows(derivation, section.key), view.flavor)]
     table = ["| quantity | value |", "| --- | ---: |"]
-    table += [f"| {inline_math(name, view.flavor)} | {inline_math(value, view.flavor)} |" for name, value in gradient_rows(derivation)]
+    table += [
+        f"| {inline_math(name, view.flavor)} | {inline_math(value, view.flavor)} |"
+        for name, value in gradient_rows(derivation)
+    ]
     blocks += ["## Results", "\n".join(table)]
     return "\n\n".join(blocks) + "\n"

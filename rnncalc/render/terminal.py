@@ -8,7 +8,7 @@ Sequences longer than 20 steps show their first and last steps unless ``view.all
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -16,8 +16,8 @@ from rich.text import Text
 
 from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from . import View
-from .printers import TextPrinter
 from .layout import ELIDE_ABOVE, elided, packed_rows, step_parts, text_line
+from .printers import TextPrinter
 
 NAME_STYLE = "bold cyan"
 VALUE_STYLE = "bold green"
@@ -42,7 +42,10 @@ def tables(derivation: Derivation) -> list[Table]:
 
 def renderable(derivation: Derivation, view: View | None = None) -> RenderableType:
     """The view for a Rich console."""
-    parts: list[RenderableType] = [Text.assemble(*((text, style or "") for text, style in line)) for line in lines(derivation, view or View())]
+    parts: list[RenderableType] = [
+        Text.assemble(*((text, style or "") for text, style in line))
+        for line in lines(derivation, view or View())
+    ]
     for table in tables(derivation):
         parts += [Text(""), table]
     return Group(*parts)
@@ -50,7 +53,9 @@ def renderable(derivation: Derivation, view: View | None = None) -> RenderableTy
 
 def render(derivation: Derivation, view: View | None = None) -> str:
     """The view as plain text (for pipes, files and tests)."""
-    text = "".join("".join(segment for segment, _ in line) + "\n" for line in lines(derivation, view or View()))
+    text = "".join(
+        "".join(segment for segment, _ in line) + "\n" for line in lines(derivation, view or View())
+    )
     buffer = io.StringIO()
     console = plain_console(buffer)
     for table in tables(derivation):
@@ -61,16 +66,27 @@ def render(derivation: Derivation, view: View | None = None) -> str:
 
 def plain_console(file: io.TextIOBase, width: int = 100) -> Console:
     """A console that writes verbatim text: no colour, no markup, no wrapping."""
-    return Console(file=file, color_system=None, markup=False, highlight=False, soft_wrap=True, width=width, emoji=False)
+    return Console(
+        file=file, color_system=None, markup=False, highlight=False, soft_wrap=True, width=width, emoji=False
+    )
 
 
 def _header(derivation: Derivation) -> str:
     """One line naming the problem and the mode."""
     problem, settings = derivation.problem, derivation.settings
-    mode = f"every named quantity rounded to {settings.digits} decimals, as by hand" if settings.round_intermediate else "exact to double precision"
+    mode = (
+        f"every named quantity rounded to {settings.digits} decimals, as by hand"
+        if settings.round_intermediate
+        else "exact to double precision"
+    )
     if settings.exact:
-        mode += f"; exact values are written in terms of earlier named quantities, a value in full only while it has at most {COMPACT_OPS} operations"
-    return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}" + (f". {derivation.sheet}" if derivation.sheet else "")
+        mode += (
+            "; exact values are written in terms of earlier named quantities, a value in full only while it "
+            f"has at most {COMPACT_OPS} operations"
+        )
+    return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}" + (
+        f". {derivation.sheet}" if derivation.sheet else ""
+    )
 
 
 def _section(section: Section, derivation: Derivation, elide: bool) -> list[Line]:
@@ -82,10 +98,25 @@ def _section(section: Section, derivation: Derivation, elide: bool) -> list[Line
     steps = elided(section.steps, n) if elide else list(section.steps)
     if section.key == "known":
         for row in packed_rows(steps, digits):
-            result.append([("  " + ", ".join(text_line(s, digits) if isinstance(s, Step) else f"… ({s.count} more)" for s in row), None)])
+            result.append(
+                [
+                    (
+                        "  "
+                        + ", ".join(
+                            text_line(s, digits) if isinstance(s, Step) else f"… ({s.count} more)"
+                            for s in row
+                        ),
+                        None,
+                    )
+                ]
+            )
         return result
     for step in steps:
-        result.append(_step(step, digits) if isinstance(step, Step) else [(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
+        result.append(
+            _step(step, digits)
+            if isinstance(step, Step)
+            else [(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")]
+        )
     return result
 
 
@@ -113,7 +144,9 @@ def _gradient_table(derivation: Derivation) -> Table:
     if both:
         table.add_column("backward", style=VALUE_STYLE, justify="right")
     for key, value in derivation.gradients.items():
-        table.add_row(derivation.gradient_names[key].text, number(value), *([number(both[key])] if both else []))
+        table.add_row(
+            derivation.gradient_names[key].text, number(value), *([number(both[key])] if both else [])
+        )
     table.add_row("L", number(derivation.loss), *([number(derivation.loss)] if both else []))
     return table
 

@@ -19,11 +19,16 @@ def table(report: CheckReport, digits: int) -> Table:
     for column in ("gradient", "chain rule", "finite diff.", "SymPy", "PyTorch", "max rel. diff.", ""):
         result.add_column(column, justify="left" if column == "gradient" else "right")
     for row in report.rows:
-        values = [number(v) if v is not None else "skipped" for v in (row.chain, row.finite_difference, row.sympy, row.torch)]
+        values = [
+            number(v) if v is not None else "skipped"
+            for v in (row.chain, row.finite_difference, row.sympy, row.torch)
+        ]
         mark = Text("✓", style="bold green") if row.ok else Text("✗", style="bold red")
         result.add_row(row.label, *values, f"{row.max_rel_diff:.1e}", mark)
     verdict = "all agree" if report.ok else "DISAGREEMENT"
-    result.caption = f"{verdict}; tolerance |a - b| <= {report.rtol:g}·max(|a|,|b|) + {report.atol:g}·max(1, |L|); finite-difference step {report.fd_step:g}·max(1, |θ|)"
+    tolerance = f"|a - b| <= {report.rtol:g}·max(|a|,|b|) + {report.atol:g}·max(1, |L|)"
+    step = f"{report.fd_step:g}·max(1, |θ|)"
+    result.caption = f"{verdict}; tolerance {tolerance}; finite-difference step {step}"
     return result
 
 

@@ -26,7 +26,11 @@ def renderable(result: Grade, digits: int) -> RenderableType:
     if result.ok:
         verdict = Text(f"All {right} answers are right.", style="bold green")
     else:
-        verdict = Text(f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong} (later errors usually follow from it).", style="bold red")
+        verdict = Text(
+            f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong} (later errors "
+            "usually follow from it).",
+            style="bold red",
+        )
     return Group(table, verdict)
 
 
@@ -37,7 +41,14 @@ def render_json(result: Grade) -> str:
         "first_wrong": result.first_wrong,
         "tolerance": result.tolerance,
         "marks": [
-            {"key": m.key, "name": m.name, "answer": m.answer, "expected": m.expected, "hand_rounded": m.hand_rounded, "ok": m.ok}
+            {
+                "key": m.key,
+                "name": m.name,
+                "answer": m.answer,
+                "expected": m.expected,
+                "hand_rounded": m.hand_rounded,
+                "ok": m.ok,
+            }
             for m in result.marks
         ],
     }

@@ -34,25 +34,38 @@ def _node_label(node: Node, number: Any) -> str:
 
 def _edge_label(edge: Edge, digits: int) -> str:
     """d target / d source = rule = value (the rule left out when it is just the value)."""
-    return _equation(edge.name.text, TextPrinter(digits).print(edge.rule), TextPrinter(digits).number(edge.value))
+    return _equation(
+        edge.name.text, TextPrinter(digits).print(edge.rule), TextPrinter(digits).number(edge.value)
+    )
 
 
 def dot(graph: Graph, digits: int) -> str:
     """The graph in Graphviz DOT, one cluster per time step."""
     number = TextPrinter(digits).number
-    lines = ["digraph rnncalc {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];']
+    lines = [
+        "digraph rnncalc {",
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
     for node in graph.nodes:
         if node.t is None or node.id == "h0":
-            lines.append(f"  {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];")
+            lines.append(
+                f"  {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];"
+            )
     for t in range(1, graph.problem.n + 1):
         lines.append(f"  subgraph cluster_{t} {{")
         lines.append(f'    label="t = {t}"; color="#bbbbbb";')
         for node in graph.nodes:
             if node.t == t and node.id != "h0":
-                lines.append(f"    {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];")
+                lines.append(
+                    f"    {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];"
+                )
         lines.append("  }")
     for edge in graph.edges:
-        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(_edge_label(edge, digits))}];")
+        lines.append(
+            f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(_edge_label(edge, digits))}];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -78,7 +91,8 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
             local = q.dy_d(param, t)
             rule = TextPrinter(digits).print(q.at(q.cell.dy_dparam[param], t))
             root.add(
-                f"via y_{t}: {_equation(local.name.text, rule, number(local.value))}  ×  dL/dy_{t} = {number(trace.dL_dy[t - 1])}"
+                f"via y_{t}: {_equation(local.name.text, rule, number(local.value))}  ×  dL/dy_{t} = "
+                f"{number(trace.dL_dy[t - 1])}"
                 f"  →  {number(local.value * trace.dL_dy[t - 1])}"
             )
         if param in q.cell.do_dparam or param == INITIAL_STATE:
@@ -94,22 +108,32 @@ def _via_state(root: Tree, graph: Graph, param: str, t: int, digits: int) -> Non
     local = trace.do_dhprev[0] if param == INITIAL_STATE else trace.explicit[param][t - 1]
     name = f"do_{t}/d{parameter(param).text}"
     branch = root.add(
-        f"via o_{t}: {_equation(name, TextPrinter(digits).print(rule_form), number(local))}  ×  dL/do_{t} = δ_{t} = {number(back.delta[t - 1])}"
+        f"via o_{t}: {_equation(name, TextPrinter(digits).print(rule_form), number(local))}  ×  "
+        f"dL/do_{t} = δ_{t} = {number(back.delta[t - 1])}"
         f"  →  {number(local * back.delta[t - 1])}"
     )
     state = branch.add(f"o_{t} → h_{t}: dh_{t}/do_{t} = {number(trace.dh_do[t - 1])}")
     state.add(
-        f"h_{t} → y_{t} → L_{t}: dy_{t}/dh_{t} · dL_{t}/dy_{t} = {number(trace.dy_dh[t - 1])} · {number(trace.dL_dy[t - 1])}"
+        f"h_{t} → y_{t} → L_{t}: dy_{t}/dh_{t} · dL_{t}/dy_{t} = {number(trace.dy_dh[t - 1])} · "
+        f"{number(trace.dL_dy[t - 1])}"
     )
     if t < n:
-        state.add(f"h_{t} → o_{t + 1}: do_{t + 1}/dh_{t} · δ_{t + 1} = {number(trace.do_dhprev[t])} · {number(back.delta[t])}")
+        state.add(
+            f"h_{t} → o_{t + 1}: do_{t + 1}/dh_{t} · δ_{t + 1} = {number(trace.do_dhprev[t])} · "
+            f"{number(back.delta[t])}"
+        )
 
 
 def as_data(graph: Graph) -> dict[str, Any]:
     """The graph as plain data."""
     return {
-        "nodes": [{"id": n.id, "name": n.name.text, "kind": n.kind, "t": n.t, "value": n.value, "grad": n.grad} for n in graph.nodes],
-        "edges": [{"from": e.source, "to": e.target, "name": e.name.text, "value": e.value} for e in graph.edges],
+        "nodes": [
+            {"id": n.id, "name": n.name.text, "kind": n.kind, "t": n.t, "value": n.value, "grad": n.grad}
+            for n in graph.nodes
+        ],
+        "edges": [
+            {"from": e.source, "to": e.target, "name": e.name.text, "value": e.value} for e in graph.edges
+        ],
     }
 
 

@@ -35,7 +35,11 @@ def _table(run: Training, digits: int) -> Table:
     number = TextPrinter(digits).number
     extras = f", β = {run.beta}" if run.optimizer == "momentum" else ""
     extras += f", clip = {run.clip}" if run.clip is not None else ""
-    table = Table(title=f"Gradient descent: {run.optimizer}, η = {run.lr}{extras}", title_justify="left", title_style="bold")
+    table = Table(
+        title=f"Gradient descent: {run.optimizer}, η = {run.lr}{extras}",
+        title_justify="left",
+        title_style="bold",
+    )
     table.add_column("epoch", justify="right")
     table.add_column("loss", justify="right", style="bold green")
     keys = list(run.history[0].params) if run.history else []

@@ -1,0 +1,172 @@
+"""The package's layers: module-level imports only go downward, never in a cycle; renderers need no SymPy."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "rnncalc"
+LAYERS = (
+    ("rnncalc.errors", "rnncalc.numbers", "rnncalc.files", "rnncalc"),
+    ("rnncalc.cell",),
+    ("rnncalc.compute",),
+    ("rnncalc.derivation",),
+    ("rnncalc.features",),
+    ("rnncalc.render",),
+    ("rnncalc.cli", "rnncalc.__main__"),
+)
+
+
+def module_name(path: Path) -> str:
+    """rnncalc/cell/rules.py -> rnncalc.cell.rules; a package's __init__ is the package."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> int:
+    """The index of the layer a module belongs to (the longest matching prefix wins)."""
+    best, best_length = -1, -1
+    for index, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            matches = module == prefix or module.startswith(prefix + ".")
+            if matches and len(prefix) > best_length:
+                best, best_length = index, len(prefix)
+    assert best >= 0, f"{module} is in no layer: add it to LAYERS"
+    return best
+
+
+def top_level_statements(tree: ast.Module) -> list[ast.stmt]:
+    """Statements run at import time: the module body, if/try blocks and class bodies, not functions."""
+    pending, found = list(tree.body), []
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if isinstance(node, (ast.If, ast.Try, ast.With, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                pending += getattr(node, field, [])
+        if isinstance(node, ast.ExceptHandler):
+            pending += node.body
+    return found
+
+
+def imports_of(path: Path) -> set[str]:
+    """The rnncalc modules a module imports when it is imported."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in top_level_statements(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("rnncalc")}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            base = base[: len(base) - node.level + 1] if node.level else []
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            if not target.startswith("rnncalc"):
+                continue
+            for alias in node.names:
+                candidate = f"{target}.{alias.name}"
+                module_path = PACKAGE.parent / candidate.replace(".", "/")
+                is_module = module_path.with_suffix(".py").exists() or (module_path / "__init__.py").exists()
+                found.add(candidate if is_module else target)
+    found.discard(name)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every module of the package and what it imports at import time."""
+    return {module_name(path): imports_of(path) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_imports_only_go_downward() -> None:
+    upward = [
+        f"{module} (layer {layer_of(module)}) imports {target} (layer {layer_of(target)})"
+        for module, targets in import_graph().items()
+        for target in targets
+        if layer_of(target) > layer_of(module)
+    ]
+    assert not upward, "\n".join(upward)
+
+
+def levels(graph: dict[str, set[str]]) -> dict[str, int]:
+    """Each module's import depth (1 for a module importing nothing of the package); fails on a cycle."""
+    depth: dict[str, int] = {}
+    visiting: list[str] = []
+
+    def visit(module: str) -> int:
+        if module in depth:
+            return depth[module]
+        if module in visiting:
+            cycle = visiting[visiting.index(module) :] + [module]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        visiting.append(module)
+        # a package's __init__ is imported with any of its modules: count it as a dependency too
+        parents = {target.rpartition(".")[0] for target in graph[module] if target.count(".") > 1}
+        below = [
+            visit(t)
+            for t in (graph[module] | parents) - {module}
+            if t in graph and not module.startswith(t + ".")
+        ]
+        visiting.pop()
+        depth[module] = 1 + max(below, default=0)
+        return depth[module]
+
+    for module in graph:
+        visit(module)
+    return depth
+
+
+def test_no_import_cycles() -> None:
+    depth = levels(import_graph())
+    assert max(depth.values()) <= 10, f"{max(depth.values())} import levels"
+
+
+def test_the_layer_test_catches_an_upward_import(tmp_path: Path) -> None:
+    bad = PACKAGE / "cell" / "_planted_upward_import.py"
+    bad.write_text("from ..render import FORMATS\n", encoding="utf-8")
+    try:
+        with pytest.raises(AssertionError, match="_planted_upward_import"):
+            test_imports_only_go_downward()
+    finally:
+        bad.unlink()
+
+
+RENDER_WITHOUT_SYMPY = """
+import sys
+from rnncalc import Problem, Settings, derive
+from rnncalc.features.check import check
+from rnncalc.features.graph import build_graph
+from rnncalc.features.train import train
+derivations = [
+    derive(Problem(), Settings(exact=True)),
+    derive(Problem(activation="relu"), Settings(round_intermediate=True), method="both"),
+    derive(Problem(cell=("o = Wi*x + Wh*h_prev", "h = abs(o)", "y = exp(h) + c")), Settings(exact=True)),
+    derive(Problem(activation="softplus"), scope="forward").blanked(),
+]
+reports = [check(Problem()), train(Problem(), 0.5, 3), build_graph(Problem())]
+for name in [m for m in sys.modules if m == "sympy" or m.startswith(("sympy.", "mpmath"))]:
+    sys.modules[name] = None
+from rnncalc.render import FORMATS, render
+for derivation in derivations:
+    for name in FORMATS:
+        assert render(derivation, name)
+from rnncalc.render.reports import check as check_report, graph as graph_report, train as train_report
+from rnncalc.render.terminal import plain_console
+import io
+console = plain_console(io.StringIO())
+console.print(check_report.table(reports[0], 6))
+console.print(train_report.renderable(reports[1], 6, True))
+console.print(graph_report.tree(reports[2], "Wh", 6))
+assert graph_report.dot(reports[2], 6) and check_report.render_json(reports[0])
+print("rendered")
+"""
+
+
+def test_renderers_need_no_sympy() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER_WITHOUT_SYMPY], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0 and "rendered" in result.stdout, result.stderr
