@@ -58,7 +58,6 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "No such option: --round-intermediate",
     ),
     ("train with a bad learning rate", ["train", "--lr", "-1"], 2, "--lr must be a positive number"),
-    ("check as LaTeX", ["check", "-f", "latex"], 2, "check writes rich or json"),
     ("unknown option", ["grads", "--bogus"], 2, "No such option: --bogus"),
     ("unknown command", ["frobnicate"], 2, "No such command 'frobnicate'"),
     ("stray argument", ["grads", "--x", "1", "a"], 2, "unexpected extra argument"),

@@ -149,18 +149,11 @@ derivations = [
 reports = [check(Problem()), train(Problem(), 0.5, 3), build_graph(Problem())]
 for name in [m for m in sys.modules if m == "sympy" or m.startswith(("sympy.", "mpmath"))]:
     sys.modules[name] = None
-from rnncalc.render import FORMATS, render
-for derivation in derivations:
-    for name in FORMATS:
-        assert render(derivation, name)
-from rnncalc.render.reports import check as check_report, graph as graph_report, train as train_report
-from rnncalc.render.terminal import plain_console
-import io
-console = plain_console(io.StringIO())
-console.print(check_report.table(reports[0], 6))
-console.print(train_report.renderable(reports[1], 6, True))
-console.print(graph_report.tree(reports[2], "Wh", 6))
-assert graph_report.dot(reports[2], 6) and check_report.render_json(reports[0])
+from rnncalc.render import FORMATS, formats_of, render
+for result in [*derivations, *reports]:
+    for name in formats_of(type(result).__name__):
+        assert render(result, name)
+    assert result.to_data() and result.__rich__()
 print("rendered")
 """
 

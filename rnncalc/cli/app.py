@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import os
 import sys
 import traceback
@@ -16,7 +15,7 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, RnnCalcError
-from ..render import FORMATS
+from ..render import FORMATS, View, render, rich_of
 from .options import (
     DERIVATION_ONLY,
     SHARED,
@@ -114,20 +113,15 @@ def check_command(
     inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
 ) -> None:
     """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any differ."""
-    from rich.console import Group
-    from rich.text import Text
-
     from ..features.check import check
-    from ..render.reports.check import render_json, table
 
-    format_name = _report_format(options, "check")
     problem, settings = build_inputs(options)
     report = check(problem, inputs=inputs)
-    _write_report(
-        format_name,
-        options,
-        lambda: render_json(report),
-        lambda: Group(table(report, settings.digits), *(Text(n) for n in report.notes)),
+    _deliver(
+        report,
+        _format_name(options["format"], options["output"]),
+        options["output"],
+        View(digits=settings.digits),
     )
     if not report.ok:
         raise typer.Exit(1)
@@ -154,14 +148,10 @@ def train_command(
 ) -> None:
     """Gradient descent on W_i, W_h, a, b, c: a table of epoch, loss and parameters, and a loss curve."""
     from ..features.train import train
-    from ..render.reports.train import render_json, renderable
 
-    format_name = _report_format(options, "train")
     problem, settings = build_inputs(options)
     run = train(problem, lr, epochs, optimizer.value, beta, clip)
-    _write_report(
-        format_name, options, lambda: render_json(run), lambda: renderable(run, settings.digits, show_steps)
-    )
+    _deliver_options(run, options, View(digits=settings.digits, show_steps=show_steps))
     if run.stopped:
         raise RnnCalcError(run.stopped)
 
@@ -209,7 +199,6 @@ def graph_command(
     With --format rich, --param NAME (no value) picks the parameter whose chain is shown (default Wh).
     """
     from ..features.graph import build_graph
-    from ..render.reports.graph import dot, render_json, tree
 
     kind = (
         format.value
@@ -217,61 +206,38 @@ def graph_command(
         else (GRAPH_FORMATS.get(output.suffix.lower()) if output is not None else "dot")
     )
     if kind is None:
-        raise InputError(
-            f"cannot tell the format from {output.name!r}; use --format or one of {', '.join(GRAPH_FORMATS)}"
-        )
+        known = ", ".join(GRAPH_FORMATS)
+        raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
     chosen = [p for p in options["param"] or [] if "=" not in p]
     if len(chosen) > 1:
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
     options = options | {"param": [p for p in options["param"] or [] if "=" in p]}
     problem, settings = build_inputs(options)
     graph = build_graph(problem)
-    param = chosen[0] if chosen else ("Wh" if "Wh" in graph.gradients else next(iter(graph.gradients)))
-    if param not in graph.gradients:
-        raise InputError(
-            f"--param {param}: not a parameter of the cell (choose one of {', '.join(graph.gradients)})"
-        )
-    if kind == "rich":
-        _print_rich(tree(graph, param, settings.digits), output)
-    elif kind == "json":
-        _emit(render_json(graph), output)
-    elif kind == "dot":
-        _emit(dot(graph, settings.digits), output)
-    else:
+    if chosen and chosen[0] not in graph.gradients:
+        choices = ", ".join(graph.gradients)
+        raise InputError(f"--param {chosen[0]}: not a parameter of the cell (choose one of {choices})")
+    view = View(digits=settings.digits, param=chosen[0] if chosen else None)
+    if kind in ("svg", "png", "pdf"):
         from ..files import write_atomically
         from ..render.graphviz import draw
 
-        write_atomically(output, draw(dot(graph, settings.digits), kind))  # type: ignore[arg-type]
-
-
-def _report_format(options: dict[str, Any], command: str) -> str:
-    """rich or json, from --format or the -o extension; reports have no other formats."""
-    format_name = _format_name(options["format"], options["output"])
-    if format_name not in ("rich", "json"):
-        raise InputError(f"{command} writes rich or json, not {format_name}")
-    return format_name
-
-
-def _write_report(
-    format_name: str, options: dict[str, Any], as_json: Callable[[], str], as_rich: Callable[[], Any]
-) -> None:
-    """A report to stdout or -o, as JSON text or through Rich."""
-    if format_name == "json":
-        _emit(as_json(), options["output"])
+        write_atomically(output, draw(graph.render("dot", digits=settings.digits), kind))  # type: ignore[arg-type]
     else:
-        _print_rich(as_rich(), options["output"])
+        _deliver(graph, kind, output, view)
 
 
-def _print_rich(renderable: Any, output: Optional[Path]) -> None:
-    """A Rich renderable to the terminal, or as plain text to a pipe or file."""
-    from ..render.terminal import plain_console
+def _deliver_options(result: Any, options: dict[str, Any], view: View) -> None:
+    """A result to the format and file the shared options ask for."""
+    _deliver(result, _format_name(options["format"], options["output"]), options["output"], view)
 
-    if output is None and sys.stdout.isatty():
-        _terminal().print(renderable)
-        return
-    console = plain_console(io.StringIO(), width=160)
-    console.print(renderable)
-    _emit(console.file.getvalue(), output)
+
+def _deliver(result: Any, format_name: str, output: Optional[Path], view: View) -> None:
+    """Any result: through Rich (with colour) on a terminal, else as text to stdout or the -o file."""
+    if output is None and format_name == "rich" and sys.stdout.isatty():
+        _terminal().print(rich_of(result, view))
+    else:
+        _emit(render(result, format_name, view), output)
 
 
 @app.command("grade")
@@ -288,13 +254,14 @@ def grade_command(
 ) -> None:
     """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
     from ..features.grade import grade, read_answers
-    from ..render.reports.grade import render_json, renderable
 
-    format_name = _report_format(options, "grade")
     problem, settings = build_inputs(options)
     result = grade(problem, read_answers(answers), settings.digits)
-    _write_report(
-        format_name, options, lambda: render_json(result), lambda: renderable(result, settings.digits)
+    _deliver(
+        result,
+        _format_name(options["format"], options["output"]),
+        options["output"],
+        View(digits=settings.digits),
     )
     if not result.ok:
         raise typer.Exit(1)
@@ -327,7 +294,6 @@ def _emit(text: str, output: Optional[Path]) -> None:
 def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forward") -> None:
     """Build the derivation and write it to stdout or the output file."""
     from ..derivation.derive import derive
-    from ..render import View, render
 
     output: Optional[Path] = options["output"]
     format_name = _format_name(options["format"], output)
@@ -345,12 +311,7 @@ def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forwar
         derivation = derivation.blanked()
     elif options["answers"]:
         derivation = dataclasses.replace(derivation, answer_key=True)
-    if output is None and format_name == "rich" and sys.stdout.isatty():
-        from ..render.terminal import renderable
-
-        _terminal().print(renderable(derivation, view))
-    else:
-        _emit(render(derivation, format_name, view), output)
+    _deliver(derivation, format_name, output, view)
 
 
 def _check_format_options(options: dict[str, Any], format_name: str) -> None:

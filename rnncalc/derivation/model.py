@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ..compute.problem import Problem, Settings
+from ..result import Result
 from .formula import Form, Name, Ref
 
 COMPACT_OPS = 4
@@ -70,8 +71,8 @@ class ForwardColumns:
         )
 
 
-@dataclass(frozen=True)
-class Derivation:
+@dataclass(frozen=True, repr=False)
+class Derivation(Result):
     """Everything rnncalc shows for one problem: results, and the sections of steps."""
 
     problem: Problem
@@ -112,6 +113,11 @@ class Derivation:
             for k, v in self.gradients.items()
         )
 
+    def __repr__(self) -> str:
+        """Short: Derivation(n=2, sigmoid, mse, L=0.764356)."""
+        problem = self.problem
+        return f"Derivation(n={problem.n}, {problem.activation}, {problem.loss}, L={self.loss:.6g})"
+
     def section(self, key: str) -> Section:
         """The section with this key."""
         return next(s for s in self.sections if s.key == key)
@@ -135,37 +141,3 @@ class Derivation:
             for section in self.sections
         )
         return dataclasses.replace(self, sections=sections, blank=True)
-
-    def to_json(self) -> str:
-        """The JSON export."""
-        from ..render import render
-
-        return render(self, "json")
-
-    def to_markdown(self, flavor: str = "github") -> str:
-        """The Markdown export (flavor "github" or "generic")."""
-        from ..render import View, render
-
-        return render(self, "markdown", View(flavor=flavor))
-
-    def to_latex(self, fragment: bool = False) -> str:
-        """The LaTeX export: a complete document, or only its body."""
-        from ..render import View, render
-
-        return render(self, "latex", View(fragment=fragment))
-
-    def to_text(self) -> str:
-        """The terminal view as plain text."""
-        from ..render import render
-
-        return render(self, "rich")
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter's display: Markdown with $$ math, which notebooks render."""
-        return self.to_markdown(flavor="generic")
-
-    def __rich__(self) -> Any:
-        """Rich's render protocol: the terminal view."""
-        from ..render.terminal import renderable
-
-        return renderable(self)

@@ -21,6 +21,7 @@ from ..compute.forward import Trace, cell_for, run
 from ..compute.problem import Problem, Settings
 from ..derivation.names import indexed, parameter
 from ..errors import InputError
+from ..result import Result
 
 FD_STEP = 1e-5
 RTOL = 1e-6
@@ -46,7 +47,7 @@ class CheckRow:
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(Result):
     """The comparison table, what was skipped and why, and the tolerances used."""
 
     problem: Problem

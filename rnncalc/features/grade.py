@@ -12,6 +12,7 @@ from ..derivation.derive import derive
 from ..derivation.model import Derivation
 from ..derivation.names import parameter
 from ..errors import InputError
+from ..result import Result
 from .problem_file import read_toml
 
 
@@ -28,7 +29,7 @@ class Mark:
 
 
 @dataclass(frozen=True)
-class Grade:
+class Grade(Result):
     """Every answer in derivation order, the first wrong one, and the tolerance used."""
 
     marks: tuple[Mark, ...]

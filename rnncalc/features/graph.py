@@ -13,6 +13,7 @@ from ..derivation.formula import Const, Form, Name
 from ..derivation.names import LOSS, derivative, indexed, parameter
 from ..derivation.quantities import Quantities
 from ..errors import InputError
+from ..result import Result
 
 MAX_GRAPH_STEPS = 2000
 
@@ -42,7 +43,7 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class Graph:
+class Graph(Result):
     """The unrolled graph of one problem, with the deltas that give every node's gradient."""
 
     problem: Problem

@@ -13,6 +13,7 @@ from ..derivation.formula import Add, Const, Div, Mul, Name, Neg, Pow, Ref
 from ..derivation.model import Section, Step
 from ..derivation.names import gradient, parameter
 from ..errors import InputError, RnnCalcError
+from ..result import Result
 
 OPTIMIZERS = ("sgd", "momentum")
 MAX_EPOCHS = 100_000
@@ -28,7 +29,7 @@ class Epoch:
 
 
 @dataclass(frozen=True)
-class Training:
+class Training(Result):
     """A training run: its settings, its history, why it stopped early (if it did), the first update."""
 
     lr: float

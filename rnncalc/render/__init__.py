@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..derivation.model import Derivation
+    from ..result import Result
 
 MARKDOWN_FLAVORS = ("github", "generic")
 
@@ -19,6 +19,9 @@ class View:
     fragment: bool = False
     flavor: str = "github"
     all_steps: bool = False
+    digits: int = 6
+    show_steps: bool = False
+    param: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,57 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def render(derivation: Derivation, format_name: str, view: View | None = None) -> str:
-    """Render a derivation in a registered format, as text."""
-    module = importlib.import_module(FORMATS[format_name].module)
-    return module.render(derivation, view or View())
+REPORTS: dict[str, str] = {
+    "CheckReport": "rnncalc.render.reports.check",
+    "Training": "rnncalc.render.reports.train",
+    "Grade": "rnncalc.render.reports.grade",
+    "Graph": "rnncalc.render.reports.graph",
+}
+"""Every result other than a derivation, and the module that turns it into a report."""
+
+
+def formats_of(result_type: str) -> tuple[str, ...]:
+    """The formats a kind of result can be written in (a graph has its own: dot, rich, json)."""
+    if result_type == "Graph":
+        return ("dot", "rich", "json")
+    return tuple(FORMATS)
+
+
+def render(result: Result, format_name: str, view: View | None = None) -> str:
+    """Render any result (a derivation or a report) in a registered format, as text."""
+    view = view or View()
+    kind = type(result).__name__
+    if kind in REPORTS:
+        module = importlib.import_module(REPORTS[kind])
+        if hasattr(module, "render"):
+            return module.render(result, format_name, view)
+        from .reports import RENDERERS
+
+        return RENDERERS[format_name](module.report(result, view), view)
+    return importlib.import_module(FORMATS[format_name].module).render(result, view)
+
+
+def rich_of(result: Result, view: View | None = None) -> object:
+    """A Rich renderable of any result (colours on a terminal)."""
+    view = view or View()
+    kind = type(result).__name__
+    if kind in REPORTS:
+        module = importlib.import_module(REPORTS[kind])
+        if hasattr(module, "renderable"):
+            return module.renderable(result, view)
+        from .reports import rich_renderable
+
+        return rich_renderable(module.report(result, view))
+    from .terminal import renderable
+
+    return renderable(result, view)
+
+
+def data_of(result: Result) -> dict[str, object]:
+    """Any result as plain, JSON-ready data."""
+    kind = type(result).__name__
+    if kind in REPORTS:
+        return importlib.import_module(REPORTS[kind]).as_data(result)
+    from .json import as_data
+
+    return as_data(result)

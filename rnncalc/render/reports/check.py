@@ -1,35 +1,34 @@
-"""Renderers of a check report: a Rich table for the terminal, and JSON."""
+"""The check report: one row per gradient with every method's value, ✓ or ✗; and its data."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
 from ...features.check import CheckReport
+from .. import View
 from ..printers import TextPrinter
+from . import Line, Report, Table, mark
 
 
-def table(report: CheckReport, digits: int) -> Table:
+def report(result: CheckReport, view: View) -> Report:
     """One row per gradient: every method's value, the largest relative difference, ✓ or ✗."""
-    number = TextPrinter(max(digits, 10)).number
-    result = Table(title="Gradient check", title_justify="left", title_style="bold")
-    for column in ("gradient", "chain rule", "finite diff.", "SymPy", "PyTorch", "max rel. diff.", ""):
-        result.add_column(column, justify="left" if column == "gradient" else "right")
-    for row in report.rows:
+    number = TextPrinter(max(view.digits, 10)).number
+    rows = []
+    for row in result.rows:
         values = [
             number(v) if v is not None else "skipped"
             for v in (row.chain, row.finite_difference, row.sympy, row.torch)
         ]
-        mark = Text("✓", style="bold green") if row.ok else Text("✗", style="bold red")
-        result.add_row(row.label, *values, f"{row.max_rel_diff:.1e}", mark)
-    verdict = "all agree" if report.ok else "DISAGREEMENT"
-    tolerance = f"|a - b| <= {report.rtol:g}·max(|a|,|b|) + {report.atol:g}·max(1, |L|)"
-    step = f"{report.fd_step:g}·max(1, |θ|)"
-    result.caption = f"{verdict}; tolerance {tolerance}; finite-difference step {step}"
-    return result
+        rows.append(
+            [(row.label, None), *((v, None) for v in values), (f"{row.max_rel_diff:.1e}", None), mark(row.ok)]
+        )
+    verdict = "all agree" if result.ok else "DISAGREEMENT"
+    tolerance = f"|a - b| <= {result.rtol:g}·max(|a|,|b|) + {result.atol:g}·max(1, |L|)"
+    step = f"{result.fd_step:g}·max(1, |θ|)"
+    columns = ("gradient", "chain rule", "finite diff.", "SymPy", "PyTorch", "max rel. diff.", "")
+    caption = f"{verdict}; tolerance {tolerance}; finite-difference step {step}"
+    table = Table("Gradient check", columns, rows, caption)
+    return Report("Gradient check", (table, *(Line(note) for note in result.notes)), as_data(result))
 
 
 def as_data(report: CheckReport) -> dict[str, Any]:
@@ -53,8 +52,3 @@ def as_data(report: CheckReport) -> dict[str, Any]:
         ],
         "notes": list(report.notes),
     }
-
-
-def render_json(report: CheckReport) -> str:
-    """The JSON text."""
-    return json.dumps(as_data(report), indent=2) + "\n"

@@ -1,41 +1,43 @@
-"""Renderers of a grade: a Rich table with ✓/✗ and the first wrong step; or JSON."""
+"""The grade report: your answers with ✓/✗ and the first wrong step; and its data."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
 from ...features.grade import Grade
+from .. import View
 from ..printers import TextPrinter
+from . import BAD, GOOD, Line, Report, Table, mark
 
 
-def renderable(result: Grade, digits: int) -> RenderableType:
+def report(result: Grade, view: View) -> Report:
     """The marks and a verdict naming the first wrong step."""
-    number = TextPrinter(digits).number
-    table = Table(title="Your answers", title_justify="left", title_style="bold")
-    for column in ("quantity", "your answer", "expected", "hand-rounded", ""):
-        table.add_column(column, justify="left" if column == "quantity" else "right")
-    for mark in result.marks:
-        sign = Text("✓", style="bold green") if mark.ok else Text("✗", style="bold red")
-        table.add_row(mark.name, repr(mark.answer), number(mark.expected), number(mark.hand_rounded), sign)
-    right = sum(mark.ok for mark in result.marks)
+    number = TextPrinter(view.digits).number
+    rows = [
+        [
+            (m.name, None),
+            (repr(m.answer), None),
+            (number(m.expected), None),
+            (number(m.hand_rounded), None),
+            mark(m.ok),
+        ]
+        for m in result.marks
+    ]
+    table = Table("Your answers", ("quantity", "your answer", "expected", "hand-rounded", ""), rows)
+    right = sum(m.ok for m in result.marks)
     if result.ok:
-        verdict = Text(f"All {right} answers are right.", style="bold green")
+        verdict = Line(f"All {right} answers are right.", GOOD)
     else:
-        verdict = Text(
+        verdict = Line(
             f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong} (later errors "
             "usually follow from it).",
-            style="bold red",
+            BAD,
         )
-    return Group(table, verdict)
+    return Report("Grade", (table, verdict), as_data(result))
 
 
-def render_json(result: Grade) -> str:
-    """The JSON text."""
+def as_data(result: Grade) -> dict[str, Any]:
+    """The grade as plain data."""
     data: dict[str, Any] = {
         "ok": result.ok,
         "first_wrong": result.first_wrong,
@@ -52,4 +54,4 @@ def render_json(result: Grade) -> str:
             for m in result.marks
         ],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return data

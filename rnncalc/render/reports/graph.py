@@ -10,6 +10,7 @@ from rich.tree import Tree
 from ...cell.sweep import INITIAL_STATE
 from ...derivation.names import gradient, parameter
 from ...features.graph import Edge, Graph, Node
+from .. import View
 from ..layout import ELIDE_ABOVE, KEEP_FIRST, KEEP_LAST
 from ..printers import TextPrinter
 
@@ -137,6 +138,28 @@ def as_data(graph: Graph) -> dict[str, Any]:
     }
 
 
-def render_json(graph: Graph) -> str:
-    """The JSON text."""
-    return json.dumps(as_data(graph), indent=2, ensure_ascii=False) + "\n"
+def chosen_parameter(graph: Graph, view: View) -> str:
+    """The parameter whose chain the tree shows: the one asked for, else W_h (or the first)."""
+    if view.param is not None:
+        return view.param
+    return "Wh" if "Wh" in graph.gradients else next(iter(graph.gradients))
+
+
+def renderable(graph: Graph, view: View) -> Tree:
+    """The tree of one parameter's chain."""
+    return tree(graph, chosen_parameter(graph, view), view.digits)
+
+
+def render(graph: Graph, format_name: str, view: View) -> str:
+    """DOT, the tree as plain text, or JSON."""
+    if format_name == "dot":
+        return dot(graph, view.digits)
+    if format_name == "json":
+        return json.dumps(as_data(graph), indent=2, ensure_ascii=False) + "\n"
+    import io
+
+    from ..terminal import plain_console
+
+    console = plain_console(io.StringIO(), width=160)
+    console.print(renderable(graph, view))
+    return console.file.getvalue()

@@ -1,33 +1,27 @@
-"""Renderers of a training run: a table, a small loss curve and the first update; or JSON."""
+"""The training report: the first update (optional), the history table and a loss curve; and its data."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
 from ...derivation.names import parameter
 from ...features.train import Training
-from ..layout import text_line
+from .. import View
 from ..printers import TextPrinter
+from . import GOOD, Equations, Line, Part, Preformatted, Report, Table
 
 CURVE_ROWS = 8
 CURVE_WIDTH = 60
 SHOWN_EPOCHS = 30
 
 
-def renderable(run: Training, digits: int, show_steps: bool) -> RenderableType:
+def report(run: Training, view: View) -> Report:
     """The first update (with --show-steps), the history table and the loss curve."""
-    parts: list[RenderableType] = []
-    if show_steps and run.first_update is not None:
-        parts += [Text(run.first_update.title, style="bold underline")]
-        parts += [Text("  " + text_line(step, digits)) for step in run.first_update.steps]
-        parts.append(Text(""))
-    parts += [_table(run, digits), Text(""), Text(curve([e.loss for e in run.history]))]
-    return Group(*parts)
+    parts: list[Part] = []
+    if view.show_steps and run.first_update is not None:
+        parts.append(Equations(run.first_update.title, run.first_update.steps, view.digits))
+    parts += [_table(run, view.digits), Line(""), Preformatted(curve([e.loss for e in run.history]))]
+    return Report("Gradient descent", tuple(parts), as_data(run))
 
 
 def _table(run: Training, digits: int) -> Table:
@@ -35,25 +29,20 @@ def _table(run: Training, digits: int) -> Table:
     number = TextPrinter(digits).number
     extras = f", β = {run.beta}" if run.optimizer == "momentum" else ""
     extras += f", clip = {run.clip}" if run.clip is not None else ""
-    table = Table(
-        title=f"Gradient descent: {run.optimizer}, η = {run.lr}{extras}",
-        title_justify="left",
-        title_style="bold",
-    )
-    table.add_column("epoch", justify="right")
-    table.add_column("loss", justify="right", style="bold green")
     keys = list(run.history[0].params) if run.history else []
-    for key in keys:
-        table.add_column(parameter(key).text, justify="right")
-    history = run.history
-    half = SHOWN_EPOCHS // 2
+    history, half = run.history, SHOWN_EPOCHS // 2
+    rows = []
     for i, epoch in enumerate(history):
         if len(history) > SHOWN_EPOCHS and half <= i < len(history) - half:
             if i == half:
-                table.add_row("…", f"({len(history) - 2 * half} epochs)", *[""] * len(keys))
+                rows.append(
+                    [("…", None), (f"({len(history) - 2 * half} epochs)", None), *[("", None)] * len(keys)]
+                )
             continue
-        table.add_row(str(epoch.epoch), number(epoch.loss), *(number(epoch.params[k]) for k in keys))
-    return table
+        values = [(number(epoch.params[k]), None) for k in keys]
+        rows.append([(str(epoch.epoch), None), (number(epoch.loss), GOOD), *values])
+    columns = ("epoch", "loss", *(parameter(k).text for k in keys))
+    return Table(f"Gradient descent: {run.optimizer}, η = {run.lr}{extras}", columns, rows)
 
 
 def curve(losses: list[float], rows: int = CURVE_ROWS, width: int = CURVE_WIDTH) -> str:
@@ -83,8 +72,3 @@ def as_data(run: Training) -> dict[str, Any]:
         "history": [{"epoch": e.epoch, "loss": e.loss, "params": e.params} for e in run.history],
         "stopped": run.stopped,
     }
-
-
-def render_json(run: Training) -> str:
-    """The JSON text."""
-    return json.dumps(as_data(run), indent=2) + "\n"

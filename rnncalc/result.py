@@ -1,0 +1,54 @@
+"""The one protocol every result speaks: the derivation, the check, the training run, the graph, the grade."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Result:
+    """Mixin: ``to_data()`` (JSON-ready), ``__rich__`` (terminal), ``_repr_markdown_`` (Jupyter), exports.
+
+    The renderers live in ``rnncalc.render``; they are imported when first used.
+    """
+
+    def to_data(self) -> dict[str, Any]:
+        """The result as plain data (what ``--format json`` writes)."""
+        from .render import data_of
+
+        return data_of(self)  # type: ignore[arg-type]
+
+    def render(self, format_name: str, **view: Any) -> str:
+        """The result as text in a registered format (rich, json, markdown, latex; dot for a graph)."""
+        from .render import View, render
+
+        return render(self, format_name, View(**view))  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        """The JSON export."""
+        return self.render("json")
+
+    def to_markdown(self, flavor: str = "github") -> str:
+        """The Markdown export (flavor "github" or "generic")."""
+        return self.render("markdown", flavor=flavor)
+
+    def to_latex(self, fragment: bool = False) -> str:
+        """The LaTeX export: a complete document, or only its body."""
+        return self.render("latex", fragment=fragment)
+
+    def to_text(self) -> str:
+        """The terminal view as plain text."""
+        return self.render("rich")
+
+    def __str__(self) -> str:
+        """The terminal view as plain text."""
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's display: Markdown with $$ math, which notebooks render."""
+        return self.to_markdown(flavor="generic")
+
+    def __rich__(self) -> Any:
+        """Rich's render protocol: the terminal view."""
+        from .render import rich_of
+
+        return rich_of(self)  # type: ignore[arg-type]
