@@ -16,7 +16,15 @@ ACTIVATIONS = {
     "sigmoid": lambda z: 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)),
     "tanh": math.tanh,
     "relu": lambda z: max(0.0, z),
+    "leaky_relu": lambda z: z if z > 0 else 0.01 * z,
+    "softplus": lambda z: z + math.log1p(math.exp(-z)) if z > 0 else math.log1p(math.exp(z)),
     "identity": lambda z: z,
+}
+KINKED = ("relu", "leaky_relu")
+WEIGHTS = {
+    "mse": lambda n: Fraction(1, n),
+    "sse": lambda n: Fraction(1),
+    "half-sse": lambda n: Fraction(1, 2),
 }
 
 
@@ -27,7 +35,7 @@ def loss(x, g, theta, activation="sigmoid", kind="mse"):
     for xt, gt in zip(x, g):
         h = ACTIVATIONS[activation](theta["Wi"] * xt + theta["Wh"] * h + theta["b"])
         total += (theta["a"] * h + theta["c"] - gt) ** 2
-    return total / len(x) if kind == "mse" else total
+    return total * float(WEIGHTS[kind](len(x)))
 
 
 def pre_activations(x, theta, activation="sigmoid"):
@@ -58,6 +66,8 @@ def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30)
         "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
         "tanh": sympy.tanh,
         "relu": lambda z: sympy.Max(0, z),
+        "leaky_relu": lambda z: sympy.Max(z, z / 100),
+        "softplus": lambda z: sympy.log(1 + sympy.exp(z)),
         "identity": lambda z: z,
     }[activation]
     h = symbols["h0"]
@@ -65,8 +75,7 @@ def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30)
     for xt, gt in zip(x, g):
         h = act(symbols["Wi"] * sympy.nsimplify(xt) + symbols["Wh"] * h + symbols["b"])
         total += (symbols["a"] * h + symbols["c"] - sympy.nsimplify(gt)) ** 2
-    if kind == "mse":
-        total = total / len(x)
+    total = total * sympy.Rational(WEIGHTS[kind](len(x)))
     values = {
         symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v
         for k, v in theta.items()
@@ -84,3 +93,34 @@ def loss_with_bump(x, g, theta, activation, node, t, bump):
         y = theta["a"] * h + theta["c"] + (bump if (node, step) == ("y", t) else 0.0)
         total += (y - gt) ** 2
     return total / len(x)
+
+
+PIECEWISE = {
+    "relu": (lambda z: z if z > 0 else 0 * z, lambda z: Fraction(1) if z > 0 else Fraction(0)),
+    "leaky_relu": (lambda z: z if z > 0 else z / 100, lambda z: Fraction(1) if z > 0 else Fraction(1, 100)),
+    "identity": (lambda z: z, lambda z: Fraction(1)),
+}
+
+
+def exact_gradients(x, g, theta, activation, kind="mse"):
+    """Forward-mode derivatives in exact rationals for piecewise-linear activations: every kink decided
+    on the exact value (relu'(0) = 0, leaky_relu'(0) = 0.01, the documented conventions)."""
+    act, slope = PIECEWISE[activation]
+    t = {k: Fraction(v) for k, v in theta.items()}
+    h, dh = t["h0"], {name: Fraction(int(name == "h0")) for name in NAMES}
+    weight = WEIGHTS[kind](len(x))
+    grads = dict.fromkeys(NAMES, Fraction(0))
+    for xt, gt in zip(x, g):
+        xt, gt = Fraction(xt), Fraction(gt)
+        o = t["Wi"] * xt + t["Wh"] * h + t["b"]
+        direct = {"Wi": xt, "Wh": h, "b": Fraction(1)}
+        do = {name: direct.get(name, Fraction(0)) + t["Wh"] * dh[name] for name in NAMES}
+        s = slope(o)
+        h = act(o)
+        dh = {name: s * do[name] for name in NAMES}
+        output = {"a": h, "c": Fraction(1)}
+        dy = {name: t["a"] * dh[name] + output.get(name, Fraction(0)) for name in NAMES}
+        residual = t["a"] * h + t["c"] - gt
+        for name in NAMES:
+            grads[name] += weight * 2 * residual * dy[name]
+    return grads

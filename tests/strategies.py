@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from rnncalc import Problem
-
-ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]
+from rnncalc.cell.functions import ACTIVATIONS
+from rnncalc.cell.losses import LOSSES
 
 
 @st.composite
@@ -19,6 +19,6 @@ def problems(draw: st.DrawFn, max_n: int, max_denominator: int = 8) -> Problem:
         g=draw(st.lists(values, min_size=n, max_size=n)),
         h0=draw(values),
         params={p: draw(values) for p in ("Wi", "Wh", "a", "b", "c")},
-        activation=draw(st.sampled_from(ACTIVATIONS)),
-        loss=draw(st.sampled_from(["mse", "sse"])),
+        activation=draw(st.sampled_from(list(ACTIVATIONS))),
+        loss=draw(st.sampled_from(list(LOSSES))),
     )

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from reference import finite_differences, pre_activations, symbolic_gradients
 
 from rnncalc import Problem, Settings, derive
+from rnncalc.cell.functions import ACTIVATIONS
+from rnncalc.cell.losses import LOSSES
 
 values = st.fractions(min_value=-2, max_value=2, max_denominator=8)
 
@@ -21,8 +23,8 @@ def problems(draw: st.DrawFn, max_n: int) -> dict:
         "x": draw(st.lists(values, min_size=n, max_size=n)),
         "g": draw(st.lists(values, min_size=n, max_size=n)),
         "theta": {name: draw(values) for name in ("Wi", "Wh", "a", "b", "c", "h0")},
-        "activation": draw(st.sampled_from(["sigmoid", "tanh", "relu", "identity"])),
-        "loss": draw(st.sampled_from(["mse", "sse"])),
+        "activation": draw(st.sampled_from(list(ACTIVATIONS))),
+        "loss": draw(st.sampled_from(list(LOSSES))),
     }
 
 
@@ -40,10 +42,11 @@ def _derive(case: dict):
 
 
 def _away_from_kinks(case: dict) -> bool:
-    if case["activation"] != "relu":
+    if not ACTIVATIONS[case["activation"]].kink:
         return True
     floats = {k: float(v) for k, v in case["theta"].items()}
-    return all(abs(o) > 1e-3 for o in pre_activations([float(v) for v in case["x"]], floats, "relu"))
+    inputs = [float(v) for v in case["x"]]
+    return all(abs(o) > 1e-3 for o in pre_activations(inputs, floats, case["activation"]))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

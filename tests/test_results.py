@@ -61,7 +61,14 @@ def test_reports_compile_as_latex(kind: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("command", "extra"),
-    [("grads", []), ("forward", []), ("check", []), ("train", []), ("graph", []), ("grade", ["answers.toml"])],
+    [
+        ("grads", []),
+        ("forward", []),
+        ("check", []),
+        ("train", []),
+        ("graph", []),
+        ("grade", ["answers.toml"]),
+    ],
 )
 def test_help_lists_exactly_the_formats_the_command_writes(cli, command: str, extra: list[str]) -> None:
     code, out, _ = cli(command, "--help")
@@ -72,7 +79,7 @@ def test_help_lists_exactly_the_formats_the_command_writes(cli, command: str, ex
     offered = set(re.findall(r"\b(rich|json|markdown|latex|dot)\b", " ".join(s for s in shown)))
     expected = set(formats_of("Graph" if command == "graph" else "Derivation"))
     assert offered == expected
-    Path("answers.toml").write_text(ANSWERS, encoding="utf-8")
+    Path("a.toml").write_text(ANSWERS, encoding="utf-8")
     for name in expected:
         code, out, err = cli(command, *extra, "-f", name)
         assert code in (0, 1) and out.strip() and not err.startswith("rnncalc: error"), (name, err)

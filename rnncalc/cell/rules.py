@@ -42,6 +42,7 @@ class Cell:
     do_dx: Rule
     do_dparam: dict[str, Rule]
     dy_dparam: dict[str, Rule]
+    kinked: bool = False
     compiled: dict[tuple[bool, ...], Callable[..., Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -101,4 +102,12 @@ def build_cell(cell: str | tuple[str, ...], weight: Fraction) -> Cell:
         do_dx=derivative(state, x),
         do_dparam={p.name: derivative(state, p) for p in params if sympy.diff(state, p) != 0},
         dy_dparam={p.name: derivative(output, p) for p in params if sympy.diff(output, p) != 0},
+        kinked=any(_has_kink(expr) for expr in (state, activation, output)),
     )
+
+
+def _has_kink(expr: sympy.Expr) -> bool:
+    """True when the expression uses a function whose derivative jumps (relu, leaky_relu, abs)."""
+    from .functions import KINKED
+
+    return any(type(f).__name__ in KINKED for f in expr.atoms(sympy.Function))

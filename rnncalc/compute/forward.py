@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..cell.rules import Cell, build_cell
 from ..cell.sweep import INITIAL_STATE, compile_sweep
@@ -46,6 +47,35 @@ class Trace:
         return len(self.x)
 
 
+EXACT_KINKS_MAX_N = 1000
+"""Cells with a kink (relu, abs) are swept in exact arithmetic up to this n, so relu'(0) sees an exact 0."""
+
+
+def _exact_sweep(
+    problem: Problem, cell: Cell, sweep: Callable[..., Any], progress: Progress
+) -> dict[str, Any]:
+    """The sweep in exact rational arithmetic (smooth functions fall back to floats), results as floats.
+
+    In floating point 0.1 + 0.2 - 0.3 is 5.6e-17, so relu'(o) would be 1 where the exact o is 0
+    and the derivative is 0; with Fractions every kink is decided on the exact value.
+    """
+    params = tuple(problem.params[p] for p in cell.params)
+    swept = sweep(list(problem.x), list(problem.g or ()), problem.h0, params, _unchanged, progress)
+    return {key: _as_floats(value) for key, value in swept.items()}
+
+
+def _unchanged(value: Any) -> Any:
+    """No rounding."""
+    return value
+
+
+def _as_floats(value: Any) -> Any:
+    """Lists (and dicts of lists) of exact or float numbers as floats."""
+    if isinstance(value, dict):
+        return {key: _as_floats(item) for key, item in value.items()}
+    return [float(item) for item in value]
+
+
 def cell_for(problem: Problem) -> Cell:
     """The cell of a problem, differentiated once and shared by every problem like it."""
     return build_cell(problem.cell or problem.activation, problem.loss_weight)
@@ -68,7 +98,10 @@ def run(
     xs, gs = problem.x_floats, problem.g_floats
     sweep = compile_sweep(cell, settings.round_intermediate, progress is not None, lean)
     try:
-        swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
+        if cell.kinked and not settings.round_intermediate and problem.n <= EXACT_KINKS_MAX_N:
+            swept = _exact_sweep(problem, cell, sweep, progress)
+        else:
+            swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
     except (OverflowError, ValueError, ZeroDivisionError) as error:
         reason = (
             "overflows double precision"

@@ -18,7 +18,7 @@ MAX_DIGITS = 30
 
 
 def exact(value: Number, what: str = "value") -> Fraction:
-    """Turn a number given to the Python API into an exact Fraction."""
+    """Turn a number given to the Python API into an exact Fraction (a float as its shortest decimal)."""
     from ..numbers import parse_number
 
     if isinstance(value, Fraction):
@@ -27,6 +27,8 @@ def exact(value: Number, what: str = "value") -> Fraction:
         result = parse_number(value, what)
     elif isinstance(value, float) and not math.isfinite(value):
         raise InputError(f"{what}: {value} is not a finite number")
+    elif isinstance(value, float):
+        result = Fraction(repr(value))  # the shortest decimal that is this float: 0.1 -> 1/10
     else:
         result = Fraction(value)
     _check_representable(result, what)

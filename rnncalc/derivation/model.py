@@ -134,7 +134,9 @@ class Derivation(Result):
             dataclasses.replace(
                 section,
                 steps=tuple(
-                    dataclasses.replace(step, blank=step.rule is not None and not step.definition)
+                    dataclasses.replace(step, blank=True, exact=None)
+                    if step.rule is not None and not step.definition
+                    else step
                     for step in section.steps
                 ),
             )

@@ -12,8 +12,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
-from ..cell.functions import ACTIVATIONS, REGISTRY
+import mpmath
+
+from ..cell.functions import ACTIVATIONS, REGISTRY, Function
 from ..cell.rules import Cell, g, h, h_prev, o, x, y
 from ..cell.sweep import INITIAL_STATE, compile_sweep
 from ..compute.backward import backward
@@ -29,7 +32,10 @@ ATOL = 1e-9
 SYMPY_MAX_N = 6
 SYMPY_MAX_NODES = 20_000
 INPUTS_MAX_N = 2000
-RELU_MARGIN = 1e-3
+ONE_SIDED_RTOL = 1e-2
+KINK_ZERO = 1e-30
+KINK_NEAR = 1e-9
+KINK_MARGIN = 1e-3
 
 
 @dataclass(frozen=True)
@@ -78,15 +84,16 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
     if inputs:
         chain |= {f"x_{i}": v for i, v in enumerate(backward(trace, exact).inputs)}
     notes: list[str] = []
+    near_kink = cell.kinked and min(map(abs, trace.o)) < KINK_NEAR
     methods = {
         "finite_difference": _finite_differences(problem, cell, trace, list(chain), notes),
         "sympy": _sympy_gradients(problem, cell, list(chain), notes),
-        "torch": _torch_gradients(problem, list(chain), notes),
+        "torch": _torch_gradients(problem, list(chain), notes, near_kink),
     }
     scale = ATOL * max(1.0, abs(trace.loss))
     rows = []
     for key, value in chain.items():
-        others = {m: (v[key] if v is not None else None) for m, v in methods.items()}
+        others = {m: (v.get(key) if v is not None else None) for m, v in methods.items()}
         known = [v for v in others.values() if v is not None]
         diffs = [abs(value - v) / max(abs(value), abs(v), 1e-300) for v in known]
         ok = all(abs(value - v) <= RTOL * max(abs(value), abs(v)) + scale for v in known)
@@ -116,8 +123,8 @@ def _finite_differences(
     problem: Problem, cell: Cell, trace: Trace, keys: list[str], notes: list[str]
 ) -> dict[str, float] | None:
     """Richardson-extrapolated central differences of the loss, through the same forward pass."""
-    if problem.activation == "relu" and any(abs(o) < RELU_MARGIN for o in trace.o):
-        notes.append(f"finite differences skipped: some o_t is within {RELU_MARGIN} of relu's kink at 0")
+    if cell.kinked and min(map(abs, trace.o)) < KINK_MARGIN:
+        notes.append(f"finite differences skipped: some o_t is within {KINK_MARGIN} of a kink at 0")
         return None
     sweep = compile_sweep(cell, rounding=False)
     xs, gs = list(problem.x_floats), list(problem.g_floats)
@@ -128,19 +135,29 @@ def _finite_differences(
         swept = sweep(inputs, gs, values[INITIAL_STATE], tuple(values[p] for p in cell.params), _same, None)
         return math.fsum(swept["loss_terms"])
 
-    def derivative(shifted: Callable[[float], float], at: float) -> float:
-        """(4 D(h/2) - D(h)) / 3 with D the central difference."""
+    def derivative(shifted: Callable[[float], float], at: float) -> float | None:
+        """(4 D(h/2) - D(h)) / 3 with D the central difference; None where the two sides disagree."""
         step = FD_STEP * max(1.0, abs(at))
+        middle = shifted(at)
+        ahead, behind = (shifted(at + step) - middle) / step, (middle - shifted(at - step)) / step
+        if abs(ahead - behind) > ONE_SIDED_RTOL * max(1.0, abs(ahead), abs(behind)):
+            return None  # a kink within the step, or curvature the step cannot resolve
         central = [(shifted(at + s) - shifted(at - s)) / (2 * s) for s in (step, step / 2)]
         return (4 * central[1] - central[0]) / 3
 
-    result = {}
+    result: dict[str, float | None] = {}
     for key in keys:
         if key.startswith("x_"):
             i = int(key[2:])
             result[key] = derivative(lambda v, i=i: loss(base, xs[:i] + [v] + xs[i + 1 :]), xs[i])
         else:
             result[key] = derivative(lambda v, key=key: loss({**base, key: v}, xs), base[key])
+    inconclusive = [key for key, value in result.items() if value is None]
+    if inconclusive:
+        notes.append(
+            f"finite differences inconclusive for {', '.join(_label(k) for k in inconclusive)}: the loss "
+            f"bends sharply (or has a kink) within the step {FD_STEP:g}·max(1, |θ|): one-sided slopes differ"
+        )
     return result
 
 
@@ -178,11 +195,9 @@ def _sympy_gradients(
             f"SymPy skipped: the unrolled loss has {size:,} nodes, above the limit of {SYMPY_MAX_NODES:,}"
         )
         return None
-    import mpmath
-
     arguments = [*(symbols[p] for p in cell.params), symbols[INITIAL_STATE], *inputs]
     exact = [*(problem.params[p] for p in cell.params), problem.h0, *problem.x]
-    namespace = {f.shown_name: functools.partial(f.formula, mpmath) for f in REGISTRY if f.sympy_name is None}
+    namespace = {f.shown_name: _mp_function(f) for f in REGISTRY if f.sympy_name is None}
     result = {}
     with mpmath.workdps(40):
         values = [mpmath.mpf(v.numerator) / v.denominator for v in exact]
@@ -193,6 +208,16 @@ def _sympy_gradients(
     return result
 
 
+def _mp_function(record: Function) -> Callable[[Any], Any]:
+    """A registry function in 40-digit arithmetic; a kink's argument within 1e-30 of 0 is taken as 0.
+
+    The inputs are exact rationals rounded to 40 digits, so an exact 0 arrives as about 1e-41.
+    """
+    if not record.kink:
+        return functools.partial(record.formula, mpmath)
+    return lambda z: record.formula(mpmath, z if abs(z) > KINK_ZERO else 0 * z)
+
+
 def _rational(value: Fraction) -> object:
     """A Fraction as a SymPy Rational."""
     import sympy
@@ -200,10 +225,15 @@ def _rational(value: Fraction) -> object:
     return sympy.Rational(value.numerator, value.denominator)
 
 
-def _torch_gradients(problem: Problem, keys: list[str], notes: list[str]) -> dict[str, float] | None:
+def _torch_gradients(
+    problem: Problem, keys: list[str], notes: list[str], near_kink: bool
+) -> dict[str, float] | None:
     """PyTorch autograd on the same network, when torch is installed."""
     if problem.cell is not None:
         notes.append("PyTorch skipped: it is compared on the built-in cell only")
+        return None
+    if near_kink:
+        notes.append("PyTorch skipped: some o_t is at a kink, where floating point cannot tell its side")
         return None
     try:
         import torch

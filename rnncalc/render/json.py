@@ -47,8 +47,9 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
         data["loss"] = None
         data["forward"] = [{"t": t, "x": x} for t, x in enumerate(derivation.columns.x, start=1)]
     if derivation.backward_gradients is not None:
-        data["gradients_backward"] = dict(derivation.backward_gradients)
-        data["methods_agree"] = derivation.methods_agree
+        backward = derivation.backward_gradients
+        data["gradients_backward"] = dict.fromkeys(backward) if derivation.blank else dict(backward)
+        data["methods_agree"] = None if derivation.blank else derivation.methods_agree
     if derivation.sections:
         data["derivation"] = [_section(s, settings.digits) for s in derivation.sections]
     return data
@@ -75,7 +76,7 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
         else None,
         "value": None if step.definition or step.blank else step.target.value,
     }
-    if step.exact is not None:
+    if step.exact is not None and not step.blank:
         data["exact"] = TextPrinter(digits).print(step.exact)
     return data
 
