@@ -67,7 +67,7 @@ def test_reports_compile_as_latex(kind: str, tmp_path: Path) -> None:
         ("check", []),
         ("train", []),
         ("graph", []),
-        ("grade", ["answers.toml"]),
+        ("grade", ["a.toml"]),
     ],
 )
 def test_help_lists_exactly_the_formats_the_command_writes(cli, command: str, extra: list[str]) -> None:
