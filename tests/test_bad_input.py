@@ -123,6 +123,7 @@ TOKENS = st.sampled_from(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+@pytest.mark.slow
 @given(st.lists(TOKENS, max_size=12))
 def test_random_command_lines_never_crash(cli, args: list[str]) -> None:
     code, _, err = cli(*args)

@@ -14,6 +14,7 @@ from rnncalc import Problem
 from rnncalc.features.check import check
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_n=6, max_denominator=4))
 def test_check_passes_on_random_problems(problem: Problem) -> None:

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_generated_docs_are_current() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "make_docs.py"), "--check"],
@@ -24,7 +27,7 @@ def test_readme_commands_are_the_ci_commands() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_command = 'pip install ".[test]" && pytest'
     assert test_command in readme.split("```text")[0]
-    assert ci.rstrip().splitlines()[-1] == test_command
+    assert test_command in ci.splitlines(), "CI runs the README's test command as it is"
 
 
 def test_readme_output_is_real(cli) -> None:

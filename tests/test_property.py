@@ -62,6 +62,7 @@ def test_chain_rule_matches_finite_differences(case: dict) -> None:
         assert gradients[name] == pytest.approx(value, rel=1e-6, abs=1e-8), name
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_n=4))
 def test_chain_rule_matches_sympy_on_the_unrolled_loss(case: dict) -> None:
