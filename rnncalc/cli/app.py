@@ -18,14 +18,13 @@ from ..errors import InputError, RnnCalcError
 from ..render import FORMATS, View, render, rich_of
 from .options import (
     DERIVATION_ONLY,
-    SHARED,
     FormatName,
     GraphFormat,
     MethodName,
     OptimizerName,
+    SharedOptions,
     build_inputs,
     expand_sequences,
-    with_config,
     with_shared_options,
 )
 
@@ -69,12 +68,12 @@ def root(
 ) -> None:
     """Backpropagation through time for a scalar RNN, worked step by step with every number."""
     if ctx.invoked_subcommand is None:
-        _run({name: default for name, (_, default) in SHARED.items()}, scope="grads", steps=True)
+        _run(SharedOptions(), scope="grads", steps=True)
 
 
 @app.command()
 @with_shared_options()
-def forward(options: dict[str, Any]) -> None:
+def forward(options: SharedOptions) -> None:
     """The forward pass, step by step: o_t, h_t, y_t and the loss."""
     _run(options, scope="forward", steps=True)
 
@@ -82,7 +81,7 @@ def forward(options: dict[str, Any]) -> None:
 @app.command()
 @with_shared_options()
 def grads(
-    options: dict[str, Any],
+    options: SharedOptions,
     show_steps: Annotated[
         bool,
         typer.Option(
@@ -102,14 +101,14 @@ def grads(
     ] = None,
 ) -> None:
     """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
-    options = with_config(options | {"method": method})
-    _run(options, scope="grads", steps=show_steps, method=(options["method"] or MethodName("forward")).value)
+    chosen = method or options.method or MethodName("forward")
+    _run(options, scope="grads", steps=show_steps, method=chosen.value)
 
 
 @app.command("check")
 @with_shared_options(exclude=DERIVATION_ONLY)
 def check_command(
-    options: dict[str, Any],
+    options: SharedOptions,
     inputs: Annotated[bool, typer.Option("--inputs", help="Also check dL/dx_t for every input.")] = False,
 ) -> None:
     """Check the chain-rule gradients against finite differences, SymPy and PyTorch; exit 1 if any differ."""
@@ -119,8 +118,8 @@ def check_command(
     report = check(problem, inputs=inputs)
     _deliver(
         report,
-        _format_name(options["format"], options["output"]),
-        options["output"],
+        _format_name(options.format, options.output),
+        options.output,
         View(digits=settings.digits),
     )
     if not report.ok:
@@ -130,7 +129,7 @@ def check_command(
 @app.command("train")
 @with_shared_options(exclude=DERIVATION_ONLY)
 def train_command(
-    options: dict[str, Any],
+    options: SharedOptions,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 0.5,
     epochs: Annotated[int, typer.Option("--epochs", help="Number of full-batch updates.")] = 20,
     optimizer: Annotated[
@@ -172,7 +171,7 @@ GRAPH_FORMATS = {
     exclude=(*DERIVATION_ONLY, "format", "output")
 )  # --param NAME picks the tree's parameter
 def graph_command(
-    options: dict[str, Any],
+    options: SharedOptions,
     format: Annotated[
         Optional[GraphFormat],
         typer.Option(
@@ -208,10 +207,10 @@ def graph_command(
     if kind is None:
         known = ", ".join(GRAPH_FORMATS)
         raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
-    chosen = [p for p in options["param"] or [] if "=" not in p]
+    chosen = [p for p in options.param or [] if "=" not in p]
     if len(chosen) > 1:
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
-    options = options | {"param": [p for p in options["param"] or [] if "=" in p]}
+    options = dataclasses.replace(options, param=[p for p in options.param or [] if "=" in p])
     problem, settings = build_inputs(options)
     graph = build_graph(problem)
     if chosen and chosen[0] not in graph.gradients:
@@ -227,9 +226,9 @@ def graph_command(
         _deliver(graph, kind, output, view)
 
 
-def _deliver_options(result: Any, options: dict[str, Any], view: View) -> None:
+def _deliver_options(result: Any, options: SharedOptions, view: View) -> None:
     """A result to the format and file the shared options ask for."""
-    _deliver(result, _format_name(options["format"], options["output"]), options["output"], view)
+    _deliver(result, _format_name(options.format, options.output), options.output, view)
 
 
 def _deliver(result: Any, format_name: str, output: Optional[Path], view: View) -> None:
@@ -243,7 +242,7 @@ def _deliver(result: Any, format_name: str, output: Optional[Path], view: View) 
 @app.command("grade")
 @with_shared_options(exclude=DERIVATION_ONLY)
 def grade_command(
-    options: dict[str, Any],
+    options: SharedOptions,
     answers: Annotated[
         Path,
         typer.Argument(
@@ -259,8 +258,8 @@ def grade_command(
     result = grade(problem, read_answers(answers), settings.digits)
     _deliver(
         result,
-        _format_name(options["format"], options["output"]),
-        options["output"],
+        _format_name(options.format, options.output),
+        options.output,
         View(digits=settings.digits),
     )
     if not result.ok:
@@ -291,34 +290,32 @@ def _emit(text: str, output: Optional[Path]) -> None:
     write_atomically(output, text)
 
 
-def _run(options: dict[str, Any], scope: str, steps: bool, method: str = "forward") -> None:
+def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward") -> None:
     """Build the derivation and write it to stdout or the output file."""
     from ..derivation.derive import derive
 
-    output: Optional[Path] = options["output"]
-    format_name = _format_name(options["format"], output)
+    output: Optional[Path] = options.output
+    format_name = _format_name(options.format, output)
     _check_format_options(options, format_name)
-    flavor = options["markdown_flavor"].value if options["markdown_flavor"] else "github"
-    view = View(
-        fragment=options["fragment"], flavor=flavor, all_steps=options["all_steps"] or output is not None
-    )
+    flavor = options.markdown_flavor.value if options.markdown_flavor else "github"
+    view = View(fragment=options.fragment, flavor=flavor, all_steps=options.all_steps or output is not None)
     problem, settings = build_inputs(options)
     with _progress(problem.n, settings.exact) as progress:
         derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress, method=method)
-    if options["blank"] and options["answers"]:
+    if options.blank and options.answers:
         raise InputError("--blank and --answers conflict: write the sheet and the key with two commands")
-    if options["blank"]:
+    if options.blank:
         derivation = derivation.blanked()
-    elif options["answers"]:
+    elif options.answers:
         derivation = dataclasses.replace(derivation, answer_key=True)
     _deliver(derivation, format_name, output, view)
 
 
-def _check_format_options(options: dict[str, Any], format_name: str) -> None:
+def _check_format_options(options: SharedOptions, format_name: str) -> None:
     """Options that belong to one format are errors with another."""
-    if options["fragment"] and format_name != "latex":
+    if options.fragment and format_name != "latex":
         raise InputError(f"--fragment applies to LaTeX output only, not {format_name}")
-    if options["markdown_flavor"] is not None and format_name != "markdown":
+    if options.markdown_flavor is not None and format_name != "markdown":
         raise InputError(f"--markdown-flavor applies to Markdown output only, not {format_name}")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
+import typing
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -13,7 +15,7 @@ import typer
 
 from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
 from ..cell.losses import LOSSES
-from ..compute.problem import MAX_DIGITS
+from ..compute.problem import MAX_DIGITS, Problem, Settings
 from ..errors import InputError
 from ..numbers import looks_like_number, parse_number, parse_values
 from ..render import FORMATS, MARKDOWN_FLAVORS
@@ -259,6 +261,17 @@ SHARED: dict[str, tuple[Any, Any]] = {
 }
 
 
+SharedOptions = dataclasses.make_dataclass(
+    "SharedOptions",
+    [
+        (name, typing.get_args(annotation)[0], dataclasses.field(default=default))
+        for name, (annotation, default) in SHARED.items()
+    ]
+    + [("method", Optional[MethodName], dataclasses.field(default=None))],
+    frozen=True,
+)
+SharedOptions.__doc__ = "The options every command shares, typed; --config is merged into them once."
+
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
 DERIVATION_ONLY = (
     "round_intermediate",
@@ -272,7 +285,7 @@ DERIVATION_ONLY = (
 
 
 def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add the shared options (less ``exclude``) to a command; it receives them as one ``options`` dict."""
+    """Add the shared options (less ``exclude``) to a command; it receives them as one ``SharedOptions``."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         """The command with the shared options in its signature."""
@@ -286,11 +299,8 @@ def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[...
 
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
-            options = {
-                name: kwargs.pop(name) if name in offered else default
-                for name, (_, default) in SHARED.items()
-            }
-            return command(options=options, **kwargs)
+            options = SharedOptions(**{name: kwargs.pop(name) for name in offered})
+            return command(options=with_config(options), **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
         del wrapper.__wrapped__  # typer must see the new signature, not the original
@@ -323,14 +333,14 @@ def expand_sequences(args: list[str]) -> list[str]:
     return expanded
 
 
-def with_config(options: dict[str, Any]) -> dict[str, Any]:
-    """The options, filled in from --config where the command line left them unset."""
-    if options.get("config") is None:
+def with_config(options: Any) -> Any:
+    """The options, filled in from --config (read once) where the command line left them unset."""
+    if options.config is None:
         return options
     from ..features.problem_file import load
 
-    merged = dict(options)
-    for key, value in load(options["config"]).items():
+    merged = dataclasses.asdict(options)
+    for key, value in load(options.config).items():
         target = {"params": "param", "round_intermediate": "round_intermediate"}.get(key, key)
         if key == "activation":
             value = _choice(ActivationName, value, key)
@@ -341,11 +351,11 @@ def with_config(options: dict[str, Any]) -> dict[str, Any]:
         current = merged.get(target)
         if key == "params":
             given = {item.partition("=")[0].strip() for item in current or []}
-            given |= {name for name, flag in SHORTCUTS if options.get(flag) is not None}
+            given |= {name for name, flag in SHORTCUTS if getattr(options, flag) is not None}
             merged[target] = [*(current or []), *(v for v in value if v.partition("=")[0] not in given)]
         elif current is None or current is False:
             merged[target] = value
-    return merged
+    return dataclasses.replace(options, **merged)
 
 
 def _choice(kind: Any, value: str, key: str) -> Any:
@@ -358,40 +368,39 @@ def _choice(kind: Any, value: str, key: str) -> Any:
         ) from None
 
 
-def build_inputs(options: dict[str, Any]) -> tuple[Any, Any]:
+def build_inputs(options: Any) -> tuple[Problem, Settings]:
     """Turn the shared options (and --config) into a Problem and Settings (InputError on bad values)."""
-    from ..compute.problem import Problem, Settings
-
-    options = with_config(options)
     params = {
-        key: parse_number(options[flag], f"--{flag}") for key, flag in SHORTCUTS if options[flag] is not None
+        key: parse_number(getattr(options, flag), f"--{flag}")
+        for key, flag in SHORTCUTS
+        if getattr(options, flag) is not None
     }
-    for item in options["param"] or []:
+    for item in options.param or []:
         name, sign, value = item.partition("=")
         if not sign or not name.strip():
             raise InputError(f"--param {item!r}: write NAME=NUMBER, e.g. --param Wh=-1")
         if name.strip() in params:
             raise InputError(f"the parameter {name.strip()} is given twice")
         params[name.strip()] = parse_number(value, f"--param {name.strip()}")
-    problem_args: dict[str, Any] = {"params": params, "loss": (options["loss"] or LossName("mse")).value}
-    if options["cell"]:
-        if options["activation"] is not None:
+    problem_args: dict[str, Any] = {"params": params, "loss": (options.loss or LossName("mse")).value}
+    if options.cell:
+        if options.activation is not None:
             raise InputError(
                 "--activation and --cell conflict: write the activation into the cell (h = tanh(o))"
             )
-        problem_args["cell"] = tuple(options["cell"])
-    elif options["activation"] is not None:
-        problem_args["activation"] = options["activation"].value
-    x = parse_values(options["x"], "--x")
+        problem_args["cell"] = tuple(options.cell)
+    elif options.activation is not None:
+        problem_args["activation"] = options.activation.value
+    x = parse_values(options.x, "--x")
     if x is not None:
         problem_args["x"] = tuple(x)
-    g = parse_values(options["g"], "--g")
+    g = parse_values(options.g, "--g")
     if g is not None:
         problem_args["g"] = tuple(g)
-    if options["h0"] is not None:
-        problem_args["h0"] = parse_number(options["h0"], "--h0")
-    digits = 6 if options["digits"] is None else options["digits"]
+    if options.h0 is not None:
+        problem_args["h0"] = parse_number(options.h0, "--h0")
+    digits = 6 if options.digits is None else options.digits
     settings = Settings(
-        digits=digits, round_intermediate=bool(options["round_intermediate"]), exact=bool(options["exact"])
+        digits=digits, round_intermediate=bool(options.round_intermediate), exact=bool(options.exact)
     )
     return Problem(**problem_args), settings
