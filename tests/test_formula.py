@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
+
 from rnncalc.derivation.formula import Add, Call, Const, Mul, Name, Neg, Pow, Ref
 from rnncalc.render.printers import LatexPrinter, TextPrinter
 
@@ -27,3 +29,16 @@ def test_powers_and_fractions() -> None:
 def test_functions() -> None:
     assert TextPrinter(values=True).print(Call("sigmoid", ref("o", -1.25))) == "σ(-1.25)"
     assert LatexPrinter().print(Call("tanh", ref("o", 1.0))) == r"\tanh\left(o\right)"
+
+
+@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "json"])
+def test_sympy_constants_and_functions_print_in_every_format(cli, fmt: str) -> None:
+    # tanh(1) written with exp gives E; abs differentiates to sign; sin(pi/2)-style constants stay exact
+    cases = [
+        ["--activation", "tanh", "--x", "1", "--g", "1", "--wh", "0", "--b", "0"],
+        ["--cell", "o = Wi*x + Wh*h_prev + b", "--cell", "h = abs(o)", "--cell", "y = a*h + c"],
+        ["--cell", "o = Wi*x + Wh*h_prev + b", "--cell", "h = exp(o)", "--cell", "y = a*h + c", "--x", "0"],
+    ]
+    for args in cases:
+        code, out, err = cli("grads", "--show-steps", "--exact", *args, "-f", fmt)
+        assert code == 0 and out and not err, (args, err)
