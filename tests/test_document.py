@@ -75,6 +75,7 @@ def test_sections_follow_the_documents_order() -> None:
     keys = [s.key for s in derive().sections]
     assert keys == [
         "loss",
+        "model",
         "known",
         "forward",
         "local",
@@ -117,4 +118,4 @@ def test_do2_dWi_is_written_as_in_the_document(cli) -> None:
     _, out, _ = cli("grads", "--show-steps")
     assert "do_2/dW_i = x_1 + do_2/dh_1 · dh_1/do_1 · do_1/dW_i = 0 + 1 · 0.104994 · 1 = 0.104994" in out
     assert "L = 1/2 · (y_1 - g_1)^2 + 1/2 · (y_2 - g_2)^2" in out
-    assert "dh_1/do_1 = h_1 · (1 - h_1) = 0.880797 · (1 - 0.880797) = 0.104994" in out
+    assert "dh_1/do_1 = h_1 · (1 - h_1) = 0.880797 · 0.119203 = 0.104994" in out

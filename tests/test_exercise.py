@@ -19,7 +19,8 @@ def test_blank_sheet_hides_every_computed_value(cli, fmt: str) -> None:
     assert code == 0
     assert not any(value in out for value in COMPUTED)
     assert "x_0 = 1" in out or "x_{0} &= 1" in out  # the given values stay
-    assert out.count("________") + out.count(r"\underline{\hspace{2.5cm}}") > 40
+    blanks = sum(step.blank for step in derive().blanked().steps())
+    assert out.count("________") + out.count(r"\underline{\hspace{2.5cm}}") >= blanks > 30
 
 
 def test_blank_json_has_no_values(cli) -> None:

@@ -38,7 +38,7 @@ def test_saturated_activations_stay_finite_and_correct(x, params, activation) ->
 
 def test_exact_mode_keeps_saturated_values_symbolic(cli) -> None:
     code, out, _ = cli("forward", "--b", "-800", "--exact")
-    assert code == 0 and "1/(1 + exp(799))" in out
+    assert code == 0 and "1/(1 + e^(799))" in out
 
 
 def _from_json(data: dict) -> Problem:

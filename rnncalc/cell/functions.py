@@ -31,6 +31,7 @@ class Function:
     kink: bool = False
     numeric: Callable[[float], float] | None = None
     about: str = ""
+    spell_out: bool = False
 
     @property
     def shown_name(self) -> str:
@@ -70,6 +71,7 @@ REGISTRY: tuple[Function, ...] = (
         derivative=lambda f, z: f.sigmoid(z) * (1 - f.sigmoid(z)),
         activation=True,
         numeric=_stable_sigmoid,
+        spell_out=True,
         about="σ(o) = 1/(1 + e^-o); σ' = σ(1 - σ)",
     ),
     Function(
@@ -128,7 +130,7 @@ REGISTRY: tuple[Function, ...] = (
         derivative=lambda f, z: 0,
         kink=True,
     ),
-    Function("exp", lambda m, z: m.exp(z), "exp({})", r"e^{{{}}}", sympy_name="exp"),
+    Function("exp", lambda m, z: m.exp(z), "e^({})", r"e^{{{}}}", sympy_name="exp"),
     Function("log", lambda m, z: m.log(z), "log({})", r"\log\left({}\right)", sympy_name="log"),
     Function("sin", lambda m, z: m.sin(z), "sin({})", r"\sin\left({}\right)", sympy_name="sin"),
     Function("cos", lambda m, z: m.cos(z), "cos({})", r"\cos\left({}\right)", sympy_name="cos"),

@@ -234,7 +234,8 @@ def _deliver_options(result: Any, options: SharedOptions, view: View) -> None:
 def _deliver(result: Any, format_name: str, output: Optional[Path], view: View) -> None:
     """Any result: through Rich (with colour) on a terminal, else as text to stdout or the -o file."""
     if output is None and format_name == "rich" and sys.stdout.isatty():
-        _terminal().print(rich_of(result, view))
+        console = _terminal()
+        console.print(rich_of(result, dataclasses.replace(view, width=console.width)))
     else:
         _emit(render(result, format_name, view), output)
 

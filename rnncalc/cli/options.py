@@ -149,6 +149,17 @@ SHARED: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
+    "per_step": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--per-step",
+                help="Also show each step's share dL_t/dθ of every gradient on a line of its own.",
+                rich_help_panel=OUTPUT,
+            ),
+        ],
+        False,
+    ),
     "round_intermediate": (
         Annotated[
             bool,
@@ -274,6 +285,7 @@ SharedOptions.__doc__ = "The options every command shares, typed; --config is me
 
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
 DERIVATION_ONLY = (
+    "per_step",
     "round_intermediate",
     "exact",
     "fragment",
@@ -401,6 +413,9 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
         problem_args["h0"] = parse_number(options.h0, "--h0")
     digits = 6 if options.digits is None else options.digits
     settings = Settings(
-        digits=digits, round_intermediate=bool(options.round_intermediate), exact=bool(options.exact)
+        digits=digits,
+        round_intermediate=bool(options.round_intermediate),
+        exact=bool(options.exact),
+        per_step=bool(options.per_step),
     )
     return Problem(**problem_args), settings

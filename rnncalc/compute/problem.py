@@ -135,6 +135,7 @@ class Settings:
     digits: int = 6
     round_intermediate: bool = False
     exact: bool = False
+    per_step: bool = False
 
     def __post_init__(self) -> None:
         """Check the digits range and conflicting modes."""

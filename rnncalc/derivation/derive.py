@@ -43,7 +43,7 @@ def derive(
     trace = run(problem, cell, settings, sweep_progress, lean=not steps and method == "forward")
     back = backward(trace, settings) if method != "forward" else None
     q = Quantities(trace, cell)
-    sections = _sections(q, problem, scope, method, back) if steps else ()
+    sections = _sections(q, problem, settings, scope, method, back) if steps else ()
     gradients = back.gradients if back is not None and method == "backward" else trace.gradients
     derivation = Derivation(
         problem=problem,
@@ -76,11 +76,12 @@ def _check_size(n: int, steps: bool) -> None:
 
 
 def _sections(
-    q: Quantities, problem: Problem, scope: str, method: str, back: Backward | None
+    q: Quantities, problem: Problem, settings: Settings, scope: str, method: str, back: Backward | None
 ) -> tuple[Section, ...]:
     """The document's sections in its order; the backward derivation after (or instead of) the forward one."""
     sections = [
         forward_steps.loss_section(q, problem),
+        forward_steps.model_section(q),
         forward_steps.known_section(q),
         forward_steps.forward_section(q),
     ]
@@ -89,7 +90,7 @@ def _sections(
     sections.append(forward_steps.local_section(q))
     if method != "backward":
         sections.append(forward_steps.totals_section(q))
-        sections += [forward_steps.gradient_section(q, p) for p in q.trace.terms]
+        sections += [forward_steps.gradient_section(q, p, settings.per_step) for p in q.trace.terms]
     if back is not None:
         suffix = " (backward)" if method == "both" else ""
         sections.append(backward_steps.deltas_section(q, back))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from ..cell.losses import LOSSES
 from ..cell.sweep import INITIAL_STATE
 from ..compute.problem import Problem
-from .formula import Add, Form, Mul, Name, Ref
+from .formula import Add, Form, Mul, Name, Ref, collapse_sums
 from .model import Section, Step
 from .names import LOSS, gradient, parameter
-from .quantities import Quantities
+from .quantities import GENERIC, Quantities, spell_out
 
 
 def _loss_sum(q: Quantities) -> Form:
@@ -25,6 +25,13 @@ def loss_section(q: Quantities, problem: Problem) -> Section:
     return Section("loss", problem.loss.upper(), (step,), lead)
 
 
+def model_section(q: Quantities) -> Section:
+    """The network at a generic step, in the worked example's order: y_t, o_t, h_t."""
+    names = {"y": q.cell.y, "o": q.cell.o, "h": q.cell.h}
+    steps = [Step(GENERIC[symbol], q.generic(rule), definition=True) for symbol, rule in names.items()]
+    return Section("model", "Forward pass", tuple(steps))
+
+
 def known_section(q: Quantities) -> Section:
     """Inputs, targets, initial state and parameters."""
     n = q.trace.n
@@ -37,13 +44,11 @@ def forward_section(q: Quantities) -> Section:
     """o_t, h_t, y_t for each step, then the loss value."""
     steps = []
     for t in range(1, q.trace.n + 1):
-        steps += [
-            Step(q.o(t), q.at(q.cell.o, t), t=t),
-            Step(q.h(t), q.at(q.cell.h, t), t=t),
-            Step(q.y(t), q.at(q.cell.y, t), t=t),
-        ]
+        for target, rule in ((q.o(t), q.cell.o), (q.h(t), q.cell.h), (q.y(t), q.cell.y)):
+            form = q.at(rule, t)
+            steps.append(Step(target, form, spelled=spell_out(form), t=t))
     steps.append(Step(Ref(LOSS, q.trace.loss), _loss_sum(q)))
-    return Section("forward", "Forward pass", tuple(steps))
+    return Section("forward", "Calculations for the forward pass", tuple(steps))
 
 
 def local_section(q: Quantities) -> Section:
@@ -56,11 +61,17 @@ def local_section(q: Quantities) -> Section:
         "do_dhprev": q.cell.do_dhprev,
     }
     steps = [
-        Step(q.local(kind, t), q.at(rule, t), t=t)
+        _collapsed_step(q.local(kind, t), q.at(rule, t), t)
         for kind, rule in rules.items()
         for t in range(2 if kind == "do_dhprev" else 1, n + 1)
     ]
     return Section("local", "Local derivatives", tuple(steps))
+
+
+def _collapsed_step(target: Ref, rule: Form, t: int) -> Step:
+    """A local derivative whose working evaluates sums in products: h_1 · (1 - h_1) = 0.880797 · 0.119203."""
+    working = collapse_sums(rule)
+    return Step(target, rule, working if working != rule else None, t=t)
 
 
 def _carried(q: Quantities, p: str, t: int) -> Form:
@@ -94,12 +105,13 @@ def _chain(q: Quantities, p: str, t: int) -> Form:
     return products[0] if len(products) == 1 else Add(tuple(products))
 
 
-def gradient_section(q: Quantities, p: str) -> Section:
-    """dθ: each step's chain product with its value, then their sum."""
+def gradient_section(q: Quantities, p: str, per_step: bool) -> Section:
+    """dθ on one line as the worked example writes it: the sum of the dL_t/dθ, each as its chain-rule
+    product, then with numbers, then the value (``per_step``: each dL_t/dθ on a line of its own first)."""
     n = q.trace.n
-    steps = [Step(q.term(p, t), _chain(q, p, t), t=t) for t in range(1, n + 1)]
+    steps = [Step(q.term(p, t), _chain(q, p, t), t=t) for t in range(1, n + 1)] if per_step else []
     total = Ref(gradient(p), q.trace.gradients[p])
     rule = Add(tuple(q.term(p, t) for t in range(1, n + 1)))
     working = Add(tuple(_chain(q, p, t) for t in range(1, n + 1)))
-    steps.append(Step(total, rule, working))
+    steps.append(Step(total, rule, working, expansion=None if per_step else working))
     return Section(f"grad:{p}", f"d{parameter(p).text}", tuple(steps))

@@ -17,13 +17,17 @@ COMPACT_OPS = 4
 class Step:
     """One line: a quantity, the rule that gives it, that rule with numbers, and its value.
 
-    ``working`` is the form shown with numbers substituted (default: ``rule``); ``definition``
+    ``expansion`` is the rule expanded by the chain rule, still in names (shown after ``rule``);
+    ``working`` is the form shown with numbers substituted (default: ``rule``); ``spelled`` is the
+    working with functions written out, as by hand (σ(2) = 1/(1 + e^(-2))); ``definition``
     steps show only the rule, before any value is known; ``exact`` is the exact value as a formula.
     """
 
     target: Ref
     rule: Form | None = None
     working: Form | None = None
+    expansion: Form | None = None
+    spelled: Form | None = None
     definition: bool = False
     exact: Form | None = None
     t: int | None = None

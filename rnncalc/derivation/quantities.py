@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..cell.sweep import INITIAL_STATE
 from ..compute.forward import Trace
-from .formula import Form, Ref, fill, from_sympy
+from .formula import Call, Form, Name, Rebuild, Ref, fill, from_sympy
 from .names import derivative, indexed, parameter
 
 if TYPE_CHECKING:
@@ -20,6 +20,47 @@ if TYPE_CHECKING:
 def template(expr: sympy.Expr) -> Form:
     """A rule's display expression as a formula template (made once per expression)."""
     return from_sympy(expr)
+
+
+@functools.lru_cache(maxsize=64)
+def closed_form(function: str) -> Form | None:
+    """A function spelled out as a template in the slot ``z`` (sigmoid: 1/(1 + e^(-z))), if it has one."""
+    from ..cell.functions import BY_SHOWN_NAME
+
+    record = BY_SHOWN_NAME.get(function)
+    if record is None or not record.spell_out:
+        return None
+    import sympy
+
+    return from_sympy(record.formula(sympy, sympy.Symbol("z", real=True)))
+
+
+class SpellOut(Rebuild):
+    """Functions written out with their argument's value: σ(2) becomes 1/(1 + e^(-2))."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda leaf: leaf)
+
+    def call(self, form: Call) -> Form:
+        written, arg = closed_form(form.function), self(form.arg)
+        return fill(written, {"z": arg}) if written is not None else Call(form.function, arg)
+
+
+def spell_out(form: Form) -> Form | None:
+    """The form with its functions written out, or None when it has none to write out."""
+    written = SpellOut()(form)
+    return None if written == form else written
+
+
+GENERIC = {
+    "x": Ref(Name("x_{t-1}", "x_{t-1}", "x_{t-1}"), 0.0),
+    "h_prev": Ref(Name("h_{t-1}", "h_{t-1}", "h_{t-1}"), 0.0),
+    "o": Ref(Name("o_t", "o_{t}", "o_t"), 0.0),
+    "h": Ref(Name("h_t", "h_{t}", "h_t"), 0.0),
+    "y": Ref(Name("y_t", "y_{t}", "y_t"), 0.0),
+    "g": Ref(Name("g_t", "g_{t}", "g_t"), 0.0),
+}
+"""The cell's symbols at a generic step t, for the model block."""
 
 
 class Quantities:
@@ -97,6 +138,10 @@ class Quantities:
             }
             self._bindings[t] = step | self.params
         return self._bindings[t]
+
+    def generic(self, rule: Rule) -> Form:
+        """A cell rule written for a generic step t (o_t = W_i · x_{t-1} + ...)."""
+        return fill(template(rule.display), GENERIC | self.params)
 
     def at(self, rule: Rule, t: int) -> Form:
         """A cell rule written for step t."""

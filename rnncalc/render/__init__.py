@@ -22,6 +22,7 @@ class View:
     digits: int = 6
     show_steps: bool = False
     param: str | None = None
+    width: int | None = None
 
 
 @dataclass(frozen=True)

@@ -32,15 +32,17 @@ def step_parts(step: Step, digits: int) -> list[Part]:
     """The right-hand sides of a step's equation chain: each part once, the value last."""
     names, values = TextPrinter(digits), TextPrinter(digits, values=True)
     candidates: list[tuple[Form, bool]] = [(step.rule, False)] if step.rule is not None else []
+    if step.expansion is not None:
+        candidates.append((step.expansion, False))
     if step.definition:
         return [Part(form, False, names.print(form)) for form, _ in candidates]
     if step.blank:
-        return [
-            *(Part(form, False, names.print(form)) for form, _ in candidates),
-            Part(Blank(), False, names.blank_text()),
-        ]
+        shown = [Part(form, False, names.print(form)) for form, _ in candidates]
+        return [*shown, Part(Blank(), False, names.blank_text())]
     if step.shown_working is not None:
         candidates.append((step.shown_working, True))
+    if step.spelled is not None:
+        candidates.append((step.spelled, True))
     if step.exact is not None:
         candidates.append((step.exact, False))
     value = Part(step.target, True, values.print(step.target))

@@ -16,8 +16,9 @@ from rich.text import Text
 
 from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from . import View
-from .layout import ELIDE_ABOVE, elided, packed_rows, step_parts, text_line
+from .layout import ELIDE_ABOVE, ROW_BUDGET, elided, packed_rows, step_parts, text_line
 from .printers import TextPrinter
+from .wrapping import wrap
 
 NAME_STYLE = "bold cyan"
 VALUE_STYLE = "bold green"
@@ -29,8 +30,10 @@ def lines(derivation: Derivation, view: View) -> list[Line]:
     result: list[Line] = [[(_header(derivation), "dim")]]
     elide = not view.all_steps and derivation.problem.n > ELIDE_ABOVE
     for section in derivation.sections:
-        result += [[], *_section(section, derivation, elide)]
-    return result
+        result += [[], *_section(section, derivation, elide, view.width)]
+    if view.width is None:
+        return result
+    return [wrapped for line in result for wrapped in wrap(line, view.width)]
 
 
 def tables(derivation: Derivation) -> list[Table]:
@@ -89,7 +92,7 @@ def _header(derivation: Derivation) -> str:
     )
 
 
-def _section(section: Section, derivation: Derivation, elide: bool) -> list[Line]:
+def _section(section: Section, derivation: Derivation, elide: bool, width: int | None = None) -> list[Line]:
     """A section title and one line per step (or per packed row of known values)."""
     digits, n = derivation.settings.digits, derivation.problem.n
     result: list[Line] = [[(section.title, "bold underline")]]
@@ -97,7 +100,7 @@ def _section(section: Section, derivation: Derivation, elide: bool) -> list[Line
         result.append([(f"  {section.lead.text}, for n = {n}:", None)])
     steps = elided(section.steps, n) if elide else list(section.steps)
     if section.key == "known":
-        for row in packed_rows(steps, digits):
+        for row in packed_rows(steps, digits, min(width - 2, ROW_BUDGET) if width else ROW_BUDGET):
             result.append(
                 [
                     (
