@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -15,7 +13,9 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, RnnCalcError
-from ..render import FORMATS, View, render, rich_of
+from ..render import FORMATS, View
+from ..render.ascii import can_show, to_ascii
+from .help import PanelledCommand, SummaryGroup
 from .options import (
     DERIVATION_ONLY,
     FormatName,
@@ -27,12 +27,14 @@ from .options import (
     expand_sequences,
     with_shared_options,
 )
+from .output import Terminal, deliver, progress
 
 SGD = OptimizerName("sgd")
+STDOUT = Path("-")
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
 
 
-class RnnCalcGroup(typer.core.TyperGroup):
+class RnnCalcGroup(SummaryGroup):
     """The command group; it lets --x and --g take several values after one flag."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
@@ -42,9 +44,10 @@ class RnnCalcGroup(typer.core.TyperGroup):
 
 app = typer.Typer(
     cls=RnnCalcGroup,
-    add_completion=False,
+    add_completion=True,
     invoke_without_command=True,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Backpropagation through time for a scalar RNN, worked step by step with every number.\n\n"
     "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
     "With no arguments: the whole derivation of the worked example (grads --show-steps).",
@@ -71,14 +74,14 @@ def root(
         _run(SharedOptions(), scope="grads", steps=True)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options()
 def forward(options: SharedOptions) -> None:
     """The forward pass, step by step: o_t, h_t, y_t and the loss."""
     _run(options, scope="forward", steps=True)
 
 
-@app.command()
+@app.command(cls=PanelledCommand)
 @with_shared_options()
 def grads(
     options: SharedOptions,
@@ -105,7 +108,7 @@ def grads(
     _run(options, scope="grads", steps=show_steps, method=chosen.value)
 
 
-@app.command("check")
+@app.command("check", cls=PanelledCommand)
 @with_shared_options(exclude=DERIVATION_ONLY)
 def check_command(
     options: SharedOptions,
@@ -116,17 +119,12 @@ def check_command(
 
     problem, settings = build_inputs(options)
     report = check(problem, inputs=inputs)
-    _deliver(
-        report,
-        _format_name(options.format, options.output),
-        options.output,
-        View(digits=settings.digits),
-    )
+    _deliver_options(report, options, View(digits=settings.digits))
     if not report.ok:
         raise typer.Exit(1)
 
 
-@app.command("train")
+@app.command("train", cls=PanelledCommand)
 @with_shared_options(exclude=DERIVATION_ONLY)
 def train_command(
     options: SharedOptions,
@@ -166,7 +164,7 @@ GRAPH_FORMATS = {
 }
 
 
-@app.command("graph")
+@app.command("graph", cls=PanelledCommand)
 @with_shared_options(
     exclude=(*DERIVATION_ONLY, "format", "output")
 )  # --param NAME picks the tree's parameter
@@ -199,6 +197,7 @@ def graph_command(
     """
     from ..features.graph import build_graph
 
+    output = None if output == STDOUT else output
     kind = (
         format.value
         if format is not None
@@ -223,24 +222,22 @@ def graph_command(
 
         write_atomically(output, draw(graph.render("dot", digits=settings.digits), kind))  # type: ignore[arg-type]
     else:
-        _deliver(graph, kind, output, view)
+        _deliver(graph, kind, output, view, options)
 
 
 def _deliver_options(result: Any, options: SharedOptions, view: View) -> None:
     """A result to the format and file the shared options ask for."""
-    _deliver(result, _format_name(options.format, options.output), options.output, view)
+    _deliver(result, _format_name(options.format, options.output), options.output, view, options)
 
 
-def _deliver(result: Any, format_name: str, output: Optional[Path], view: View) -> None:
-    """Any result: through Rich (with colour) on a terminal, else as text to stdout or the -o file."""
-    if output is None and format_name == "rich" and sys.stdout.isatty():
-        console = _terminal()
-        console.print(rich_of(result, dataclasses.replace(view, width=console.width)))
-    else:
-        _emit(render(result, format_name, view), output)
+def _deliver(
+    result: Any, format_name: str, output: Optional[Path], view: View, options: SharedOptions
+) -> None:
+    """A result to the terminal, a pipe or a file, with the shared terminal options."""
+    deliver(result, format_name, output, view, Terminal(options.color, options.pager, options.ascii))
 
 
-@app.command("grade")
+@app.command("grade", cls=PanelledCommand)
 @with_shared_options(exclude=DERIVATION_ONLY)
 def grade_command(
     options: SharedOptions,
@@ -249,6 +246,7 @@ def grade_command(
         typer.Argument(
             help='A TOML file of your numbers: h_1 = 0.880797, "dL_1/dy_1" = 0.880797, dWi = 0.102937, ...',
             dir_okay=False,
+            metavar="ANSWERS",
         ),
     ],
 ) -> None:
@@ -257,20 +255,16 @@ def grade_command(
 
     problem, settings = build_inputs(options)
     result = grade(problem, read_answers(answers), settings.digits)
-    _deliver(
-        result,
-        _format_name(options.format, options.output),
-        options.output,
-        View(digits=settings.digits),
-    )
+    _deliver_options(result, options, View(digits=settings.digits))
     if not result.ok:
         raise typer.Exit(1)
 
 
-@app.command("init")
+@app.command("init", cls=PanelledCommand)
 def init_command(
     path: Annotated[
-        Path, typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False)
+        Path,
+        typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False, metavar="FILE"),
     ],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
@@ -279,16 +273,6 @@ def init_command(
 
     write_template(path, force)
     print(f"wrote {path}; use it with: rnncalc grads --show-steps --config {path}")
-
-
-def _emit(text: str, output: Optional[Path]) -> None:
-    """Write text to the output file, or to stdout."""
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from ..files import write_atomically
-
-    write_atomically(output, text)
 
 
 def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward") -> None:
@@ -301,15 +285,15 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     flavor = options.markdown_flavor.value if options.markdown_flavor else "github"
     view = View(fragment=options.fragment, flavor=flavor, all_steps=options.all_steps or output is not None)
     problem, settings = build_inputs(options)
-    with _progress(problem.n, settings.exact) as progress:
-        derivation = derive(problem, settings, scope=scope, steps=steps, progress=progress, method=method)
+    with progress(problem.n, settings.exact) as report:
+        derivation = derive(problem, settings, scope=scope, steps=steps, progress=report, method=method)
     if options.blank and options.answers:
         raise InputError("--blank and --answers conflict: write the sheet and the key with two commands")
     if options.blank:
         derivation = derivation.blanked()
     elif options.answers:
         derivation = dataclasses.replace(derivation, answer_key=True)
-    _deliver(derivation, format_name, output, view)
+    _deliver(derivation, format_name, output, view, options)
 
 
 def _check_format_options(options: SharedOptions, format_name: str) -> None:
@@ -334,41 +318,10 @@ def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:
     raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
 
 
-LONG_WORK = 100_000
-LONG_EXACT = 64
-
-
-@contextlib.contextmanager
-def _progress(n: int, exact: bool) -> Iterator[Optional[Callable[[int, int, str], None]]]:
-    """A progress bar on stderr for long work, only when stderr is a terminal."""
-    if not sys.stderr.isatty() or (n < LONG_WORK and not (exact and n >= LONG_EXACT)):
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(done: int, total: int, stage: str) -> None:
-            """Advance the bar of this stage."""
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
-
-        yield update
-
-
-def _terminal() -> Any:
-    """The stdout console: colours on a terminal only, text kept verbatim."""
-    from rich.console import Console
-
-    return Console(markup=False, highlight=False, soft_wrap=True, emoji=False)
-
-
 def _fail(message: str, code: int) -> int:
-    """Print a one-line error on stderr and return the exit status."""
-    print(f"rnncalc: error: {' '.join(message.split())}", file=sys.stderr)
+    """Print a one-line error on stderr (in ASCII where stderr cannot show more) and return the status."""
+    line = f"rnncalc: error: {' '.join(message.split())}"
+    print(line if can_show(sys.stderr, line) else to_ascii(line), file=sys.stderr)
     return code
 
 

@@ -29,245 +29,162 @@ MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", 
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
 GraphFormat = Enum("GraphFormat", {name: name for name in ("dot", "rich", "json")}, type=str)  # type: ignore[misc]
 SEQUENCE_OPTIONS = ("--x", "--g")
-MODEL = "Model"
-OUTPUT = "Output"
+PROBLEM, PARAMETERS, CELL, METHOD, OUTPUT = "Problem", "Parameters", "Cell", "Method", "Output"
+PANELS = (PROBLEM, PARAMETERS, CELL, METHOD, OUTPUT)
+"""The help's panels, in order; options a command adds itself come first, under Options."""
+
+
+def _option(kind: Any, flags: str, help_text: str, panel: str, default: Any = None, **extra: Any) -> Any:
+    """One shared option: its type, its flags ("--x" or "--color/--no-color"), help, panel and default."""
+    return Annotated[
+        kind, typer.Option(*flags.split(), help=help_text, rich_help_panel=panel, **extra)
+    ], default
 
 
 def _number(flag: str, help_text: str) -> Any:
     """A numeric option typed as text, so fractions and exact decimals survive."""
-    return Annotated[Optional[str], typer.Option(flag, help=help_text, rich_help_panel=MODEL, metavar="NUM")]
+    return _option(Optional[str], flag, help_text, PARAMETERS, metavar="NUM")
 
 
 SHARED: dict[str, tuple[Any, Any]] = {
-    "x": (
-        Annotated[
-            Optional[list[str]],
-            typer.Option(
-                "--x",
-                help="Inputs x_0 .. x_{n-1}: --x 1 0, --x 1 --x 0 or --x 1,0. Default: 1 0.",
-                rich_help_panel=MODEL,
-                metavar="NUM...",
-            ),
-        ],
-        None,
+    "x": _option(
+        Optional[list[str]],
+        "--x",
+        "Inputs x_0 .. x_{n-1}: --x 1 0, --x 1 --x 0 or --x 1,0. Default: 1 0.",
+        PROBLEM,
+        metavar="NUM...",
     ),
-    "g": (
-        Annotated[
-            Optional[list[str]],
-            typer.Option(
-                "--g",
-                help="Targets g_1 .. g_n, written like --x. Default: all 1.",
-                rich_help_panel=MODEL,
-                metavar="NUM...",
-            ),
-        ],
-        None,
+    "g": _option(
+        Optional[list[str]],
+        "--g",
+        "Targets g_1 .. g_n, written like --x. Default: all 1.",
+        PROBLEM,
+        metavar="NUM...",
     ),
-    "h0": (_number("--h0", "Initial state h_0. Default: 0."), None),
-    "wi": (_number("--wi", "Input weight W_i. Default: 1."), None),
-    "wh": (_number("--wh", "Recurrent weight W_h. Default: 1."), None),
-    "a": (_number("--a", "Output weight a. Default: 1."), None),
-    "b": (_number("--b", "State bias b. Default: 1."), None),
-    "c": (_number("--c", "Output bias c. Default: 1."), None),
-    "activation": (
-        Annotated[
-            Optional[ActivationName],
-            typer.Option(
-                "--activation",
-                help=(
-                    "Activation of the state; relu has derivative 0 at 0, leaky_relu 0.01. Default: sigmoid."
-                ),
-                rich_help_panel=MODEL,
-            ),
-        ],
-        None,
+    "loss": _option(
+        Optional[LossName],
+        "--loss",
+        "mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. "
+        "Default: mse.",
+        PROBLEM,
     ),
-    "cell": (
-        Annotated[
-            Optional[list[str]],
-            typer.Option(
-                "--cell",
-                help=(
-                    "Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, "
-                    f"parameters; {' '.join(CELL_FUNCTIONS)})."
-                ),
-                rich_help_panel=MODEL,
-                metavar="EQUATION",
-            ),
-        ],
-        None,
+    "config": _option(
+        Optional[Path],
+        "--config",
+        "Read the problem from a TOML file (rnncalc init writes one; - reads stdin); options given here "
+        "override it.",
+        PROBLEM,
+        metavar="FILE",
+        dir_okay=False,
     ),
-    "param": (
-        Annotated[
-            Optional[list[str]],
-            typer.Option(
-                "--param",
-                help="A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.",
-                rich_help_panel=MODEL,
-                metavar="NAME=NUM",
-            ),
-        ],
-        None,
+    "h0": _number("--h0", "Initial state h_0. Default: 0."),
+    "wi": _number("--wi", "Input weight W_i. Default: 1."),
+    "wh": _number("--wh", "Recurrent weight W_h. Default: 1."),
+    "a": _number("--a", "Output weight a. Default: 1."),
+    "b": _number("--b", "State bias b. Default: 1."),
+    "c": _number("--c", "Output bias c. Default: 1."),
+    "param": _option(
+        Optional[list[str]],
+        "--param",
+        "A parameter value, NAME=NUMBER (repeatable); parameters not given are 1.",
+        PARAMETERS,
+        metavar="NAME=NUM",
     ),
-    "loss": (
-        Annotated[
-            Optional[LossName],
-            typer.Option(
-                "--loss",
-                help=(
-                    "mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. "
-                    "Default: mse."
-                ),
-                rich_help_panel=MODEL,
-            ),
-        ],
-        None,
+    "activation": _option(
+        Optional[ActivationName],
+        "--activation",
+        "Activation of the state; relu has derivative 0 at 0, leaky_relu 0.01. Default: sigmoid.",
+        CELL,
     ),
-    "config": (
-        Annotated[
-            Optional[Path],
-            typer.Option(
-                "--config",
-                help=(
-                    "Read the problem from a TOML file (rnncalc init writes one); options given here "
-                    "override it."
-                ),
-                rich_help_panel=MODEL,
-                dir_okay=False,
-            ),
-        ],
-        None,
+    "cell": _option(
+        Optional[list[str]],
+        "--cell",
+        "Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, parameters; "
+        f"{' '.join(CELL_FUNCTIONS)}).",
+        CELL,
+        metavar="EQUATION",
     ),
-    "digits": (
-        Annotated[
-            Optional[int],
-            typer.Option(
-                "--digits",
-                help=f"Decimal places shown (0..{MAX_DIGITS}). Default: 6.",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
-        None,
-    ),
-    "per_step": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--per-step",
-                help="Also show each step's share dL_t/dθ of every gradient on a line of its own.",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
+    "per_step": _option(
+        bool,
+        "--per-step",
+        "Also show each step's share dL_t/dθ of every gradient on a line of its own.",
+        METHOD,
         False,
     ),
-    "round_intermediate": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--round-intermediate",
-                help=(
-                    "Hand-calculation mode: round every named quantity to --digits and go on from the "
-                    "rounded values."
-                ),
-                rich_help_panel=OUTPUT,
-            ),
-        ],
+    "round_intermediate": _option(
+        bool,
+        "--round-intermediate",
+        "Hand-calculation mode: round every named quantity to --digits and go on from the rounded values.",
+        METHOD,
         False,
     ),
-    "exact": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--exact", help="Also show the exact SymPy value of each quantity.", rich_help_panel=OUTPUT
-            ),
-        ],
+    "exact": _option(bool, "--exact", "Also show the exact SymPy value of each quantity.", METHOD, False),
+    "blank": _option(
+        bool, "--blank", "Exercise sheet: the derivation with every computed value left blank.", METHOD, False
+    ),
+    "answers": _option(
+        bool,
+        "--answers",
+        "Answer key: the full derivation, titled as the key to a --blank sheet.",
+        METHOD,
         False,
     ),
-    "format": (
-        Annotated[
-            Optional[FormatName],
-            typer.Option(
-                "--format",
-                "-f",
-                help="Output format. Default: from the -o extension, else rich.",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
-        None,
+    "digits": _option(
+        Optional[int], "--digits", f"Decimal places shown (0..{MAX_DIGITS}). Default: 6.", OUTPUT, metavar="N"
     ),
-    "all_steps": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--all-steps",
-                help="Terminal: show every step of sequences longer than 20 (files always get every step).",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
+    "format": _option(
+        Optional[FormatName],
+        "--format -f",
+        "Output format. Default: from the -o extension, else rich.",
+        OUTPUT,
+    ),
+    "output": _option(
+        Optional[Path],
+        "--output -o",
+        "Write to this file (format from its extension; - is stdout); an existing file is replaced only "
+        "when the write succeeds.",
+        OUTPUT,
+        metavar="FILE",
+        dir_okay=False,
+    ),
+    "all_steps": _option(
+        bool,
+        "--all-steps",
+        "Terminal: show every step of sequences longer than 20 (files always get every step).",
+        OUTPUT,
         False,
     ),
-    "blank": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--blank",
-                help="Exercise sheet: the derivation with every computed value left blank.",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
+    "fragment": _option(
+        bool,
+        "--fragment",
+        "LaTeX: only the body, to \\input into a larger document (needs amsmath).",
+        OUTPUT,
         False,
     ),
-    "answers": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--answers",
-                help="Answer key: the full derivation, titled as the key to a --blank sheet.",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
+    "markdown_flavor": _option(
+        Optional[FlavorName],
+        "--markdown-flavor",
+        "Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, Jupyter, Pandoc).",
+        OUTPUT,
+    ),
+    "color": _option(
+        Optional[bool],
+        "--color/--no-color",
+        "Colour on or off (default: on a terminal; NO_COLOR and FORCE_COLOR are honoured).",
+        OUTPUT,
+    ),
+    "pager": _option(
+        Optional[bool],
+        "--pager/--no-pager",
+        "Page long terminal output through $PAGER (default: when taller than the screen).",
+        OUTPUT,
+    ),
+    "ascii": _option(
+        bool,
+        "--ascii",
+        "Plain ASCII: sigma for σ, * for ·; chosen by itself when stdout cannot show them.",
+        OUTPUT,
         False,
-    ),
-    "fragment": (
-        Annotated[
-            bool,
-            typer.Option(
-                "--fragment",
-                help="LaTeX: only the body, to \\input into a larger document (needs amsmath).",
-                rich_help_panel=OUTPUT,
-            ),
-        ],
-        False,
-    ),
-    "markdown_flavor": (
-        Annotated[
-            Optional[FlavorName],
-            typer.Option(
-                "--markdown-flavor",
-                help=(
-                    "Markdown math: github (```math blocks, the default) or generic ($$, for MkDocs, "
-                    "Jupyter, Pandoc)."
-                ),
-                rich_help_panel=OUTPUT,
-            ),
-        ],
-        None,
-    ),
-    "output": (
-        Annotated[
-            Optional[Path],
-            typer.Option(
-                "--output",
-                "-o",
-                help=(
-                    "Write to this file (format from its extension); an existing file is replaced only when "
-                    "the write succeeds."
-                ),
-                rich_help_panel=OUTPUT,
-                dir_okay=False,
-            ),
-        ],
-        None,
     ),
 }
 
@@ -312,6 +229,8 @@ def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[...
         @functools.wraps(command)
         def wrapper(**kwargs: Any) -> Any:
             options = SharedOptions(**{name: kwargs.pop(name) for name in offered})
+            if options.output == Path("-"):  # -o - is stdout, as in every Unix tool
+                options = dataclasses.replace(options, output=None)
             return command(options=with_config(options), **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]

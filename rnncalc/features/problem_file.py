@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -56,16 +57,38 @@ KINDS: dict[str, str] = {
 }
 
 
+MAX_FILE_BYTES = 1_000_000
+"""Problem and answers files are small; anything larger (or /dev/zero) is refused before it is read whole."""
+
+
+def _read_text(path: Path) -> str:
+    """The file's text (``-``: standard input), at most MAX_FILE_BYTES."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    else:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise OSError(f"larger than {MAX_FILE_BYTES:,} bytes, too large for a problem or answers file")
+    return data.decode("utf-8")
+
+
 def read_toml(path: Path, what: str, missing_hint: str = "") -> dict[str, Any]:
-    """A TOML file as a dict, or a one-line error naming the file."""
+    """A TOML file (or ``-``, standard input) as a dict, or a one-line error naming the file."""
+    shown = "standard input" if str(path) == "-" else str(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(_read_text(path))
     except FileNotFoundError:
-        raise InputError(f"{what}: {path} does not exist{missing_hint}") from None
+        raise InputError(f"{what}: {shown} does not exist{missing_hint}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what}: {shown} is a directory") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{what}: cannot read {path}: {error}") from None
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise InputError(f"{what}: cannot read {shown}: {reason}") from None
     except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{what}: {path} is not valid TOML: {error}") from None
+        raise InputError(f"{what}: {shown} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise InputError(f"{what}: {shown} is nested too deeply") from None
 
 
 def load(path: Path) -> dict[str, Any]:

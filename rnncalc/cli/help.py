@@ -1,0 +1,102 @@
+"""Help that teaches: options grouped in panels, a few examples at the end, command summaries uncut.
+
+Plain click help (no Rich) so that ``--help`` stays about as fast as importing typer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer.core
+
+if TYPE_CHECKING:
+    from typer import _click as click
+
+from .options import PANELS
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "rnncalc": (
+        "rnncalc                                   # the worked example, every step",
+        "rnncalc forward --x 1 0                   # the forward pass",
+        "rnncalc grads --show-steps -o notes.md    # the derivation as Markdown",
+    ),
+    "forward": (
+        "rnncalc forward --x 1 0",
+        "rnncalc forward --x 1 -1 0.5 --activation tanh --wh -1/2",
+    ),
+    "grads": (
+        "rnncalc grads --show-steps",
+        "rnncalc grads --show-steps --round-intermediate      # as by hand, 6 decimals",
+        "rnncalc grads --x 1 2 3 --g 0.4 0.8 1.2 --loss half-sse -f json",
+    ),
+    "check": (
+        "rnncalc check",
+        "rnncalc check --activation relu --inputs -f markdown",
+    ),
+    "train": (
+        "rnncalc train --lr 0.5 --epochs 20",
+        "rnncalc train --optimizer momentum --clip 1 --show-steps",
+    ),
+    "graph": (
+        "rnncalc graph -o graph.svg",
+        "rnncalc graph -f rich --param Wh",
+    ),
+    "grade": (
+        "rnncalc grade answers.toml",
+        "rnncalc grade answers.toml --config problem.toml -f markdown",
+        "cat answers.toml | rnncalc grade -",
+    ),
+    "init": ("rnncalc init problem.toml && rnncalc grads --show-steps --config problem.toml",),
+}
+
+
+def write_examples(name: str, formatter: click.HelpFormatter) -> None:
+    """The examples of a command, written as they are typed."""
+    examples = EXAMPLES.get(name, ())
+    if examples:
+        with formatter.section("Examples"):
+            for line in examples:
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+
+
+class PanelledCommand(typer.core.TyperCommand):
+    """A command whose help lists its own options first, then the shared ones by panel, then examples."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Options grouped under Options (the command's own), Problem, Parameters, Cell, Method, Output."""
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None and isinstance(param, typer.core.TyperOption):
+                groups.setdefault(getattr(param, "rich_help_panel", None) or "Options", []).append(record)
+        for panel in ("Options", *PANELS):
+            if groups.get(panel):
+                with formatter.section(panel):
+                    formatter.write_dl(groups[panel])
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The examples."""
+        write_examples(self.name or "", formatter)
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        """[OPTIONS] and each argument in capitals: rnncalc grade [OPTIONS] ANSWERS."""
+        arguments = [p for p in self.get_params(ctx) if isinstance(p, typer.core.TyperArgument)]
+        return ["[OPTIONS]", *((p.metavar or (p.name or "").upper()) for p in arguments)]
+
+
+class SummaryGroup(typer.core.TyperGroup):
+    """The command group: summaries in full (wrapped, not cut with ...), examples at the end."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the whole first line of its help."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, (command.help or "").strip().splitlines()[0]))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The examples."""
+        write_examples("rnncalc", formatter)

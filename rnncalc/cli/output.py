@@ -1,0 +1,110 @@
+"""Where results go: the terminal (colour, paging, wrapping, ASCII), a pipe, or the -o file."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..render import View, render, rich_of
+from ..render.ascii import can_show, to_ascii
+
+LONG_WORK = 100_000
+LONG_EXACT = 64
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """How output reaches the user: colour (None: automatic), paging (None: when taller), ASCII only."""
+
+    color: bool | None = None
+    pager: bool | None = None
+    ascii: bool = False
+
+    def wants_ascii(self) -> bool:
+        """--ascii, or a stdout that cannot show σ and ·."""
+        return self.ascii or not can_show(sys.stdout)
+
+    def rich(self) -> bool:
+        """Styled output: on a terminal, or when colour is forced (--color, FORCE_COLOR)."""
+        if self.wants_ascii():
+            return False
+        forced = self.color is True or (self.color is None and bool(os.environ.get("FORCE_COLOR")))
+        return sys.stdout.isatty() or forced
+
+    def console(self) -> Any:
+        """The stdout console: text kept verbatim, colour as asked."""
+        from rich.console import Console
+
+        no_color = self.color is False or (self.color is None and "NO_COLOR" in os.environ)
+        return Console(
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+            force_terminal=True if self.color else None,
+            no_color=no_color,
+        )
+
+
+def deliver(result: Any, format_name: str, output: Path | None, view: View, terminal: Terminal) -> None:
+    """Any result: styled on a terminal (wrapped to its width, paged when long), else as text."""
+    if output is None and format_name == "rich" and terminal.rich():
+        console = terminal.console()
+        width = console.width if sys.stdout.isatty() else None
+        with console.capture() as captured:
+            console.print(rich_of(result, dataclasses.replace(view, width=width)))
+        _show(captured.get(), terminal, console.height)
+        return
+    text = render(result, format_name, view)
+    if terminal.ascii or (output is None and terminal.wants_ascii()):
+        text = to_ascii(text)
+    emit(text, output)
+
+
+def _show(text: str, terminal: Terminal, height: int) -> None:
+    """Styled text to the terminal, through the pager when asked or when taller than the screen."""
+    tall = sys.stdout.isatty() and text.count("\n") > height
+    if terminal.pager or (terminal.pager is None and tall):
+        import pydoc
+
+        os.environ.setdefault("LESS", "FRX")  # as git does: quit if one screen, keep colours
+        pydoc.pager(text)
+    else:
+        sys.stdout.write(text)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write text to the output file, or to stdout."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from ..files import write_atomically
+
+    write_atomically(output, text)
+
+
+@contextlib.contextmanager
+def progress(n: int, exact: bool) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A progress bar on stderr for long work, only when stderr is a terminal."""
+    if not sys.stderr.isatty() or (n < LONG_WORK and not (exact and n >= LONG_EXACT)):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(done: int, total: int, stage: str) -> None:
+            """Advance the bar of this stage."""
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        yield update
