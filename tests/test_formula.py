@@ -11,7 +11,8 @@ from rnncalc.render.printers import LatexPrinter, TextPrinter
 
 
 def ref(name: str, value: float) -> Ref:
-    return Ref(Name(name, name, name), value)
+    """A quantity the user gave (so shown as typed: 0.5, not 0.500000)."""
+    return Ref(Name(name, name, name), value, given=True)
 
 
 def test_negative_values_are_parenthesised_inside_products_and_sums() -> None:
@@ -42,3 +43,17 @@ def test_sympy_constants_and_functions_print_in_every_format(cli, fmt: str) -> N
     for args in cases:
         code, out, err = cli("grads", "--show-steps", "--exact", *args, "-f", fmt)
         assert code == 0 and out and not err, (args, err)
+
+
+def test_one_number_format_for_computed_values() -> None:
+    printer = TextPrinter(digits=6)
+    assert [printer.number(v) for v in (2.0, -1.0, 1.7485, 0.5, 2.328e-06, 0.000123)] == [
+        "2",
+        "-1",
+        "1.748500",
+        "0.500000",
+        "2.32800e-06",
+        "0.000123",
+    ]
+    assert printer.value(Ref(Name("x", "x", "x"), 0.5, given=True)) == "0.5"
+    assert LatexPrinter(digits=6).number(2.328e-06) == r"2.32800 \times 10^{-6}"

@@ -28,10 +28,11 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Ref:
-    """A named quantity and its value."""
+    """A named quantity and its value; ``given`` when the user typed it (shown as typed, 0.5 not 0.500000)."""
 
     name: Name
     value: float
+    given: bool = False
 
 
 @dataclass(frozen=True, slots=True)

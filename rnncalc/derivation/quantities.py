@@ -70,22 +70,22 @@ class Quantities:
         """Index a trace."""
         self.trace = trace
         self.cell = cell
-        self.params = {p: Ref(parameter(p), v) for p, v in trace.params.items()}
+        self.params = {p: Ref(parameter(p), v, given=True) for p, v in trace.params.items()}
         self.params[INITIAL_STATE] = self.h(0)
         self._locals: dict[tuple[str, int], Ref] = {}
         self._bindings: dict[int, dict[str, Form]] = {}
 
     def x(self, i: int) -> Ref:
         """Input x_i (used at step i + 1)."""
-        return Ref(indexed("x", i), self.trace.x[i])
+        return Ref(indexed("x", i), self.trace.x[i], given=True)
 
     def g(self, t: int) -> Ref:
         """Target g_t."""
-        return Ref(indexed("g", t), self.trace.g[t - 1])
+        return Ref(indexed("g", t), self.trace.g[t - 1], given=True)
 
     def h(self, t: int) -> Ref:
         """State h_t (t = 0 is the initial state)."""
-        return Ref(indexed("h", t), self.trace.h[t])
+        return Ref(indexed("h", t), self.trace.h[t], given=t == 0)
 
     def o(self, t: int) -> Ref:
         """Pre-activation o_t."""

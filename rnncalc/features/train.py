@@ -128,7 +128,7 @@ def _first_update(
     beta: float,
 ) -> Section:
     """θ' = θ − η · dθ for every parameter, with numbers (η · s · v with clipping or momentum)."""
-    eta = Ref(Name("η", r"\eta", "lr"), lr)
+    eta = Ref(Name("η", r"\eta", "lr"), lr, given=True)
     scale, clip = clipping
     steps = []
     if scale != 1.0 and clip is not None:

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from ..cell.functions import BY_SHOWN_NAME
 from ..derivation.formula import Add, Blank, Call, Const, Div, Fold, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
-from .number_format import format_fraction, format_number
+from .number_format import format_fraction, format_given, format_number
 
 ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
 
@@ -28,8 +28,20 @@ class TextPrinter(Fold):
         return name.text
 
     def number(self, value: float) -> str:
-        """A quantity's value."""
-        return format_number(value, self.digits)
+        """A computed value."""
+        return self.scientific(format_number(value, self.digits))
+
+    def scientific(self, text: str) -> str:
+        """A number's text as this printer writes scientific notation (text: 5.6e-07 as it is)."""
+        return text
+
+    def value(self, ref: Ref) -> str:
+        """A quantity's value: as typed when the user gave it, else in the one number format."""
+        return self.as_given(ref.value) if ref.given else self.number(ref.value)
+
+    def as_given(self, value: float) -> str:
+        """A value the user typed."""
+        return self.scientific(format_given(value, self.digits))
 
     def literal(self, value: Fraction) -> tuple[str, int]:
         """A literal number and its precedence."""
@@ -76,7 +88,7 @@ class TextPrinter(Fold):
         """A quantity: its name, or its value."""
         if not self.values:
             return self.name(form.name), ATOM
-        text = self.number(form.value)
+        text = self.value(form)
         return text, (NEG if text[0] == "-" else ATOM)
 
     def const(self, form: Const) -> tuple[str, int]:  # type: ignore[override]
@@ -125,7 +137,7 @@ class TextPrinter(Fold):
         """A quantity inside a product: its name, or its value (parenthesised when negative)."""
         if not self.values:
             return self.name(ref.name)
-        text = self.number(ref.value)
+        text = self.value(ref)
         return self.paren(text) if text[0] == "-" else text
 
     def _sum(self, form: Add) -> str:
@@ -153,9 +165,8 @@ class LatexPrinter(TextPrinter):
         """A quantity's LaTeX name."""
         return name.latex
 
-    def number(self, value: float) -> str:
-        """A value, scientific notation as mantissa times a power of ten."""
-        text = super().number(value)
+    def scientific(self, text: str) -> str:
+        """Scientific notation as mantissa times a power of ten."""
         mantissa, _, exponent = text.partition("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else text
 

@@ -7,6 +7,7 @@ from typing import Any
 from ...derivation.names import parameter
 from ...features.train import Training
 from .. import View
+from ..number_format import format_number
 from ..printers import TextPrinter
 from . import GOOD, Equations, Line, Part, Preformatted, Report, Table
 
@@ -20,7 +21,11 @@ def report(run: Training, view: View) -> Report:
     parts: list[Part] = []
     if view.show_steps and run.first_update is not None:
         parts.append(Equations(run.first_update.title, run.first_update.steps, view.digits))
-    parts += [_table(run, view.digits), Line(""), Preformatted(curve([e.loss for e in run.history]))]
+    parts += [
+        _table(run, view.digits),
+        Line(""),
+        Preformatted(curve([e.loss for e in run.history], view.digits)),
+    ]
     return Report("Gradient descent", tuple(parts), as_data(run))
 
 
@@ -45,7 +50,7 @@ def _table(run: Training, digits: int) -> Table:
     return Table(f"Gradient descent: {run.optimizer}, η = {run.lr}{extras}", columns, rows)
 
 
-def curve(losses: list[float], rows: int = CURVE_ROWS, width: int = CURVE_WIDTH) -> str:
+def curve(losses: list[float], digits: int = 6, rows: int = CURVE_ROWS, width: int = CURVE_WIDTH) -> str:
     """A small bar chart of the loss over the epochs (resampled to ``width`` columns)."""
     if not losses:
         return ""
@@ -56,9 +61,13 @@ def curve(losses: list[float], rows: int = CURVE_ROWS, width: int = CURVE_WIDTH)
     heights = [round((v - low) / span * (rows - 1)) + 1 for v in columns]
     lines = []
     for level in range(rows, 0, -1):
-        label = f"{high:.4g}" if level == rows else (f"{low:.4g}" if level == 1 else "")
-        lines.append(f"{label:>10} │" + "".join("█" if h >= level else " " for h in heights))
-    lines.append(" " * 11 + "└" + "─" * len(columns) + f" epoch 0 … {len(losses) - 1}")
+        label = (
+            format_number(high, digits)
+            if level == rows
+            else (format_number(low, digits) if level == 1 else "")
+        )
+        lines.append(f"{label:>12} │" + "".join("█" if h >= level else " " for h in heights))
+    lines.append(" " * 13 + "└" + "─" * len(columns) + f" epoch 0 … {len(losses) - 1}")
     return "loss\n" + "\n".join(lines)
 
 
