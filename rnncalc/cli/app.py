@@ -118,7 +118,8 @@ def check_command(
     from ..features.check import check
 
     problem, settings = build_inputs(options)
-    report = check(problem, inputs=inputs)
+    with progress("checking"):
+        report = check(problem, inputs=inputs)
     _deliver_options(report, options, View(digits=settings.digits))
     if not report.ok:
         raise typer.Exit(1)
@@ -147,7 +148,8 @@ def train_command(
     from ..features.train import train
 
     problem, settings = build_inputs(options)
-    run = train(problem, lr, epochs, optimizer.value, beta, clip)
+    with progress("training") as report:
+        run = train(problem, lr, epochs, optimizer.value, beta, clip, progress=report)
     _deliver_options(run, options, View(digits=settings.digits, show_steps=show_steps))
     if run.stopped:
         raise RnnCalcError(run.stopped)
@@ -211,7 +213,8 @@ def graph_command(
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
     options = dataclasses.replace(options, param=[p for p in options.param or [] if "=" in p])
     problem, settings = build_inputs(options)
-    graph = build_graph(problem)
+    with progress("unrolling"):
+        graph = build_graph(problem)
     if chosen and chosen[0] not in graph.gradients:
         choices = ", ".join(graph.gradients)
         raise InputError(f"--param {chosen[0]}: not a parameter of the cell (choose one of {choices})")
@@ -254,7 +257,8 @@ def grade_command(
     from ..features.grade import grade, read_answers
 
     problem, settings = build_inputs(options)
-    result = grade(problem, read_answers(answers), settings.digits)
+    with progress("grading"):
+        result = grade(problem, read_answers(answers), settings.digits)
     _deliver_options(result, options, View(digits=settings.digits))
     if not result.ok:
         raise typer.Exit(1)
@@ -285,7 +289,7 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     flavor = options.markdown_flavor.value if options.markdown_flavor else "github"
     view = View(fragment=options.fragment, flavor=flavor, all_steps=options.all_steps or output is not None)
     problem, settings = build_inputs(options)
-    with progress(problem.n, settings.exact) as report:
+    with progress("deriving") as report:
         derivation = derive(problem, settings, scope=scope, steps=steps, progress=report, method=method)
     if options.blank and options.answers:
         raise InputError("--blank and --answers conflict: write the sheet and the key with two commands")

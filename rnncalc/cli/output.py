@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +14,6 @@ from typing import Any
 
 from ..render import View, render, rich_of
 from ..render.ascii import can_show, to_ascii
-
-LONG_WORK = 100_000
-LONG_EXACT = 64
 
 
 @dataclass(frozen=True)
@@ -89,22 +87,35 @@ def emit(text: str, output: Path | None) -> None:
     write_atomically(output, text)
 
 
+SHOW_AFTER_SECONDS = 0.5
+
+
 @contextlib.contextmanager
-def progress(n: int, exact: bool) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A progress bar on stderr for long work, only when stderr is a terminal."""
-    if not sys.stderr.isatty() or (n < LONG_WORK and not (exact and n >= LONG_EXACT)):
+def progress(label: str) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A progress bar on stderr for work that takes longer than half a second, only on a terminal.
+
+    Yields ``update(done, total, stage)`` for work that can say how far it is; without updates the
+    bar just pulses. Nothing is printed in pipes or files, and the bar disappears when done.
+    """
+    if not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        tasks: dict[str, Any] = {}
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    bar = Progress(*columns, console=Console(stderr=True), transient=True)
+    task = bar.add_task(label, total=None)
+    timer = threading.Timer(SHOW_AFTER_SECONDS, bar.start)
+    timer.daemon = True
+    timer.start()
 
-        def update(done: int, total: int, stage: str) -> None:
-            """Advance the bar of this stage."""
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done)
+    def update(done: int, total: int, stage: str) -> None:
+        """Advance the bar."""
+        bar.update(task, completed=done, total=total, description=stage)
 
+    try:
         yield update
+    finally:
+        timer.cancel()
+        bar.stop()

@@ -71,7 +71,14 @@ def _check_representable(value: Fraction, what: str) -> None:
 
 @dataclass(frozen=True)
 class Problem:
-    """One BPTT problem; the defaults are the worked example of the document."""
+    """One BPTT problem; the defaults are the worked example of the document.
+
+    ``x``: inputs x_0 .. x_{n-1}; ``g``: targets g_1 .. g_n (default all 1); ``h0``: the initial state;
+    ``params``: values by name (Wi, Wh, a, b, c for the built-in cell; any not given are 1);
+    ``activation``: sigmoid, tanh, relu, leaky_relu, softplus or identity; ``loss``: mse, sse or
+    half-sse; ``cell``: your own equations instead ("o = Wi*x + Wh*h_prev + b", "h = tanh(o)", ...).
+    Numbers may be int, Fraction, text ("1/2", "2e-3") or float (taken as its shortest decimal, 0.1 = 1/10).
+    """
 
     x: tuple[Fraction, ...] = (Fraction(1), Fraction(0))
     g: tuple[Fraction, ...] | None = None
@@ -130,7 +137,11 @@ class Problem:
 
 @dataclass(frozen=True)
 class Settings:
-    """How numbers are computed and shown."""
+    """How numbers are computed and shown.
+
+    ``digits``: decimals shown (0..30); ``round_intermediate``: round every named quantity to ``digits``
+    as by hand; ``exact``: also exact values (SymPy); ``per_step``: each step's share dL_t/dθ on its own line.
+    """
 
     digits: int = 6
     round_intermediate: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -42,14 +43,20 @@ class Training(Result):
 
 
 def train(
-    problem: Problem,
-    lr: float,
-    epochs: int,
+    problem: Problem | None = None,
+    lr: float = 0.5,
+    epochs: int = 20,
     optimizer: str = "sgd",
     beta: float = 0.9,
     clip: float | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> Training:
-    """Full-batch gradient descent on W_i, W_h, a, b, c (h_0 stays fixed)."""
+    """Full-batch gradient descent on the cell's parameters (h_0 stays fixed); the CLI's defaults.
+
+    ``optimizer``: "sgd" (θ' = θ - η·dθ) or "momentum" (v = β·v + dθ, θ' = θ - η·v); ``clip``: scale the
+    gradient down to this norm when it is longer; ``progress(done, total, stage)`` is told of each epoch.
+    """
+    problem = problem or Problem()
     _validate(lr, epochs, optimizer, beta, clip)
     params = {k: float(v) for k, v in problem.params.items()}
     velocity = dict.fromkeys(params, 0.0)
@@ -69,6 +76,8 @@ def train(
                 f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr",
             )
         history.append(Epoch(epoch, derivation.loss, dict(params)))
+        if progress is not None:
+            progress(epoch, epochs, "training")
         if epoch == epochs:
             break
         grads = {k: derivation.gradients[k] for k in params}
