@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -70,7 +71,7 @@ def hyperfine(command: list[str], repeat: int) -> float | None:
                 "--export-json",
                 report.name,
                 "-N",
-                " ".join(command),
+                shlex.join(command),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -135,3 +135,9 @@ def test_long_work_shows_progress_on_a_terminal_only() -> None:
     assert 0 <= screen.find("training") < screen.find("Gradient descent")  # the bar, before the report
     piped = rnncalc("train", "--epochs", "20000")
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["forward", "grads", "check", "train", "graph", "grade", "init"])
+def test_help_states_defaults_one_way(cli, command: str) -> None:
+    code, out, _ = cli(command, "--help")
+    assert code == 0 and "[default:" not in out and "<file>" not in out and "<float>" not in out

@@ -13,6 +13,7 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, RnnCalcError
+from ..numbers import parse_number
 from ..render import FORMATS, View
 from ..render.ascii import can_show, to_ascii
 from .help import PanelledCommand, SummaryGroup
@@ -129,16 +130,32 @@ def check_command(
 @with_shared_options(exclude=DERIVATION_ONLY)
 def train_command(
     options: SharedOptions,
-    lr: Annotated[float, typer.Option("--lr", help="Learning rate η.")] = 0.5,
-    epochs: Annotated[int, typer.Option("--epochs", help="Number of full-batch updates.")] = 20,
+    lr: Annotated[
+        str, typer.Option("--lr", help="Learning rate η. Default: 0.5.", metavar="NUM", show_default=False)
+    ] = "0.5",
+    epochs: Annotated[
+        int,
+        typer.Option(
+            "--epochs", help="Number of full-batch updates. Default: 20.", metavar="N", show_default=False
+        ),
+    ] = 20,
     optimizer: Annotated[
         OptimizerName,
-        typer.Option("--optimizer", help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v."),
+        typer.Option(
+            "--optimizer",
+            help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v. Default: sgd.",
+            show_default=False,
+        ),
     ] = SGD,
-    beta: Annotated[float, typer.Option("--beta", help="Momentum coefficient β.")] = 0.9,
+    beta: Annotated[
+        str,
+        typer.Option(
+            "--beta", help="Momentum coefficient β. Default: 0.9.", metavar="NUM", show_default=False
+        ),
+    ] = "0.9",
     clip: Annotated[
-        Optional[float],
-        typer.Option("--clip", help="Scale the gradient down to this norm when it is longer."),
+        Optional[str],
+        typer.Option("--clip", help="Scale the gradient down to this norm when it is longer.", metavar="NUM"),
     ] = None,
     show_steps: Annotated[
         bool, typer.Option("--show-steps", help="Show the first update written out with numbers.")
@@ -149,7 +166,9 @@ def train_command(
 
     problem, settings = build_inputs(options)
     with progress("training") as report:
-        run = train(problem, lr, epochs, optimizer.value, beta, clip, progress=report)
+        rate, momentum = float(parse_number(lr, "--lr")), float(parse_number(beta, "--beta"))
+        limit = float(parse_number(clip, "--clip")) if clip is not None else None
+        run = train(problem, rate, epochs, optimizer.value, momentum, limit, progress=report)
     _deliver_options(run, options, View(digits=settings.digits, show_steps=show_steps))
     if run.stopped:
         raise RnnCalcError(run.stopped)
@@ -190,6 +209,7 @@ def graph_command(
             "-o",
             help="Write to a file: .dot/.gv, .json, .txt, or .svg/.png/.pdf (drawn by Graphviz's dot).",
             dir_okay=False,
+            metavar="FILE",
         ),
     ] = None,
 ) -> None:
