@@ -1,42 +1,110 @@
-"""Writing output files safely: a temporary file beside the target, renamed into place."""
+"""Writing output files safely: a temporary file beside the target, renamed into place.
+
+Nothing the user had is lost or half-written: a failed write leaves the old file as it was. A symlink is
+followed (its target is replaced, the link kept); a device or FIFO (``-o /dev/null``) is written in place,
+never replaced by a regular file; a read-only file is replaced only when asked (``--force``).
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
-from .errors import RnnCalcError
+from .errors import InputError, RnnCalcError
+
+TEMPORARY_PREFIX = ".rnncalc-"
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
+def _fail(path: Path, reason: object) -> RnnCalcError:
+    """An error naming the file."""
+    return RnnCalcError(f"cannot write {path}: {reason}")
+
+
+def _mode(path: Path) -> int | None:
+    """The file's mode (following symlinks), or None when there is no such file."""
+    try:
+        return path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise _fail(path, f"{path.parent} is not a directory") from None
+    except OSError as error:
+        raise _fail(path, error.strerror or error) from None
+
+
+def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None:
     """Write text to path; on any failure the previous file is untouched and no partial file is left."""
-    directory = path.parent if str(path.parent) else Path(".")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    try:
+        target = path.resolve() if path.is_symlink() else path
+    except OSError as error:
+        raise _fail(path, error.strerror or error) from None
+    mode = _mode(target)
+    if mode is not None and stat.S_ISDIR(mode):
+        raise _fail(path, "it is a directory")
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_in_place(target, data)
+        return
+    if mode is not None and not mode & 0o222 and not force:  # by its mode bits: root may write anything
+        raise _fail(path, "it is read-only; use --force to replace it")
+    directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         reason = "is not a directory" if directory.exists() else "does not exist"
-        raise RnnCalcError(f"cannot write {path}: {directory} {reason}")
-    if path.is_dir():
-        raise RnnCalcError(f"cannot write {path}: it is a directory")
+        raise _fail(path, f"{directory} {reason}")
+    temporary = _temporary_copy(target, data, directory)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        os.chmod(temporary, (mode & 0o7777) if mode is not None else 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _fail(path, error.strerror or error) from None
+        raise
+
+
+def create_new(path: Path, text: str) -> None:
+    """Write a new file, refusing (atomically, even against a concurrent run) one that already exists."""
+    directory = path.parent if str(path.parent) else Path(".")
+    temporary = _temporary_copy(path, text.encode("utf-8"), directory)
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.link(temporary, path)  # fails if path exists: no check-then-write race
+    except FileExistsError:
+        raise InputError(f"{path} already exists; use --force to replace it") from None
     except OSError as error:
-        raise RnnCalcError(f"cannot write {path}: {error.strerror or error}") from None
+        raise _fail(path, error.strerror or error) from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _temporary_copy(path: Path, data: bytes, directory: Path) -> str:
+    """The data in a new temporary file beside the target (a short name, whatever the target's length)."""
     try:
-        data = text.encode("utf-8") if isinstance(text, str) else text
+        handle, temporary = tempfile.mkstemp(prefix=TEMPORARY_PREFIX, suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise _fail(path, error.strerror or error) from None
+    try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise RnnCalcError(f"cannot write {path}: {error.strerror or error}") from None
+            raise _fail(path, error.strerror or error) from None
         raise
+    return temporary
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    """A device or FIFO: write to it as it is (replacing /dev/null with a file would be a disaster)."""
+    try:
+        with path.open("wb") as stream:
+            stream.write(data)
+    except OSError as error:
+        raise _fail(path, error.strerror or error) from None
 
 
 def _umask() -> int:

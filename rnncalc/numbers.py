@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
 from .errors import InputError
@@ -41,6 +41,8 @@ def parse_number(text: str, what: str = "value") -> Fraction:
 
 
 _POWERS = [10**k for k in range(32)]
+WIDE = Context(prec=400)
+"""Enough digits for any double (up to 1.8e308) with 30 decimals: hand rounding never runs out."""
 
 
 def _decimal(text: str) -> Fraction:
@@ -68,4 +70,4 @@ def round_half_up(value: float, digits: int) -> float:
     if not math.isfinite(value):
         return value
     quantum = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP, context=WIDE))

@@ -6,7 +6,7 @@ messages. ``{tmp}`` stands for a scratch directory holding a file named ``file``
 
 from __future__ import annotations
 
-LONG = 100_001
+LONG = 20_001
 
 BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ("non-numeric value", ["grads", "--x", "a"], 2, "'a' is not a number"),

@@ -21,6 +21,7 @@ from ..errors import InputError
 from . import PARAMETERS
 from .functions import ACTIVATIONS, CELL_FUNCTIONS
 from .rules import h, h_prev, o, x, y
+from .size import check_size
 from .sympy_functions import sympy_function
 
 MAX_EQUATIONS = 20
@@ -234,6 +235,7 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
     for index, (equation, name, right) in enumerate(sides):
         builder = _Builder(equation, dict(known), set(names[index:]))
         definitions[name] = builder.build(_parse_expression(equation, right))
+        check_size(definitions[name], f"{name} (with the names it uses written out)")
         known[name] = {"o": o, "h": h, "y": y}.get(name, definitions[name])
         params |= builder.params
     return _shape(equations, definitions, params)

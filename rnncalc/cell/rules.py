@@ -11,6 +11,7 @@ from typing import Any
 import sympy
 
 from . import PARAMETERS
+from .size import check_size
 from .sympy_functions import sympy_function
 
 __all__ = ["PARAMETERS", "Cell", "Rule", "build_cell"]
@@ -82,6 +83,7 @@ def build_cell(cell: str | tuple[str, ...], weight: Fraction) -> Cell:
     def derivative(expr: sympy.Expr, by: sympy.Symbol) -> Rule:
         """A local derivative, written in terms of the activation's output where it appears."""
         result = sympy.diff(expr, by)
+        check_size(result, f"the derivative of {expr} by {by}")
         if activation != o:
             result = result.subs(activation, h)
         if isinstance(output, sympy.Function):

@@ -30,7 +30,7 @@ class _CellCodePrinter(PythonCodePrinter):
     def _print_Function(self, expr: sympy.Function) -> str:
         """sigmoid inline and stable for any sign; unit_step(o), relu(o) as plain calls."""
         name = type(expr).__name__
-        if name == "sigmoid":
+        if name == "sigmoid" and expr.args[0].is_Symbol:  # inline only where the argument is one name
             z = self._print(expr.args[0])
             return f"(1/(1 + exp(-({z}))) if ({z}) >= 0 else exp({z})/(1 + exp({z})))"
         if name in NUMERIC_FUNCTIONS:
@@ -54,7 +54,7 @@ def sweep_source(cell: Cell, rounding: bool, with_progress: bool = False, lean: 
     full = not lean
     lines = [
         "def sweep(xs, gs, h0, params, S, progress):",
-        f"    {', '.join('p_' + p for p in cell.params)}, = params",
+        f"    {''.join('p_' + p + ', ' for p in cell.params)}= params" if cell.params else "    pass",
         "    H = [S(h0)]; O = []; Y = []; LT = []; DLDY = []; DYDH = []; DHDO = []; DODH = []; PX = []",
         *(f"    D_{p} = []; d_{p} = 0.0" for p in carried),
         *(f"    P_{p} = []" for p in cell.do_dparam),
@@ -123,8 +123,19 @@ def compile_sweep(
     return cell.compiled[key]
 
 
+MAX_SOURCE = 500_000
+"""The longest sweep rnncalc compiles (characters); Python's compiler is slow far below memory limits."""
+
+
 def _compile(source: str) -> Callable[..., dict[str, Any]]:
     """Execute generated source and return its sweep function."""
+    if len(source) > MAX_SOURCE:
+        from ..errors import InputError
+
+        raise InputError(
+            f"--cell: the cell's rules written out take {len(source):,} characters, more than the "
+            f"{MAX_SOURCE:,} rnncalc compiles; use a smaller cell"
+        )
     namespace: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
     namespace |= NUMERIC_FUNCTIONS
     exec(compile(source, "<rnncalc sweep>", "exec"), namespace)

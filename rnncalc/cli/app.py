@@ -28,9 +28,12 @@ from .options import (
     expand_sequences,
     with_shared_options,
 )
-from .output import Terminal, deliver, progress
+from .output import Terminal, deliver, emit, progress
 
 SGD = OptimizerName("sgd")
+MAX_MESSAGE = 300
+PICTURES = ("svg", "png", "pdf")
+MAX_PICTURE_STEPS = 60  # Graphviz fails ("trouble in init_rank") from about n = 100
 STDOUT = Path("-")
 DEBUG_VARIABLE = "RNNCALC_DEBUG"
 
@@ -233,17 +236,21 @@ def graph_command(
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
     options = dataclasses.replace(options, param=[p for p in options.param or [] if "=" in p])
     problem, settings = build_inputs(options)
+    if kind in PICTURES and problem.n > MAX_PICTURE_STEPS:
+        raise InputError(
+            f"graph pictures are drawn for n <= {MAX_PICTURE_STEPS} (Graphviz cannot lay out larger unrolled "
+            f"graphs; n = {problem.n}); write the DOT source with -o graph.dot, or use -f json"
+        )
     with progress("unrolling"):
         graph = build_graph(problem)
     if chosen and chosen[0] not in graph.gradients:
         choices = ", ".join(graph.gradients)
         raise InputError(f"--param {chosen[0]}: not a parameter of the cell (choose one of {choices})")
     view = View(digits=settings.digits, param=chosen[0] if chosen else None)
-    if kind in ("svg", "png", "pdf"):
-        from ..files import write_atomically
+    if kind in PICTURES:
         from ..render.graphviz import draw
 
-        write_atomically(output, draw(graph.render("dot", digits=settings.digits), kind))  # type: ignore[arg-type]
+        emit(draw(graph.render("dot", digits=settings.digits), kind), output, options.force)
     else:
         _deliver(graph, kind, output, view, options)
 
@@ -257,7 +264,13 @@ def _deliver(
     result: Any, format_name: str, output: Optional[Path], view: View, options: SharedOptions
 ) -> None:
     """A result to the terminal, a pipe or a file, with the shared terminal options."""
-    deliver(result, format_name, output, view, Terminal(options.color, options.pager, options.ascii))
+    deliver(
+        result,
+        format_name,
+        output,
+        view,
+        Terminal(options.color, options.pager, options.ascii, options.force),
+    )
 
 
 @app.command("grade", cls=PanelledCommand)
@@ -344,24 +357,68 @@ def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:
 
 def _fail(message: str, code: int) -> int:
     """Print a one-line error on stderr (in ASCII where stderr cannot show more) and return the status."""
-    line = f"rnncalc: error: {' '.join(message.split())}"
+    text = " ".join(message.split())
+    line = f"rnncalc: error: {text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + '…'}"
+    if sys.stderr is None:
+        return code
     print(line if can_show(sys.stderr, line) else to_ascii(line), file=sys.stderr)
     return code
+
+
+class Stopped(BaseException):
+    """A signal (SIGINT, SIGTERM, SIGHUP) arrived: unwind, so temporary files are removed, then exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The signal handler: raise Stopped where the program is."""
+    raise Stopped(signum)
+
+
+def _catch_signals() -> None:
+    """Turn SIGINT, SIGTERM and SIGHUP into Stopped (only in the main thread, as Python requires)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _stop)
+
+
+def _quiet_stdout() -> None:
+    """After stdout failed, send whatever is still buffered nowhere (no second error at exit)."""
+    sys.stdout = open(os.devnull, "w")
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the CLI; return (and, as a script, exit with) 0, 1 for errors or 2 for usage errors."""
     args = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+        return _fail("standard output is closed; send it to a file or to /dev/null", 1)
+    if argv is None:
+        _catch_signals()
     try:
         result = app(args=args, prog_name="rnncalc", standalone_mode=False)
+        sys.stdout.flush()
     except RnnCalcError as error:
         return _fail(str(error), error.exit_code)
     except typer.TyperException as error:
         return _fail(error.format_message(), getattr(error, "exit_code", 2))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted", 130)
+    except Stopped as stop:
+        return _fail("interrupted" if stop.signum == 2 else "terminated by a signal", 128 + stop.signum)
     except BrokenPipeError:
+        _quiet_stdout()
         return 1
+    except OSError as error:  # stdout itself failed: a full disk, a closed descriptor
+        _quiet_stdout()
+        return _fail(f"cannot write the output: {error.strerror or error}", 1)
     except Exception as error:  # a bug: say so in one line unless debugging
         if os.environ.get(DEBUG_VARIABLE):
             traceback.print_exc()

@@ -147,6 +147,13 @@ SHARED: dict[str, tuple[Any, Any]] = {
         metavar="FILE",
         dir_okay=False,
     ),
+    "force": _option(
+        bool,
+        "--force",
+        "Replace a read-only output file (others are replaced anyway, safely).",
+        OUTPUT,
+        False,
+    ),
     "all_steps": _option(
         bool,
         "--all-steps",

@@ -23,6 +23,7 @@ class Terminal:
     color: bool | None = None
     pager: bool | None = None
     ascii: bool = False
+    force: bool = False
 
     def wants_ascii(self) -> bool:
         """--ascii, or a stdout that cannot show σ and ·."""
@@ -62,7 +63,7 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
     text = render(result, format_name, view)
     if terminal.ascii or (output is None and terminal.wants_ascii()):
         text = to_ascii(text)
-    emit(text, output)
+    emit(text, output, terminal.force)
 
 
 def _show(text: str, terminal: Terminal, height: int) -> None:
@@ -77,14 +78,14 @@ def _show(text: str, terminal: Terminal, height: int) -> None:
         sys.stdout.write(text)
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str | bytes, output: Path | None, force: bool = False) -> None:
     """Write text to the output file, or to stdout."""
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))
         return
     from ..files import write_atomically
 
-    write_atomically(output, text)
+    write_atomically(output, text, force)
 
 
 SHOW_AFTER_SECONDS = 0.5

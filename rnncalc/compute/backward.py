@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..cell.sweep import INITIAL_STATE
-from .forward import Trace, settler
+from .forward import Trace, settler, total
 from .problem import Settings
 
 
@@ -39,6 +38,6 @@ def backward(trace: Trace, settings: Settings) -> Backward:
         )
         terms[p] = [a + b for a, b in zip(through_state, through_output)]
     terms[INITIAL_STATE] = [delta[0] * trace.do_dhprev[0]]
-    gradients = {p: settle(math.fsum(values)) for p, values in terms.items()}
+    gradients = {p: settle(total(values)) for p, values in terms.items()}
     inputs = [settle(d * dx) for d, dx in zip(delta, trace.do_dx)]
     return Backward(delta, terms, gradients, inputs)

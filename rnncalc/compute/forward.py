@@ -76,6 +76,16 @@ def _as_floats(value: Any) -> Any:
     return [float(item) for item in value]
 
 
+def total(values: list[float]) -> float:
+    """The exact-rounded sum (math.fsum); a sum that overflows is a clear error, not inf - inf."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        raise RnnCalcError("a sum overflows double precision; use smaller values") from None
+    except TypeError as error:  # x ** 0.25 of a negative x is complex in Python, without an error
+        raise RnnCalcError(f"the computation {_failure(error)}") from None
+
+
 def cell_for(problem: Problem) -> Cell:
     """The cell of a problem, differentiated once and shared by every problem like it."""
     return build_cell(problem.cell or problem.activation, problem.loss_weight)
@@ -102,18 +112,26 @@ def run(
             swept = _exact_sweep(problem, cell, sweep, progress)
         else:
             swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
-    except (OverflowError, ValueError, ZeroDivisionError) as error:
-        reason = (
-            "overflows double precision"
-            if isinstance(error, OverflowError) or "range" in str(error)
-            else f"is undefined ({error})"
-        )
-        raise RnnCalcError(f"the computation {reason}; use smaller values") from None
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
+        raise RnnCalcError(f"the computation {_failure(error)}") from None
     trace = Trace(x=xs, g=gs, params=params, **swept)
-    trace.loss = settle(math.fsum(swept["loss_terms"]))
-    trace.gradients = {p: settle(math.fsum(terms)) for p, terms in trace.terms.items()}
+    trace.loss = settle(total(swept["loss_terms"]))
+    trace.gradients = {p: settle(total(terms)) for p, terms in trace.terms.items()}
     _check_finite(trace)
     return trace
+
+
+def _failure(error: Exception) -> str:
+    """Why the sweep stopped, in words: overflow, division by zero, a domain error, a complex number."""
+    if isinstance(error, OverflowError) or "range" in str(error):
+        return "overflows double precision; use smaller values"
+    if isinstance(error, ZeroDivisionError):
+        return "divides by zero"
+    if isinstance(error, TypeError) and "complex" in str(error):
+        return "gives a complex number (a fractional power of a negative value?); rnncalc works with reals"
+    if isinstance(error, TypeError):
+        raise error
+    return f"is undefined ({error}: e.g. the log or square root of a negative number)"
 
 
 def _check_finite(trace: Trace) -> None:
@@ -128,5 +146,6 @@ def _check_finite(trace: Trace) -> None:
     for name, values in checks.items():
         if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):
             raise RnnCalcError(
-                f"{name} overflows double precision; use smaller values (or --exact for exact values)"
+                f"{name} is infinite or undefined (it overflows double precision, or a log of 0); "
+                "use smaller values"
             )

@@ -62,7 +62,7 @@ def _check_representable(value: Fraction, what: str) -> None:
     except OverflowError:
         as_float = math.inf
     if not math.isfinite(as_float):
-        digits = len(str(abs(value.numerator))) - len(str(value.denominator))
+        digits = round((abs(value.numerator).bit_length() - value.denominator.bit_length()) * math.log10(2))
         raise InputError(
             f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most "
             "about 1.8e308)"
@@ -121,7 +121,10 @@ class Problem:
         object.__setattr__(self, "g_floats", _floats(g, "g", 1))
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "g", g)
-        object.__setattr__(self, "h0", exact(self.h0, "h0"))
+        h0 = exact(self.h0, "h0")
+        for name, value in (*params.items(), ("h0", h0)):
+            _check_representable(value, name)
+        object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
 
     @property

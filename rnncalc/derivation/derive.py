@@ -16,7 +16,9 @@ from .quantities import Quantities
 ProgressCallback = Callable[[int, int, str], None]
 METHODS = ("forward", "backward", "both")
 MAX_STEPS = 2_000_000
-MAX_STEPS_SHOWN = 100_000
+MAX_STEPS_SHOWN = 20_000
+PER_STEP_SHOWN_KB = 45
+MAX_EXACT_STEPS = 500
 
 
 def derive(
@@ -33,7 +35,7 @@ def derive(
     """
     problem = problem or Problem()
     settings = settings or Settings()
-    _check_size(problem.n, steps)
+    _check_size(problem.n, steps, scope, settings.exact)
     cell = cell_for(problem)
     sweep_progress = (
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
@@ -64,11 +66,16 @@ def derive(
     return derivation
 
 
-def _check_size(n: int, steps: bool) -> None:
-    """Refuse sequences whose derivation would not fit in memory."""
-    limit, per_step = (MAX_STEPS_SHOWN, "25 kB") if steps else (MAX_STEPS, "2.5 kB")
+def _check_size(n: int, steps: bool, scope: str, exact: bool) -> None:
+    """Refuse sequences whose derivation would not fit in memory or time, before any work."""
+    if exact and steps and n > MAX_EXACT_STEPS:
+        raise InputError(
+            f"--exact is limited to n = {MAX_EXACT_STEPS:,} steps (each exact step takes milliseconds); "
+            f"n = {n:,}"
+        )
+    limit, per_step = (MAX_STEPS_SHOWN, f"{PER_STEP_SHOWN_KB} kB") if steps else (MAX_STEPS, "2.5 kB")
     if n > limit:
-        hint = " (drop --show-steps for just the numbers)" if steps else ""
+        hint = " (drop --show-steps for just the numbers)" if steps and scope == "grads" else ""
         raise InputError(
             f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) "
             f"and stops at {limit:,}{hint}"

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 import sympy
 
+from ..errors import RnnCalcError
 from .formula import Form, Name, Ref, fill, from_sympy, to_sympy
 from .model import COMPACT_OPS, Derivation, Section, Step
 from .names import indexed, parameter
@@ -46,6 +47,7 @@ def with_exact(derivation: Derivation, progress: Callable[[int, int, str], None]
         steps = []
         for step in section.steps:
             value = _exact_value(step, resolve, compact)
+            _check_digits(value, step)
             if value is not None and sympy.count_ops(value) <= COMPACT_OPS:
                 compact[step.target.name.key] = value
             steps.append(dataclasses.replace(step, exact=None if value is None else exact_form(value, names)))
@@ -62,7 +64,34 @@ def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) ->
         return None
     if step.rule is None:
         return compact.get(step.target.name.key)
-    return to_sympy(step.rule, resolve).rewrite(sympy.exp) if step.rule is not None else None
+    value = to_sympy(step.rule, resolve)
+    return value.rewrite(sympy.exp) if _nesting(value) <= MAX_SPELLED_NESTING else value
+
+
+MAX_SPELLED_NESTING = 2
+"""σ(σ(z)) is still written with exp; deeper nests keep their names (written out, they explode)."""
+MAX_EXACT_DIGITS = 1000
+"""Exact rationals may have at most this many digits (identity cells make them grow every step)."""
+
+
+def _nesting(expr: sympy.Expr) -> int:
+    """How deeply functions are nested in the expression."""
+    if not expr.args:
+        return 0
+    inner = max(_nesting(arg) for arg in expr.args)
+    return inner + 1 if isinstance(expr, sympy.Function) else inner
+
+
+def _check_digits(value: sympy.Expr | None, step: Step) -> None:
+    """Refuse exact values whose numbers have grown past MAX_EXACT_DIGITS digits."""
+    if value is None:
+        return
+    bits = max((max(abs(r.p).bit_length(), r.q.bit_length()) for r in value.atoms(sympy.Rational)), default=0)
+    if bits * 0.30103 > MAX_EXACT_DIGITS:
+        raise RnnCalcError(
+            f"--exact: the exact value of {step.target.name.text} has more than {MAX_EXACT_DIGITS:,} digits; "
+            "use fewer steps, or leave out --exact"
+        )
 
 
 def exact_form(expr: sympy.Expr, names: dict[str, Name]) -> Form:

@@ -18,6 +18,7 @@ import mpmath
 
 from ..cell.functions import ACTIVATIONS, REGISTRY, Function
 from ..cell.rules import Cell, g, h, h_prev, o, x, y
+from ..cell.size import tree_size
 from ..cell.sweep import INITIAL_STATE, compile_sweep
 from ..compute.backward import backward
 from ..compute.forward import Trace, cell_for, run
@@ -30,7 +31,7 @@ FD_STEP = 1e-5
 RTOL = 1e-6
 ATOL = 1e-9
 SYMPY_MAX_N = 6
-SYMPY_MAX_NODES = 20_000
+SYMPY_MAX_NODES = 2_000
 INPUTS_MAX_N = 2000
 ONE_SIDED_RTOL = 1e-2
 KINK_ZERO = 1e-30
@@ -132,15 +133,21 @@ def _finite_differences(
 
     def loss(values: dict[str, float], inputs: list[float]) -> float:
         """The loss at these parameter and input values."""
-        swept = sweep(inputs, gs, values[INITIAL_STATE], tuple(values[p] for p in cell.params), _same, None)
-        return math.fsum(swept["loss_terms"])
+        try:
+            swept = sweep(
+                inputs, gs, values[INITIAL_STATE], tuple(values[p] for p in cell.params), _same, None
+            )
+            return math.fsum(swept["loss_terms"])
+        except (OverflowError, ValueError, ZeroDivisionError):
+            return math.nan  # the shifted point is outside double precision: no finite difference there
 
     def derivative(shifted: Callable[[float], float], at: float) -> float | None:
         """(4 D(h/2) - D(h)) / 3 with D the central difference; None where the two sides disagree."""
         step = FD_STEP * max(1.0, abs(at))
         middle = shifted(at)
         ahead, behind = (shifted(at + step) - middle) / step, (middle - shifted(at - step)) / step
-        if abs(ahead - behind) > ONE_SIDED_RTOL * max(1.0, abs(ahead), abs(behind)):
+        bends = abs(ahead - behind) > ONE_SIDED_RTOL * max(1.0, abs(ahead), abs(behind))
+        if not (math.isfinite(ahead) and math.isfinite(behind)) or bends:
             return None  # a kink within the step, or curvature the step cannot resolve
         central = [(shifted(at + s) - shifted(at - s)) / (2 * s) for s in (step, step / 2)]
         return (4 * central[1] - central[0]) / 3
@@ -184,16 +191,19 @@ def _sympy_gradients(
     state = symbols[INITIAL_STATE]
     total = sympy.Integer(0)
     params = {sympy.Symbol(p, real=True): s for p, s in symbols.items() if p != INITIAL_STATE}
+    uses = sum(1 for node in sympy.preorder_traversal(cell.o.expr) if node == h_prev)
+    size = 1
     for t in range(problem.n):
+        size = tree_size(cell.o.expr) + uses * size + tree_size(cell.h.expr)  # before building it
+        if size > SYMPY_MAX_NODES:
+            notes.append(f"SymPy skipped: the unrolled loss would have more than {SYMPY_MAX_NODES:,} nodes")
+            return None
         pre = cell.o.expr.xreplace({x: inputs[t], h_prev: state, **params})
         state = cell.h.expr.xreplace({o: pre})
         output = cell.y.expr.xreplace({h: state, **params})
         total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
-    size = sum(1 for _ in sympy.preorder_traversal(total))
-    if size > SYMPY_MAX_NODES:
-        notes.append(
-            f"SymPy skipped: the unrolled loss has {size:,} nodes, above the limit of {SYMPY_MAX_NODES:,}"
-        )
+    if tree_size(total, SYMPY_MAX_NODES) > SYMPY_MAX_NODES:
+        notes.append(f"SymPy skipped: the unrolled loss has more than {SYMPY_MAX_NODES:,} nodes")
         return None
     arguments = [*(symbols[p] for p in cell.params), symbols[INITIAL_STATE], *inputs]
     exact = [*(problem.params[p] for p in cell.params), problem.h0, *problem.x]

@@ -47,9 +47,16 @@ def read_answers(path: Path) -> dict[str, float]:
     data = read_toml(path, "answers")
     answers = {}
     for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputError(f"{path}: {key} must be a number, got {value!r}")
-        answers[key] = float(value)
+        try:
+            answers[key] = float(value)
+        except OverflowError:
+            raise InputError(
+                f"{path}: {key} is too large for a number (about 1e{round(value.bit_length() * 0.30103)})"
+            ) from None
+        if not math.isfinite(answers[key]):
+            raise InputError(f"{path}: {key} must be a finite number, got {value!r}")
     if not answers:
         raise InputError(f"{path} holds no answers (write lines such as h_1 = 0.880797)")
     return answers

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..files import write_atomically
+from ..files import create_new, write_atomically
 
 TEMPLATE = """# rnncalc problem file: the worked example of the documentation.
 # Use it with:  rnncalc grads --show-steps --config problem.toml
@@ -57,6 +57,8 @@ KINDS: dict[str, str] = {
 }
 
 
+MAX_LIST = 2_000_000
+"""No sequence is longer than derive() accepts, so longer lists are refused before their values are read."""
 MAX_FILE_BYTES = 1_000_000
 """Problem and answers files are small; anything larger (or /dev/zero) is refused before it is read whole."""
 
@@ -104,6 +106,8 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         hint = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KINDS)})"
         raise InputError(f"{path}: unknown key {key!r}{hint}")
     kind = KINDS[key]
+    if isinstance(value, list) and len(value) > MAX_LIST:
+        raise InputError(f"{path}: {key} has {len(value):,} values; rnncalc takes at most {MAX_LIST:,}")
     if kind == "numbers" and isinstance(value, list) and value and all(_is_number(v) for v in value):
         return [str(v) for v in value]
     if kind == "number" and _is_number(value):
@@ -133,7 +137,8 @@ def _is_number(value: Any) -> bool:
 
 
 def write_template(path: Path, force: bool) -> None:
-    """Write the commented template; never overwrite a file unless asked."""
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists; use --force to replace it")
-    write_atomically(path, TEMPLATE)
+    """Write the commented template; never overwrite a file unless asked (even against a concurrent run)."""
+    if force:
+        write_atomically(path, TEMPLATE, force=True)
+    else:
+        create_new(path, TEMPLATE)
