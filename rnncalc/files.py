@@ -19,7 +19,9 @@ TEMPORARY_PREFIX = ".rnncalc-"
 
 def _fail(path: Path, reason: object) -> RnnCalcError:
     """An error naming the file."""
-    return RnnCalcError(f"cannot write {path}: {reason}")
+    text = str(path)
+    shown = text if len(text) <= 80 else f"{text[:40]}…{text[-30:]}"
+    return RnnCalcError(f"cannot write {shown}: {reason}")
 
 
 def _mode(path: Path) -> int | None:

@@ -10,7 +10,15 @@ from fractions import Fraction
 from .errors import InputError
 
 _DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<{}>[+-]?\d+))?"
-_NUMBER = re.compile("^" + _DECIMAL.format("e1") + "(?:/" + _DECIMAL.format("e2") + ")?$")
+_NUMBER = re.compile("^" + _DECIMAL.format("e1") + "(?:/" + _DECIMAL.format("e2") + ")?$", re.ASCII)
+ECHO = 40
+
+
+def shown(text: str) -> str:
+    """A value typed by the user, quoted for a message (long values cut: a 50 MB value is not echoed)."""
+    return repr(text if len(text) <= ECHO else text[:ECHO] + "…")
+
+
 _MAX_EXPONENT = 4000
 
 
@@ -24,10 +32,10 @@ def parse_number(text: str, what: str = "value") -> Fraction:
     cleaned = text if text[:1].isdigit() and text[-1:].isdigit() else text.strip()
     match = _NUMBER.match(cleaned)
     if match is None:
-        raise InputError(f"{what}: {text!r} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
+        raise InputError(f"{what}: {shown(text)} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
     exponents = match.group("e1", "e2")
     if exponents != (None, None) and any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in exponents):
-        raise InputError(f"{what}: {text!r} is too large or too small to represent")
+        raise InputError(f"{what}: {shown(text)} is too large or too small to represent")
     if "/" not in cleaned:
         return _decimal(cleaned)
     numerator, _, denominator = cleaned.partition("/")
@@ -35,7 +43,7 @@ def parse_number(text: str, what: str = "value") -> Fraction:
     if denominator:
         divisor = Fraction(denominator)
         if divisor == 0:
-            raise InputError(f"{what}: {text!r} divides by zero")
+            raise InputError(f"{what}: {shown(text)} divides by zero")
         value /= divisor
     return value
 

@@ -87,13 +87,13 @@ def error_table() -> str:
     import io
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from bad_inputs import BAD_INPUTS, expand
+    from bad_inputs import BAD_INPUTS, expand, prepare
 
     from rnncalc.cli import main as rnncalc_main
 
     rows = []
     with tempfile.TemporaryDirectory() as directory:
-        (Path(directory) / "file").write_text("keep me", encoding="utf-8")
+        prepare(directory)
         for case, args, _, _ in BAD_INPUTS:
             err = io.StringIO()
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):

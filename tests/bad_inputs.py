@@ -61,15 +61,163 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ("unknown option", ["grads", "--bogus"], 2, "No such option: --bogus"),
     ("unknown command", ["frobnicate"], 2, "No such command 'frobnicate'"),
     ("stray argument", ["grads", "--x", "1", "a"], 2, "unexpected extra argument"),
+    # found by a hostile tester (issue 16): each was an internal error, a silent wrong number or unbounded
+    ("a parameter above 1.8e308", ["grads", "--wh", "1e400"], 2, "Wh (about 1e400) is too large"),
+    ("a huge fraction parameter", ["grads", "--param", "Wh=1e4000/1e-4000"], 2, "about 1e8000"),
+    (
+        "a huge parameter in a file",
+        ["grads", "--config", "{tmp}/huge.toml"],
+        2,
+        "Wh (about 1e400) is too large",
+    ),
+    ("a huge fraction input", ["grads", "--x", "1e4000/1e-4000"], 2, "x_0 (about 1e8000) is too large"),
+    ("an input that underflows to 0", ["grads", "--x", "1e-4000"], 2, "x_0 is too small"),
+    ("a subnormal input", ["grads", "--x", "1e-320"], 2, "x_0 is too small"),
+    ("Arabic-Indic digits", ["grads", "--x", "١٢"], 2, "is not a number"),
+    ("full-width digits", ["grads", "--x", "１２"], 2, "is not a number"),
+    (
+        "a 100,000-character value",
+        ["grads", "--x", "x" * 100_000],
+        2,
+        "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'",
+    ),
+    ("a parameter name with a space", ["grads", "--config", "{tmp}/spaced.toml"], 2, "has no spaces"),
+    (
+        "an overflowing sum",
+        [
+            "grads",
+            "--activation",
+            "identity",
+            "--x",
+            "1e160",
+            "-1e160",
+            "--g",
+            "0",
+            "-200",
+            "--wi",
+            "1e-300",
+            "--wh",
+            "0",
+            "--b",
+            "0",
+            "--a",
+            "1e150",
+            "--c",
+            "0",
+        ],
+        1,
+        "overflows double precision",
+    ),
+    (
+        "a cell giving a complex number",
+        ["grads", "--cell", "o = Wi*x + Wh*h_prev - 5", "--cell", "h = o**0.25", "--cell", "y = a*h"],
+        1,
+        "gives a complex number",
+    ),
+    (
+        "a cell dividing by zero",
+        ["grads", "--cell", "o = Wi*x + 0/0*x", "--cell", "h = tanh(o)", "--cell", "y = a*h"],
+        1,
+        "divides by zero",
+    ),
+    (
+        "a cell taking log(0)",
+        [
+            "grads",
+            "--exact",
+            "--show-steps",
+            "--cell",
+            "o = Wi*x + log(0*x)",
+            "--cell",
+            "h = tanh(o)",
+            "--cell",
+            "y = a*h",
+        ],
+        1,
+        "o is infinite or undefined",
+    ),
+    (
+        "a chain of squares",
+        [
+            "grads",
+            *(f"--cell=z{i} = z{i - 1}*z{i - 1}" if i else "--cell=z0 = Wi*x + Wh*h_prev" for i in range(17)),
+            "--cell",
+            "h = tanh(z16)",
+            "--cell",
+            "y = a*h",
+        ],
+        2,
+        "grows to more than 20,000 terms",
+    ),
+    (
+        "--exact on a long sequence",
+        ["grads", "--show-steps", "--exact", "--x", "<501 values>"],
+        2,
+        "--exact is limited to n = 500",
+    ),
+    (
+        "exact values with too many digits",
+        [
+            "grads",
+            "--show-steps",
+            "--exact",
+            "--activation",
+            "identity",
+            "--wh",
+            "1/1000",
+            "--x",
+            "<400 values>",
+        ],
+        1,
+        "more than 1,000 digits",
+    ),
+    (
+        "a problem file of 2 million and one values",
+        ["grads", "--config", "{tmp}/long.toml"],
+        2,
+        "too large for a problem or answers file",
+    ),
+    ("a problem read from /dev/zero", ["grads", "--config", "/dev/zero"], 2, "larger than 1,000,000 bytes"),
+    ("answers nested 5,000 deep", ["grade", "{tmp}/deep.toml"], 2, "nested too deeply"),
+    ("an answer of 400 digits", ["grade", "{tmp}/huge-answer.toml"], 2, "too large for a number"),
+    ("-o onto a read-only file", ["grads", "-o", "{tmp}/readonly.md"], 1, "it is read-only; use --force"),
+    ("a file name of 256 characters", ["grads", "-o", "{tmp}/" + "a" * 253 + ".md"], 1, "File name too long"),
+    (
+        "a graph picture too large for Graphviz",
+        ["graph", "--x", "<61 values>", "-o", "{tmp}/g.svg"],
+        2,
+        "graph pictures are drawn for n <= 60",
+    ),
+    ("init onto an existing file", ["init", "{tmp}/file"], 2, "already exists; use --force"),
 ]
+
+FIXTURES = {
+    "file": "keep me",
+    "readonly.md": "keep me too",
+    "huge.toml": '[params]\nWh = "1e400"\n',
+    "spaced.toml": '[params]\n"W h" = 1\n',
+    "long.toml": "x = [" + "1," * 2_000_001 + "]\n",
+    "deep.toml": "a = " + "[" * 5000 + "]" * 5000 + "\n",
+    "huge-answer.toml": "h_1 = " + "9" * 400 + "\n",
+}
+
+
+def prepare(directory: str) -> None:
+    """The scratch directory's files: one to keep, one read-only, and problem and answers files."""
+    import os
+    from pathlib import Path
+
+    for name, text in FIXTURES.items():
+        (Path(directory) / name).write_text(text, encoding="utf-8")
+    os.chmod(Path(directory) / "readonly.md", 0o444)
 
 
 def expand(args: list[str], tmp: str) -> list[str]:
     """The real argument list: the scratch directory filled in, long sequences written out."""
     result = []
     for arg in args:
-        if arg == f"<{LONG:,} values>":
-            result += ["0.5"] * LONG
+        if arg.startswith("<") and arg.endswith(" values>"):
+            result += ["0.5"] * int(arg[1:].split()[0].replace(",", ""))
         else:
             result.append(arg.replace("{tmp}", tmp))
     return result

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from bad_inputs import BAD_INPUTS, expand
+from bad_inputs import BAD_INPUTS, FIXTURES, expand, prepare
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 
 @pytest.fixture
 def scratch(tmp_path):
-    (tmp_path / "file").write_text("keep me", encoding="utf-8")
+    prepare(str(tmp_path))
     return tmp_path
 
 
@@ -22,7 +22,9 @@ def test_bad_input(cli, scratch, case: str, args: list[str], status: int, messag
     assert err.startswith("rnncalc: error: ") and err.count("\n") == 1, err
     assert message in err
     assert "Traceback" not in err and "internal error" not in err
-    assert (scratch / "file").read_text(encoding="utf-8") == "keep me"
+    for name in ("file", "readonly.md"):
+        assert (scratch / name).read_text(encoding="utf-8") == FIXTURES[name]
+    assert not list(scratch.glob(".rnncalc-*")), "no temporary file is left behind"
 
 
 TOKENS = st.sampled_from(

@@ -17,7 +17,7 @@ from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
 from ..cell.losses import LOSSES
 from ..compute.problem import MAX_DIGITS, Problem, Settings
 from ..errors import InputError
-from ..numbers import looks_like_number, parse_number, parse_values
+from ..numbers import looks_like_number, parse_number, parse_values, shown
 from ..render import FORMATS, MARKDOWN_FLAVORS
 
 ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
@@ -316,7 +316,9 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
     for item in options.param or []:
         name, sign, value = item.partition("=")
         if not sign or not name.strip():
-            raise InputError(f"--param {item!r}: write NAME=NUMBER, e.g. --param Wh=-1")
+            raise InputError(f"--param {shown(item)}: write NAME=NUMBER, e.g. --param Wh=-1")
+        if any(ch.isspace() for ch in name.strip()):
+            raise InputError(f"--param {shown(item)}: a parameter name has no spaces")
         if name.strip() in params:
             raise InputError(f"the parameter {name.strip()} is given twice")
         params[name.strip()] = parse_number(value, f"--param {name.strip()}")

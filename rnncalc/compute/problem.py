@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -46,6 +47,9 @@ def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float
     """The sequence in double precision, refusing numbers it cannot hold."""
     try:
         floats = list(map(float, values))
+        tiny = [i for i, f in enumerate(floats) if abs(f) < sys.float_info.min and values[i] != 0]
+        for i in tiny:
+            _check_representable(values[i], f"{symbol}_{i + first}")
         if all(map(math.isfinite, floats)):
             return floats
     except OverflowError:
@@ -61,6 +65,11 @@ def _check_representable(value: Fraction, what: str) -> None:
         as_float = float(value)
     except OverflowError:
         as_float = math.inf
+    if as_float == 0 and value != 0 or 0 < abs(as_float) < sys.float_info.min:
+        raise InputError(
+            f"{what} is too small to represent as a double-precision number (smallest about 2.2e-308); "
+            "use 0 or a larger value"
+        )
     if not math.isfinite(as_float):
         digits = round((abs(value.numerator).bit_length() - value.denominator.bit_length()) * math.log10(2))
         raise InputError(
