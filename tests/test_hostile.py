@@ -190,3 +190,81 @@ def test_random_cells_through_every_command_never_crash(batch: list[list[str]]) 
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["grads", "--show-steps", "--round-intermediate", "--digits", "30"],
+        ["grads", "--round-intermediate", "--x", "1e25"],
+        [
+            "check",
+            "--activation",
+            "identity",
+            "--x",
+            "1",
+            "--g",
+            "0",
+            "--wi",
+            "1",
+            "--wh",
+            "0",
+            "--b",
+            "1",
+            "--c",
+            "0",
+            "--a",
+            "6.70385e153",
+        ],
+        ["check", "--activation", "tanh", "--wh", "1e10", "--x", "1"],
+        ["grads", "--show-steps", "--cell", "o = x + h_prev", "--cell", "h = tanh(o)", "--cell", "y = h"],
+        ["check", "--cell", "o = x + h_prev", "--cell", "h = tanh(o)", "--cell", "y = h"],
+        ["train", "--lr", "1/2", "--beta", "9/10", "--optimizer", "momentum", "--epochs", "3"],
+        [
+            "grads",
+            "--show-steps",
+            "--exact",
+            "--cell",
+            "o = Wi*x + Wh*h_prev + b",
+            "--cell",
+            "h = sin(o)",
+            "--cell",
+            "y = a*h + c",
+        ],
+    ],
+)
+def test_once_internal_errors_now_work(cli, args: list[str]) -> None:
+    code, out, err = cli(*args)
+    assert code == 0 and out and err == "", err
+
+
+def test_growing_expressions_stay_fast() -> None:
+    nested = "o"
+    for _ in range(30):
+        nested = f"sigmoid({nested})"
+    started = time.perf_counter()
+    deep = run("grads", "--cell", "o = Wi*x + Wh*h_prev", "--cell", f"h = {nested}", "--cell", "y = a*h")
+    five = "sin(h_prev) + cos(h_prev) + tanh(h_prev) + exp(h_prev) + sigmoid(h_prev)"
+    wide = run(
+        "check",
+        "--x",
+        "1",
+        "1",
+        "1",
+        "1",
+        "1",
+        "1",
+        "--cell",
+        f"o = Wi*x + {five}",
+        "--cell",
+        "h = tanh(o)",
+        "--cell",
+        "y = a*h",
+    )
+    assert deep.returncode == 0 and wide.returncode == 0 and "SymPy skipped" in wide.stdout
+    assert time.perf_counter() - started < 60  # each took minutes, or all memory, before
+
+
+def test_forward_on_a_long_sequence_gives_no_show_steps_hint(cli) -> None:
+    code, _, err = cli("forward", "--x", *["1"] * 20_001)
+    assert code == 2 and "--show-steps" not in err and "is too long" in err
