@@ -23,8 +23,8 @@ _MAX_EXPONENT = 4000
 
 
 def looks_like_number(text: str) -> bool:
-    """True when the text is a number rnncalc accepts (integer, decimal, 1e-3, 1/2)."""
-    return bool(_NUMBER.match(text.strip()))
+    """True when the text is a number rnncalc accepts (integer, decimal, 1e-3, 1/2), or _ (no target)."""
+    return text.strip() == "_" or bool(_NUMBER.match(text.strip()))
 
 
 def parse_number(text: str, what: str = "value") -> Fraction:
@@ -63,14 +63,16 @@ def _decimal(text: str) -> Fraction:
     return Fraction(int(whole + decimals), _POWERS[len(decimals)])
 
 
-def parse_values(items: list[str] | None, what: str) -> list[Fraction] | None:
+def parse_values(
+    items: list[str] | None, what: str, blank: str | None = None
+) -> list[Fraction | None] | None:
     """Parse repeated or comma-separated values (``1 0``, ``1,0``) into Fractions."""
     if items is None:
         return None
     pieces = [piece for item in items for piece in item.split(",")]
     if not pieces or any(not piece.strip() for piece in pieces):
         raise InputError(f"{what}: expected one or more numbers, got {' '.join(items)!r}")
-    return [parse_number(piece, what) for piece in pieces]
+    return [None if blank and piece.strip() == blank else parse_number(piece, what) for piece in pieces]
 
 
 def round_half_up(value: float, digits: int) -> float:

@@ -188,6 +188,23 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "graph pictures are drawn for n <= 60",
     ),
+    *(
+        (
+            f"a cell using {name} (silently a parameter before)",
+            [
+                "grads",
+                "--cell",
+                "o = Wi*x + Wh*h_prev + b",
+                "--cell",
+                "h = tanh(o)",
+                "--cell",
+                f"y = a*h + {name}",
+            ],
+            2,
+            "only the state h has a previous value",
+        )
+        for name in ("y_prev", "x_prev", "h_prev2", "q_prev")
+    ),
     ("init onto an existing file", ["init", "{tmp}/file"], 2, "already exists; use --force"),
 ]
 

@@ -34,8 +34,14 @@ def loss(x, g, theta, activation="sigmoid", kind="mse"):
     total = 0.0
     for xt, gt in zip(x, g):
         h = ACTIVATIONS[activation](theta["Wi"] * xt + theta["Wh"] * h + theta["b"])
-        total += (theta["a"] * h + theta["c"] - gt) ** 2
-    return total * float(WEIGHTS[kind](len(x)))
+        if gt is not None:  # None: no target at this step
+            total += (theta["a"] * h + theta["c"] - gt) ** 2
+    return total * float(WEIGHTS[kind](count_targets(g)))
+
+
+def count_targets(g):
+    """Steps with a target (None marks one without)."""
+    return sum(v is not None for v in g)
 
 
 def pre_activations(x, theta, activation="sigmoid"):
@@ -74,8 +80,9 @@ def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30)
     total = 0
     for xt, gt in zip(x, g):
         h = act(symbols["Wi"] * sympy.nsimplify(xt) + symbols["Wh"] * h + symbols["b"])
-        total += (symbols["a"] * h + symbols["c"] - sympy.nsimplify(gt)) ** 2
-    total = total * sympy.Rational(WEIGHTS[kind](len(x)))
+        if gt is not None:
+            total += (symbols["a"] * h + symbols["c"] - sympy.nsimplify(gt)) ** 2
+    total = total * sympy.Rational(WEIGHTS[kind](count_targets(g)))
     values = {
         symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v
         for k, v in theta.items()
@@ -108,10 +115,10 @@ def exact_gradients(x, g, theta, activation, kind="mse"):
     act, slope = PIECEWISE[activation]
     t = {k: Fraction(v) for k, v in theta.items()}
     h, dh = t["h0"], {name: Fraction(int(name == "h0")) for name in NAMES}
-    weight = WEIGHTS[kind](len(x))
+    weight = WEIGHTS[kind](count_targets(g))
     grads = dict.fromkeys(NAMES, Fraction(0))
     for xt, gt in zip(x, g):
-        xt, gt = Fraction(xt), Fraction(gt)
+        xt = Fraction(xt)
         o = t["Wi"] * xt + t["Wh"] * h + t["b"]
         direct = {"Wi": xt, "Wh": h, "b": Fraction(1)}
         do = {name: direct.get(name, Fraction(0)) + t["Wh"] * dh[name] for name in NAMES}
@@ -120,7 +127,9 @@ def exact_gradients(x, g, theta, activation, kind="mse"):
         dh = {name: s * do[name] for name in NAMES}
         output = {"a": h, "c": Fraction(1)}
         dy = {name: t["a"] * dh[name] + output.get(name, Fraction(0)) for name in NAMES}
-        residual = t["a"] * h + t["c"] - gt
+        if gt is None:
+            continue
+        residual = t["a"] * h + t["c"] - Fraction(gt)
         for name in NAMES:
             grads[name] += weight * 2 * residual * dy[name]
     return grads

@@ -156,6 +156,12 @@ class _Builder:
             )
         if name in ("o", "h", "y"):
             raise _fail(self.equation, f"{name} is used but never defined; use h_prev for the previous state")
+        if "_prev" in name:
+            raise _fail(
+                self.equation,
+                f"{name}: only the state h has a previous value (h_prev); a cell carries one state, "
+                "so feeding back y or another quantity is not supported",
+            )
         if name in RESERVED:
             raise _fail(self.equation, f"{name!r} is a reserved name")
         return self.params.setdefault(name, sympy.Symbol(name, real=True))

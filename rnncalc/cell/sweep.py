@@ -43,17 +43,21 @@ def _code(expr: sympy.Expr) -> str:
     return _CellCodePrinter({"fully_qualified_modules": False}).doprint(expr)
 
 
-def sweep_source(cell: Cell, rounding: bool, with_progress: bool = False, lean: bool = False) -> str:
-    """The source of ``sweep(xs, gs, h0, params, settle, progress)`` for this cell.
+def sweep_source(
+    cell: Cell, rounding: bool, with_progress: bool = False, lean: bool = False, masked: bool = False
+) -> str:
+    """The source of ``sweep(xs, gs, h0, params, settle, progress, ms)`` for this cell.
 
     ``lean`` records only the forward pass and the gradient terms (enough for the numbers);
-    otherwise every local derivative is recorded for the step-by-step derivation.
+    otherwise every local derivative is recorded for the step-by-step derivation. ``masked``: ``ms``
+    holds 1 for a step with a target and 0 for one without, whose loss term and dL_t/dy_t are 0.
     """
+    mask = (lambda code: f"m * ({code})") if masked else (lambda code: code)
     carried = [*cell.do_dparam, INITIAL_STATE]
     wrap = (lambda code: f"S({code})") if rounding else (lambda code: code)
     full = not lean
     lines = [
-        "def sweep(xs, gs, h0, params, S, progress):",
+        "def sweep(xs, gs, h0, params, S, progress, ms=None):",
         f"    {''.join('p_' + p + ', ' for p in cell.params)}= params" if cell.params else "    pass",
         "    H = [S(h0)]; O = []; Y = []; LT = []; DLDY = []; DYDH = []; DHDO = []; DODH = []; PX = []",
         *(f"    D_{p} = []; d_{p} = 0.0" for p in carried),
@@ -61,11 +65,13 @@ def sweep_source(cell: Cell, rounding: bool, with_progress: bool = False, lean: 
         *(f"    DY_{p} = []" for p in cell.dy_dparam),
         *(f"    T_{p} = []" for p in [*cell.params, INITIAL_STATE]),
         "    h_prev = H[0]; dhdo_prev = 0.0",
-        "    for t, (x, g) in enumerate(zip(xs, gs)):",
+        "    for t, (x, g, m) in enumerate(zip(xs, gs, ms)):"
+        if masked
+        else "    for t, (x, g) in enumerate(zip(xs, gs)):",
         f"        o = {wrap(_code(cell.o.expr))}",
         f"        h = {wrap(_code(cell.h.expr))}",
         f"        y = {wrap(_code(cell.y.expr))}",
-        f"        dL_dy = {wrap(_code(cell.dL_dy.expr))}",
+        f"        dL_dy = {wrap(mask(_code(cell.dL_dy.expr)))}",
         f"        dy_dh = {wrap(_code(cell.dy_dh.expr))}",
         f"        dh_do = {wrap(_code(cell.dh_do.expr))}",
         f"        do_dhprev = {wrap(_code(cell.do_dhprev.expr))}",
@@ -76,7 +82,7 @@ def sweep_source(cell: Cell, rounding: bool, with_progress: bool = False, lean: 
         *(f"        dy_{p} = {wrap(_code(rule.expr))}" for p, rule in cell.dy_dparam.items()),
         "        chain = dL_dy * dy_dh * dh_do",
         *(f"        T_{p}.append({_term(cell, p)})" for p in [*cell.params, INITIAL_STATE]),
-        f"        LT.append({_code(cell.loss.expr)})",
+        f"        LT.append({mask(_code(cell.loss.expr))})",
         "        O.append(o); H.append(h); Y.append(y)",
         *(
             [
@@ -114,10 +120,10 @@ def _term(cell: Cell, p: str) -> str:
 
 
 def compile_sweep(
-    cell: Cell, rounding: bool, with_progress: bool = False, lean: bool = False
+    cell: Cell, rounding: bool, with_progress: bool = False, lean: bool = False, masked: bool = False
 ) -> Callable[..., dict[str, Any]]:
     """The compiled sweep function for this cell (compiled once per cell and variant)."""
-    key = (rounding, with_progress, lean)
+    key = (rounding, with_progress, lean, masked)
     if key not in cell.compiled:
         cell.compiled[key] = _compile(sweep_source(cell, *key))
     return cell.compiled[key]

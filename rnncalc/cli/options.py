@@ -15,7 +15,7 @@ import typer
 
 from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
 from ..cell.losses import LOSSES
-from ..compute.problem import MAX_DIGITS, Problem, Settings
+from ..compute.problem import MAX_DIGITS, NO_TARGET, Problem, Settings
 from ..errors import InputError
 from ..numbers import looks_like_number, parse_number, parse_values, shown
 from ..render import FORMATS, MARKDOWN_FLAVORS
@@ -57,7 +57,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "g": _option(
         Optional[list[str]],
         "--g",
-        "Targets g_1 .. g_n, written like --x. Default: all 1.",
+        "Targets g_1 .. g_n, written like --x; _ for a step without a target (--g _ _ 0.7: many-to-one). "
+        "Default: all 1.",
         PROBLEM,
         metavar="NUM...",
     ),
@@ -334,7 +335,7 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
     x = parse_values(options.x, "--x")
     if x is not None:
         problem_args["x"] = tuple(x)
-    g = parse_values(options.g, "--g")
+    g = parse_values(options.g, "--g", blank=NO_TARGET)
     if g is not None:
         problem_args["g"] = tuple(g)
     if options.h0 is not None:

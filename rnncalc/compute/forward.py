@@ -26,6 +26,7 @@ class Trace:
     g: list[float]
     params: dict[str, float]
     h: list[float]
+    targets: tuple[bool, ...] = ()
     o: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
     dL_dy: list[float] = field(default_factory=list)
@@ -46,13 +47,27 @@ class Trace:
         """Sequence length."""
         return len(self.x)
 
+    def has_target(self, t: int) -> bool:
+        """True when step t has a target g_t (so a loss term L_t)."""
+        return not self.targets or self.targets[t - 1]
+
+    @property
+    def target_steps(self) -> list[int]:
+        """The steps t with a target."""
+        return [t for t in range(1, self.n + 1) if self.has_target(t)]
+
 
 EXACT_KINKS_MAX_N = 1000
 """Cells with a kink (relu, abs) are swept in exact arithmetic up to this n, so relu'(0) sees an exact 0."""
 
 
+def mask_of(problem: Problem) -> list[int]:
+    """1 for each step with a target, 0 for each without."""
+    return [int(target) for target in problem.targets]
+
+
 def _exact_sweep(
-    problem: Problem, cell: Cell, sweep: Callable[..., Any], progress: Progress
+    problem: Problem, cell: Cell, sweep: Callable[..., Any], progress: Progress, mask: list[int] | None
 ) -> dict[str, Any]:
     """The sweep in exact rational arithmetic (smooth functions fall back to floats), results as floats.
 
@@ -60,7 +75,8 @@ def _exact_sweep(
     and the derivative is 0; with Fractions every kink is decided on the exact value.
     """
     params = tuple(problem.params[p] for p in cell.params)
-    swept = sweep(list(problem.x), list(problem.g or ()), problem.h0, params, _unchanged, progress)
+    targets = [g if g is not None else 0 for g in problem.g or ()]
+    swept = sweep(list(problem.x), targets, problem.h0, params, _unchanged, progress, mask)
     return {key: _as_floats(value) for key, value in swept.items()}
 
 
@@ -106,15 +122,17 @@ def run(
     settle = settler(settings)
     params = {p: float(problem.params[p]) for p in cell.params}
     xs, gs = problem.x_floats, problem.g_floats
-    sweep = compile_sweep(cell, settings.round_intermediate, progress is not None, lean)
+    masked = not problem.every_step_has_a_target
+    sweep = compile_sweep(cell, settings.round_intermediate, progress is not None, lean, masked)
+    mask = mask_of(problem) if masked else None
     try:
         if cell.kinked and not settings.round_intermediate and problem.n <= EXACT_KINKS_MAX_N:
-            swept = _exact_sweep(problem, cell, sweep, progress)
+            swept = _exact_sweep(problem, cell, sweep, progress, mask)
         else:
-            swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress)
+            swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress, mask)
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
         raise RnnCalcError(f"the computation {_failure(error)}") from None
-    trace = Trace(x=xs, g=gs, params=params, **swept)
+    trace = Trace(x=xs, g=gs, params=params, targets=problem.targets, **swept)
     trace.loss = settle(total(swept["loss_terms"]))
     trace.gradients = {p: settle(total(terms)) for p, terms in trace.terms.items()}
     _check_finite(trace)

@@ -43,6 +43,19 @@ def _exact_all(values: Sequence[Number], symbol: str, first: int) -> tuple[Fract
     return tuple(exact(v, f"{symbol}_{i + first}") for i, v in enumerate(values))
 
 
+NO_TARGET = "_"
+"""How a step without a target is written: --g _ _ 0.7 is a many-to-one exercise."""
+
+
+def _targets(values: Sequence[Number | None]) -> tuple[Fraction | None, ...]:
+    """Targets as exact Fractions, None where a step has none (written _ or None)."""
+    if all(type(v) is Fraction for v in values):
+        return tuple(values)  # type: ignore[arg-type]
+    return tuple(
+        None if v is None or v == NO_TARGET else exact(v, f"g_{t}") for t, v in enumerate(values, start=1)
+    )
+
+
 def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float]:
     """The sequence in double precision, refusing numbers it cannot hold."""
     try:
@@ -82,7 +95,8 @@ def _check_representable(value: Fraction, what: str) -> None:
 class Problem:
     """One BPTT problem; the defaults are the worked example of the document.
 
-    ``x``: inputs x_0 .. x_{n-1}; ``g``: targets g_1 .. g_n (default all 1); ``h0``: the initial state;
+    ``x``: inputs x_0 .. x_{n-1}; ``g``: targets g_1 .. g_n (default all 1; None or "_" for a step without
+    a target, as in many-to-one exercises); ``h0``: the initial state;
     ``params``: values by name (Wi, Wh, a, b, c for the built-in cell; any not given are 1);
     ``activation``: sigmoid, tanh, relu, leaky_relu, softplus or identity; ``loss``: mse, sse or
     half-sse; ``cell``: your own equations instead ("o = Wi*x + Wh*h_prev + b", "h = tanh(o)", ...).
@@ -90,7 +104,7 @@ class Problem:
     """
 
     x: tuple[Fraction, ...] = (Fraction(1), Fraction(0))
-    g: tuple[Fraction, ...] | None = None
+    g: tuple[Fraction | None, ...] | None = None
     h0: Fraction = Fraction(0)
     params: dict[str, Fraction] = field(default_factory=dict)
     activation: str = "sigmoid"
@@ -98,15 +112,18 @@ class Problem:
     cell: tuple[str, ...] | None = None
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
+    targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
         x = _exact_all(self.x, "x", 0)
         if not x:
             raise InputError("x: the input sequence is empty; give at least one value")
-        g = _exact_all(self.g, "g", 1) if self.g is not None else (Fraction(1),) * len(x)
+        g = _targets(self.g) if self.g is not None else (Fraction(1),) * len(x)
         if len(g) != len(x):
             raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
+        if all(v is None for v in g):
+            raise InputError("g: every step is _ (no target); give at least one target")
         names, activation = PARAMETERS, self.activation
         if self.cell is not None:
             from ..cell.equations import parse_cell
@@ -127,7 +144,8 @@ class Problem:
         if self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         object.__setattr__(self, "x_floats", _floats(x, "x", 0))
-        object.__setattr__(self, "g_floats", _floats(g, "g", 1))
+        object.__setattr__(self, "targets", tuple(v is not None for v in g))
+        object.__setattr__(self, "g_floats", _floats(tuple(v or 0 for v in g), "g", 1))
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "g", g)
         h0 = exact(self.h0, "h0")
@@ -143,8 +161,13 @@ class Problem:
 
     @property
     def loss_weight(self) -> Fraction:
-        """The factor in front of each squared error: 1/n for MSE, 1 for SSE, 1/2 for half-SSE."""
-        return LOSSES[self.loss].weight(self.n)
+        """The factor of each squared error: 1/(number of targets) for MSE, 1 for SSE, 1/2 for half-SSE."""
+        return LOSSES[self.loss].weight(sum(self.targets))
+
+    @property
+    def every_step_has_a_target(self) -> bool:
+        """True unless some g_t is _ (many-to-one and the like)."""
+        return all(self.targets)
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,15 @@ def deltas_section(q: Quantities, back: Backward) -> Section:
     n = q.trace.n
     steps = []
     for t in range(n, 0, -1):
-        own = Mul((q.local("dL_dy", t), q.local("dy_dh", t)))
+        parts: list[Form] = []
+        if q.trace.has_target(t):  # a step without a target has no loss term of its own
+            parts.append(Mul((q.local("dL_dy", t), q.local("dy_dh", t))))
         if t < n:
-            own = Add((own, Mul((delta(t + 1, back.delta[t]), q.local("do_dhprev", t + 1)))))
-        rule = Mul((own, q.local("dh_do", t))) if t < n else Mul((*own.factors, q.local("dh_do", t)))
+            parts.append(Mul((delta(t + 1, back.delta[t]), q.local("do_dhprev", t + 1))))
+        if len(parts) == 1 and isinstance(parts[0], Mul):
+            rule: Form = Mul((*parts[0].factors, q.local("dh_do", t)))
+        else:
+            rule = Mul((Add(tuple(parts)), q.local("dh_do", t)))
         steps.append(Step(delta(t, back.delta[t - 1]), rule, t=t))
     return Section("deltas", "Deltas, backward in time", tuple(steps), DELTA_LEAD)
 
@@ -45,11 +50,11 @@ def _term(q: Quantities, back: Backward, p: str, t: int) -> Step:
         return Step(Ref(name, value), products[0], t=1)
     if p in q.cell.do_dparam:
         products.append(Mul((delta(t, back.delta[t - 1]), q.at(q.cell.do_dparam[p], t))))
-    if p in q.cell.dy_dparam:
+    if p in q.cell.dy_dparam and q.trace.has_target(t):
         products.append(
             Mul((q.local("dL_dy", t), q.dy_d(p, t) if p in q.trace.dy_d else q.at(q.cell.dy_dparam[p], t)))
         )
-    if p in q.cell.do_dparam and p not in q.cell.dy_dparam:
+    if p in q.cell.do_dparam and (p not in q.cell.dy_dparam or not q.trace.has_target(t)):
         top = derivative(indexed("o", t), parameter(p))
         name = Name(f"δ_{t} · {top.text}", rf"\delta_{{{t}}} \cdot {top.latex}", f"delta_{t}*{top.key}")
     else:
@@ -59,15 +64,22 @@ def _term(q: Quantities, back: Backward, p: str, t: int) -> Step:
 
 def gradient_section(q: Quantities, back: Backward, p: str, suffix: str) -> Section:
     """dθ as a sum of δ_t times the local derivative of o_t (or y_t), each term with its value."""
-    count = 1 if p == INITIAL_STATE else q.trace.n
-    terms = [_term(q, back, p, t) for t in range(1, count + 1)]
+    if p == INITIAL_STATE:
+        steps = [1]
+    elif p in q.cell.do_dparam:
+        steps = list(range(1, q.trace.n + 1))
+    else:
+        steps = q.trace.target_steps
+    terms = [_term(q, back, p, t) for t in steps]
     total = Step(
         Ref(gradient(p), back.gradients[p]),
         Add(tuple(step.target for step in terms)),
         Add(tuple(step.rule for step in terms if step.rule is not None)),
     )
     return Section(
-        f"bgrad:{p}", f"d{parameter(p).text}{suffix}", (*terms, total) if count > 1 else (terms[0], total)
+        f"bgrad:{p}",
+        f"d{parameter(p).text}{suffix}",
+        (*terms, total) if len(terms) > 1 else (terms[0], total),
     )
 
 

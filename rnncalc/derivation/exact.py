@@ -23,7 +23,7 @@ def _known(derivation: Derivation) -> dict[str, sympy.Expr]:
     """Exact values of the inputs, targets, initial state and parameters."""
     problem = derivation.problem
     known = {indexed("x", i).key: _rational(v) for i, v in enumerate(problem.x)}
-    known |= {indexed("g", t + 1).key: _rational(v) for t, v in enumerate(problem.g or ())}
+    known |= {indexed("g", t + 1).key: _rational(v) for t, v in enumerate(problem.g or ()) if v is not None}
     known[indexed("h", 0).key] = _rational(problem.h0)
     known |= {parameter(p).key: _rational(v) for p, v in problem.params.items()}
     return known
@@ -65,7 +65,16 @@ def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) ->
     if step.rule is None:
         return compact.get(step.target.name.key)
     value = to_sympy(step.rule, resolve)
-    return value.rewrite(sympy.exp) if _nesting(value) <= MAX_SPELLED_NESTING else value
+    return value.rewrite(_written_out(), sympy.exp) if _nesting(value) <= MAX_SPELLED_NESTING else value
+
+
+def _written_out() -> list[type]:
+    """The functions an exact value writes with exp (sigmoid, softplus, tanh); powers stay powers."""
+    from ..cell.functions import REGISTRY
+    from ..cell.sympy_functions import sympy_function
+
+    smooth = [f.name for f in REGISTRY if f.activation and not f.kink and f.name != "identity"]
+    return [sympy_function(name) for name in smooth]
 
 
 MAX_SPELLED_NESTING = 2

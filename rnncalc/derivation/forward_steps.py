@@ -13,14 +13,22 @@ from .quantities import GENERIC, Quantities, spell_out
 
 
 def _loss_sum(q: Quantities) -> Form:
-    """L = Σ_t loss term at t, written out for this n."""
-    return Add(tuple(q.at(q.cell.loss, t) for t in range(1, q.trace.n + 1)))
+    """L = Σ_t loss term at t, written out for this n (only the steps with a target)."""
+    return Add(tuple(q.at(q.cell.loss, t) for t in q.trace.target_steps))
 
 
 def loss_section(q: Quantities, problem: Problem) -> Section:
     """The loss function, written out for this n."""
     loss = LOSSES[problem.loss]
     lead = Name(loss.text, loss.latex, loss.name)
+    if not problem.every_step_has_a_target:
+        steps = ", ".join(map(str, q.trace.target_steps))
+        lead = Name(
+            loss.text.replace("1/n", "1/|T|").replace("Σ_{t=1}^{n}", "Σ_{t ∈ T}") + f" with T = {{{steps}}}",
+            loss.latex.replace(r"\frac{1}{n}", r"\frac{1}{|T|}").replace(r"\sum_{t=1}^{n}", r"\sum_{t \in T}")
+            + rf",\ T = \{{{steps}\}}",
+            loss.name,
+        )
     step = Step(Ref(LOSS, q.trace.loss), _loss_sum(q), definition=True)
     return Section("loss", problem.loss.upper(), (step,), lead)
 
@@ -35,7 +43,7 @@ def model_section(q: Quantities) -> Section:
 def known_section(q: Quantities) -> Section:
     """Inputs, targets, initial state and parameters."""
     n = q.trace.n
-    steps = [Step(q.x(i), t=i + 1) for i in range(n)] + [Step(q.g(t), t=t) for t in range(1, n + 1)]
+    steps = [Step(q.x(i), t=i + 1) for i in range(n)] + [Step(q.g(t), t=t) for t in q.trace.target_steps]
     steps += [Step(q.h(0))] + [Step(q.params[p]) for p in q.cell.params]
     return Section("known", "Known parameters", tuple(steps))
 
@@ -60,10 +68,11 @@ def local_section(q: Quantities) -> Section:
         "dh_do": q.cell.dh_do,
         "do_dhprev": q.cell.do_dhprev,
     }
+    at_targets = q.trace.target_steps
     steps = [
         _collapsed_step(q.local(kind, t), q.at(rule, t), t)
         for kind, rule in rules.items()
-        for t in range(2 if kind == "do_dhprev" else 1, n + 1)
+        for t in (at_targets if kind in ("dL_dy", "dy_dh") else range(2 if kind == "do_dhprev" else 1, n + 1))
     ]
     return Section("local", "Local derivatives", tuple(steps))
 
@@ -91,7 +100,7 @@ def totals_section(q: Quantities) -> Section:
         if p in q.trace.do_d:
             steps += [Step(q.do_d(p, t), _carried(q, p, t), t=t) for t in range(1, n + 1)]
         if p in q.trace.dy_d:
-            steps += [Step(q.dy_d(p, t), q.at(q.cell.dy_dparam[p], t), t=t) for t in range(1, n + 1)]
+            steps += [Step(q.dy_d(p, t), q.at(q.cell.dy_dparam[p], t), t=t) for t in q.trace.target_steps]
     return Section("totals", "Derivatives through time", tuple(steps))
 
 
@@ -108,10 +117,10 @@ def _chain(q: Quantities, p: str, t: int) -> Form:
 def gradient_section(q: Quantities, p: str, per_step: bool) -> Section:
     """dθ on one line as the worked example writes it: the sum of the dL_t/dθ, each as its chain-rule
     product, then with numbers, then the value (``per_step``: each dL_t/dθ on a line of its own first)."""
-    n = q.trace.n
-    steps = [Step(q.term(p, t), _chain(q, p, t), t=t) for t in range(1, n + 1)] if per_step else []
+    at_targets = q.trace.target_steps
+    steps = [Step(q.term(p, t), _chain(q, p, t), t=t) for t in at_targets] if per_step else []
     total = Ref(gradient(p), q.trace.gradients[p])
-    rule = Add(tuple(q.term(p, t) for t in range(1, n + 1)))
-    working = Add(tuple(_chain(q, p, t) for t in range(1, n + 1)))
+    rule = Add(tuple(q.term(p, t) for t in at_targets))
+    working = Add(tuple(_chain(q, p, t) for t in at_targets))
     steps.append(Step(total, rule, working, expansion=None if per_step else working))
     return Section(f"grad:{p}", f"d{parameter(p).text}", tuple(steps))

@@ -21,7 +21,7 @@ from ..cell.rules import Cell, g, h, h_prev, o, x, y
 from ..cell.size import tree_size
 from ..cell.sweep import INITIAL_STATE, compile_sweep
 from ..compute.backward import backward
-from ..compute.forward import Trace, cell_for, run
+from ..compute.forward import Trace, cell_for, mask_of, run
 from ..compute.problem import Problem, Settings
 from ..derivation.names import indexed, parameter
 from ..errors import InputError
@@ -127,16 +127,17 @@ def _finite_differences(
     if cell.kinked and min(map(abs, trace.o)) < KINK_MARGIN:
         notes.append(f"finite differences skipped: some o_t is within {KINK_MARGIN} of a kink at 0")
         return None
-    sweep = compile_sweep(cell, rounding=False)
+    masked = not problem.every_step_has_a_target
+    sweep = compile_sweep(cell, rounding=False, masked=masked)
+    mask = mask_of(problem) if masked else None
     xs, gs = list(problem.x_floats), list(problem.g_floats)
     base = {**{p: float(v) for p, v in problem.params.items()}, INITIAL_STATE: float(problem.h0)}
 
     def loss(values: dict[str, float], inputs: list[float]) -> float:
         """The loss at these parameter and input values."""
         try:
-            swept = sweep(
-                inputs, gs, values[INITIAL_STATE], tuple(values[p] for p in cell.params), _same, None
-            )
+            params = tuple(values[p] for p in cell.params)
+            swept = sweep(inputs, gs, values[INITIAL_STATE], params, _same, None, mask)
             return math.fsum(swept["loss_terms"])
         except (OverflowError, ValueError, ZeroDivisionError):
             return math.nan  # the shifted point is outside double precision: no finite difference there
@@ -201,7 +202,8 @@ def _sympy_gradients(
         pre = cell.o.expr.xreplace({x: inputs[t], h_prev: state, **params})
         state = cell.h.expr.xreplace({o: pre})
         output = cell.y.expr.xreplace({h: state, **params})
-        total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
+        if problem.targets[t]:
+            total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
     if tree_size(total, SYMPY_MAX_NODES) > SYMPY_MAX_NODES:
         notes.append(f"SymPy skipped: the unrolled loss has more than {SYMPY_MAX_NODES:,} nodes")
         return None
@@ -257,8 +259,9 @@ def _torch_gradients(
     leaf[INITIAL_STATE] = torch.tensor(float(problem.h0), dtype=torch.float64, requires_grad=True)
     xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in problem.x_floats]
     state, total = leaf[INITIAL_STATE], torch.tensor(0.0, dtype=torch.float64)
-    for xt, gt in zip(xs, problem.g_floats):
+    for xt, gt, target in zip(xs, problem.g_floats, problem.targets):
         state = act(leaf["Wi"] * xt + leaf["Wh"] * state + leaf["b"])
-        total = total + (leaf["a"] * state + leaf["c"] - gt) ** 2
+        if target:
+            total = total + (leaf["a"] * state + leaf["c"] - gt) ** 2
     (total * float(problem.loss_weight)).backward()
     return {k: (xs[int(k[2:])] if k.startswith("x_") else leaf[k]).grad.item() for k in keys}

@@ -85,8 +85,9 @@ def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
                 t,
             ),
             Node(f"y{t}", indexed("y", t), trace.y[t - 1], trace.dL_dy[t - 1], "output", t),
-            Node(f"L{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t),
         ]
+        if trace.has_target(t):
+            nodes.append(Node(f"L{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t))
         edges += _edges_at(q, t)
     nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
     return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), back, q)
@@ -117,6 +118,9 @@ def _edges_at(q: Quantities, t: int) -> list[Edge]:
         Edge(p, f"y{t}", derivative(indexed("y", t), parameter(p)), q.at(rule, t), trace.dy_d[p][t - 1], t)
         for p, rule in cell.dy_dparam.items()
     ]
-    edges.append(Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t))
-    edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
+    if trace.has_target(t):  # a step without a target has no loss term
+        edges.append(
+            Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t)
+        )
+        edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
     return edges
