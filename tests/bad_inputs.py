@@ -205,6 +205,7 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         )
         for name in ("y_prev", "x_prev", "h_prev2", "q_prev")
     ),
+    ("no target at any step", ["grads", "--x", "1", "2", "--g", "_", "_"], 2, "give at least one target"),
     ("init onto an existing file", ["init", "{tmp}/file"], 2, "already exists; use --force"),
 ]
 
