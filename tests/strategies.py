@@ -22,3 +22,16 @@ def problems(draw: st.DrawFn, max_n: int, max_denominator: int = 8) -> Problem:
         activation=draw(st.sampled_from(list(ACTIVATIONS))),
         loss=draw(st.sampled_from(list(LOSSES))),
     )
+
+
+def problem_of(case: dict) -> Problem:
+    """The Problem of a drawn case: x, g, theta (the parameters and h0), activation, loss."""
+    theta = case["theta"]
+    return Problem(
+        x=case["x"],
+        g=case["g"],
+        h0=theta["h0"],
+        params={k: v for k, v in theta.items() if k != "h0"},
+        activation=case["activation"],
+        loss=case["loss"],
+    )

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reference import finite_differences, pre_activations, symbolic_gradients
+from strategies import problem_of
 
-from rnncalc import Problem, Settings, derive
+from rnncalc import Settings, derive
 from rnncalc.cell.functions import ACTIVATIONS
 from rnncalc.cell.losses import LOSSES
 
@@ -29,16 +30,7 @@ def problems(draw: st.DrawFn, max_n: int) -> dict:
 
 
 def _derive(case: dict):
-    theta = case["theta"]
-    problem = Problem(
-        x=case["x"],
-        g=case["g"],
-        h0=theta["h0"],
-        params={k: v for k, v in theta.items() if k != "h0"},
-        activation=case["activation"],
-        loss=case["loss"],
-    )
-    return derive(problem, Settings(), steps=False)
+    return derive(problem_of(case), Settings(), steps=False)
 
 
 def _away_from_kinks(case: dict) -> bool:
@@ -83,15 +75,7 @@ def test_chain_rule_matches_sympy_on_the_unrolled_loss(case: dict) -> None:
 @given(problems(max_n=6), st.integers(2, 8))
 def test_hand_rounding_stays_close_to_exact(case: dict, digits: int) -> None:
     assume(case["activation"] != "relu" or _away_from_kinks(case))
-    theta = case["theta"]
-    problem = Problem(
-        x=case["x"],
-        g=case["g"],
-        h0=theta["h0"],
-        params={k: v for k, v in theta.items() if k != "h0"},
-        activation=case["activation"],
-        loss=case["loss"],
-    )
+    problem = problem_of(case)
     exact = derive(problem, Settings(), steps=False).gradients
     rounded = derive(problem, Settings(round_intermediate=True, digits=digits), steps=False).gradients
     scale = max(1.0, *(abs(v) for v in exact.values()))

@@ -9,6 +9,7 @@ import pytest
 import reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import problem_of
 
 from rnncalc import Problem, Settings, check, derive
 from rnncalc.cell.functions import ACTIVATIONS
@@ -32,18 +33,6 @@ def many_to_some(draw: st.DrawFn) -> dict:
         "activation": draw(st.sampled_from([a for a, f in ACTIVATIONS.items() if not f.kink])),
         "loss": draw(st.sampled_from(list(LOSSES))),
     }
-
-
-def problem_of(case: dict) -> Problem:
-    theta = case["theta"]
-    return Problem(
-        x=case["x"],
-        g=case["g"],
-        h0=theta["h0"],
-        params={k: v for k, v in theta.items() if k != "h0"},
-        activation=case["activation"],
-        loss=case["loss"],
-    )
 
 
 @settings(max_examples=60, deadline=None)

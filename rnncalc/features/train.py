@@ -66,15 +66,8 @@ def train(
         try:
             derivation = derive(_with(problem, params), Settings(), steps=False)
         except RnnCalcError:
-            return Training(
-                lr,
-                optimizer,
-                beta,
-                clip,
-                tuple(history),
-                first,
-                f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr",
-            )
+            why = f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
+            return Training(lr, optimizer, beta, clip, tuple(history), first, why)
         history.append(Epoch(epoch, derivation.loss, dict(params)))
         if progress is not None:
             progress(epoch, epochs, "training")
@@ -87,15 +80,8 @@ def train(
             velocity[k] = (beta * velocity[k] if optimizer == "momentum" else 0.0) + scale * grads[k]
             new[k] = value - lr * velocity[k]
         if not all(map(math.isfinite, new.values())):
-            return Training(
-                lr,
-                optimizer,
-                beta,
-                clip,
-                tuple(history),
-                first,
-                f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr",
-            )
+            why = f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr"
+            return Training(lr, optimizer, beta, clip, tuple(history), first, why)
         if first is None:
             first = _first_update(params, grads, new, lr, (scale, clip), optimizer, beta)
         params = new
