@@ -112,6 +112,14 @@ SHARED: dict[str, tuple[Any, Any]] = {
         METHOD,
         False,
     ),
+    "flow": _option(
+        bool,
+        "--flow",
+        "Show the gradient through time: ∂h_n/∂h_k for every k with a bar chart, each step's share of "
+        "every gradient, and whether it vanishes or explodes.",
+        METHOD,
+        False,
+    ),
     "round_intermediate": _option(
         bool,
         "--round-intermediate",
@@ -211,6 +219,7 @@ SharedOptions.__doc__ = "The options every command shares, typed; --config is me
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
 DERIVATION_ONLY = (
     "per_step",
+    "flow",
     "round_intermediate",
     "exact",
     "fragment",
@@ -346,5 +355,6 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
         round_intermediate=bool(options.round_intermediate),
         exact=bool(options.exact),
         per_step=bool(options.per_step),
+        flow=bool(options.flow),
     )
     return Problem(**problem_args), settings

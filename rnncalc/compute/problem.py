@@ -175,13 +175,15 @@ class Settings:
     """How numbers are computed and shown.
 
     ``digits``: decimals shown (0..30); ``round_intermediate``: round every named quantity to ``digits``
-    as by hand; ``exact``: also exact values (SymPy); ``per_step``: each step's share dL_t/dθ on its own line.
+    as by hand; ``exact``: also exact values (SymPy); ``per_step``: each step's share dL_t/dθ on its own line;
+    ``flow``: the gradient through time (∂h_n/∂h_k and each step's share), with a note when it vanishes.
     """
 
     digits: int = 6
     round_intermediate: bool = False
     exact: bool = False
     per_step: bool = False
+    flow: bool = False
 
     def __post_init__(self) -> None:
         """Check the digits range and conflicting modes."""

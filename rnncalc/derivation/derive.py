@@ -8,7 +8,7 @@ from ..compute.backward import Backward, backward
 from ..compute.forward import cell_for, run
 from ..compute.problem import Problem, Settings
 from ..errors import InputError
-from . import backward_steps, forward_steps
+from . import backward_steps, flow_steps, forward_steps
 from .model import Derivation, ForwardColumns, Section
 from .names import gradient
 from .quantities import Quantities
@@ -46,6 +46,9 @@ def derive(
     back = backward(trace, settings) if method != "forward" else None
     q = Quantities(trace, cell)
     sections = _sections(q, problem, settings, scope, method, back) if steps else ()
+    if steps and settings.flow and scope == "grads":
+        deltas = back if back is not None else backward(trace, settings)
+        sections += (flow_steps.reach_section(q), flow_steps.shares_section(q, deltas))
     gradients = back.gradients if back is not None and method == "backward" else trace.gradients
     derivation = Derivation(
         problem=problem,

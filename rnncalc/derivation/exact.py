@@ -10,7 +10,7 @@ import sympy
 
 from ..errors import RnnCalcError
 from .formula import Form, Name, Ref, fill, from_sympy, to_sympy
-from .model import COMPACT_OPS, Derivation, Section, Step
+from .model import COMPACT_OPS, Derivation, Step
 from .names import indexed, parameter
 
 
@@ -54,7 +54,7 @@ def with_exact(derivation: Derivation, progress: Callable[[int, int, str], None]
             done += 1
             if progress is not None and done % 256 == 0:
                 progress(done, total, "exact values")
-        sections.append(Section(section.key, section.title, tuple(steps), section.lead))
+        sections.append(dataclasses.replace(section, steps=tuple(steps)))
     return dataclasses.replace(derivation, sections=tuple(sections))
 
 

@@ -41,12 +41,13 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A titled group of steps, optionally led by a general formula."""
+    """A titled group of steps, optionally led by a general formula and closed by a note in words."""
 
     key: str
     title: str
     steps: tuple[Step, ...]
     lead: Name | None = None
+    note: str | None = None
 
 
 class ForwardRow(NamedTuple):

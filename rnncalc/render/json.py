@@ -61,6 +61,7 @@ def _section(section: Section, digits: int) -> dict[str, Any]:
         "key": section.key,
         "title": section.title,
         "lead": section.lead.text if section.lead else None,
+        **({"note": section.note} if section.note else {}),
         "steps": [_step(step, digits) for step in section.steps],
     }
 

@@ -6,6 +6,7 @@ from ..derivation.model import Derivation, Section
 from ..derivation.names import gradient
 from . import View
 from .latex_rows import gradient_rows, header, section_rows
+from .reports import latex_text
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -36,6 +37,7 @@ def body(derivation: Derivation) -> str:
             r"\end{align*}",
             "",
         ]
+        lines += [latex_text(section.note), ""] if section.note else []
     lines += [r"\subsection*{Results}", r"\begin{tabular}{lr}"]
     lines += [rf"${name}$ & ${value}$ \\" for name, value in gradient_rows(derivation)]
     lines += [r"\end{tabular}", ""]

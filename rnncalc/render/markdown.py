@@ -24,6 +24,7 @@ def render(derivation: Derivation, view: View) -> str:
     blocks = [f"# {TITLE}", header(derivation)]
     for section in derivation.sections:
         blocks += [f"## {section.title}", display_math(section_rows(derivation, section.key), view.flavor)]
+        blocks += [section.note] if section.note else []
     table = ["| quantity | value |", "| --- | ---: |"]
     table += [
         f"| {inline_math(name, view.flavor)} | {inline_math(value, view.flavor)} |"

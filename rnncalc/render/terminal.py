@@ -8,6 +8,7 @@ Sequences longer than 20 steps show their first and last steps unless ``view.all
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 
 from rich.console import Console, Group, RenderableType
@@ -114,13 +115,32 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
                 ]
             )
         return result
+    largest = max((abs(s.target.value) for s in section.steps), default=0.0)
     for step in steps:
-        result.append(
-            _step(step, digits)
-            if isinstance(step, Step)
-            else [(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")]
-        )
+        if not isinstance(step, Step):
+            result.append([(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
+            continue
+        line = _step(step, digits)
+        if section.key in CHARTED:
+            line.append(("  " + bar(step.target.value, largest), BAR_STYLE))
+        result.append(line)
+    if section.note:
+        result.append([("  " + section.note, "italic")])
     return result
+
+
+CHARTED = ("flow", "shares")
+BAR_STYLE = "magenta"
+BAR_WIDTH = 24
+CHARS_PER_DECADE = 2
+
+
+def bar(value: float, largest: float) -> str:
+    """A bar on a log scale: full for the largest value, two characters shorter per factor of ten."""
+    if value == 0 or largest == 0:
+        return "·"
+    decades = math.log10(largest / abs(value))
+    return "█" * max(1, round(BAR_WIDTH - CHARS_PER_DECADE * decades))
 
 
 def _step(step: Step, digits: int) -> Line:

@@ -1,0 +1,73 @@
+"""--flow: the gradient through time, checked against the recurrence itself (a change in h_k carried to
+h_n by finite differences), with the vanishing and exploding cases named."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rnncalc import Problem, Settings, derive
+
+
+def reach_by_differences(x: list[float], wi: float, wh: float, b: float, h0: float, k: int, act) -> float:
+    """∂h_n/∂h_k by central differences of the plain recurrence started again from h_k."""
+    states = [h0]
+    for xt in x:
+        states.append(act(wi * xt + wh * states[-1] + b))
+
+    def h_n(hk: float) -> float:
+        h = hk
+        for xt in x[k:]:
+            h = act(wi * xt + wh * h + b)
+        return h
+
+    step = 1e-6
+    return (h_n(states[k] + step) - h_n(states[k] - step)) / (2 * step)
+
+
+@pytest.mark.parametrize(
+    ("activation", "act"), [("tanh", math.tanh), ("sigmoid", lambda z: 1 / (1 + math.exp(-z)))]
+)
+def test_reach_matches_the_recurrence(activation: str, act) -> None:
+    x = [1.0, -0.5, 0.25, 2.0, 0.0]
+    problem = Problem(x=x, params={"Wi": "0.7", "Wh": "1.3", "b": "-0.2"}, h0="0.1", activation=activation)
+    d = derive(problem, Settings(flow=True))
+    reach = {s.target.name.text: s.target.value for s in d.section("flow").steps}
+    for k in range(1, 6):
+        expected = reach_by_differences(x, 0.7, 1.3, -0.2, 0.1, k, act)
+        assert reach[f"∂h_5/∂h_{k}"] == pytest.approx(expected, rel=1e-6, abs=1e-10)
+
+
+def test_shares_add_up_to_one_and_match_the_deltas() -> None:
+    d = derive(Problem(x=[1, 0, 1, 1]), Settings(flow=True), method="backward")
+    shares = [s for s in d.section("shares").steps if "dW_h" in s.target.name.text]
+    assert sum(s.target.value for s in shares) == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("problem", "word"),
+    [
+        (Problem(x=[1] * 12), "vanishes"),
+        (Problem(x=[1] * 8, activation="identity", params={"Wh": 3}), "explodes"),
+        (Problem(x=[1, 0], activation="identity", params={"Wh": "0.5"}), "Neither vanishing nor exploding"),
+    ],
+)
+def test_the_note_names_vanishing_and_exploding(problem: Problem, word: str) -> None:
+    note = derive(problem, Settings(flow=True)).section("flow").note
+    assert note and word in note
+
+
+def test_flow_in_every_format(cli) -> None:
+    for fmt in ("rich", "markdown", "latex", "json"):
+        code, out, _ = cli("grads", "--show-steps", "--flow", "--x", *["1"] * 12, "-f", fmt)
+        assert code == 0 and "vanishes" in out, fmt
+    _, out, _ = cli("grads", "--show-steps", "--flow", "--x", *["1"] * 12)
+    assert "████" in out
+
+
+def test_flow_latex_compiles(cli, tmp_path) -> None:
+    from latex import compile_latex
+
+    _, out, _ = cli("grads", "--show-steps", "--flow", "--x", *["1"] * 6, "-f", "latex")
+    compile_latex(out, tmp_path)
