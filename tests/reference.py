@@ -25,7 +25,15 @@ WEIGHTS = {
     "mse": lambda n: Fraction(1, n),
     "sse": lambda n: Fraction(1),
     "half-sse": lambda n: Fraction(1, 2),
+    "bce": lambda n: Fraction(1, n),
 }
+
+
+def term(kind, y, g, log=math.log):
+    """One step's loss term before the weight: the squared error, or binary cross-entropy."""
+    if kind == "bce":
+        return -(g * log(y) + (1 - g) * log(1 - y))
+    return (y - g) ** 2
 
 
 def loss(x, g, theta, activation="sigmoid", kind="mse"):
@@ -35,7 +43,7 @@ def loss(x, g, theta, activation="sigmoid", kind="mse"):
     for xt, gt in zip(x, g):
         h = ACTIVATIONS[activation](theta["Wi"] * xt + theta["Wh"] * h + theta["b"])
         if gt is not None:  # None: no target at this step
-            total += (theta["a"] * h + theta["c"] - gt) ** 2
+            total += term(kind, theta["a"] * h + theta["c"], gt)
     return total * float(WEIGHTS[kind](count_targets(g)))
 
 
@@ -81,7 +89,7 @@ def symbolic_gradients(x, g, theta, activation="sigmoid", kind="mse", digits=30)
     for xt, gt in zip(x, g):
         h = act(symbols["Wi"] * sympy.nsimplify(xt) + symbols["Wh"] * h + symbols["b"])
         if gt is not None:
-            total += (symbols["a"] * h + symbols["c"] - sympy.nsimplify(gt)) ** 2
+            total += term(kind, symbols["a"] * h + symbols["c"], sympy.nsimplify(gt), sympy.log)
     total = total * sympy.Rational(WEIGHTS[kind](count_targets(g)))
     values = {
         symbols[k]: sympy.Rational(Fraction(v)) if not isinstance(v, sympy.Basic) else v

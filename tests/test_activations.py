@@ -54,7 +54,7 @@ small = st.fractions(min_value=-1, max_value=1, max_denominator=4)
     st.integers(1, 6).flatmap(lambda n: st.tuples(st.lists(small, min_size=n, max_size=n), st.just(n))),
     st.fixed_dictionaries({k: small for k in ("Wi", "Wh", "a", "b", "c", "h0")}),
     st.sampled_from(sorted(reference.PIECEWISE)),
-    st.sampled_from(list(LOSSES)),
+    st.sampled_from([name for name, loss in LOSSES.items() if loss.y_range is None]),
 )
 def test_piecewise_linear_cells_match_exact_rational_gradients(xn, theta, activation, loss) -> None:
     x, n = xn

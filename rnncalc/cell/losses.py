@@ -1,21 +1,38 @@
-"""The loss registry: one record per loss, each a weight times the squared error of every step."""
+"""The loss registry: one record per loss, L = weight(number of targets) · Σ_t term(y_t, g_t)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
+
+
+def _squared(m: Any, y: Any, g: Any) -> Any:
+    """(y - g)^2."""
+    return (y - g) ** 2
+
+
+def _cross_entropy(m: Any, y: Any, g: Any) -> Any:
+    """-(g log y + (1 - g) log(1 - y)), for 0 < y < 1."""
+    return -(g * m.log(y) + (1 - g) * m.log(1 - y))
 
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss L = Σ_t weight(n) · (y_t - g_t)^2: its name, definition in text and LaTeX, and weight."""
+    """A loss L = weight(n) · Σ_t term(y_t, g_t), n the number of targets: name, definition, weight, term.
+
+    ``term(m, y, g)`` is written against a math namespace (sympy for the rules); ``y_range`` is the open
+    interval y must lie in (binary cross-entropy: 0 < y < 1), if any.
+    """
 
     name: str
     about: str
     text: str
     latex: str
     weight: Callable[[int], Fraction]
+    term: Callable[[Any, Any, Any], Any] = _squared
+    y_range: tuple[float, float] | None = None
 
 
 LOSSES: dict[str, Loss] = {
@@ -41,6 +58,15 @@ LOSSES: dict[str, Loss] = {
             "L = 1/2 Σ_{t=1}^{n} (y_t - g_t)^2",
             r"L = \frac{1}{2} \sum_{t=1}^{n} (y_{t} - g_{t})^{2}",
             lambda n: Fraction(1, 2),
+        ),
+        Loss(
+            "bce",
+            "binary cross-entropy, L = -1/n Σ (g_t log y_t + (1 - g_t) log(1 - y_t)), for 0 < y_t < 1",
+            "L = -1/n Σ_{t=1}^{n} (g_t log y_t + (1 - g_t) log(1 - y_t))",
+            r"L = -\frac{1}{n} \sum_{t=1}^{n} \left(g_{t} \log y_{t} + (1 - g_{t}) \log(1 - y_{t})\right)",
+            lambda n: Fraction(1, n),
+            _cross_entropy,
+            (0.0, 1.0),
         ),
     )
 }

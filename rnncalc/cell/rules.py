@@ -59,9 +59,11 @@ def default_equations(activation: str) -> tuple[sympy.Expr, sympy.Expr, sympy.Ex
     return state, sympy_function(activation)(o), output
 
 
-def loss_term(weight: Fraction) -> sympy.Expr:
-    """One step's share of the loss: weight * (y - g)^2."""
-    return sympy.Rational(weight.numerator, weight.denominator) * (y - g) ** 2
+def loss_term(loss: str, weight: Fraction) -> sympy.Expr:
+    """One step's share of the loss: weight · term(y, g) (weight · (y - g)^2 for the squared errors)."""
+    from .losses import LOSSES
+
+    return sympy.Rational(weight.numerator, weight.denominator) * LOSSES[loss].term(sympy, y, g)
 
 
 def _equations(cell: str | tuple[str, ...]) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr, tuple[str, ...]]:
@@ -75,7 +77,7 @@ def _equations(cell: str | tuple[str, ...]) -> tuple[sympy.Expr, sympy.Expr, sym
 
 
 @functools.lru_cache(maxsize=64)
-def build_cell(cell: str | tuple[str, ...], weight: Fraction) -> Cell:
+def build_cell(cell: str | tuple[str, ...], weight: Fraction, loss_name: str = "mse") -> Cell:
     """Differentiate the cell (an activation name, or the user's equations) once for a loss weight."""
     state, activation, output, names = _equations(cell)
     params = tuple(sympy.Symbol(p, real=True) for p in names)
@@ -90,7 +92,7 @@ def build_cell(cell: str | tuple[str, ...], weight: Fraction) -> Cell:
             result = result.subs(output, y)
         return Rule(result, sympy.factor_terms(result))
 
-    loss = loss_term(weight)
+    loss = loss_term(loss_name, weight)
     return Cell(
         params=names,
         o=Rule(state, state),

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..cell.rules import Cell, build_cell
 from ..cell.sweep import INITIAL_STATE, compile_sweep
-from ..errors import RnnCalcError
+from ..errors import InputError, RnnCalcError
 from ..numbers import round_half_up
 from .problem import Problem, Settings
 
@@ -104,7 +104,7 @@ def total(values: list[float]) -> float:
 
 def cell_for(problem: Problem) -> Cell:
     """The cell of a problem, differentiated once and shared by every problem like it."""
-    return build_cell(problem.cell or problem.activation, problem.loss_weight)
+    return build_cell(problem.cell or problem.activation, problem.loss_weight, problem.loss)
 
 
 def settler(settings: Settings) -> Callable[[float], float]:
@@ -131,12 +131,30 @@ def run(
         else:
             swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress, mask)
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
+        _check_output_range(problem, settings)
         raise RnnCalcError(f"the computation {_failure(error)}") from None
     trace = Trace(x=xs, g=gs, params=params, targets=problem.targets, **swept)
     trace.loss = settle(total(swept["loss_terms"]))
     trace.gradients = {p: settle(total(terms)) for p, terms in trace.terms.items()}
     _check_finite(trace)
     return trace
+
+
+def _check_output_range(problem: Problem, settings: Settings) -> None:
+    """For a loss defined on an interval (binary cross-entropy: 0 < y < 1), name the first y_t outside it."""
+    from ..cell.losses import LOSSES
+
+    bounds = LOSSES[problem.loss].y_range
+    if bounds is None:
+        return
+    plain = build_cell(problem.cell or problem.activation, problem.loss_weight, "sse")
+    trace = run(problem, plain, settings, lean=True)
+    for t, y in enumerate(trace.y, start=1):
+        if problem.targets[t - 1] and not bounds[0] < y < bounds[1]:
+            raise InputError(
+                f"--loss {problem.loss} needs {bounds[0]:g} < y_t < {bounds[1]:g} where there is a target, "
+                f"but y_{t} = {y:.6g} (use an output in (0, 1), e.g. y = sigmoid(a*h + c) with --cell)"
+            )
 
 
 def _failure(error: Exception) -> str:

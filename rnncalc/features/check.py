@@ -17,6 +17,7 @@ from typing import Any
 import mpmath
 
 from ..cell.functions import ACTIVATIONS, REGISTRY, Function
+from ..cell.losses import LOSSES
 from ..cell.rules import Cell, g, h, h_prev, o, x, y
 from ..cell.size import tree_size
 from ..cell.sweep import INITIAL_STATE, compile_sweep
@@ -262,6 +263,6 @@ def _torch_gradients(
     for xt, gt, target in zip(xs, problem.g_floats, problem.targets):
         state = act(leaf["Wi"] * xt + leaf["Wh"] * state + leaf["b"])
         if target:
-            total = total + (leaf["a"] * state + leaf["c"] - gt) ** 2
+            total = total + LOSSES[problem.loss].term(torch, leaf["a"] * state + leaf["c"], gt)
     (total * float(problem.loss_weight)).backward()
     return {k: (xs[int(k[2:])] if k.startswith("x_") else leaf[k]).grad.item() for k in keys}
