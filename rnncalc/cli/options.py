@@ -66,7 +66,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
         Optional[LossName],
         "--loss",
         "mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. "
-        "Default: mse.",
+        "bce = binary cross-entropy for y in (0, 1). Default: mse.",
         PROBLEM,
     ),
     "config": _option(
