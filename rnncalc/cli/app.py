@@ -287,11 +287,13 @@ def grade_command(
     ],
 ) -> None:
     """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
-    from ..features.grade import grade, read_answers
+    from ..features.grade import grade, read_typed_answers
 
     problem, settings = build_inputs(options)
     with progress("grading"):
-        result = grade(problem, read_answers(answers), settings.digits)
+        given = read_typed_answers(answers)
+        numbers = {key: value for key, (value, _) in given.items()}
+        result = grade(problem, numbers, settings.digits, {key: text for key, (_, text) in given.items()})
     _deliver_options(result, options, View(digits=settings.digits))
     if not result.ok:
         raise typer.Exit(1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from ..compute.problem import Problem, Settings
@@ -12,8 +14,9 @@ from ..derivation.derive import derive
 from ..derivation.model import Derivation
 from ..derivation.names import parameter
 from ..errors import InputError
+from ..numbers import looks_like_number, parse_number
 from ..result import Result
-from .problem_file import read_toml
+from .problem_file import read_toml_with_text
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,12 @@ class Mark:
     expected: float
     hand_rounded: float
     ok: bool
+    typed: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The answer as the student typed it (else as a number)."""
+        return self.typed or repr(self.answer)
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,19 @@ class Grade(Result):
 
 
 def read_answers(path: Path) -> dict[str, float]:
-    """A TOML file of quantity = number lines."""
-    data = read_toml(path, "answers")
-    answers = {}
+    """A TOML file of quantity = number lines (numbers, or quoted as "0.9640" or "1/2")."""
+    return {key: value for key, (value, _) in read_typed_answers(path).items()}
+
+
+def read_typed_answers(path: Path) -> dict[str, tuple[float, str]]:
+    """Each answer as a number and as the student typed it (0.9640 stays 0.9640, not 0.964)."""
+    data, text = read_toml_with_text(path, "answers")
+    typed = _typed_values(text)
+    answers: dict[str, float] = {}
     for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, str) and looks_like_number(value) and value.strip() != "_":
+            value = parse_number(value, f"{path}: {key}")
+        if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
             raise InputError(f"{path}: {key} must be a number, got {value!r}")
         try:
             answers[key] = float(value)
@@ -59,7 +76,22 @@ def read_answers(path: Path) -> dict[str, float]:
             raise InputError(f"{path}: {key} must be a finite number, got {value!r}")
     if not answers:
         raise InputError(f"{path} holds no answers (write lines such as h_1 = 0.880797)")
-    return answers
+    return {key: (value, typed.get(key, repr(value))) for key, value in answers.items()}
+
+
+_LINE = re.compile(
+    r"""^\s*(?:"(?P<quoted>[^"]+)"|(?P<bare>[A-Za-z0-9_/.-]+))\s*=\s*"?(?P<value>[^"#\n]*?)"?\s*(?:#.*)?$"""
+)
+
+
+def _typed_values(text: str) -> dict[str, str]:
+    """key -> the value's text as typed, read off the answers file's lines."""
+    found = {}
+    for line in text.splitlines():
+        match = _LINE.match(line)
+        if match:
+            found[match.group("quoted") or match.group("bare")] = match.group("value").strip()
+    return found
 
 
 def _quantities(derivation: Derivation) -> dict[str, tuple[int, str, float]]:
@@ -80,7 +112,9 @@ def _quantities(derivation: Derivation) -> dict[str, tuple[int, str, float]]:
     return table
 
 
-def grade(problem: Problem, answers: dict[str, float], digits: int = 6) -> Grade:
+def grade(
+    problem: Problem, answers: dict[str, float], digits: int = 6, typed: dict[str, str] | None = None
+) -> Grade:
     """Mark an answer right within half a unit of the last shown digit of the exact or hand-rounded value."""
     exact = _quantities(derive(problem, Settings(digits=digits), method="both"))
     hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method="both"))
@@ -95,7 +129,8 @@ def grade(problem: Problem, answers: dict[str, float], digits: int = 6) -> Grade
         position, name, expected = found
         rounded = hand[key.replace(" ", "")][2]
         ok = abs(answer - expected) <= tolerance or abs(answer - rounded) <= tolerance
-        marks.append((position, Mark(key, name, answer, expected, rounded, ok)))
+        typed_text = (typed or {}).get(key, "")
+        marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
     first = next((mark.name for mark in ordered if not mark.ok), None)
     return Grade(ordered, first, tolerance)

@@ -77,9 +77,15 @@ def _read_text(path: Path) -> str:
 
 def read_toml(path: Path, what: str, missing_hint: str = "") -> dict[str, Any]:
     """A TOML file (or ``-``, standard input) as a dict, or a one-line error naming the file."""
+    return read_toml_with_text(path, what, missing_hint)[0]
+
+
+def read_toml_with_text(path: Path, what: str, missing_hint: str = "") -> tuple[dict[str, Any], str]:
+    """The TOML file as a dict, and its text (to echo values exactly as they were typed)."""
     shown = "standard input" if str(path) == "-" else str(path)
     try:
-        return tomllib.loads(_read_text(path))
+        text = _read_text(path)
+        return tomllib.loads(text), text
     except FileNotFoundError:
         raise InputError(f"{what}: {shown} does not exist{missing_hint}") from None
     except IsADirectoryError:

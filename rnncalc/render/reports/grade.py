@@ -16,7 +16,7 @@ def report(result: Grade, view: View) -> Report:
     rows = [
         [
             (m.name, None),
-            (repr(m.answer), None),
+            (m.shown, None),
             (number(m.expected), None),
             (number(m.hand_rounded), None),
             mark(m.ok),
@@ -26,7 +26,7 @@ def report(result: Grade, view: View) -> Report:
     table = Table("Your answers", ("quantity", "your answer", "expected", "hand-rounded", ""), rows)
     right = sum(m.ok for m in result.marks)
     if result.ok:
-        verdict = Line(f"All {right} answers are right.", GOOD)
+        verdict = Line("The answer is right." if right == 1 else f"All {right} answers are right.", GOOD)
     else:
         verdict = Line(
             f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong} (later errors "
@@ -47,6 +47,7 @@ def as_data(result: Grade) -> dict[str, Any]:
                 "key": m.key,
                 "name": m.name,
                 "answer": m.answer,
+                "typed": m.shown,
                 "expected": m.expected,
                 "hand_rounded": m.hand_rounded,
                 "ok": m.ok,
