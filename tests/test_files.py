@@ -101,6 +101,8 @@ def test_grade_accepts_quoted_numbers_and_echoes_answers_as_typed(cli, tmp_path:
     answers.write_text('h_1 = 0.8808\ny_1 = "1.880797"\n"dL/dW_h" = 0.08773\ndWi = "1/2"\n', encoding="utf-8")
     code, out, _ = cli("grade", str(answers))
     assert code == 1
-    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines() if "│" in line}
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines() if "│" in line
+    }
     assert rows["h_1"] == "0.8808" and rows["dL/dW_h"] == "0.08773" and rows["dL/dW_i"] == "1/2"
     assert "✓" in next(line for line in out.splitlines() if "y_1" in line)
