@@ -75,7 +75,8 @@ def read_typed_answers(path: Path) -> dict[str, tuple[float, str]]:
         if not math.isfinite(answers[key]):
             raise InputError(f"{path}: {key} must be a finite number, got {value!r}")
     if not answers:
-        raise InputError(f"{path} holds no answers (write lines such as h_1 = 0.880797)")
+        where = "standard input" if str(path) == "-" else str(path)
+        raise InputError(f"{where} holds no answers (write lines such as h_1 = 0.880797)")
     return {key: (value, typed.get(key, repr(value))) for key, value in answers.items()}
 
 
