@@ -205,6 +205,33 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         )
         for name in ("y_prev", "x_prev", "h_prev2", "q_prev")
     ),
+    ("bce outside its domain", ["grads", "--loss", "bce", "--g", "1", "0"], 2, "needs 0 < y_t < 1"),
+    (
+        "bce with a target above 1",
+        ["grads", "--loss", "bce", "--x", "1", "--g", "2"],
+        2,
+        "targets 0 <= g_t <= 1",
+    ),
+    (
+        "bce when the cell fails",
+        [
+            "grads",
+            "--loss",
+            "bce",
+            "--x",
+            "-1",
+            "--g",
+            "1",
+            "--cell",
+            "o = Wi*x",
+            "--cell",
+            "h = log(o)",
+            "--cell",
+            "y = sigmoid(h)",
+        ],
+        1,
+        "is undefined",
+    ),
     ("no target at any step", ["grads", "--x", "1", "2", "--g", "_", "_"], 2, "give at least one target"),
     ("init onto an existing file", ["init", "{tmp}/file"], 2, "already exists; use --force"),
 ]

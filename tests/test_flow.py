@@ -71,3 +71,21 @@ def test_flow_latex_compiles(cli, tmp_path) -> None:
 
     _, out, _ = cli("grads", "--show-steps", "--flow", "--x", *["1"] * 6, "-f", "latex")
     compile_latex(out, tmp_path)
+
+
+def test_a_flow_sheet_gives_nothing_away(cli) -> None:
+    code, out, _ = cli("grads", "--show-steps", "--flow", "--blank", "--x", *["1"] * 8)
+    flow = out.split("The gradient through time")[1]
+    assert code == 0 and "vanishes" not in flow and "█" not in flow
+
+
+def test_forward_method_defines_the_deltas_its_shares_use(cli) -> None:
+    _, out, _ = cli("grads", "--show-steps", "--flow", "--x", "1", "0.5", "2", "--g", "_", "_", "0.7")
+    assert out.index("Deltas, backward in time") < out.index("share of step 1 in dW_i = (δ_1 · ∂o_1/∂W_i)")
+
+
+def test_the_last_step_without_a_target_has_a_zero_delta(cli) -> None:
+    _, out, _ = cli(
+        "grads", "--show-steps", "--method", "backward", "--x", "1", "0.5", "2", "--g", "0.7", "_", "_"
+    )
+    assert "δ_3 = 0 · dh_3/do_3 = 0 · " in out and "()" not in out

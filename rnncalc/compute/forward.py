@@ -147,8 +147,10 @@ def _check_output_range(problem: Problem, settings: Settings) -> None:
     bounds = LOSSES[problem.loss].y_range
     if bounds is None:
         return
-    plain = build_cell(problem.cell or problem.activation, problem.loss_weight, "sse")
-    trace = run(problem, plain, settings, lean=True)
+    import dataclasses
+
+    squared = dataclasses.replace(problem, loss="sse")  # the same outputs under a loss defined everywhere
+    trace = run(squared, cell_for(squared), settings, lean=True)
     for t, y in enumerate(trace.y, start=1):
         if problem.targets[t - 1] and not bounds[0] < y < bounds[1]:
             raise InputError(

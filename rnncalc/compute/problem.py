@@ -144,6 +144,12 @@ class Problem:
         if self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         object.__setattr__(self, "x_floats", _floats(x, "x", 0))
+        if LOSSES[self.loss].y_range is not None:
+            outside = next((t for t, v in enumerate(g, start=1) if v is not None and not 0 <= v <= 1), None)
+            if outside is not None:
+                raise InputError(
+                    f"--loss {self.loss} needs targets 0 <= g_t <= 1, but g_{outside} = {g[outside - 1]}"
+                )
         object.__setattr__(self, "targets", tuple(v is not None for v in g))
         object.__setattr__(self, "g_floats", _floats(tuple(v or 0 for v in g), "g", 1))
         object.__setattr__(self, "x", x)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..cell.sweep import INITIAL_STATE
 from ..compute.backward import Backward
-from .formula import Add, Form, Mul, Name, Neg, Ref
+from .formula import Add, Const, Form, Mul, Name, Neg, Ref
 from .model import Section, Step
 from .names import derivative, gradient, indexed, parameter
 from .quantities import Quantities
@@ -32,8 +34,10 @@ def deltas_section(q: Quantities, back: Backward) -> Section:
             parts.append(Mul((q.local("dL_dy", t), q.local("dy_dh", t))))
         if t < n:
             parts.append(Mul((delta(t + 1, back.delta[t]), q.local("do_dhprev", t + 1))))
-        if len(parts) == 1 and isinstance(parts[0], Mul):
-            rule: Form = Mul((*parts[0].factors, q.local("dh_do", t)))
+        if not parts:  # the last step without a target: nothing flows into δ_n
+            rule: Form = Mul((Const(Fraction(0)), q.local("dh_do", t)))
+        elif len(parts) == 1 and isinstance(parts[0], Mul):
+            rule = Mul((*parts[0].factors, q.local("dh_do", t)))
         else:
             rule = Mul((Add(tuple(parts)), q.local("dh_do", t)))
         steps.append(Step(delta(t, back.delta[t - 1]), rule, t=t))

@@ -48,7 +48,10 @@ def derive(
     sections = _sections(q, problem, settings, scope, method, back) if steps else ()
     if steps and settings.flow and scope == "grads":
         deltas = back if back is not None else backward(trace, settings)
-        sections += (flow_steps.reach_section(q), flow_steps.shares_section(q, deltas))
+        defined = (
+            () if back is not None else (backward_steps.deltas_section(q, deltas),)
+        )  # the shares use δ_t
+        sections += (flow_steps.reach_section(q), *defined, flow_steps.shares_section(q, deltas))
     gradients = back.gradients if back is not None and method == "backward" else trace.gradients
     derivation = Derivation(
         problem=problem,

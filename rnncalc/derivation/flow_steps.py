@@ -41,19 +41,20 @@ def _verdict(n: int, first: float) -> str:
     size = f"{abs(first):.3g}"
     if abs(first) < VANISHES_BELOW:
         return (
-            f"The gradient vanishes: a change in h_1 reaches h_{n} scaled by {size}, so the early steps "
-            "hardly move the loss and their shares of each gradient are tiny."
+            f"The gradient vanishes: a change in h_1 reaches h_{n} scaled by {size}, so what the first "
+            f"steps did barely reaches the loss at step {n} (long-range dependence is lost)."
         )
     if abs(first) > EXPLODES_ABOVE:
         return (
-            f"The gradient explodes: a change in h_1 reaches h_{n} scaled by {size}; the early steps "
-            "dominate every gradient (clip it when training)."
+            f"The gradient explodes: a change in h_1 reaches h_{n} scaled by {size}, so paths through "
+            "many steps dominate the gradients of the last losses (clip the gradient when training)."
         )
     return f"Neither vanishing nor exploding over {n} steps: h_1 reaches h_{n} scaled by {size}."
 
 
 def shares_section(q: Quantities, back: Backward) -> Section:
-    """Each step's share of every gradient of the state equation: δ_t · ∂o_t/∂θ as a part of dL/dθ."""
+    """Each step's share of every gradient of the state equation: δ_t · ∂o_t/∂θ (the local partial, not
+    the total do_t/dθ carried through time) as a part of dL/dθ."""
     steps = []
     for p in q.cell.do_dparam:
         total = back.gradients[p]
@@ -66,8 +67,8 @@ def shares_section(q: Quantities, back: Backward) -> Section:
                 rf"\text{{share of step {t} in }} d{parameter(p).latex}",
                 f"share:{p}:{t}",
             )
-            latex = rf"\delta_{{{t}}} \cdot \frac{{do_{{{t}}}}}{{d{parameter(p).latex}}}"
-            term = Ref(Name(f"(δ_{t} · do_{t}/d{parameter(p).text})", latex, f"term:{p}:{t}"), part)
+            latex = rf"\delta_{{{t}}} \cdot \frac{{\partial o_{{{t}}}}}{{\partial {parameter(p).latex}}}"
+            term = Ref(Name(f"(δ_{t} · ∂o_{t}/∂{parameter(p).text})", latex, f"term:{p}:{t}"), part)
             share = part / total if total and math.isfinite(part / total) else 0.0
             steps.append(Step(Ref(name, share), Div(term, whole), t=t))
     return Section("shares", "Each step's share of the gradient", tuple(steps))

@@ -144,6 +144,7 @@ class Derivation(Result):
                     else step
                     for step in section.steps
                 ),
+                note=None,  # a note in words would give the answers away
             )
             for section in self.sections
         )

@@ -66,6 +66,8 @@ MAX_FILE_BYTES = 1_000_000
 def _read_text(path: Path) -> str:
     """The file's text (``-``: standard input), at most MAX_FILE_BYTES."""
     if str(path) == "-":
+        if sys.stdin is None:
+            raise OSError("standard input is closed")
         data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
     else:
         with path.open("rb") as stream:

@@ -121,7 +121,7 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
             result.append([(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
             continue
         line = _step(step, digits)
-        if section.key in CHARTED:
+        if section.key in CHARTED and not step.blank:
             line.append(("  " + bar(step.target.value, largest), BAR_STYLE))
         result.append(line)
     if section.note:
