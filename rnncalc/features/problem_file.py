@@ -15,7 +15,8 @@ TEMPLATE = """# rnncalc problem file: the worked example of the documentation.
 # Use it with:  rnncalc grads --show-steps --config problem.toml
 # Options given on the command line override the values here.
 
-# Inputs x_0 .. x_{n-1} and targets g_1 .. g_n (numbers, or strings such as "1/2").
+# Inputs x_0 .. x_{n-1} and targets g_1 .. g_n (numbers, or strings such as "1/2";
+# "_" for a step without a target, e.g. g = ["_", 1] for many-to-one).
 x = [1, 0]
 g = [1, 1]
 
@@ -32,7 +33,7 @@ c = 1
 
 # The rest is optional; these are the defaults.
 # activation = "sigmoid"        # sigmoid, tanh, relu, leaky_relu, softplus or identity (built-in cell only)
-# loss = "mse"                  # mse = 1/n Σ (y_t - g_t)^2, sse = plain sum, half-sse = 1/2 Σ
+# loss = "mse"                  # mse = 1/n Σ (y_t - g_t)^2, sse = plain sum, half-sse = 1/2 Σ, bce
 # digits = 6                    # decimals shown
 # method = "forward"            # forward, backward or both
 # round_intermediate = false    # hand-calculation mode
