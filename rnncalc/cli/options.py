@@ -65,8 +65,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "loss": _option(
         Optional[LossName],
         "--loss",
-        "mse = 1/n Σ (y_t - g_t)^2 as in the worked example; sse = plain sum; half-sse = 1/2 Σ. "
-        "bce = binary cross-entropy for y in (0, 1). Default: mse.",
+        "; ".join(f"{name}: {loss.text}" for name, loss in LOSSES.items()) + ". Default: mse.",
         PROBLEM,
     ),
     "config": _option(
@@ -94,7 +93,9 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "activation": _option(
         Optional[ActivationName],
         "--activation",
-        "Activation of the state; relu has derivative 0 at 0, leaky_relu 0.01. Default: sigmoid.",
+        "Activation of the state: "
+        + "; ".join(f"{name}: {f.about}" for name, f in ACTIVATIONS.items())
+        + ". Default: sigmoid.",
         CELL,
     ),
     "cell": _option(

@@ -51,11 +51,6 @@ class Grade(Result):
         return all(mark.ok for mark in self.marks)
 
 
-def read_answers(path: Path) -> dict[str, float]:
-    """A TOML file of quantity = number lines (numbers, or quoted as "0.9640" or "1/2")."""
-    return {key: value for key, (value, _) in read_typed_answers(path).items()}
-
-
 def read_typed_answers(path: Path) -> dict[str, tuple[float, str]]:
     """Each answer as a number and as the student typed it (0.9640 stays 0.9640, not 0.964)."""
     data, text = read_toml_with_text(path, "answers")

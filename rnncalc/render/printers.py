@@ -82,8 +82,6 @@ class TextPrinter(Fold):
         text, precedence = self(form)
         return self.paren(text) if precedence < least else text
 
-    show = Fold.__call__
-
     def ref(self, form: Ref) -> tuple[str, int]:
         """A quantity: its name, or its value."""
         if not self.values:
