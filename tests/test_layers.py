@@ -121,7 +121,7 @@ def levels(graph: dict[str, set[str]]) -> dict[str, int]:
 
 def test_no_import_cycles() -> None:
     depth = levels(import_graph())
-    assert max(depth.values()) <= 10, f"{max(depth.values())} import levels"
+    assert max(depth.values()) <= 12, f"{max(depth.values())} import levels"
 
 
 def test_the_layer_test_catches_an_upward_import(tmp_path: Path) -> None:

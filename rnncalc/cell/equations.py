@@ -72,14 +72,21 @@ def _fail(equation: str, message: str) -> InputError:
     return InputError(f"--cell {equation!r}: {message}")
 
 
-class _Builder:
+class Builder:
     """Turns an allow-listed ast into SymPy objects, keeping the order the user wrote."""
 
-    def __init__(self, equation: str, known: dict[str, sympy.Expr], later: set[str]) -> None:
-        """Names already defined (``known``) and names defined by later equations (``later``)."""
+    def __init__(
+        self,
+        equation: str,
+        known: dict[str, sympy.Expr],
+        later: set[str],
+        inputs: dict[str, sympy.Expr] | None = None,
+    ) -> None:
+        """Names already defined (``known``), defined by later equations (``later``), and the inputs."""
         self.equation = equation
         self.known = known
         self.later = later
+        self.inputs = INPUTS if inputs is None else inputs
         self.params: dict[str, sympy.Symbol] = {}
 
     def build(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
@@ -145,8 +152,8 @@ class _Builder:
     def _name(self, name: str) -> sympy.Expr:
         """An input, an earlier quantity, or a parameter."""
         _check_identifier(self.equation, name)
-        if name in INPUTS:
-            return INPUTS[name]
+        if name in self.inputs:
+            return self.inputs[name]
         if name in self.known:
             return self.known[name]
         if name in self.later:
@@ -157,10 +164,14 @@ class _Builder:
         if name in ("o", "h", "y"):
             raise _fail(self.equation, f"{name} is used but never defined; use h_prev for the previous state")
         if "_prev" in name:
+            base = name[: -len("_prev")] if name.endswith("_prev") else None
+            reason = (
+                f"the cell defines no {base}" if base else "a previous value is written NAME_prev (h_prev, s_prev)"
+            )
             raise _fail(
                 self.equation,
-                f"{name}: only the state h has a previous value (h_prev); a cell carries one state, "
-                "so feeding back y or another quantity is not supported",
+                f"{name} is not a previous value the cell has: NAME_prev is the previous step's value of a "
+                f"quantity NAME that the cell defines, and {reason}",
             )
         if name in RESERVED:
             raise _fail(self.equation, f"{name!r} is a reserved name")
@@ -206,9 +217,8 @@ def _parse_expression(equation: str, text: str) -> ast.AST:
     return tree.body
 
 
-@functools.lru_cache(maxsize=64)
-def parse_cell(equations: tuple[str, ...]) -> CellSpec:
-    """Parse ``name = expression`` lines into rnncalc's o, h, y shape (other names are inlined)."""
+def split_equations(equations: tuple[str, ...], inputs: set[str]) -> list[tuple[str, str, str]]:
+    """Each equation as (equation, name, right-hand side), checked: lengths, ASCII, one name each, y defined."""
     if not equations:
         raise InputError("--cell: give at least the equations for h and y")
     if len(equations) > MAX_EQUATIONS:
@@ -224,7 +234,7 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
         if not sign or "=" in right:
             raise _fail(equation, "write one equation as name = expression")
         _check_identifier(equation, name)
-        if name in INPUTS or name in RESERVED:
+        if name in inputs or name in RESERVED or name.endswith("_prev"):
             raise _fail(equation, f"{name!r} cannot be defined by the cell")
         sides.append((equation, name, right))
     names = [name for _, name, _ in sides]
@@ -233,13 +243,26 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
         raise InputError(f"--cell: {', '.join(duplicates)} is defined more than once")
     if "y" not in names:
         raise InputError("--cell: the cell must define the output y")
+    return sides
+
+
+def parse_expression(equation: str, text: str) -> ast.AST:
+    """The ast of one right-hand side (see ``_parse_expression``)."""
+    return _parse_expression(equation, text)
+
+
+@functools.lru_cache(maxsize=64)
+def parse_cell(equations: tuple[str, ...]) -> CellSpec:
+    """Parse ``name = expression`` lines into rnncalc's o, h, y shape (other names are inlined)."""
+    sides = split_equations(equations, set(INPUTS))
+    names = [name for _, name, _ in sides]
     if names[-1] != "y":
         raise InputError("--cell: the last equation must define the output y")
     known: dict[str, sympy.Expr] = {}
     definitions: dict[str, sympy.Expr] = {}
     params: dict[str, sympy.Symbol] = {}
     for index, (equation, name, right) in enumerate(sides):
-        builder = _Builder(equation, dict(known), set(names[index:]))
+        builder = Builder(equation, dict(known), set(names[index:]))
         definitions[name] = builder.build(_parse_expression(equation, right))
         check_size(definitions[name], f"{name} (with the names it uses written out)")
         known[name] = {"o": o, "h": h, "y": y}.get(name, definitions[name])

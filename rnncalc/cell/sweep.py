@@ -135,6 +135,11 @@ MAX_SOURCE = 500_000
 
 def _compile(source: str) -> Callable[..., dict[str, Any]]:
     """Execute generated source and return its sweep function."""
+    return exec_source(source, "sweep")
+
+
+def exec_source(source: str, function: str) -> Callable[..., Any]:
+    """Execute generated source (refusing sources too long to compile fast) and return ``function``."""
     if len(source) > MAX_SOURCE:
         from ..errors import InputError
 
@@ -144,5 +149,5 @@ def _compile(source: str) -> Callable[..., dict[str, Any]]:
         )
     namespace: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
     namespace |= NUMERIC_FUNCTIONS
-    exec(compile(source, "<rnncalc sweep>", "exec"), namespace)
-    return namespace["sweep"]
+    exec(compile(source, f"<rnncalc {function}>", "exec"), namespace)
+    return namespace[function]

@@ -8,6 +8,7 @@ import inspect
 import typing
 from collections.abc import Callable
 from enum import Enum
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -15,6 +16,7 @@ import typer
 
 from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
 from ..cell.losses import LOSSES
+from ..cell.presets import PRESETS
 from ..compute.problem import MAX_DIGITS, NO_TARGET, Problem, Settings
 from ..errors import InputError
 from ..numbers import looks_like_number, parse_number, parse_values, shown
@@ -101,10 +103,40 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "cell": _option(
         Optional[list[str]],
         "--cell",
-        "Your own cell, one equation per --cell: o = ..., h = ..., y = ... (x, h_prev, parameters; "
-        f"{' '.join(CELL_FUNCTIONS)}).",
+        "Your own cell, one equation NAME = EXPR per --cell, evaluated in order each step; it must define y. "
+        "NAME_prev is NAME at the step before (a state: h_prev, s_prev, y_prev); other names are inputs "
+        f"(x, --input) or parameters. Functions: {' '.join(CELL_FUNCTIONS)}.",
         CELL,
         metavar="EQUATION",
+    ),
+    "preset": _option(
+        Optional[str],
+        "--preset",
+        f"A ready cell with documented parameters and defaults: {', '.join(PRESETS)} (rnncalc cells lists them).",
+        CELL,
+        metavar="NAME",
+    ),
+    "init": _option(
+        Optional[list[str]],
+        "--init",
+        "A state's initial value, NAME=NUMBER (repeatable): --init s=0.1, --init y=0.5. Default: 0; "
+        "--h0 V is --init h=V.",
+        PARAMETERS,
+        metavar="NAME=NUM",
+    ),
+    "input": _option(
+        Optional[list[str]],
+        "--input",
+        "A further input stream, NAME=V1,V2,... (repeatable, n values each); step t reads NAME_{t-1}.",
+        PROBLEM,
+        metavar="NAME=NUM,...",
+    ),
+    "loss_term": _option(
+        Optional[str],
+        "--loss-term",
+        "Your own loss term in y and g, summed over the steps with a target: --loss-term \"abs(y - g)\".",
+        PROBLEM,
+        metavar="EXPR",
     ),
     "per_step": _option(
         bool,
@@ -317,6 +349,35 @@ def _choice(kind: Any, value: str, key: str) -> Any:
         ) from None
 
 
+def _named_numbers(items: list[str] | None, flag: str) -> dict[str, Fraction]:
+    """NAME=NUMBER items as a dict (each name once)."""
+    result: dict[str, Fraction] = {}
+    for item in items or []:
+        name, sign, value = item.partition("=")
+        name = name.strip()
+        if not sign or not name or any(ch.isspace() for ch in name):
+            raise InputError(f"{flag} {shown(item)}: write NAME=NUMBER, e.g. {flag} s=0.5")
+        if name in result:
+            raise InputError(f"{flag} {name} is given twice")
+        result[name] = parse_number(value, f"{flag} {name}")
+    return result
+
+
+def _streams(items: list[str] | None) -> dict[str, tuple[Fraction, ...]]:
+    """--input NAME=V1,V2,... items as named sequences."""
+    result: dict[str, tuple[Fraction, ...]] = {}
+    for item in items or []:
+        name, sign, values = item.partition("=")
+        name = name.strip()
+        if not sign or not name or any(ch.isspace() for ch in name):
+            raise InputError(f"--input {shown(item)}: write NAME=V1,V2,..., e.g. --input x2=2,3")
+        if name in result or name == "x":
+            raise InputError(f"--input {name} is given twice (x comes from --x)")
+        parsed = parse_values([values], f"--input {name}")
+        result[name] = tuple(parsed or ())
+    return result
+
+
 def build_inputs(options: Any) -> tuple[Problem, Settings]:
     """Turn the shared options (and --config) into a Problem and Settings (InputError on bad values)."""
     params = {
@@ -334,6 +395,16 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
             raise InputError(f"the parameter {name.strip()} is given twice")
         params[name.strip()] = parse_number(value, f"--param {name.strip()}")
     problem_args: dict[str, Any] = {"params": params, "loss": (options.loss or LossName("mse")).value}
+    if options.loss_term is not None:
+        if options.loss is not None:
+            raise InputError("--loss and --loss-term conflict: --loss-term is the loss")
+        problem_args["loss_term"] = options.loss_term
+    problem_args["init"] = _named_numbers(options.init, "--init")
+    problem_args["inputs"] = _streams(options.input)
+    if options.preset is not None:
+        if options.cell or options.activation is not None:
+            raise InputError("--preset and --cell or --activation conflict: a preset is a whole cell")
+        problem_args["preset"] = options.preset
     if options.cell:
         if options.activation is not None:
             raise InputError(
@@ -349,6 +420,8 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
     if g is not None:
         problem_args["g"] = tuple(g)
     if options.h0 is not None:
+        if "h" in problem_args["init"]:
+            raise InputError("--h0 and --init h= both set h_0; give one")
         problem_args["h0"] = parse_number(options.h0, "--h0")
     digits = 6 if options.digits is None else options.digits
     settings = Settings(

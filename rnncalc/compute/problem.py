@@ -7,11 +7,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..cell import PARAMETERS
 from ..cell.functions import ACTIVATIONS
 from ..cell.losses import LOSSES
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from ..cell.network import NetworkSpec
 
 Number = int | float | str | Fraction
 
@@ -42,6 +46,9 @@ def _exact_all(values: Sequence[Number], symbol: str, first: int) -> tuple[Fract
         return tuple(values)  # type: ignore[arg-type]
     return tuple(exact(v, f"{symbol}_{i + first}") for i, v in enumerate(values))
 
+
+CUSTOM_LOSS = "custom"
+"""The loss name of a problem whose per-step term is given with --loss-term."""
 
 NO_TARGET = "_"
 """How a step without a target is written: --g _ _ 0.7 is a many-to-one exercise."""
@@ -91,6 +98,64 @@ def _check_representable(value: Fraction, what: str) -> None:
         )
 
 
+def builtin_equations(activation: str) -> tuple[str, ...]:
+    """The worked example's cell written as equations (for a network built from it)."""
+    if activation not in ACTIVATIONS:
+        raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return ("o = Wi*x + Wh*h_prev + b", f"h = {activation}(o)", "y = a*h + c")
+
+
+def _network_spec(problem: Problem) -> NetworkSpec | None:
+    """The cell as a network when the worked example's o, h, y shape cannot hold it, else None.
+
+    A network: several states (NAME_prev for a NAME other than h), input streams, --init for a state
+    other than h, a --loss-term, or equations that do not fit o = f(x, h_prev), h = act(o), y = a·h + c.
+    """
+    from ..cell.network import parse_network
+
+    streams = ("x", *problem.inputs)
+    equations = tuple(problem.cell) if problem.cell is not None else None
+    if equations is None:
+        if problem.inputs:
+            raise InputError(
+                f"--input {next(iter(problem.inputs))}: the built-in cell reads only x; write a --cell that uses it"
+            )
+        if problem.loss_term is None:
+            return None
+        return parse_network(builtin_equations(problem.activation), streams)
+    spec = parse_network(equations, streams)
+    unused = [name for name in problem.inputs if name not in spec.inputs]
+    if unused:
+        raise InputError(f"--input {unused[0]}: the cell never uses {unused[0]}")
+    simple = set(spec.states) <= {"h"} and not problem.inputs and problem.loss_term is None
+    if simple and set(problem.init) <= {"h"}:
+        from ..cell.equations import parse_cell
+
+        try:
+            parse_cell(equations)
+            return None
+        except InputError:
+            pass
+    return spec
+
+
+def _default_x(x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: NetworkSpec | None) -> tuple[Fraction, ...]:
+    """The x sequence: as given; the worked example's 1, 0; or zeros (unread) when other streams set n."""
+    if x is not None:
+        return _exact_all(x, "x", 0)
+    if streams and spec is not None and "x" not in spec.inputs:
+        return (Fraction(0),) * len(next(iter(streams.values())))
+    return (Fraction(1), Fraction(0))
+
+
+def _check_inits(init: dict[str, Number], states: Sequence[str]) -> None:
+    """Every --init names a state of the cell."""
+    for name in init:
+        if name not in states:
+            have = ", ".join(states) or "none"
+            raise InputError(f"--init {name}: the cell has no state {name} (its states: {have})")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One BPTT problem; the defaults are the worked example of the document.
@@ -103,29 +168,51 @@ class Problem:
     Numbers may be int, Fraction, text ("1/2", "2e-3") or float (taken as its shortest decimal, 0.1 = 1/10).
     """
 
-    x: tuple[Fraction, ...] = (Fraction(1), Fraction(0))
+    x: tuple[Fraction, ...] | None = None
     g: tuple[Fraction | None, ...] | None = None
     h0: Fraction = Fraction(0)
     params: dict[str, Fraction] = field(default_factory=dict)
     activation: str = "sigmoid"
     loss: str = "mse"
     cell: tuple[str, ...] | None = None
+    inputs: dict[str, tuple[Fraction, ...]] = field(default_factory=dict)
+    init: dict[str, Fraction] = field(default_factory=dict)
+    loss_term: str | None = None
+    preset: str | None = None
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
+    network: bool = field(init=False, repr=False, compare=False, default=False)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
-        x = _exact_all(self.x, "x", 0)
+        if self.preset is not None:
+            self._apply_preset()
+        streams = {name: _exact_all(values, name, 0) for name, values in self.inputs.items()}
+        object.__setattr__(self, "inputs", streams)
+        network = _network_spec(self)
+        x = _default_x(self.x, streams, network)
         if not x:
             raise InputError("x: the input sequence is empty; give at least one value")
+        for name, values in streams.items():
+            if len(values) != len(x):
+                raise InputError(
+                    f"--input {name} has {len(values)} value(s) but the sequence has {len(x)}; "
+                    "give every input stream the same length"
+                )
         g = _targets(self.g) if self.g is not None else (Fraction(1),) * len(x)
         if len(g) != len(x):
             raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
         if all(v is None for v in g):
             raise InputError("g: every step is _ (no target); give at least one target")
         names, activation = PARAMETERS, self.activation
-        if self.cell is not None:
+        if network is not None:
+            names, activation = network.params, "custom"
+            object.__setattr__(self, "network", True)
+            if self.cell is None:
+                object.__setattr__(self, "cell", builtin_equations(self.activation))
+            _check_inits(self.init, network.states)
+        elif self.cell is not None:
             from ..cell.equations import parse_cell
 
             spec = parse_cell(tuple(self.cell))
@@ -133,6 +220,12 @@ class Problem:
             object.__setattr__(self, "cell", tuple(self.cell))
         elif activation not in ACTIVATIONS:
             raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        if network is None:
+            _check_inits(self.init, ("h",))
+        init = {name: exact(value, f"--init {name}") for name, value in self.init.items()}
+        if "h" in init:
+            object.__setattr__(self, "h0", init["h"])
+        object.__setattr__(self, "init", init)
         unknown = sorted(set(self.params) - set(names))
         if unknown:
             used = ", ".join(names) or "none"
@@ -141,10 +234,12 @@ class Problem:
             )
         params = {p: Fraction(1) for p in names} | {k: exact(v, k) for k, v in self.params.items()}
         object.__setattr__(self, "activation", activation)
-        if self.loss not in LOSSES:
+        if self.loss_term is not None:
+            object.__setattr__(self, "loss", CUSTOM_LOSS)
+        elif self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         object.__setattr__(self, "x_floats", _floats(x, "x", 0))
-        if LOSSES[self.loss].y_range is not None:
+        if self.loss in LOSSES and LOSSES[self.loss].y_range is not None:
             outside = next((t for t, v in enumerate(g, start=1) if v is not None and not 0 <= v <= 1), None)
             if outside is not None:
                 raise InputError(
@@ -160,6 +255,18 @@ class Problem:
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
 
+    def _apply_preset(self) -> None:
+        """A preset's equations become the cell, its defaults the parameters not given."""
+        from ..cell.presets import PRESETS
+
+        preset = PRESETS.get(self.preset or "")
+        if preset is None:
+            raise InputError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
+        if self.cell is not None:
+            raise InputError("--preset and --cell conflict: a preset is a cell (see rnncalc cells)")
+        object.__setattr__(self, "cell", preset.equations)
+        object.__setattr__(self, "params", dict(preset.defaults) | dict(self.params))
+
     @property
     def n(self) -> int:
         """Sequence length."""
@@ -168,7 +275,21 @@ class Problem:
     @property
     def loss_weight(self) -> Fraction:
         """The factor of each squared error: 1/(number of targets) for MSE, 1 for SSE, 1/2 for half-SSE."""
+        if self.loss == CUSTOM_LOSS:
+            return Fraction(1)
         return LOSSES[self.loss].weight(sum(self.targets))
+
+    def stream(self, name: str) -> tuple[Fraction, ...]:
+        """An input stream's values (x or one given with --input)."""
+        return self.x if name == "x" else self.inputs[name]
+
+    def stream_floats(self, name: str) -> list[float]:
+        """An input stream in double precision."""
+        return self.x_floats if name == "x" else _floats(self.inputs[name], name, 0)
+
+    def initial(self, state: str) -> Fraction:
+        """A state's initial value (h_0 is --h0; every other state starts at 0 unless --init sets it)."""
+        return self.h0 if state == "h" else self.init.get(state, Fraction(0))
 
     @property
     def every_step_has_a_target(self) -> bool:

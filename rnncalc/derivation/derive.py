@@ -36,6 +36,12 @@ def derive(
     problem = problem or Problem()
     settings = settings or Settings()
     _check_size(problem.n, steps, scope, settings.exact)
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if problem.network:
+        from .network_derive import derive_network
+
+        return derive_network(problem, settings, scope, steps, progress, method)
     cell = cell_for(problem)
     sweep_progress = (
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None

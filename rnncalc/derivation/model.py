@@ -75,6 +75,44 @@ class ForwardColumns:
             ForwardRow(t, *values) for t, values in enumerate(zip(self.x, self.o, self.h, self.y), start=1)
         )
 
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The table's column heads."""
+        return ("t", "x_{t-1}", "o_t", "h_t", "y_t")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The JSON keys of a row."""
+        return ("t", "x", "o", "h", "y")
+
+
+@dataclass(frozen=True)
+class NamedColumns:
+    """A network's forward pass as columns: each input stream (read at t-1), then each named quantity."""
+
+    streams: dict[str, list[float]]
+    values: dict[str, list[float]]
+
+    @property
+    def x(self) -> list[float]:
+        """The first input stream (what an exercise sheet lists per step)."""
+        return next(iter(self.streams.values()), [0.0] * len(self.values["y"]))
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """The table's column heads."""
+        return ("t", *(f"{s}_{{t-1}}" for s in self.streams), *(f"{k}_t" for k in self.values))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The JSON keys of a row."""
+        return ("t", *self.streams, *self.values)
+
+    def rows(self) -> tuple[tuple[float, ...], ...]:
+        """One row per step: t, then the columns in order."""
+        columns = [*self.streams.values(), *self.values.values()]
+        return tuple((t, *row) for t, row in enumerate(zip(*columns), start=1))
+
 
 @dataclass(frozen=True, repr=False)
 class Derivation(Result):
@@ -83,7 +121,7 @@ class Derivation(Result):
     problem: Problem
     settings: Settings
     scope: str
-    columns: ForwardColumns
+    columns: ForwardColumns | NamedColumns
     loss: float
     gradients: dict[str, float]
     gradient_names: dict[str, Name]
@@ -103,7 +141,7 @@ class Derivation(Result):
         )
 
     @property
-    def forward(self) -> tuple[ForwardRow, ...]:
+    def forward(self) -> tuple[tuple[float, ...], ...]:
         """The forward pass, one row per step."""
         return self.columns.rows()
 

@@ -46,3 +46,19 @@ def derivative(numerator: Name, denominator: Name) -> Name:
 def gradient(key: str) -> Name:
     """The gradient of the whole loss with respect to a parameter: dL/dW_i."""
     return derivative(LOSS, parameter(key))
+
+
+@cache
+def partial(numerator: Name, denominator: Name) -> Name:
+    """∂ numerator / ∂ denominator: a local derivative of one equation, other inputs held fixed."""
+    return Name(
+        f"∂{numerator.text}/∂{denominator.text}",
+        rf"\frac{{\partial {numerator.latex}}}{{\partial {denominator.latex}}}",
+        f"∂{numerator.key}/∂{denominator.key}",
+    )
+
+
+@cache
+def initial_state(state: str) -> Name:
+    """A state's initial value: s_0, keyed s0 like h0."""
+    return Name(f"{state}_0", f"{state}_{{0}}", f"{state}0")

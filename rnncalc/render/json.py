@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..derivation.model import Derivation, ForwardColumns, Section, Step
+from ..compute.problem import Problem
+from ..derivation.model import Derivation, ForwardColumns, NamedColumns, Section, Step
 from . import View
 from .printers import TextPrinter
 
@@ -28,6 +29,7 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
             "activation": problem.activation,
             "cell": list(problem.cell) if problem.cell else None,
             "loss": problem.loss,
+            **_network_problem(problem),
         },
         "settings": {
             "digits": settings.digits,
@@ -53,6 +55,17 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     if derivation.sections:
         data["derivation"] = [_section(s, settings.digits) for s in derivation.sections]
     return data
+
+
+def _network_problem(problem: Problem) -> dict[str, Any]:
+    """What only a network problem has: its input streams, initial states and loss term."""
+    if not problem.network:
+        return {}
+    return {
+        "inputs": {name: [float(v) for v in values] for name, values in problem.inputs.items()},
+        "init": {name: float(v) for name, v in problem.init.items()},
+        "loss_term": problem.loss_term,
+    }
 
 
 def _section(section: Section, digits: int) -> dict[str, Any]:
@@ -103,13 +116,16 @@ def _pretty(value: Any, depth: int) -> str:
 class ForwardRows:
     """The forward rows {"t", "x", "o", "h", "y"}, written as JSON straight from the columns."""
 
-    def __init__(self, columns: ForwardColumns) -> None:
+    def __init__(self, columns: ForwardColumns | NamedColumns) -> None:
         """Keep the columns."""
         self.columns = columns
 
     def __iter__(self) -> Iterator[dict[str, float]]:
         """The rows as dicts."""
         c = self.columns
+        if isinstance(c, NamedColumns):
+            yield from (dict(zip(c.keys, row)) for row in c.rows())
+            return
         for t, x, o, h, y in zip(itertools.count(1), c.x, c.o, c.h, c.y):
             yield {"t": t, "x": x, "o": o, "h": h, "y": y}
 
@@ -117,6 +133,9 @@ class ForwardRows:
         """The JSON array, one row per line; every number is finite, so repr() is what json.dumps writes."""
         inner = "  " * (depth + 1)
         c = self.columns
+        if isinstance(c, NamedColumns):
+            rows = ",\n".join(inner + json.dumps(row) for row in self)
+            return "[\n" + rows + "\n" + "  " * depth + "]"
         rows = ",\n".join(
             f'{inner}{{"t": {t}, "x": {x!r}, "o": {o!r}, "h": {h!r}, "y": {y!r}}}'
             for t, x, o, h, y in zip(itertools.count(1), c.x, c.o, c.h, c.y)

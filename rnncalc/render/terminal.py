@@ -178,9 +178,9 @@ def _forward_table(derivation: Derivation) -> Table:
     """The forward pass as a table."""
     number = _number(derivation)
     table = Table(title="Forward pass", title_justify="left", title_style="bold")
-    for column in ("t", "x_{t-1}", "o_t", "h_t", "y_t"):
+    for column in derivation.columns.headers:
         table.add_column(column, justify="right")
-    for row in derivation.forward:
-        table.add_row(str(row.t), number(row.x), number(row.o), number(row.h), number(row.y))
+    for t, *values in derivation.forward:
+        table.add_row(str(t), *map(number, values))
     table.caption = f"L = {number(derivation.loss)}"
     return table

@@ -1,0 +1,304 @@
+"""The numeric evaluator for cells of any shape: a compiled forward sweep recording every quantity and
+partial derivative, then the gradients by forward mode (totals through time) or reverse mode (deltas).
+
+Each sweep is Python source printed from the SymPy rules once per cell, so a step is plain arithmetic
+on local variables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from ..cell.network import PREV, Network, initial
+from ..cell.sweep import _CellCodePrinter, exec_source
+from ..errors import RnnCalcError
+from .forward import EXACT_KINKS_MAX_N, _as_floats, _failure, _unchanged, settler, total
+from .problem import Problem, Settings
+
+Progress = Callable[[int], None] | None
+
+
+class _NetworkPrinter(_CellCodePrinter):
+    """Python code for network rules: every symbol as the local variable that holds it."""
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        """Names v_, previous values q_, inputs i_, parameters p_, the target g."""
+        return self.variables.get(expr.name, f"p_{expr.name}")  # type: ignore[attr-defined]
+
+
+def _printer(net: Network) -> Callable[[sympy.Expr], str]:
+    """A function printing an expression of this network as Python source."""
+    variables = {"g": "g"} | {name: f"v_{name}" for name in net.spec.names}
+    variables |= {name + PREV: f"q_{name}" for name in net.spec.names}
+    variables |= {s: f"i_{s}" for s in net.spec.inputs}
+    printer = _NetworkPrinter({"fully_qualified_modules": False})
+    printer.variables = variables  # type: ignore[attr-defined]
+    return printer.doprint
+
+
+def edges(net: Network) -> list[tuple[str, str]]:
+    """Every (name, symbol it uses) pair with a partial derivative."""
+    return [(k, u) for k, partials in net.partials.items() for u in partials]
+
+
+def forward_source(net: Network, with_progress: bool) -> str:
+    """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step."""
+    code = _printer(net)
+    names, states = net.spec.names, net.states
+    lines = [
+        "def sweep(streams, gs, ms, init, params, S, progress):",
+        f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
+        *(f"    X_{s} = streams[{s!r}]" for s in net.spec.inputs),
+        *(f"    q_{s} = S(init[{s!r}])" for s in states),
+        *(f"    V_{k} = []" for k in names),
+        *(f"    P_{k}__{u} = []" for k, u in edges(net)),
+        "    DLDY = []; LT = []",
+        "    for t in range(len(gs)):",
+        "        g = gs[t]; m = ms[t]",
+        *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
+        *(f"        v_{e.name} = S({code(e.expr)})" for e in net.spec.equations),
+        *(f"        V_{k}.append(v_{k})" for k in names),
+        *(f"        P_{k}__{u}.append(S({code(net.partials[k][u])}))" for k, u in edges(net)),
+        f"        DLDY.append(S({code(net.dL_dy)}) if m else 0.0)",
+        f"        LT.append(({code(net.loss)}) if m else 0.0)",
+        *(f"        q_{s} = v_{s}" for s in states),
+        *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
+        "    return {",
+        f"        'values': {{{', '.join(f'{k!r}: V_{k}' for k in names)}}},",
+        f"        'partials': {{{', '.join(f'({k!r}, {u!r}): P_{k}__{u}' for k, u in edges(net))}}},",
+        "        'dL_dy': DLDY, 'loss_terms': LT,",
+        "    }",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def wrt(net: Network) -> tuple[str, ...]:
+    """What the gradients are taken with respect to: the parameters, then each state's initial value."""
+    return (*net.params, *(initial(s) for s in net.states))
+
+
+def reach(net: Network, theta: str, before: frozenset[str]) -> frozenset[str]:
+    """The names whose value at a step depends on θ, given the states that did at the step before."""
+    reached: set[str] = set()
+    for e in net.spec.equations:
+        uses = net.partials[e.name]
+        if theta in uses or any(u in reached for u in uses) or any(
+            u.endswith(PREV) and u[: -len(PREV)] in before for u in uses
+        ):
+            reached.add(e.name)
+    return frozenset(reached)
+
+
+def stable_reach(net: Network, theta: str) -> frozenset[str]:
+    """The names that depend on θ at some step (the union over steps, which settles quickly)."""
+    state = next((s for s in net.states if initial(s) == theta), None)
+    before = frozenset({state} if state else ())
+    seen: frozenset[str] = frozenset()
+    while True:
+        now = reach(net, theta, before) | seen
+        if now == seen:
+            return seen
+        seen, before = now, now & frozenset(net.states)
+
+
+def totals_source(net: Network) -> str:
+    """``totals(R, S)``: forward mode, dk_t/dθ = ∂k/∂θ + Σ_u ∂k/∂u · du/dθ, carried through time."""
+    lines = ["def totals(R, S):", "    P = R['partials']; n = len(R['dL_dy']); out = {}"]
+    for theta in wrt(net):
+        reached = stable_reach(net, theta)
+        carried = [s for s in net.states if s in reached]
+        lines += [f"    c_{s} = {1.0 if initial(s) == theta else 0.0}" for s in net.states]
+        lines += [f"    D_{k} = []" for k in reached]
+        lines.append("    for t in range(n):")
+        for e in net.spec.equations:
+            if e.name not in reached:
+                continue
+            parts = [f"P[({e.name!r}, {theta!r})][t]"] if theta in net.partials[e.name] else []
+            for u in net.partials[e.name]:
+                if u in reached:
+                    parts.append(f"P[({e.name!r}, {u!r})][t] * d_{u}")
+                elif u.endswith(PREV) and (u[: -len(PREV)] in carried or initial(u[: -len(PREV)]) == theta):
+                    parts.append(f"P[({e.name!r}, {u!r})][t] * c_{u[: -len(PREV)]}")
+            lines.append(f"        d_{e.name} = S({' + '.join(parts) or '0.0'})")
+            lines.append(f"        D_{e.name}.append(d_{e.name})")
+        lines += [f"        c_{s} = d_{s}" for s in net.states if s in reached]
+        lines.append(f"    out[{theta!r}] = {{{', '.join(f'{k!r}: D_{k}' for k in reached)}}}")
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
+def adjoints_source(net: Network) -> str:
+    """``adjoints(R, S)``: reverse mode, dL/dk_t from t = n down to 1; each θ's share at each step."""
+    users: dict[str, list[str]] = {}
+    for k, u in edges(net):
+        users.setdefault(u, []).append(k)
+    names = net.spec.names
+    lines = [
+        "def adjoints(R, S):",
+        "    P = R['partials']; DLDY = R['dL_dy']; n = len(DLDY)",
+        *(f"    c_{s} = 0.0" for s in net.states),
+        *(f"    A_{k} = [0.0] * n" for k in names),
+        *(f"    T_{p} = [0.0] * n" for p in net.params),
+        "    for t in range(n - 1, -1, -1):",
+    ]
+    for k in reversed(names):
+        parts = ["DLDY[t]"] if k == "y" else []
+        parts += [f"c_{k}"] if k in net.states else []
+        parts += [f"b_{j} * P[({j!r}, {k!r})][t]" for j in users.get(k, [])]
+        lines.append(f"        b_{k} = A_{k}[t] = S({' + '.join(parts) or '0.0'})")
+    for p in net.params:
+        parts = [f"b_{j} * P[({j!r}, {p!r})][t]" for j in users.get(p, [])]
+        lines.append(f"        T_{p}[t] = {' + '.join(parts) or '0.0'}")
+    for s in net.states:
+        parts = [f"b_{j} * P[({j!r}, {s + PREV!r})][t]" for j in users.get(s + PREV, [])]
+        lines.append(f"        c_{s} = S({' + '.join(parts) or '0.0'})")
+    lines += [
+        "    return {",
+        f"        'adjoints': {{{', '.join(f'{k!r}: A_{k}' for k in names)}}},",
+        f"        'terms': {{{', '.join(f'{p!r}: T_{p}' for p in net.params)}}},",
+        f"        'initial': {{{', '.join(f'{initial(s)!r}: c_{s}' for s in net.states)}}},",
+        "    }",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _compiled(net: Network, kind: str, with_progress: bool = False) -> Callable[..., Any]:
+    """The compiled function of one kind (sweep, totals, adjoints), made once per network."""
+    key = (kind, with_progress)
+    if key not in net.compiled:
+        source = {
+            "sweep": lambda: forward_source(net, with_progress),
+            "totals": lambda: totals_source(net),
+            "adjoints": lambda: adjoints_source(net),
+        }[kind]()
+        net.compiled[key] = exec_source(source, kind)
+    return net.compiled[key]
+
+
+@dataclass
+class NetTrace:
+    """Every quantity of a network's derivation; lists hold steps 1..n (index t-1)."""
+
+    streams: dict[str, list[float]]
+    g: list[float]
+    targets: tuple[bool, ...]
+    params: dict[str, float]
+    init: dict[str, float]
+    values: dict[str, list[float]]
+    partials: dict[tuple[str, str], list[float]]
+    dL_dy: list[float]
+    loss_terms: list[float]
+    loss: float = 0.0
+    totals: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    adjoints: dict[str, list[float]] = field(default_factory=dict)
+    backward_terms: dict[str, list[float]] = field(default_factory=dict)
+    gradients: dict[str, float] = field(default_factory=dict)
+    backward_gradients: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Sequence length."""
+        return len(self.g)
+
+    def has_target(self, t: int) -> bool:
+        """True when step t has a target."""
+        return self.targets[t - 1]
+
+    @property
+    def target_steps(self) -> list[int]:
+        """The steps with a target."""
+        return [t for t in range(1, self.n + 1) if self.targets[t - 1]]
+
+    def term(self, theta: str, t: int) -> float:
+        """dL_t/dθ = dL_t/dy_t · dy_t/dθ (forward mode)."""
+        column = self.totals[theta].get("y")
+        return self.dL_dy[t - 1] * column[t - 1] if column else 0.0
+
+
+def run_network(
+    problem: Problem,
+    net: Network,
+    settings: Settings,
+    progress: Progress = None,
+    forward_mode: bool = True,
+    reverse_mode: bool = True,
+) -> NetTrace:
+    """Sweep the network over t = 1..n, then take the gradients by forward and/or reverse mode."""
+    settle = settler(settings)
+    exact = net.kinked and not settings.round_intermediate and problem.n <= EXACT_KINKS_MAX_N
+    streams = {s: list(problem.stream(s)) if exact else problem.stream_floats(s) for s in net.spec.inputs}
+    gs = [g if g is not None else 0 for g in problem.g] if exact else problem.g_floats
+    params = {p: problem.params[p] for p in net.params}
+    init = {s: problem.initial(s) for s in net.states}
+    numbers = (lambda v: v) if exact else float
+    S = _unchanged if exact else settle
+    try:
+        swept = _compiled(net, "sweep", progress is not None)(
+            streams,
+            gs,
+            [int(t) for t in problem.targets],
+            {s: numbers(v) for s, v in init.items()},
+            tuple(numbers(v) for v in params.values()),
+            S,
+            progress,
+        )
+        totals = _compiled(net, "totals")(swept, S) if forward_mode else {}
+        back = _compiled(net, "adjoints")(swept, S) if reverse_mode else None
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
+        raise RnnCalcError(f"the computation {_failure(error)}") from None
+    if exact:
+        swept = {k: _as_floats(v) if k != "partials" else {e: _as_floats(c) for e, c in v.items()} for k, v in swept.items()}
+        totals = {theta: _as_floats(columns) for theta, columns in totals.items()}
+        back = _floats_of(back)
+    trace = NetTrace(
+        streams={s: problem.stream_floats(s) for s in net.spec.inputs},
+        g=problem.g_floats,
+        targets=problem.targets,
+        params={p: float(v) for p, v in params.items()},
+        init={initial(s): float(v) for s, v in init.items()},
+        values=swept["values"],
+        partials=swept["partials"],
+        dL_dy=swept["dL_dy"],
+        loss_terms=swept["loss_terms"],
+        totals=totals,
+    )
+    trace.loss = settle(total(trace.loss_terms))
+    if forward_mode:
+        trace.gradients = {
+            theta: settle(total([trace.term(theta, t) for t in trace.target_steps])) for theta in wrt(net)
+        }
+    if back is not None:
+        trace.adjoints = back["adjoints"]
+        trace.backward_terms = back["terms"]
+        trace.backward_gradients = {p: settle(total(back["terms"][p])) for p in net.params} | back["initial"]
+        if not forward_mode:
+            trace.gradients = dict(trace.backward_gradients)
+    _check_finite(trace)
+    return trace
+
+
+def _floats_of(back: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Reverse-mode results as floats."""
+    if back is None:
+        return None
+    return {
+        "adjoints": _as_floats(back["adjoints"]),
+        "terms": _as_floats(back["terms"]),
+        "initial": {k: float(v) for k, v in back["initial"].items()},
+    }
+
+
+def _check_finite(trace: NetTrace) -> None:
+    """Refuse to print inf or nan: name the first quantity that overflowed."""
+    checks = {**trace.values, "L": [trace.loss], **{f"dL/d{p}": [v] for p, v in trace.gradients.items()}}
+    for name, values in checks.items():
+        if not all(map(math.isfinite, values)):
+            raise RnnCalcError(
+                f"{name} is infinite or undefined (it overflows double precision, or a log of 0); "
+                "use smaller values"
+            )
