@@ -230,7 +230,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "--input u: the cell never uses u",
     ),
-    ("an input stream for the built-in cell", ["grads", "--input", "u=1,2"], 2, "the built-in cell reads only x"),
+    (
+        "an input stream for the built-in cell",
+        ["grads", "--input", "u=1,2"],
+        2,
+        "the built-in cell reads only x",
+    ),
     ("an input stream without values", ["grads", "--input", "u"], 2, "write NAME=V1,V2"),
     (
         "a loss term with ^ for a power",
@@ -244,7 +249,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "a loss term may use only y, g, numbers and functions, not k",
     ),
-    ("--loss with --loss-term", ["grads", "--loss", "sse", "--loss-term", "abs(y - g)"], 2, "--loss and --loss-term conflict"),
+    (
+        "--loss with --loss-term",
+        ["grads", "--loss", "sse", "--loss-term", "abs(y - g)"],
+        2,
+        "--loss and --loss-term conflict",
+    ),
     ("an unknown preset", ["grads", "--preset", "transformer"], 2, "unknown preset 'transformer'"),
     ("--preset with --cell", ["grads", "--preset", "gru", "--cell", "y = h"], 2, "--preset and --cell"),
     (

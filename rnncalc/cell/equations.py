@@ -166,7 +166,9 @@ class Builder:
         if "_prev" in name:
             base = name[: -len("_prev")] if name.endswith("_prev") else None
             reason = (
-                f"the cell defines no {base}" if base else "a previous value is written NAME_prev (h_prev, s_prev)"
+                f"the cell defines no {base}"
+                if base
+                else "a previous value is written NAME_prev (h_prev, s_prev)"
             )
             raise _fail(
                 self.equation,
@@ -218,7 +220,7 @@ def _parse_expression(equation: str, text: str) -> ast.AST:
 
 
 def split_equations(equations: tuple[str, ...], inputs: set[str]) -> list[tuple[str, str, str]]:
-    """Each equation as (equation, name, right-hand side), checked: lengths, ASCII, one name each, y defined."""
+    """Each equation as (equation, name, right-hand side), checked: lengths, ASCII, names, y defined."""
     if not equations:
         raise InputError("--cell: give at least the equations for h and y")
     if len(equations) > MAX_EQUATIONS:

@@ -138,7 +138,9 @@ def parse_loss_term(text: str) -> sympy.Expr:
         reason = str(error).partition(": ")[2]
         raise InputError(f"{label}: {reason}") from None
     if builder.params:
-        raise InputError(f"{label}: a loss term may use only y, g, numbers and functions, not {next(iter(builder.params))}")
+        raise InputError(
+            f"{label}: a loss term may use only y, g, numbers and functions, not {next(iter(builder.params))}"
+        )
     if not expr.has(sympy.Symbol("y", real=True)):
         raise InputError(f"{label}: the loss term must depend on y")
     return expr

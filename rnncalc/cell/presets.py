@@ -61,7 +61,8 @@ PRESETS: dict[str, Preset] = {
                 "y = a*h + c",
             ),
             _values(
-                "Wf=0.7 Uf=0.1 bf=0.15 Wi=0.95 Ui=0.8 bi=0.65 Wo=0.6 Uo=0.25 bo=0.1 Wc=0.45 Uc=0.15 bc=0.2 a=1 c=0"
+                "Wf=0.7 Uf=0.1 bf=0.15 Wi=0.95 Ui=0.8 bi=0.65 Wo=0.6 Uo=0.25 bo=0.1 "
+                "Wc=0.45 Uc=0.15 bc=0.2 a=1 c=0"
             ),
         ),
     )

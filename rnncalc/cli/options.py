@@ -112,7 +112,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "preset": _option(
         Optional[str],
         "--preset",
-        f"A ready cell with documented parameters and defaults: {', '.join(PRESETS)} (rnncalc cells lists them).",
+        f"A ready cell with documented parameters and defaults: {', '.join(PRESETS)} "
+        "(rnncalc cells lists them).",
         CELL,
         metavar="NAME",
     ),
@@ -134,7 +135,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "loss_term": _option(
         Optional[str],
         "--loss-term",
-        "Your own loss term in y and g, summed over the steps with a target: --loss-term \"abs(y - g)\".",
+        'Your own loss term in y and g, summed over the steps with a target: --loss-term "abs(y - g)".',
         PROBLEM,
         metavar="EXPR",
     ),

@@ -87,8 +87,10 @@ def reach(net: Network, theta: str, before: frozenset[str]) -> frozenset[str]:
     reached: set[str] = set()
     for e in net.spec.equations:
         uses = net.partials[e.name]
-        if theta in uses or any(u in reached for u in uses) or any(
-            u.endswith(PREV) and u[: -len(PREV)] in before for u in uses
+        if (
+            theta in uses
+            or any(u in reached for u in uses)
+            or any(u.endswith(PREV) and u[: -len(PREV)] in before for u in uses)
         ):
             reached.add(e.name)
     return frozenset(reached)
@@ -252,7 +254,10 @@ def run_network(
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
         raise RnnCalcError(f"the computation {_failure(error)}") from None
     if exact:
-        swept = {k: _as_floats(v) if k != "partials" else {e: _as_floats(c) for e, c in v.items()} for k, v in swept.items()}
+        swept = {
+            k: _as_floats(v) if k != "partials" else {e: _as_floats(c) for e, c in v.items()}
+            for k, v in swept.items()
+        }
         totals = {theta: _as_floats(columns) for theta, columns in totals.items()}
         back = _floats_of(back)
     trace = NetTrace(
@@ -302,3 +307,22 @@ def _check_finite(trace: NetTrace) -> None:
                 f"{name} is infinite or undefined (it overflows double precision, or a log of 0); "
                 "use smaller values"
             )
+
+
+def loss_at(
+    problem: Problem, net: Network, values: dict[str, float], streams: dict[str, list[float]] | None = None
+) -> float:
+    """The loss with these parameter and initial values (keys as in ``wrt``), in plain floats."""
+    try:
+        swept = _compiled(net, "sweep")(
+            streams or {s: problem.stream_floats(s) for s in net.spec.inputs},
+            problem.g_floats,
+            [int(t) for t in problem.targets],
+            {s: values[initial(s)] for s in net.states},
+            tuple(values[p] for p in net.params),
+            _unchanged,
+            None,
+        )
+        return math.fsum(swept["loss_terms"])
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError):
+        return math.nan  # the shifted point is outside double precision: no finite difference there

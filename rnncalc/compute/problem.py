@@ -118,7 +118,8 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
     if equations is None:
         if problem.inputs:
             raise InputError(
-                f"--input {next(iter(problem.inputs))}: the built-in cell reads only x; write a --cell that uses it"
+                f"--input {next(iter(problem.inputs))}: the built-in cell reads only x; "
+                "write a --cell that uses it"
             )
         if problem.loss_term is None:
             return None
@@ -127,7 +128,7 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
     unused = [name for name in problem.inputs if name not in spec.inputs]
     if unused:
         raise InputError(f"--input {unused[0]}: the cell never uses {unused[0]}")
-    simple = set(spec.states) <= {"h"} and not problem.inputs and problem.loss_term is None
+    simple = set(spec.names) <= {"o", "h", "y"} and not problem.inputs and problem.loss_term is None
     if simple and set(problem.init) <= {"h"}:
         from ..cell.equations import parse_cell
 
@@ -139,7 +140,9 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
     return spec
 
 
-def _default_x(x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: NetworkSpec | None) -> tuple[Fraction, ...]:
+def _default_x(
+    x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: NetworkSpec | None
+) -> tuple[Fraction, ...]:
     """The x sequence: as given; the worked example's 1, 0; or zeros (unread) when other streams set n."""
     if x is not None:
         return _exact_all(x, "x", 0)

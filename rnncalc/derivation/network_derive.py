@@ -16,7 +16,9 @@ from .network_quantities import NetQuantities
 def network_of(problem: Problem) -> Network:
     """The problem's cell, differentiated once and shared by every problem like it."""
     streams = ("x", *problem.inputs)
-    return build_network(tuple(problem.cell or ()), streams, problem.loss_weight, problem.loss, problem.loss_term)
+    return build_network(
+        tuple(problem.cell or ()), streams, problem.loss_weight, problem.loss, problem.loss_term
+    )
 
 
 def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
@@ -41,11 +43,17 @@ def derive_network(
 ) -> Derivation:
     """Work a network problem: numbers always, the step-by-step sections when ``steps``."""
     if settings.flow:
-        raise InputError("--flow follows one state h through time; this cell has its own states, leave out --flow")
+        raise InputError(
+            "--flow follows one state h through time; this cell has its own states, leave out --flow"
+        )
     net = network_of(problem)
-    sweep_progress = (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None  # type: ignore[operator]
+    sweep_progress = (
+        (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
+    )  # type: ignore[operator]
     forward = method != "backward"
-    trace = run_network(problem, net, settings, sweep_progress, forward_mode=forward, reverse_mode=method != "forward")
+    trace = run_network(
+        problem, net, settings, sweep_progress, forward_mode=forward, reverse_mode=method != "forward"
+    )
     q = NetQuantities(trace, net)
     sections = _sections(q, problem, settings, scope, method) if steps else ()
     gradients = trace.gradients if forward else trace.backward_gradients
@@ -68,7 +76,9 @@ def derive_network(
     return derivation
 
 
-def _sections(q: NetQuantities, problem: Problem, settings: Settings, scope: str, method: str) -> tuple[Section, ...]:
+def _sections(
+    q: NetQuantities, problem: Problem, settings: Settings, scope: str, method: str
+) -> tuple[Section, ...]:
     """The document's sections in its order; the backward derivation after (or instead of) the forward one."""
     sections = [
         network_steps.loss_section(q, problem, loss_lead(problem, q.trace.target_steps)),

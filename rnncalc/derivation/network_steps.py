@@ -72,7 +72,11 @@ def _collapse_arguments(form: Form) -> Form:
             super().__init__(lambda leaf: leaf)
 
         def call(self, call: Call) -> Form:
-            arg = call.arg if isinstance(call.arg, (Ref, Const)) else Ref(Name("(…)", r"(\dots)", "sum"), evaluate(call.arg))
+            arg = (
+                call.arg
+                if isinstance(call.arg, (Ref, Const))
+                else Ref(Name("(…)", r"(\dots)", "sum"), evaluate(call.arg))
+            )
             return Call(call.function, arg)
 
     return _Arguments()(form)
@@ -104,7 +108,9 @@ def _total_rule(q: NetQuantities, k: str, theta: str, t: int) -> Form:
         elif u.endswith(PREV) and u[: -len(PREV)] in before:
             state = u[: -len(PREV)]
             starts = t == 1 and initial(state) == theta  # ds_0/ds_0 = 1
-            parts.append(q.partial(k, u, t) if starts else Mul((q.partial(k, u, t), q.total(state, theta, t - 1))))
+            parts.append(
+                q.partial(k, u, t) if starts else Mul((q.partial(k, u, t), q.total(state, theta, t - 1)))
+            )
     return _product(parts)
 
 
@@ -147,7 +153,8 @@ def _initial_gradient(q: NetQuantities, key: str) -> Name:
 ADJOINT_LEAD = Name(
     "dL/dk_t = dL_t/dy_t (k = y) + Σ_j dL/dj_t · ∂j_t/∂k_t + Σ_j dL/dj_{t+1} · ∂j_{t+1}/∂k_t (k a state)",
     r"\frac{dL}{dk_{t}} = \frac{dL_{t}}{dy_{t}}\Big|_{k=y} + \sum_{j} \frac{dL}{dj_{t}} "
-    r"\frac{\partial j_{t}}{\partial k_{t}} + \sum_{j} \frac{dL}{dj_{t+1}} \frac{\partial j_{t+1}}{\partial k_{t}}",
+    r"\frac{\partial j_{t}}{\partial k_{t}} + \sum_{j} \frac{dL}{dj_{t+1}} "
+    r"\frac{\partial j_{t+1}}{\partial k_{t}}",
     "adjoint",
 )
 

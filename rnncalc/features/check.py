@@ -79,6 +79,10 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
             f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of "
             f"{INPUTS_MAX_N}"
         )
+    if problem.network:
+        from .check_network import check_network
+
+        return check_network(problem, inputs)
     cell = cell_for(problem)
     exact = Settings()
     trace = run(problem, cell, exact)
@@ -92,26 +96,7 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
         "sympy": _sympy_gradients(problem, cell, list(chain), notes),
         "torch": _torch_gradients(problem, list(chain), notes, near_kink),
     }
-    scale = ATOL * max(1.0, abs(trace.loss))
-    rows = []
-    for key, value in chain.items():
-        others = {m: (v.get(key) if v is not None else None) for m, v in methods.items()}
-        known = [v for v in others.values() if v is not None]
-        diffs = [abs(value - v) / max(abs(value), abs(v), 1e-300) for v in known]
-        ok = all(abs(value - v) <= RTOL * max(abs(value), abs(v)) + scale for v in known)
-        rows.append(
-            CheckRow(
-                key,
-                _label(key),
-                value,
-                others["finite_difference"],
-                others["sympy"],
-                others["torch"],
-                max(diffs, default=0.0),
-                ok,
-            )
-        )
-    return CheckReport(problem, trace.loss, tuple(rows), tuple(notes))
+    return CheckReport(problem, trace.loss, compare(chain, methods, trace.loss, _label), tuple(notes))
 
 
 def _label(key: str) -> str:
@@ -143,17 +128,7 @@ def _finite_differences(
         except (OverflowError, ValueError, ZeroDivisionError):
             return math.nan  # the shifted point is outside double precision: no finite difference there
 
-    def derivative(shifted: Callable[[float], float], at: float) -> float | None:
-        """(4 D(h/2) - D(h)) / 3 with D the central difference; None where the two sides disagree."""
-        step = FD_STEP * max(1.0, abs(at))
-        middle = shifted(at)
-        ahead, behind = (shifted(at + step) - middle) / step, (middle - shifted(at - step)) / step
-        bends = abs(ahead - behind) > ONE_SIDED_RTOL * max(1.0, abs(ahead), abs(behind))
-        if not (math.isfinite(ahead) and math.isfinite(behind)) or bends:
-            return None  # a kink within the step, or curvature the step cannot resolve
-        central = [(shifted(at + s) - shifted(at - s)) / (2 * s) for s in (step, step / 2)]
-        return (4 * central[1] - central[0]) / 3
-
+    derivative = richardson
     result: dict[str, float | None] = {}
     for key in keys:
         if key.startswith("x_"):
@@ -161,13 +136,59 @@ def _finite_differences(
             result[key] = derivative(lambda v, i=i: loss(base, xs[:i] + [v] + xs[i + 1 :]), xs[i])
         else:
             result[key] = derivative(lambda v, key=key: loss({**base, key: v}, xs), base[key])
+    note_inconclusive(result, notes, _label)
+    return result
+
+
+def richardson(shifted: Callable[[float], float], at: float) -> float | None:
+    """(4 D(h/2) - D(h)) / 3 with D the central difference; None where the two sides disagree."""
+    step = FD_STEP * max(1.0, abs(at))
+    middle = shifted(at)
+    ahead, behind = (shifted(at + step) - middle) / step, (middle - shifted(at - step)) / step
+    bends = abs(ahead - behind) > ONE_SIDED_RTOL * max(1.0, abs(ahead), abs(behind))
+    if not (math.isfinite(ahead) and math.isfinite(behind)) or bends:
+        return None  # a kink within the step, or curvature the step cannot resolve
+    central = [(shifted(at + s) - shifted(at - s)) / (2 * s) for s in (step, step / 2)]
+    return (4 * central[1] - central[0]) / 3
+
+
+def note_inconclusive(result: dict[str, float | None], notes: list[str], label: Callable[[str], str]) -> None:
+    """Say which finite differences could not be taken."""
     inconclusive = [key for key, value in result.items() if value is None]
     if inconclusive:
         notes.append(
-            f"finite differences inconclusive for {', '.join(_label(k) for k in inconclusive)}: the loss "
+            f"finite differences inconclusive for {', '.join(label(k) for k in inconclusive)}: the loss "
             f"bends sharply (or has a kink) within the step {FD_STEP:g}·max(1, |θ|): one-sided slopes differ"
         )
-    return result
+
+
+def compare(
+    chain: dict[str, float],
+    methods: dict[str, dict[str, float | None] | None],
+    loss: float,
+    label: Callable[[str], str],
+) -> tuple[CheckRow, ...]:
+    """One row per gradient: every method's value, the largest relative difference, agreement."""
+    scale = ATOL * max(1.0, abs(loss))
+    rows = []
+    for key, value in chain.items():
+        others = {m: (v.get(key) if v is not None else None) for m, v in methods.items()}
+        known = [v for v in others.values() if v is not None]
+        diffs = [abs(value - v) / max(abs(value), abs(v), 1e-300) for v in known]
+        ok = all(abs(value - v) <= RTOL * max(abs(value), abs(v)) + scale for v in known)
+        rows.append(
+            CheckRow(
+                key,
+                label(key),
+                value,
+                others.get("finite_difference"),
+                others.get("sympy"),
+                others.get("torch"),
+                max(diffs, default=0.0),
+                ok,
+            )
+        )
+    return tuple(rows)
 
 
 def _same(value: float) -> float:
