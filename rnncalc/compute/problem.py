@@ -265,7 +265,7 @@ class Problem:
         preset = PRESETS.get(self.preset or "")
         if preset is None:
             raise InputError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
-        if self.cell is not None:
+        if self.cell is not None and tuple(self.cell) != preset.equations:
             raise InputError("--preset and --cell conflict: a preset is a cell (see rnncalc cells)")
         object.__setattr__(self, "cell", preset.equations)
         object.__setattr__(self, "params", dict(preset.defaults) | dict(self.params))

@@ -26,6 +26,9 @@ def _known(derivation: Derivation) -> dict[str, sympy.Expr]:
     known |= {indexed("g", t + 1).key: _rational(v) for t, v in enumerate(problem.g or ()) if v is not None}
     known[indexed("h", 0).key] = _rational(problem.h0)
     known |= {parameter(p).key: _rational(v) for p, v in problem.params.items()}
+    for name, values in problem.inputs.items():
+        known |= {indexed(name, i).key: _rational(v) for i, v in enumerate(values)}
+    known |= {indexed(name, 0).key: _rational(v) for name, v in problem.init.items()}
     return known
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import TYPE_CHECKING
 
 from ..cell.network import PREV, initial
 from ..compute.network import NetTrace, reach
-from .formula import Form, Name, Ref, fill
+from .formula import Form, Name, Ref, evaluate, fill
 from .names import derivative, indexed, initial_state, parameter, partial
 from .quantities import template
 
@@ -76,6 +77,20 @@ class NetQuantities:
     def partial_rule(self, k: str, u: str, t: int) -> Form:
         """The local derivative's rule at step t, in that step's quantities."""
         return fill(display(self.net.partials[k][u]), self.binding(t))
+
+    def input_partial(self, k: str, stream: str, t: int) -> tuple[Name, Form, float]:
+        """∂k_t/∂(input read at step t): its name, its rule at step t, and its value."""
+        import sympy
+
+        rule = fill(
+            display(sympy.diff(self.net.equation(k).expr, sympy.Symbol(stream, real=True))), self.binding(t)
+        )
+        return partial(indexed(k, t), indexed(stream, t - 1)), rule, evaluate(rule)
+
+    def input_gradient(self, stream: str, i: int) -> float:
+        """dL/d(input i) = Σ_k dL/dk_{i+1} · ∂k_{i+1}/∂input (reverse mode)."""
+        users = [e.name for e in self.net.spec.equations if stream in e.uses]
+        return math.fsum(self.trace.adjoints[k][i] * self.input_partial(k, stream, i + 1)[2] for k in users)
 
     def total(self, k: str, theta: str, t: int) -> Ref:
         """dk_t/dθ, the total derivative carried through time."""

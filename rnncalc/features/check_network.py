@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from ..compute.network import NetTrace, loss_at, run_network, wrt
 from ..compute.problem import Problem, Settings
 from ..derivation.names import initial_state, parameter
 from ..derivation.network_derive import network_of
+from ..derivation.network_quantities import NetQuantities
 from ..errors import InputError
 from .check import (
     INPUTS_MAX_N,
@@ -60,19 +60,8 @@ def _input_key(stream: str, i: int) -> str:
 
 def _input_gradients(problem: Problem, net: Network, trace: NetTrace) -> dict[str, float]:
     """dL/d(input) = Σ_k dL/dk_t · ∂k_t/∂input, from the reverse-mode adjoints (t = i + 1)."""
-    result = {}
-    for stream in net.spec.inputs:
-        symbol = sympy.Symbol(stream, real=True)
-        for i in range(problem.n):
-            env = {s: v[i] for s, v in trace.streams.items()} | dict(trace.params)
-            env |= {k: v[i] for k, v in trace.values.items()}
-            env |= {s + PREV: (trace.values[s][i - 1] if i else trace.init[initial(s)]) for s in net.states}
-            result[_input_key(stream, i)] = math.fsum(
-                trace.adjoints[e.name][i] * evaluate_tree(sympy.diff(e.expr, symbol), env, math)
-                for e in net.spec.equations
-                if e.expr.has(symbol)
-            )
-    return result
+    q = NetQuantities(trace, net)
+    return {_input_key(s, i): q.input_gradient(s, i) for s in net.spec.inputs for i in range(problem.n)}
 
 
 def _input_differences(problem: Problem, net: Network) -> dict[str, float | None]:

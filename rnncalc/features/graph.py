@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from fractions import Fraction
 
 from ..cell.sweep import INITIAL_STATE
@@ -50,8 +51,8 @@ class Graph(Result):
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     gradients: dict[str, float]
-    back: Backward
-    q: Quantities
+    back: Backward | None
+    q: Any
 
     def node(self, node_id: str) -> Node:
         """The node with this id."""
@@ -63,6 +64,8 @@ def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
     if problem.n > MAX_GRAPH_STEPS:
         raise InputError(f"the graph is drawn for n <= {MAX_GRAPH_STEPS:,} steps (n = {problem.n:,})")
     settings = settings or Settings(digits=6)
+    if problem.network:
+        return _network_graph(problem, settings)
     cell = cell_for(problem)
     trace = run(problem, cell, settings)
     back = backward(trace, settings)
@@ -123,4 +126,71 @@ def _edges_at(q: Quantities, t: int) -> list[Edge]:
             Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t)
         )
         edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
+    return edges
+
+
+def _network_graph(problem: Problem, settings: Settings) -> Graph:
+    """Unroll a network cell: every named quantity at every step, an edge per partial derivative."""
+    from ..compute.network import run_network
+    from ..derivation.network_derive import network_of
+    from ..derivation.network_quantities import NetQuantities
+
+    net = network_of(problem)
+    trace = run_network(problem, net, settings)
+    q = NetQuantities(trace, net)
+    nodes = [Node(p, parameter(p), v, trace.gradients[p], "param") for p, v in trace.params.items()]
+    nodes += [
+        Node(f"{s}_0", indexed(s, 0), trace.init[f"{s}0"], trace.gradients[f"{s}0"], "state")
+        for s in net.states
+    ]
+    edges: list[Edge] = []
+    for t in range(1, trace.n + 1):
+        for s in net.spec.inputs:
+            nodes.append(
+                Node(
+                    f"{s}_{t - 1}",
+                    indexed(s, t - 1),
+                    trace.streams[s][t - 1],
+                    q.input_gradient(s, t - 1),
+                    "input",
+                    t,
+                )
+            )
+        for e in net.spec.equations:
+            kind = "output" if e.name == "y" else "state"
+            nodes.append(
+                Node(
+                    f"{e.name}_{t}",
+                    indexed(e.name, t),
+                    trace.values[e.name][t - 1],
+                    trace.adjoints[e.name][t - 1],
+                    kind,
+                    t,
+                )
+            )
+            edges += _network_edges(q, e.name, t)
+        if trace.has_target(t):
+            nodes.append(Node(f"L_{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t))
+            dL = q.dL_dy(t)
+            edges.append(Edge(f"y_{t}", f"L_{t}", dL.name, q.at(net.dL_dy, t), dL.value, t))
+            edges.append(Edge(f"L_{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
+    nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
+    return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), None, q)  # type: ignore[arg-type]
+
+
+def _network_edges(q: Any, k: str, t: int) -> list[Edge]:
+    """The edges into k_t: one per input, quantity, previous state and parameter its equation reads."""
+    from ..cell.network import PREV
+
+    edges = []
+    for u in q.net.equation(k).uses:
+        if u in q.net.spec.inputs:
+            name, rule, value = q.input_partial(k, u, t)
+            edges.append(Edge(f"{u}_{t - 1}", f"{k}_{t}", name, rule, value, t))
+            continue
+        ref = q.partial(k, u, t)
+        source = (
+            f"{u[: -len(PREV)]}_{t - 1}" if u.endswith(PREV) else (u if u in q.net.params else f"{u}_{t}")
+        )
+        edges.append(Edge(source, f"{k}_{t}", ref.name, q.partial_rule(k, u, t), ref.value, t))
     return edges

@@ -80,6 +80,8 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
     """How dL/dθ is assembled: each place θ enters, and the paths from there to the loss."""
     number = TextPrinter(digits).number
     q, trace = graph.q, graph.q.trace
+    if graph.back is None:
+        return _network_tree(graph, param, digits)
     root = Tree(f"{gradient(param).text} = {number(graph.gradients[param])}", guide_style="dim")
     n = graph.problem.n
     steps = [1] if param == INITIAL_STATE else list(range(1, n + 1))
@@ -98,6 +100,30 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
             )
         if param in q.cell.do_dparam or param == INITIAL_STATE:
             _via_state(root, graph, param, t, digits)
+    return root
+
+
+def _network_tree(graph: Graph, param: str, digits: int) -> Tree:
+    """dL/dθ for a network: each equation j reading θ at each step, ∂j_t/∂θ times dL/dj_t."""
+    printer = TextPrinter(digits)
+    number = printer.number
+    q = graph.q
+    root = Tree(f"dL/d{q.theta(param).text} = {number(graph.gradients[param])}", guide_style="dim")
+    if param not in q.net.params:  # an initial state: what reads it at step 1
+        state = next(s for s in q.net.states if f"{s}0" == param)
+        param, steps = state + "_prev", [1]
+    else:
+        steps = list(range(1, graph.problem.n + 1))
+    for t in steps:
+        for e in q.net.spec.equations:
+            if param not in q.net.partials[e.name]:
+                continue
+            local, adjoint = q.partial(e.name, param, t), q.adjoint(e.name, t)
+            rule = printer.print(q.partial_rule(e.name, param, t))
+            root.add(
+                f"via {e.name}_{t}: {_equation(local.name.text, rule, number(local.value))}  ×  "
+                f"{adjoint.name.text} = {number(adjoint.value)}  →  {number(local.value * adjoint.value)}"
+            )
     return root
 
 
@@ -142,6 +168,8 @@ def chosen_parameter(graph: Graph, view: View) -> str:
     """The parameter whose chain the tree shows: the one asked for, else W_h (or the first)."""
     if view.param is not None:
         return view.param
+    if view.param is None and graph.back is None:
+        return next(iter(graph.gradients))
     return "Wh" if "Wh" in graph.gradients else next(iter(graph.gradients))
 
 
