@@ -314,6 +314,14 @@ def init_command(
     print(f"wrote {path}; use it with: rnncalc grads --show-steps --config {path}")
 
 
+@app.command("cells", cls=PanelledCommand)
+def cells_command() -> None:
+    """List the preset cells (--preset NAME) with their equations and default parameter values."""
+    from ..render.cells import presets_text
+
+    print(presets_text(), end="")
+
+
 def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward") -> None:
     """Build the derivation and write it to stdout or the output file."""
     from ..derivation.derive import derive

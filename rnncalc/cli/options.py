@@ -323,7 +323,7 @@ def with_config(options: Any) -> Any:
 
     merged = dataclasses.asdict(options)
     for key, value in load(options.config).items():
-        target = {"params": "param", "round_intermediate": "round_intermediate"}.get(key, key)
+        target = {"params": "param", "inputs": "input"}.get(key, key)
         if key == "activation":
             value = _choice(ActivationName, value, key)
         elif key == "loss":

@@ -186,6 +186,7 @@ class Problem:
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
     network: bool = field(init=False, repr=False, compare=False, default=False)
+    reads_x: bool = field(init=False, repr=False, compare=False, default=True)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
@@ -212,6 +213,7 @@ class Problem:
         if network is not None:
             names, activation = network.params, "custom"
             object.__setattr__(self, "network", True)
+            object.__setattr__(self, "reads_x", "x" in network.inputs)
             if self.cell is None:
                 object.__setattr__(self, "cell", builtin_equations(self.activation))
             _check_inits(self.init, network.states)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from fractions import Fraction
+from typing import Any
 
 from ..cell.sweep import INITIAL_STATE
 from ..compute.backward import Backward, backward

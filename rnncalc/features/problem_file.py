@@ -39,8 +39,15 @@ c = 1
 # round_intermediate = false    # hand-calculation mode
 # exact = false                 # also show exact values
 #
-# Your own cell instead of the built-in one (then leave out activation):
+# Your own cell instead of the built-in one (then leave out activation): equations in order,
+# NAME_prev for the step before; or a preset (elman, jordan, gru, lstm; rnncalc cells lists them):
 # cell = ["o = Wi*x + Wh*h_prev + b", "h = tanh(o)", "y = a*h + c"]
+# preset = "gru"
+# loss_term = "abs(y - g)"      # your own loss term instead of loss
+# [init]                        # initial values of the cell's states (default 0)
+# s = 0.1
+# [inputs]                      # further input streams, n values each
+# x2 = [2, 3]
 """
 
 KINDS: dict[str, str] = {
@@ -51,6 +58,10 @@ KINDS: dict[str, str] = {
     "activation": "text",
     "loss": "text",
     "cell": "texts",
+    "preset": "text",
+    "inputs": "streams",
+    "init": "table",
+    "loss_term": "text",
     "digits": "integer",
     "method": "text",
     "round_intermediate": "boolean",
@@ -123,6 +134,8 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         return str(value)
     if kind == "table" and isinstance(value, dict) and all(_is_number(v) for v in value.values()):
         return [f"{name}={v}" for name, v in value.items()]
+    if kind == "streams" and isinstance(value, dict) and all(_is_numbers(v) for v in value.values()):
+        return [f"{name}={','.join(map(str, v))}" for name, v in value.items()]
     if kind == "texts" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return value
     if kind == "text" and isinstance(value, str):
@@ -135,9 +148,15 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         "numbers": "a list of numbers",
         "number": "a number",
         "table": "a table of numbers",
+        "streams": "a table of lists of numbers (x2 = [2, 3])",
         "texts": "a list of strings",
     }.get(kind, f"a {kind}")
     raise InputError(f"{path}: {key} must be {expected}, got {value!r}")
+
+
+def _is_numbers(value: Any) -> bool:
+    """A non-empty list of numbers."""
+    return isinstance(value, list) and bool(value) and all(_is_number(v) for v in value)
 
 
 def _is_number(value: Any) -> bool:

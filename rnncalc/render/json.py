@@ -22,7 +22,7 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
         "rnncalc": __version__,
         "problem": {
             "n": problem.n,
-            "x": problem.x_floats,
+            "x": problem.x_floats if problem.reads_x else None,
             "g": [g if target else None for g, target in zip(problem.g_floats, problem.targets)],
             "h0": float(problem.h0),
             "params": {k: float(v) for k, v in problem.params.items()},
