@@ -271,6 +271,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ),
     ("bce outside its domain", ["grads", "--loss", "bce", "--g", "1", "0"], 2, "needs 0 < y_t < 1"),
     (
+        "bce outside its domain in a gated cell",
+        ["grads", "--loss", "bce", "--g", "1", "1", "--preset", "jordan", "--param", "a=3"],
+        2,
+        "but y_1 = 1.38635",
+    ),
+    (
         "bce with a target above 1",
         ["grads", "--loss", "bce", "--x", "1", "--g", "2"],
         2,

@@ -150,8 +150,17 @@ def _check_output_range(problem: Problem, settings: Settings) -> None:
     import dataclasses
 
     squared = dataclasses.replace(problem, loss="sse")  # the same outputs under a loss defined everywhere
-    trace = run(squared, cell_for(squared), settings, lean=True)
-    for t, y in enumerate(trace.y, start=1):
+    check_outputs_in_range(problem, run(squared, cell_for(squared), settings, lean=True).y)
+
+
+def check_outputs_in_range(problem: Problem, ys: list[float]) -> None:
+    """Name the first y_t with a target outside the interval the loss is defined on."""
+    from ..cell.losses import LOSSES
+
+    bounds = LOSSES[problem.loss].y_range
+    if bounds is None:
+        return
+    for t, y in enumerate(ys, start=1):
         if problem.targets[t - 1] and not bounds[0] < y < bounds[1]:
             raise InputError(
                 f"--loss {problem.loss} needs {bounds[0]:g} < y_t < {bounds[1]:g} where there is a target, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -17,7 +18,15 @@ import sympy
 from ..cell.network import PREV, Network, initial
 from ..cell.sweep import _CellCodePrinter, exec_source
 from ..errors import RnnCalcError
-from .forward import EXACT_KINKS_MAX_N, _as_floats, _failure, _unchanged, settler, total
+from .forward import (
+    EXACT_KINKS_MAX_N,
+    _as_floats,
+    _failure,
+    _unchanged,
+    check_outputs_in_range,
+    settler,
+    total,
+)
 from .problem import Problem, Settings
 
 Progress = Callable[[int], None] | None
@@ -252,6 +261,7 @@ def run_network(
         totals = _compiled(net, "totals")(swept, S) if forward_mode else {}
         back = _compiled(net, "adjoints")(swept, S) if reverse_mode else None
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
+        _name_output_out_of_range(problem, settings)
         raise RnnCalcError(f"the computation {_failure(error)}") from None
     if exact:
         swept = {
@@ -285,6 +295,23 @@ def run_network(
             trace.gradients = dict(trace.backward_gradients)
     _check_finite(trace)
     return trace
+
+
+def _name_output_out_of_range(problem: Problem, settings: Settings) -> None:
+    """When the loss is defined on an interval only (bce), rerun under SSE and name the y_t outside it."""
+    import dataclasses
+
+    from ..cell.losses import LOSSES
+    from ..cell.network import build_network
+
+    if LOSSES.get(problem.loss) is None or LOSSES[problem.loss].y_range is None:
+        return
+    squared = build_network(tuple(problem.cell or ()), ("x", *problem.inputs), Fraction(1), "sse", None)
+    try:
+        trace = run_network(dataclasses.replace(problem, loss="sse"), squared, settings, reverse_mode=False)
+    except RnnCalcError:
+        return
+    check_outputs_in_range(problem, trace.values["y"])
 
 
 def _floats_of(back: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -193,6 +193,10 @@ class Problem:
         if self.preset is not None:
             self._apply_preset()
         streams = {name: _exact_all(values, name, 0) for name, values in self.inputs.items()}
+        if "x" in streams:  # --input x=... is --x
+            if self.x is not None:
+                raise InputError("x is given twice (--x and --input x=...); give it once")
+            object.__setattr__(self, "x", streams.pop("x"))
         object.__setattr__(self, "inputs", streams)
         network = _network_spec(self)
         x = _default_x(self.x, streams, network)
