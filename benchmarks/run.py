@@ -197,6 +197,44 @@ def long_steps(repeat: int, baseline: float) -> list[Row]:
     return rows
 
 
+LSTM_EXAMPLE = [
+    "--input", "x1=1,0.5", "--input", "x2=2,3", "--g", "0.5", "0.8", "--loss", "half-sse",
+    "--cell", "a = tanh(Wa1*x1 + Wa2*x2 + Ua*h_prev + ba)",
+    "--cell", "i = sigmoid(Wi1*x1 + Wi2*x2 + Ui*h_prev + bi)",
+    "--cell", "f = sigmoid(Wf1*x1 + Wf2*x2 + Uf*h_prev + bf)",
+    "--cell", "og = sigmoid(Wo1*x1 + Wo2*x2 + Uo*h_prev + bo)",
+    "--cell", "s = a*i + f*s_prev", "--cell", "h = tanh(s)*og", "--cell", "y = h",
+    *(f"--param={p}" for p in (
+        "Wa1=0.45", "Wa2=0.25", "Ua=0.15", "ba=0.2", "Wi1=0.95", "Wi2=0.8", "Ui=0.8", "bi=0.65",
+        "Wf1=0.7", "Wf2=0.45", "Uf=0.1", "bf=0.15", "Wo1=0.6", "Wo2=0.4", "Uo=0.25", "bo=0.1",
+    )),
+]  # fmt: skip
+
+
+def gated_cells(repeat: int, baseline: float) -> list[Row]:
+    """Issue 11: a GRU at n = 100,000 (JSON) within 3x of the example; the LSTM example with --show-steps."""
+    gru = wall([*RNNCALC, "grads", "--preset", "gru", "--format", "json", "--x", *sequence(100_000)], repeat)
+    lstm = wall([*RNNCALC, "grads", "--show-steps", *LSTM_EXAMPLE], repeat)
+    return [
+        Row(
+            "grads --preset gru --format json, n = 100,000",
+            f"{gru * 1000:.0f} ms",
+            f"example {baseline * 1000:.0f} ms",
+            gru / baseline,
+            "≤ 3x",
+            gru / baseline <= 3,
+        ),
+        Row(
+            "grads --show-steps, the LSTM example (2 steps)",
+            f"{lstm * 1000:.0f} ms",
+            f"example {baseline * 1000:.0f} ms",
+            lstm / baseline,
+            "",
+            None,
+        ),
+    ]
+
+
 def exact_64(repeat: int) -> list[Row]:
     """Target 5: --exact for n = 64 within 2 s."""
     seconds = wall([*RNNCALC, "grads", "--show-steps", "--exact", "--x", *sequence(64)], repeat)
@@ -305,6 +343,7 @@ def main() -> int:
     rows += example_rows
     rows += long_json(options.repeat, baseline)
     rows += long_steps(options.repeat, baseline)
+    rows += gated_cells(options.repeat, baseline)
     rows += exact_64(options.repeat)
     rows += versus_torch(options.repeat)
     print(table(rows, options.markdown))

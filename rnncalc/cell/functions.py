@@ -81,6 +81,7 @@ REGISTRY: tuple[Function, ...] = (
         r"\tanh\left({}\right)",
         sympy_name="tanh",
         activation=True,
+        numeric=math.tanh,
         about="tanh' = 1 - tanh²",
     ),
     Function(
@@ -152,5 +153,7 @@ ACTIVATIONS: dict[str, Function] = {f.name: f for f in REGISTRY if f.activation}
 CELL_FUNCTIONS: tuple[str, ...] = tuple(
     f.name for f in REGISTRY if f.name not in ("identity", "unit_step", "leaky_step", "sign")
 )
-NUMERIC_FUNCTIONS: dict[str, Callable[[float], float]] = {f.shown_name: f.value for f in REGISTRY}
+NUMERIC_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    f.shown_name: f.numeric or f.value for f in REGISTRY
+}
 KINKED: frozenset[str] = frozenset(f.shown_name for f in REGISTRY if f.kink)

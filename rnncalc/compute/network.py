@@ -55,7 +55,12 @@ def edges(net: Network) -> list[tuple[str, str]]:
     return [(k, u) for k, partials in net.partials.items() for u in partials]
 
 
-def forward_source(net: Network, with_progress: bool) -> str:
+def _settled(text: str, rounding: bool) -> str:
+    """Source that writes a named quantity down: through S when rounding as by hand, else as it is."""
+    return f"S({text})" if rounding else f"({text})"
+
+
+def forward_source(net: Network, with_progress: bool, rounding: bool = True) -> str:
     """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step."""
     code = _printer(net)
     names, states = net.spec.names, net.states
@@ -64,16 +69,19 @@ def forward_source(net: Network, with_progress: bool) -> str:
         f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
         *(f"    X_{s} = streams[{s!r}]" for s in net.spec.inputs),
         *(f"    q_{s} = S(init[{s!r}])" for s in states),
-        *(f"    V_{k} = []" for k in names),
-        *(f"    P_{k}__{u} = []" for k, u in edges(net)),
+        *(f"    V_{k} = []; V_{k}_append = V_{k}.append" for k in names),
+        *(f"    P_{k}__{u} = []; P_{k}__{u}_append = P_{k}__{u}.append" for k, u in edges(net)),
         "    DLDY = []; LT = []",
         "    for t in range(len(gs)):",
         "        g = gs[t]; m = ms[t]",
         *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
-        *(f"        v_{e.name} = S({code(e.expr)})" for e in net.spec.equations),
-        *(f"        V_{k}.append(v_{k})" for k in names),
-        *(f"        P_{k}__{u}.append(S({code(net.partials[k][u])}))" for k, u in edges(net)),
-        f"        DLDY.append(S({code(net.dL_dy)}) if m else 0.0)",
+        *(f"        v_{e.name} = {_settled(code(e.expr), rounding)}" for e in net.spec.equations),
+        *(f"        V_{k}_append(v_{k})" for k in names),
+        *(
+            f"        P_{k}__{u}_append({_settled(code(net.partials[k][u]), rounding)})"
+            for k, u in edges(net)
+        ),
+        f"        DLDY.append({_settled(code(net.dL_dy), rounding)} if m else 0.0)",
         f"        LT.append(({code(net.loss)}) if m else 0.0)",
         *(f"        q_{s} = v_{s}" for s in states),
         *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
@@ -117,9 +125,10 @@ def stable_reach(net: Network, theta: str) -> frozenset[str]:
         seen, before = now, now & frozenset(net.states)
 
 
-def totals_source(net: Network) -> str:
+def totals_source(net: Network, rounding: bool = True) -> str:
     """``totals(R, S)``: forward mode, dk_t/dθ = ∂k/∂θ + Σ_u ∂k/∂u · du/dθ, carried through time."""
     lines = ["def totals(R, S):", "    P = R['partials']; n = len(R['dL_dy']); out = {}"]
+    lines += [f"    P_{k}__{u} = P[({k!r}, {u!r})]" for k, u in edges(net)]
     for theta in wrt(net):
         reached = stable_reach(net, theta)
         carried = [s for s in net.states if s in reached]
@@ -129,13 +138,13 @@ def totals_source(net: Network) -> str:
         for e in net.spec.equations:
             if e.name not in reached:
                 continue
-            parts = [f"P[({e.name!r}, {theta!r})][t]"] if theta in net.partials[e.name] else []
+            parts = [f"P_{e.name}__{theta}[t]"] if theta in net.partials[e.name] else []
             for u in net.partials[e.name]:
                 if u in reached:
-                    parts.append(f"P[({e.name!r}, {u!r})][t] * d_{u}")
+                    parts.append(f"P_{e.name}__{u}[t] * d_{u}")
                 elif u.endswith(PREV) and (u[: -len(PREV)] in carried or initial(u[: -len(PREV)]) == theta):
-                    parts.append(f"P[({e.name!r}, {u!r})][t] * c_{u[: -len(PREV)]}")
-            lines.append(f"        d_{e.name} = S({' + '.join(parts) or '0.0'})")
+                    parts.append(f"P_{e.name}__{u}[t] * c_{u[: -len(PREV)]}")
+            lines.append(f"        d_{e.name} = {_settled(' + '.join(parts) or '0.0', rounding)}")
             lines.append(f"        D_{e.name}.append(d_{e.name})")
         lines += [f"        c_{s} = d_{s}" for s in net.states if s in reached]
         lines.append(f"    out[{theta!r}] = {{{', '.join(f'{k!r}: D_{k}' for k in reached)}}}")
@@ -143,7 +152,7 @@ def totals_source(net: Network) -> str:
     return "\n".join(lines) + "\n"
 
 
-def adjoints_source(net: Network) -> str:
+def adjoints_source(net: Network, rounding: bool = True) -> str:
     """``adjoints(R, S)``: reverse mode, dL/dk_t from t = n down to 1; each θ's share at each step."""
     users: dict[str, list[str]] = {}
     for k, u in edges(net):
@@ -152,6 +161,7 @@ def adjoints_source(net: Network) -> str:
     lines = [
         "def adjoints(R, S):",
         "    P = R['partials']; DLDY = R['dL_dy']; n = len(DLDY)",
+        *(f"    P_{k}__{u} = P[({k!r}, {u!r})]" for k, u in edges(net)),
         *(f"    c_{s} = 0.0" for s in net.states),
         *(f"    A_{k} = [0.0] * n" for k in names),
         *(f"    T_{p} = [0.0] * n" for p in net.params),
@@ -160,14 +170,14 @@ def adjoints_source(net: Network) -> str:
     for k in reversed(names):
         parts = ["DLDY[t]"] if k == "y" else []
         parts += [f"c_{k}"] if k in net.states else []
-        parts += [f"b_{j} * P[({j!r}, {k!r})][t]" for j in users.get(k, [])]
-        lines.append(f"        b_{k} = A_{k}[t] = S({' + '.join(parts) or '0.0'})")
+        parts += [f"b_{j} * P_{j}__{k}[t]" for j in users.get(k, [])]
+        lines.append(f"        b_{k} = A_{k}[t] = {_settled(' + '.join(parts) or '0.0', rounding)}")
     for p in net.params:
-        parts = [f"b_{j} * P[({j!r}, {p!r})][t]" for j in users.get(p, [])]
+        parts = [f"b_{j} * P_{j}__{p}[t]" for j in users.get(p, [])]
         lines.append(f"        T_{p}[t] = {' + '.join(parts) or '0.0'}")
     for s in net.states:
-        parts = [f"b_{j} * P[({j!r}, {s + PREV!r})][t]" for j in users.get(s + PREV, [])]
-        lines.append(f"        c_{s} = S({' + '.join(parts) or '0.0'})")
+        parts = [f"b_{j} * P_{j}__{s}{PREV}[t]" for j in users.get(s + PREV, [])]
+        lines.append(f"        c_{s} = {_settled(' + '.join(parts) or '0.0', rounding)}")
     lines += [
         "    return {",
         f"        'adjoints': {{{', '.join(f'{k!r}: A_{k}' for k in names)}}},",
@@ -178,14 +188,16 @@ def adjoints_source(net: Network) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _compiled(net: Network, kind: str, with_progress: bool = False) -> Callable[..., Any]:
-    """The compiled function of one kind (sweep, totals, adjoints), made once per network."""
-    key = (kind, with_progress)
+def _compiled(
+    net: Network, kind: str, with_progress: bool = False, rounding: bool = True
+) -> Callable[..., Any]:
+    """The compiled function of one kind (sweep, totals, adjoints), made once per network and rounding."""
+    key = (kind, with_progress, rounding)
     if key not in net.compiled:
         source = {
-            "sweep": lambda: forward_source(net, with_progress),
-            "totals": lambda: totals_source(net),
-            "adjoints": lambda: adjoints_source(net),
+            "sweep": lambda: forward_source(net, with_progress, rounding),
+            "totals": lambda: totals_source(net, rounding),
+            "adjoints": lambda: adjoints_source(net, rounding),
         }[kind]()
         net.compiled[key] = exec_source(source, kind)
     return net.compiled[key]
@@ -249,7 +261,8 @@ def run_network(
     numbers = (lambda v: v) if exact else float
     S = _unchanged if exact else settle
     try:
-        swept = _compiled(net, "sweep", progress is not None)(
+        rounding = bool(settings.round_intermediate)
+        swept = _compiled(net, "sweep", progress is not None, rounding)(
             streams,
             gs,
             [int(t) for t in problem.targets],
@@ -258,8 +271,8 @@ def run_network(
             S,
             progress,
         )
-        totals = _compiled(net, "totals")(swept, S) if forward_mode else {}
-        back = _compiled(net, "adjoints")(swept, S) if reverse_mode else None
+        totals = _compiled(net, "totals", rounding=rounding)(swept, S) if forward_mode else {}
+        back = _compiled(net, "adjoints", rounding=rounding)(swept, S) if reverse_mode else None
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
         _name_output_out_of_range(problem, settings)
         raise RnnCalcError(f"the computation {_failure(error)}") from None

@@ -66,7 +66,7 @@ def _targets(values: Sequence[Number | None]) -> tuple[Fraction | None, ...]:
 def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float]:
     """The sequence in double precision, refusing numbers it cannot hold."""
     try:
-        floats = list(map(float, values))
+        floats = [v.numerator / v.denominator for v in values]  # float(v), without its dispatch
         tiny = [i for i, f in enumerate(floats) if abs(f) < sys.float_info.min and values[i] != 0]
         for i in tiny:
             _check_representable(values[i], f"{symbol}_{i + first}")

@@ -51,12 +51,20 @@ def derive_network(
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
     )  # type: ignore[operator]
     forward = method != "backward"
+    # without the steps only the numbers are shown; reverse mode finds them in O(n · edges), forward mode
+    # in O(n · edges · parameters) (hand rounding keeps forward mode: its last digits follow its order)
+    numbers_only = not steps and method == "forward" and not settings.round_intermediate
     trace = run_network(
-        problem, net, settings, sweep_progress, forward_mode=forward, reverse_mode=method != "forward"
+        problem,
+        net,
+        settings,
+        sweep_progress,
+        forward_mode=forward and not numbers_only,
+        reverse_mode=method != "forward" or numbers_only,
     )
     q = NetQuantities(trace, net)
     sections = _sections(q, problem, settings, scope, method) if steps else ()
-    gradients = trace.gradients if forward else trace.backward_gradients
+    gradients = trace.gradients if forward and not numbers_only else trace.backward_gradients
     derivation = Derivation(
         problem=problem,
         settings=settings,

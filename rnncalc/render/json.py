@@ -134,7 +134,10 @@ class ForwardRows:
         inner = "  " * (depth + 1)
         c = self.columns
         if isinstance(c, NamedColumns):
-            rows = ",\n".join(inner + json.dumps(row) for row in self)
+            row = inner + "{{" + ", ".join(f"{json.dumps(k)}: {{}}" for k in c.keys) + "}}"
+            columns = [*c.streams.values(), *c.values.values()]
+            steps = map(str, range(1, len(columns[-1]) + 1))
+            rows = ",\n".join(map(row.format, steps, *(map(repr, column) for column in columns)))
             return "[\n" + rows + "\n" + "  " * depth + "]"
         rows = ",\n".join(
             f'{inner}{{"t": {t}, "x": {x!r}, "o": {o!r}, "h": {h!r}, "y": {y!r}}}'
