@@ -87,6 +87,9 @@ DERIVATIONS = {
     ),
     "tiny": lambda: derive(Problem(x=[1e-9, 0]), Settings(digits=3)),
     "blank": lambda: derive(Problem(activation="softplus"), scope="forward").blanked(),
+    "gru": lambda: derive(Problem(preset="gru"), method="both"),
+    "lstm-results": lambda: derive(Problem(preset="lstm"), steps=False),
+    "jordan-blank": lambda: derive(Problem(preset="jordan"), steps=False).blanked(),
 }
 
 
@@ -101,8 +104,9 @@ def test_derivation_page_is_well_formed_with_mathml(name: str) -> None:
     assert "default-src 'none'" in derivation.to_html()
 
 
-def test_every_number_of_the_json_export_is_on_the_page() -> None:
-    derivation = derive(Problem())
+@pytest.mark.parametrize("name", ["worked", "gru"])
+def test_every_number_of_the_json_export_is_on_the_page(name: str) -> None:
+    derivation = DERIVATIONS[name]()
     data = json.loads(derivation.to_json())
     root, balance = parse(derivation.to_html())
     shown = set(re.findall(r"\d+(?:\.\d+)?(?:e-?\d+)?", " ".join(balance.text)))

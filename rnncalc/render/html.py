@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..derivation.model import Derivation, Section, Step
+from ..derivation.model import Derivation, NamedColumns, Section, Step
 from . import View
 from .html_page import math_rows, page, paragraph, step_body, steps_table
 from .latex import TITLE, section_title
@@ -18,8 +18,10 @@ def render(derivation: Derivation, view: View | None = None) -> str:
     """The page: the problem, one table of equations per section, the results."""
     body = [f"<h1>{escape(TITLE)}</h1>", paragraph(header(derivation), "header")]
     if derivation.problem.cell:
-        equations = ", ".join(f"<code>{escape(equation)}</code>" for equation in derivation.problem.cell)
-        body.append(f"<p>Your cell: {equations}</p>")
+        equations = "".join(
+            f"<li><code>{escape(equation)}</code></li>" for equation in derivation.problem.cell
+        )
+        body += ["<p>The cell, as given:</p>", f"<ul>{equations}</ul>"]
     body += [_section(derivation, section) for section in derivation.sections]
     if not derivation.sections:
         body.append(_forward_table(derivation))
@@ -80,17 +82,20 @@ def _value_cell(content: str, value: float, blank: bool) -> str:
 
 
 def _forward_table(derivation: Derivation) -> str:
-    """The forward pass as a table, when no steps are shown."""
+    """The forward pass as a table, when no steps are shown: the inputs as given, then each quantity."""
     printer = LatexPrinter(derivation.settings.digits)
-    blank = derivation.blank
-    columns = ("t", "x_{t-1}", "o_{t}", "h_{t}", "y_{t}")
+    columns = derivation.columns
+    given = len(columns.streams) if isinstance(columns, NamedColumns) else 1
     lines = ['<section id="forward-table">', "<h2>Forward pass</h2>", '<table class="data">']
-    lines.append("<tr>" + "".join(f"<th>{mathml(column)}</th>" for column in columns) + "</tr>")
-    for row in derivation.forward:
-        cells = [f"<td>{row.t}</td>", _value_cell(mathml(printer.as_given(row.x)), row.x, False)]
+    lines.append("<tr>" + "".join(f"<th>{mathml(head)}</th>" for head in columns.headers) + "</tr>")
+    for t, *values in derivation.forward:
+        cells = [f"<td>{t}</td>"]
+        cells += [_value_cell(mathml(printer.as_given(v)), v, False) for v in values[:given]]
         cells += [
-            _value_cell(mathml(printer.blank_text() if blank else printer.number(v)), v, blank)
-            for v in (row.o, row.h, row.y)
+            _value_cell(
+                mathml(printer.blank_text() if derivation.blank else printer.number(v)), v, derivation.blank
+            )
+            for v in values[given:]
         ]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     return "\n".join([*lines, "</table>", "</section>"])
