@@ -18,7 +18,7 @@ class Result:
         return data_of(self)  # type: ignore[arg-type]
 
     def render(self, format_name: str, **view: Any) -> str:
-        """The result as text in a registered format (rich, json, markdown, latex; dot for a graph)."""
+        """The result as text in a registered format (rich, json, markdown, latex, html; dot for a graph)."""
         from .render import View, render
 
         return render(self, format_name, View(**view))  # type: ignore[arg-type]
@@ -34,6 +34,10 @@ class Result:
     def to_latex(self, fragment: bool = False) -> str:
         """The LaTeX export: a complete document, or only its body."""
         return self.render("latex", fragment=fragment)
+
+    def to_html(self) -> str:
+        """The HTML export: one self-contained page, math as MathML."""
+        return self.render("html")
 
     def to_text(self) -> str:
         """The terminal view as plain text."""

@@ -138,6 +138,7 @@ RENDER_WITHOUT_SYMPY = """
 import sys
 from rnncalc import Problem, Settings, derive
 from rnncalc.features.check import check
+from rnncalc.features.grade import grade
 from rnncalc.features.graph import build_graph
 from rnncalc.features.train import train
 derivations = [
@@ -146,14 +147,17 @@ derivations = [
     derive(Problem(cell=("o = Wi*x + Wh*h_prev", "h = abs(o)", "y = exp(h) + c")), Settings(exact=True)),
     derive(Problem(activation="softplus"), scope="forward").blanked(),
 ]
-reports = [check(Problem()), train(Problem(), 0.5, 3), build_graph(Problem())]
+reports = [check(Problem()), train(Problem(), 0.5, 3), build_graph(Problem()), grade(Problem(), {"h_1": 0.9})]
 for name in [m for m in sys.modules if m == "sympy" or m.startswith(("sympy.", "mpmath"))]:
     sys.modules[name] = None
-from rnncalc.render import FORMATS, formats_of, render
+from rnncalc.render import View, formats_of, render
+assert "html" in formats_of("Derivation") and "html" in formats_of("Grade")
 for result in [*derivations, *reports]:
     for name in formats_of(type(result).__name__):
         assert render(result, name)
     assert result.to_data() and result.__rich__()
+for result in [*derivations, reports[1]]:
+    assert "<math" in render(result, "html", View(show_steps=True))
 print("rendered")
 """
 

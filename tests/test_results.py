@@ -74,9 +74,11 @@ def test_help_lists_exactly_the_formats_the_command_writes(cli, command: str, ex
     code, out, _ = cli(command, "--help")
     assert code == 0
     listed = re.search(r"--format\s+\[([a-z|]+)\]|<([a-z|]+)>", out.replace("\n", " "))
-    shown = re.findall(r"\[(?:[a-z]+\|)+[a-z]+\]|\b(?:rich\|json\|markdown\|latex|dot\|rich\|json)\b", out)
+    shown = re.findall(
+        r"\[(?:[a-z]+\|)+[a-z]+\]|\b(?:rich\|json\|markdown\|latex\|html|dot\|rich\|json)\b", out
+    )
     assert listed or shown
-    offered = set(re.findall(r"\b(rich|json|markdown|latex|dot)\b", " ".join(s for s in shown)))
+    offered = set(re.findall(r"\b(rich|json|markdown|latex|html|dot)\b", " ".join(s for s in shown)))
     expected = set(formats_of("Graph" if command == "graph" else "Derivation"))
     assert offered == expected
     Path("a.toml").write_text(ANSWERS, encoding="utf-8")
@@ -90,7 +92,7 @@ def test_reports_in_markdown_and_latex_from_the_cli(cli) -> None:
     assert code == 0 and "| epoch | loss |" in out and "```math" in out
     code, out, _ = cli("check", "-o", "check.tex")
     assert code == 0 and Path("check.tex").read_text(encoding="utf-8").startswith("\\documentclass")
-    assert set(FORMATS) == {"rich", "json", "markdown", "latex"}
+    assert set(FORMATS) == {"rich", "json", "markdown", "latex", "html"}
 
 
 def test_derivation_repr_is_short() -> None:

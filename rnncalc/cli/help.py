@@ -27,6 +27,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "grads": (
         "rnncalc grads --show-steps",
         "rnncalc grads --show-steps --round-intermediate      # as by hand, 6 decimals",
+        "rnncalc grads --show-steps -o derivation.html        # one web page, math as MathML",
         "rnncalc grads --x 1 2 3 --g 0.4 0.8 1.2 --loss half-sse -f json",
     ),
     "check": (

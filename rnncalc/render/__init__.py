@@ -41,6 +41,7 @@ FORMATS: dict[str, Format] = {
         Format("json", "rnncalc.render.json", (".json",)),
         Format("markdown", "rnncalc.render.markdown", (".md", ".markdown")),
         Format("latex", "rnncalc.render.latex", (".tex",)),
+        Format("html", "rnncalc.render.html", (".html", ".htm")),
     )
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..derivation.model import COMPACT_OPS, Derivation, Step
+from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from .layout import ROW_BUDGET, chunks, continued, packed_rows, step_parts
 from .printers import LatexPrinter
 
@@ -29,11 +29,7 @@ def step_rows(step: Step, digits: int) -> list[str]:
 def section_rows(derivation: Derivation, key: str) -> list[str]:
     """All rows of one section, the lead formula first."""
     section = derivation.section(key)
-    rows = (
-        [section.lead.latex.replace(" = ", " &= ", 1) + rf" \quad \text{{for }} n = {derivation.problem.n}"]
-        if section.lead
-        else []
-    )
+    rows = lead_rows(derivation, section)
     digits = derivation.settings.digits
     if section.key == "known":
         rows = packed_rows(section.steps, digits)
@@ -46,6 +42,15 @@ def section_rows(derivation: Derivation, key: str) -> list[str]:
     for step in section.steps:
         rows += step_rows(step, digits)
     return rows
+
+
+def lead_rows(derivation: Derivation, section: Section) -> list[str]:
+    """The section's general formula, for this n (none when it has no lead)."""
+    if section.lead is None:
+        return []
+    return [
+        section.lead.latex.replace(" = ", " &= ", 1) + rf" \quad \text{{for }} n = {derivation.problem.n}"
+    ]
 
 
 def _known(step: Step, digits: int, aligned: bool) -> str:

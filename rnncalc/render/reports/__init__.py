@@ -1,7 +1,8 @@
-"""Reports (check, train, grade): one neutral model of tables, lines and equations, three text renderers.
+"""Reports (check, train, grade): one neutral model of tables, lines and equations, and its renderers.
 
 Each report module turns its result into a ``Report`` (``report(result, view)``) and plain data
-(``as_data(result)``); the terminal, Markdown and LaTeX renderers below print any report.
+(``as_data(result)``); the terminal, Markdown and LaTeX renderers below print any report, and
+``html.py`` writes it as a page.
 """
 
 from __future__ import annotations
@@ -206,4 +207,17 @@ def render_json(report: Report, view: View) -> str:
     return json.dumps(report.data, indent=2, ensure_ascii=False) + "\n"
 
 
-RENDERERS = {"rich": render_text, "markdown": render_markdown, "latex": render_latex, "json": render_json}
+def render_html(report: Report, view: View) -> str:
+    """A self-contained HTML page: tables, paragraphs, the chart and MathML equations."""
+    from .html import render
+
+    return render(report, view)
+
+
+RENDERERS = {
+    "rich": render_text,
+    "markdown": render_markdown,
+    "latex": render_latex,
+    "json": render_json,
+    "html": render_html,
+}

@@ -1,0 +1,88 @@
+"""The HTML page both HTML renderers write: its head and inline CSS, escaping, and tables of equations."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from ..derivation.model import Step
+from .latex_rows import step_rows
+from .mathml import mathml
+
+ALIGN = re.compile(r"(?<!\\)&")
+POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+"""Nothing is fetched and no script runs: the page carries everything it shows."""
+
+CSS = """
+:root { color-scheme: light dark; --rule: #c8c8c8; --muted: #5f6368; --good: #18794e; --bad: #c5221f; }
+body { font: 16px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; padding: 0 1rem; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+math { font-size: 1.1em; }
+.header, .caption, .note { color: var(--muted); }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; }
+table.steps td { padding: 0.3rem 0.2rem; vertical-align: middle; }
+table.steps td.lhs { text-align: right; white-space: nowrap; }
+table.steps td.rhs { text-align: left; }
+table.steps tbody.step:hover { background: rgba(127, 127, 127, 0.12); }
+table.data th, table.data td { padding: 0.25rem 0.8rem; border-bottom: 1px solid var(--rule); }
+table.data th, table.data td { text-align: right; font-variant-numeric: tabular-nums; }
+table.data th:first-child, table.data td:first-child { text-align: left; }
+.good { color: var(--good); font-weight: bold; } .bad { color: var(--bad); font-weight: bold; }
+.blank { border-bottom: 1px solid currentColor; padding: 0 0.2em; }
+code, pre { font-family: ui-monospace, monospace; }
+pre { line-height: 1.15; overflow-x: auto; }
+"""
+
+
+def page(title: str, body: list[str]) -> str:
+    """A complete page, in ASCII (every other character as a reference), so any encoding shows it."""
+    from .. import __version__
+
+    head = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8" />',
+        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}" />',
+        '<meta name="viewport" content="width=device-width, initial-scale=1" />',
+        f'<meta name="generator" content="rnncalc {__version__}" />',
+        f"<title>{escape(title)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+    ]
+    text = "\n".join([*head, *body, "</main>", "</body>", "</html>"]) + "\n"
+    return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def paragraph(text: str, css_class: str | None = None) -> str:
+    """A paragraph of plain text."""
+    attribute = f' class="{css_class}"' if css_class else ""
+    return f"<p{attribute}>{escape(text)}</p>"
+
+
+def math_rows(rows: list[str]) -> list[str]:
+    """Aligned LaTeX rows (``name &= ...``) as table rows: the name right-aligned, the chain after it."""
+    result = []
+    for row in rows:
+        parts = ALIGN.split(row, maxsplit=1)
+        name, chain = (parts[0].strip(), parts[1]) if len(parts) == 2 else ("", row)
+        left = f'<td class="lhs">{mathml(name, True) if name else ""}</td>'
+        result.append(f'<tr>{left}<td class="rhs">{mathml(chain.strip(), True)}</td></tr>')
+    return result
+
+
+def step_body(step: Step, digits: int) -> str:
+    """One step as a group of rows carrying its key and (unless left blank) its full-precision value."""
+    attributes = f'class="step" data-key="{escape(step.target.name.key)}"'
+    if not (step.definition or step.blank):
+        value = repr(step.target.value)
+        attributes += f' data-value="{value}" title="{escape(step.target.name.text)} = {value}"'
+    return f"<tbody {attributes}>" + "".join(math_rows(step_rows(step, digits))) + "</tbody>"
+
+
+def steps_table(groups: list[str]) -> str:
+    """Groups of rows (<tbody> elements) as one scrollable table of equations."""
+    return '<div class="scroll"><table class="steps">' + "".join(groups) + "</table></div>"
