@@ -6,6 +6,7 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from .errors import InputError
 
@@ -22,9 +23,11 @@ def shown(text: str) -> str:
 _MAX_EXPONENT = 4000
 
 
+@lru_cache(maxsize=4096)
 def looks_like_number(text: str) -> bool:
     """True when the text is a number rnncalc accepts (integer, decimal, 1e-3, 1/2), or _ (no target)."""
-    return text.strip() == "_" or bool(_NUMBER.match(text.strip()))
+    text = text.strip()
+    return text == "_" or bool(_NUMBER.match(text))
 
 
 def parse_number(text: str, what: str = "value") -> Fraction:
@@ -72,7 +75,17 @@ def parse_values(
     pieces = [piece for item in items for piece in item.split(",")]
     if not pieces or any(not piece.strip() for piece in pieces):
         raise InputError(f"{what}: expected one or more numbers, got {' '.join(items)!r}")
-    return [None if blank and piece.strip() == blank else parse_number(piece, what) for piece in pieces]
+    seen: dict[str, Fraction] = {}  # long sequences repeat their values (0.125 typed 800 times)
+    values: list[Fraction | None] = []
+    for piece in pieces:
+        if blank and piece.strip() == blank:
+            values.append(None)
+            continue
+        value = seen.get(piece)
+        if value is None:
+            value = seen[piece] = parse_number(piece, what)
+        values.append(value)
+    return values
 
 
 def round_half_up(value: float, digits: int) -> float:

@@ -291,3 +291,17 @@ def test_cells_lists_every_preset(cli) -> None:
     assert code == 0
     for preset in PRESETS.values():
         assert preset.name in out and all(eq in out for eq in preset.equations)
+
+
+def test_numbers_only_runs_agree_with_the_derivation_on_every_preset_and_a_kinked_cell() -> None:
+    # without --show-steps the gradients come from lean reverse mode (partials taken as it goes)
+    problems = [Problem(preset=name, x=(1, -0.5, 2), g=(0.3, None, -0.2)) for name in PRESETS]
+    problems.append(
+        Problem(cell=("z = relu(Wz*x + Uz*h_prev)", "h = z*h_prev + x", "y = a*h"), x=(1, 0, -1), g=(0, 1, 0))
+    )
+    for problem in problems:
+        lean = derive(problem, Settings(), steps=False)
+        full = derive(problem, Settings(), steps=True)
+        assert set(lean.gradients) == set(full.gradients)
+        for key, value in full.gradients.items():
+            assert _close(lean.gradients[key], value, rtol=1e-12), (problem.cell, key)

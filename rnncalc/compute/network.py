@@ -60,34 +60,35 @@ def _settled(text: str, rounding: bool) -> str:
     return f"S({text})" if rounding else f"({text})"
 
 
-def forward_source(net: Network, with_progress: bool, rounding: bool = True) -> str:
-    """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step."""
+def forward_source(net: Network, with_progress: bool, rounding: bool = True, lean: bool = False) -> str:
+    """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step.
+
+    ``lean``: the values only; the lean adjoints take the partials as they go.
+    """
     code = _printer(net)
     names, states = net.spec.names, net.states
+    kept = [] if lean else edges(net)
     lines = [
         "def sweep(streams, gs, ms, init, params, S, progress):",
         f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
         *(f"    X_{s} = streams[{s!r}]" for s in net.spec.inputs),
         *(f"    q_{s} = S(init[{s!r}])" for s in states),
         *(f"    V_{k} = []; V_{k}_append = V_{k}.append" for k in names),
-        *(f"    P_{k}__{u} = []; P_{k}__{u}_append = P_{k}__{u}.append" for k, u in edges(net)),
+        *(f"    P_{k}__{u} = []; P_{k}__{u}_append = P_{k}__{u}.append" for k, u in kept),
         "    DLDY = []; LT = []",
         "    for t in range(len(gs)):",
         "        g = gs[t]; m = ms[t]",
         *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
         *(f"        v_{e.name} = {_settled(code(e.expr), rounding)}" for e in net.spec.equations),
         *(f"        V_{k}_append(v_{k})" for k in names),
-        *(
-            f"        P_{k}__{u}_append({_settled(code(net.partials[k][u]), rounding)})"
-            for k, u in edges(net)
-        ),
+        *(f"        P_{k}__{u}_append({_settled(code(net.partials[k][u]), rounding)})" for k, u in kept),
         f"        DLDY.append({_settled(code(net.dL_dy), rounding)} if m else 0.0)",
         f"        LT.append(({code(net.loss)}) if m else 0.0)",
         *(f"        q_{s} = v_{s}" for s in states),
         *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
         "    return {",
         f"        'values': {{{', '.join(f'{k!r}: V_{k}' for k in names)}}},",
-        f"        'partials': {{{', '.join(f'({k!r}, {u!r}): P_{k}__{u}' for k, u in edges(net))}}},",
+        f"        'partials': {{{', '.join(f'({k!r}, {u!r}): P_{k}__{u}' for k, u in kept)}}},",
         "        'dL_dy': DLDY, 'loss_terms': LT,",
         "    }",
     ]
@@ -152,35 +153,47 @@ def totals_source(net: Network, rounding: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def adjoints_source(net: Network, rounding: bool = True) -> str:
-    """``adjoints(R, S)``: reverse mode, dL/dk_t from t = n down to 1; each θ's share at each step."""
+def adjoints_source(net: Network, rounding: bool = True, lean: bool = False) -> str:
+    """``adjoints(R, S, streams, init, params)``: reverse mode, dL/dk_t from t = n down to 1; each θ's
+    share at each step. ``lean``: each partial is computed where it is used, from the step's values."""
     users: dict[str, list[str]] = {}
     for k, u in edges(net):
         users.setdefault(u, []).append(k)
     names = net.spec.names
+    kept = () if lean else names  # the lean adjoints keep no table of deltas
+    code = _printer(net)
+    shared, inline = _shared_partials(net) if lean else ([], {})
+
+    def partial(k: str, u: str) -> str:
+        return f"({code(inline[k, u])})" if lean else f"P_{k}__{u}[t]"
+
     lines = [
-        "def adjoints(R, S):",
-        "    P = R['partials']; DLDY = R['dL_dy']; n = len(DLDY)",
-        *(f"    P_{k}__{u} = P[({k!r}, {u!r})]" for k, u in edges(net)),
+        "def adjoints(R, S, streams, init, params):",
+        "    P = R['partials']; V = R['values']; DLDY = R['dL_dy']; n = len(DLDY)",
+        *(f"    P_{k}__{u} = P[({k!r}, {u!r})]" for k, u in ([] if lean else edges(net))),
+        *(_lean_loads(net) if lean else []),
         *(f"    c_{s} = 0.0" for s in net.states),
-        *(f"    A_{k} = [0.0] * n" for k in names),
+        *(f"    A_{k} = [0.0] * n" for k in kept),
         *(f"    T_{p} = [0.0] * n" for p in net.params),
         "    for t in range(n - 1, -1, -1):",
+        *(_lean_step(net) if lean else []),
+        *(f"        {code(symbol)} = {code(expr)}" for symbol, expr in shared),
     ]
     for k in reversed(names):
         parts = ["DLDY[t]"] if k == "y" else []
         parts += [f"c_{k}"] if k in net.states else []
-        parts += [f"b_{j} * P_{j}__{k}[t]" for j in users.get(k, [])]
-        lines.append(f"        b_{k} = A_{k}[t] = {_settled(' + '.join(parts) or '0.0', rounding)}")
+        parts += [f"b_{j} * {partial(j, k)}" for j in users.get(k, [])]
+        stored = "" if lean else f"A_{k}[t] = "
+        lines.append(f"        b_{k} = {stored}{_settled(' + '.join(parts) or '0.0', rounding)}")
     for p in net.params:
-        parts = [f"b_{j} * P_{j}__{p}[t]" for j in users.get(p, [])]
+        parts = [f"b_{j} * {partial(j, p)}" for j in users.get(p, [])]
         lines.append(f"        T_{p}[t] = {' + '.join(parts) or '0.0'}")
     for s in net.states:
-        parts = [f"b_{j} * P_{j}__{s}{PREV}[t]" for j in users.get(s + PREV, [])]
+        parts = [f"b_{j} * {partial(j, s + PREV)}" for j in users.get(s + PREV, [])]
         lines.append(f"        c_{s} = {_settled(' + '.join(parts) or '0.0', rounding)}")
     lines += [
         "    return {",
-        f"        'adjoints': {{{', '.join(f'{k!r}: A_{k}' for k in names)}}},",
+        f"        'adjoints': {{{', '.join(f'{k!r}: A_{k}' for k in kept)}}},",
         f"        'terms': {{{', '.join(f'{p!r}: T_{p}' for p in net.params)}}},",
         f"        'initial': {{{', '.join(f'{initial(s)!r}: c_{s}' for s in net.states)}}},",
         "    }",
@@ -188,16 +201,45 @@ def adjoints_source(net: Network, rounding: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shared_partials(
+    net: Network,
+) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], dict[tuple[str, str], sympy.Expr]]:
+    """Every partial with its common subexpressions (σ(1 - σ), 1 - tanh²) taken out once per step."""
+    pairs = edges(net)
+    shared, reduced = sympy.cse(
+        [net.partials[k][u] for k, u in pairs], symbols=sympy.numbered_symbols("_shared")
+    )
+    return shared, dict(zip(pairs, reduced, strict=True))
+
+
+def _lean_loads(net: Network) -> list[str]:
+    """The lean adjoints' set-up: parameters, input streams and value columns as locals."""
+    return [
+        f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
+        *(f"    X_{s} = streams[{s!r}]" for s in net.spec.inputs),
+        *(f"    V_{k} = V[{k!r}]" for k in net.spec.names),
+    ]
+
+
+def _lean_step(net: Network) -> list[str]:
+    """The lean adjoints' step: the step's inputs, values and previous states, named as in the sweep."""
+    return [
+        *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
+        *(f"        v_{k} = V_{k}[t]" for k in net.spec.names),
+        *(f"        q_{s} = V_{s}[t - 1] if t else init[{s!r}]" for s in net.states),
+    ]
+
+
 def _compiled(
-    net: Network, kind: str, with_progress: bool = False, rounding: bool = True
+    net: Network, kind: str, with_progress: bool = False, rounding: bool = True, lean: bool = False
 ) -> Callable[..., Any]:
-    """The compiled function of one kind (sweep, totals, adjoints), made once per network and rounding."""
-    key = (kind, with_progress, rounding)
+    """The compiled function of one kind (sweep, totals, adjoints), made once per network and variant."""
+    key = (kind, with_progress, rounding, lean)
     if key not in net.compiled:
         source = {
-            "sweep": lambda: forward_source(net, with_progress, rounding),
+            "sweep": lambda: forward_source(net, with_progress, rounding, lean),
             "totals": lambda: totals_source(net, rounding),
-            "adjoints": lambda: adjoints_source(net, rounding),
+            "adjoints": lambda: adjoints_source(net, rounding, lean),
         }[kind]()
         net.compiled[key] = exec_source(source, kind)
     return net.compiled[key]
@@ -250,8 +292,12 @@ def run_network(
     progress: Progress = None,
     forward_mode: bool = True,
     reverse_mode: bool = True,
+    lean: bool = False,
 ) -> NetTrace:
-    """Sweep the network over t = 1..n, then take the gradients by forward and/or reverse mode."""
+    """Sweep the network over t = 1..n, then take the gradients by forward and/or reverse mode.
+
+    ``lean`` (reverse mode only, for the numbers without the steps): no table of partials is kept.
+    """
     settle = settler(settings)
     exact = net.kinked and not settings.round_intermediate and problem.n <= EXACT_KINKS_MAX_N
     streams = {s: list(problem.stream(s)) if exact else problem.stream_floats(s) for s in net.spec.inputs}
@@ -260,19 +306,28 @@ def run_network(
     init = {s: problem.initial(s) for s in net.states}
     numbers = (lambda v: v) if exact else float
     S = _unchanged if exact else settle
+    init_values = {s: numbers(v) for s, v in init.items()}
+    param_values = tuple(numbers(v) for v in params.values())
     try:
         rounding = bool(settings.round_intermediate)
-        swept = _compiled(net, "sweep", progress is not None, rounding)(
+        lean = lean and not forward_mode and not rounding
+        swept = _compiled(net, "sweep", progress is not None, rounding, lean)(
             streams,
             gs,
             [int(t) for t in problem.targets],
-            {s: numbers(v) for s, v in init.items()},
-            tuple(numbers(v) for v in params.values()),
+            init_values,
+            param_values,
             S,
             progress,
         )
         totals = _compiled(net, "totals", rounding=rounding)(swept, S) if forward_mode else {}
-        back = _compiled(net, "adjoints", rounding=rounding)(swept, S) if reverse_mode else None
+        back = (
+            _compiled(net, "adjoints", rounding=rounding, lean=lean)(
+                swept, S, streams, init_values, param_values
+            )
+            if reverse_mode
+            else None
+        )
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:
         _name_output_out_of_range(problem, settings)
         raise RnnCalcError(f"the computation {_failure(error)}") from None

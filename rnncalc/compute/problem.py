@@ -67,9 +67,10 @@ def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float
     """The sequence in double precision, refusing numbers it cannot hold."""
     try:
         floats = [v.numerator / v.denominator for v in values]  # float(v), without its dispatch
-        tiny = [i for i, f in enumerate(floats) if abs(f) < sys.float_info.min and values[i] != 0]
-        for i in tiny:
-            _check_representable(values[i], f"{symbol}_{i + first}")
+        if floats and min(map(abs, floats)) < sys.float_info.min:  # a 0, or a value that underflowed
+            tiny = [i for i, f in enumerate(floats) if abs(f) < sys.float_info.min and values[i] != 0]
+            for i in tiny:
+                _check_representable(values[i], f"{symbol}_{i + first}")
         if all(map(math.isfinite, floats)):
             return floats
     except OverflowError:
@@ -255,7 +256,8 @@ class Problem:
                     f"--loss {self.loss} needs targets 0 <= g_t <= 1, but g_{outside} = {g[outside - 1]}"
                 )
         object.__setattr__(self, "targets", tuple(v is not None for v in g))
-        object.__setattr__(self, "g_floats", _floats(tuple(v or 0 for v in g), "g", 1))
+        g_floats = [1.0] * len(g) if self.g is None else _floats(tuple(v or 0 for v in g), "g", 1)
+        object.__setattr__(self, "g_floats", g_floats)
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "g", g)
         h0 = exact(self.h0, "h0")

@@ -61,6 +61,7 @@ def derive_network(
         sweep_progress,
         forward_mode=forward and not numbers_only,
         reverse_mode=method != "forward" or numbers_only,
+        lean=numbers_only,
     )
     q = NetQuantities(trace, net)
     sections = _sections(q, problem, settings, scope, method) if steps else ()

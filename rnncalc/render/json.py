@@ -108,7 +108,7 @@ def _pretty(value: Any, depth: int) -> str:
     if isinstance(value, dict) and any(isinstance(v, (dict, list)) for v in value.values()):
         items = [f"{inner}{json.dumps(k)}: {_pretty(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+    if isinstance(value, list) and value and isinstance(value[0], (dict, list)):  # lists are uniform
         return "[\n" + ",\n".join(inner + _pretty(v, depth + 1) for v in value) + f"\n{pad}]"
     return json.dumps(value, ensure_ascii=False)
 
