@@ -166,16 +166,19 @@ THSIS_RNN = (
 
 def _thsis_published_gradients(h, x, y_hat, params) -> tuple[list[float], list[float]]:
     """The notebook's own (wrong) formula: flipped sign, one path only, element-wise 'Jacobians'."""
-    import numpy as np
+    w = (params["w1"], params["w2"])
+    U = ((params["U11"], params["U12"]), (params["U21"], params["U22"]))
+    dtanh = [[1 - v**2 for v in hs] for hs in h]
 
-    w = np.array([params["w1"], params["w2"]])
-    U = np.array([[params["U11"], params["U12"]], [params["U21"], params["U22"]]])
-    dtanh = [1 - np.array(hs) ** 2 for hs in h]
+    def row_times_u(row):  # numpy's row.dot(U): a row vector where diag(tanh')·U belongs
+        return [sum(row[i] * U[i][j] for i in range(2)) for j in range(2)]
+
     dloss = 7 - y_hat  # the notebook's sign: dL/dŷ = ŷ - 7 for ½(ŷ - 7)²
-    dh3_dh2, dh2_dh1 = dtanh[2].dot(U), dtanh[1].dot(U)  # row vectors where diag(tanh')·U belongs
-    dW = dloss * w * dh3_dh2 * dh2_dh1 * dtanh[0] * x[0]  # the step-1 path only
-    dU = dloss * w * dh3_dh2 * dtanh[1].dot(h[0])  # the step-2 term only
-    return list(dW), list(dU)
+    dh3_dh2, dh2_dh1 = row_times_u(dtanh[2]), row_times_u(dtanh[1])
+    dW = [dloss * w[j] * dh3_dh2[j] * dh2_dh1[j] * dtanh[0][j] * x[0] for j in range(2)]  # step 1 only
+    dh2_dU = sum(dtanh[1][i] * h[0][i] for i in range(2))
+    dU = [dloss * w[j] * dh3_dh2[j] * dh2_dU for j in range(2)]  # the step-2 term only
+    return dW, dU
 
 
 def test_many_to_one_two_unit_rnn_thsis_forward_right_gradients_wrong() -> None:

@@ -131,11 +131,19 @@ REGISTRY: tuple[Function, ...] = (
         derivative=lambda f, z: 0,
         kink=True,
     ),
-    Function("exp", lambda m, z: m.exp(z), "e^({})", r"e^{{{}}}", sympy_name="exp"),
-    Function("log", lambda m, z: m.log(z), "log({})", r"\log\left({}\right)", sympy_name="log"),
-    Function("sin", lambda m, z: m.sin(z), "sin({})", r"\sin\left({}\right)", sympy_name="sin"),
-    Function("cos", lambda m, z: m.cos(z), "cos({})", r"\cos\left({}\right)", sympy_name="cos"),
-    Function("sqrt", lambda m, z: m.sqrt(z), "sqrt({})", r"\sqrt{{{}}}", sympy_name="sqrt"),
+    Function("exp", lambda m, z: m.exp(z), "e^({})", r"e^{{{}}}", sympy_name="exp", numeric=math.exp),
+    Function(
+        "log", lambda m, z: m.log(z), "log({})", r"\log\left({}\right)", sympy_name="log", numeric=math.log
+    ),
+    Function(
+        "sin", lambda m, z: m.sin(z), "sin({})", r"\sin\left({}\right)", sympy_name="sin", numeric=math.sin
+    ),
+    Function(
+        "cos", lambda m, z: m.cos(z), "cos({})", r"\cos\left({}\right)", sympy_name="cos", numeric=math.cos
+    ),
+    Function(
+        "sqrt", lambda m, z: m.sqrt(z), "sqrt({})", r"\sqrt{{{}}}", sympy_name="sqrt", numeric=math.sqrt
+    ),
     Function("abs", lambda m, z: abs(z), "|{}|", r"\left|{}\right|", sympy_name="Abs", kink=True),
     Function(
         "sign",

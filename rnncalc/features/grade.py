@@ -30,6 +30,7 @@ class Mark:
     hand_rounded: float
     ok: bool
     typed: str = ""
+    slip: str = ""
 
     @property
     def shown(self) -> str:
@@ -49,6 +50,62 @@ class Grade(Result):
     def ok(self) -> bool:
         """True when every answer is right."""
         return all(mark.ok for mark in self.marks)
+
+    @property
+    def later_all_right(self) -> bool | None:
+        """After the first wrong answer: True when every later one is right, None when there is none."""
+        index = next((i for i, mark in enumerate(self.marks) if not mark.ok), None)
+        later = self.marks[index + 1 :] if index is not None else ()
+        return all(mark.ok for mark in later) if later else None
+
+
+def name_slip(answer: float, expected: float, typed: str, n: int, tolerance: float) -> str:
+    """The usual slip that turns the right value into the student's, in words; "" when none fits."""
+    decimals = len(typed.partition(".")[2]) if re.fullmatch(r"-?\d+\.\d+", typed) else None
+    loose = max(tolerance, 0.5 * 10.0**-decimals * (1 + 1e-9)) if decimals is not None else tolerance
+
+    def near(value: float) -> bool:
+        return abs(answer - value) <= loose
+
+    if decimals is not None and loose > tolerance:
+        if near(expected):
+            return f"right to the {decimals} decimals given, but not to the decimals asked for"
+        if answer == math.trunc(expected * 10**decimals) / 10**decimals:
+            return f"cut off after {decimals} decimals instead of rounded"
+
+    if expected != 0 and near(-expected):
+        return "the sign is flipped"
+    for factor, words in ((2, "a factor of 2 (the 2 of the square's derivative, or the ½ of ½·SSE)"),):
+        if expected != 0 and (near(expected * factor) or near(expected / factor)):
+            return f"off by {words}"
+    if n > 2 and expected != 0 and (near(expected * n) or near(expected / n)):
+        return f"off by a factor of n = {n} (the 1/n of the mean)"
+    swapped = _swapped_digits(typed, expected)
+    if swapped:
+        return f"two digits swapped: {typed} for {swapped}"
+    if abs(answer - expected) <= 50 * tolerance:
+        return "close, but not within rounding: rounded too early, or a digit dropped?"
+    return ""
+
+
+def _swapped_digits(typed: str, expected: float) -> str:
+    """The right value written with as many decimals as typed, when it is the typed text with two
+    neighbouring digits swapped; else ""."""
+    decimals = len(typed.partition(".")[2]) if "." in typed else 0
+    if not typed or not re.fullmatch(r"-?\d+(\.\d+)?", typed):
+        return ""
+    right = f"{expected:.{decimals}f}"
+    if len(right) != len(typed) or right == typed:
+        return ""
+    diff = [i for i, (a, b) in enumerate(zip(right, typed, strict=True)) if a != b]
+    if (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and right[diff[0]] == typed[diff[1]]
+        and right[diff[1]] == typed[diff[0]]
+    ):
+        return right
+    return ""
 
 
 def read_typed_answers(path: Path) -> dict[str, tuple[float, str]]:
@@ -126,7 +183,8 @@ def grade(
         rounded = hand[key.replace(" ", "")][2]
         ok = abs(answer - expected) <= tolerance or abs(answer - rounded) <= tolerance
         typed_text = (typed or {}).get(key, "")
-        marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text)))
+        slip = "" if ok else name_slip(answer, expected, typed_text, problem.n, tolerance)
+        marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
     first = next((mark.name for mark in ordered if not mark.ok), None)
     return Grade(ordered, first, tolerance)

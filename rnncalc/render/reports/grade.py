@@ -28,12 +28,16 @@ def report(result: Grade, view: View) -> Report:
     if result.ok:
         verdict = Line("The answer is right." if right == 1 else f"All {right} answers are right.", GOOD)
     else:
+        later = {
+            True: " Later answers are right: probably a copying slip.",
+            False: " Later errors may follow from it.",
+            None: "",
+        }[result.later_all_right]
         verdict = Line(
-            f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong} (later errors "
-            "usually follow from it).",
-            BAD,
+            f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong}.{later}", BAD
         )
-    return Report("Grade", (table, verdict), as_data(result))
+    slips = [Line(f"{m.name}: {m.slip}.", BAD) for m in result.marks if m.slip]
+    return Report("Grade", (table, verdict, *slips), as_data(result))
 
 
 def as_data(result: Grade) -> dict[str, Any]:
@@ -51,6 +55,7 @@ def as_data(result: Grade) -> dict[str, Any]:
                 "expected": m.expected,
                 "hand_rounded": m.hand_rounded,
                 "ok": m.ok,
+                "slip": m.slip,
             }
             for m in result.marks
         ],

@@ -1,0 +1,79 @@
+"""Grading feedback (issue 14, item 3): the usual slips named, and whether later answers are right.
+
+The right values come from SymPy differentiating the unrolled loss (tests/reference.py); each wrong
+answer is made from them by one slip, and the grade must name that slip.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rnncalc import Problem
+from rnncalc.features.grade import grade
+
+from .reference import symbolic_gradients
+
+WORKED = {"Wi": 1, "Wh": 1, "a": 1, "b": 1, "c": 1, "h0": 0}
+RIGHT = symbolic_gradients([1, 0], [1, 1], WORKED)
+H1 = 1 / (1 + math.exp(-2))  # the worked example's h_1 = σ(2)
+
+
+def _slips(answers: dict[str, float], typed: dict[str, str] | None = None) -> dict[str, str]:
+    result = grade(Problem(), answers, 6, typed)
+    return {mark.key: mark.slip for mark in result.marks if not mark.ok}
+
+
+def test_a_flipped_sign_is_named() -> None:
+    assert _slips({"da": -RIGHT["a"]}) == {"da": "the sign is flipped"}
+
+
+@pytest.mark.parametrize("factor", [2, 0.5])
+def test_a_factor_of_two_is_named(factor: float) -> None:
+    assert _slips({"dc": RIGHT["c"] * factor})["dc"].startswith("off by a factor of 2")
+
+
+def test_a_factor_of_n_is_named_for_mse() -> None:
+    problem = Problem(x=[1, 0, 1], g=[1, 1, 1])
+    right = symbolic_gradients([1, 0, 1], [1, 1, 1], WORKED)["c"]
+    marks = grade(problem, {"dc": right * 3}, 6).marks
+    assert marks[0].slip.startswith("off by a factor of n = 3")
+
+
+def test_two_swapped_digits_are_named() -> None:
+    text = f"{RIGHT['Wi']:.6f}"  # 0.102936
+    swapped = text[:-2] + text[-1] + text[-2]
+    assert swapped != text
+    assert _slips({"dWi": float(swapped)}, {"dWi": swapped}) == {
+        "dWi": f"two digits swapped: {swapped} for {text}"
+    }
+
+
+def test_cutting_off_instead_of_rounding_is_named() -> None:
+    cut = math.trunc(H1 * 1000) / 1000  # 0.880 where 0.881 is h_1 rounded to 3 decimals
+    assert round(H1, 3) != cut
+    assert _slips({"h_1": cut}, {"h_1": f"{cut:.3f}"}) == {
+        "h_1": "cut off after 3 decimals instead of rounded"
+    }
+
+
+def test_a_value_right_to_fewer_decimals_is_told_so() -> None:
+    assert _slips({"h_1": round(H1, 3)}, {"h_1": f"{H1:.3f}"})["h_1"].startswith("right to the 3 decimals")
+
+
+def test_an_unrelated_number_names_no_slip() -> None:
+    assert _slips({"dWh": 0.5}) == {"dWh": ""}
+
+
+def test_later_answers_right_means_a_copying_slip(cli, tmp_path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text(f"h_1 = 0.8808\ndWi = {RIGHT['Wi']:.6f}\nda = {RIGHT['a']:.6f}\n")
+    code, out, _ = cli("grade", str(answers))
+    assert code == 1
+    assert "First wrong step: h_1. Later answers are right: probably a copying slip." in out
+    answers.write_text(f"h_1 = 0.8808\ndWi = 0.1\nda = {RIGHT['a']:.6f}\n")
+    assert "Later errors may follow from it." in cli("grade", str(answers))[1]
+    answers.write_text(f"dWi = {RIGHT['Wi']:.6f}\nda = 1.5\n")
+    out = cli("grade", str(answers))[1]
+    assert "First wrong step: dL/da." in out and "Later" not in out
