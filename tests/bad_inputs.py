@@ -167,6 +167,8 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ("a problem read from /dev/zero", ["grads", "--config", "/dev/zero"], 2, "larger than 1,000,000 bytes"),
     ("answers nested 5,000 deep", ["grade", "{tmp}/deep.toml"], 2, "nested too deeply"),
     ("an answer of 400 digits", ["grade", "{tmp}/huge-answer.toml"], 2, "too large for a number"),
+    ("grading without naming the problem", ["grade", "{tmp}/no-problem.toml"], 2, "which problem does"),
+    ("a [problem] that is not a table", ["grade", "{tmp}/problem-number.toml"], 2, "problem must be a table"),
     ("-o onto a read-only file", ["grads", "-o", "{tmp}/readonly.md"], 1, "it is read-only; use --force"),
     ("a file name of 256 characters", ["grads", "-o", "{tmp}/" + "a" * 253 + ".md"], 1, "File name too long"),
     (
@@ -314,6 +316,8 @@ FIXTURES = {
     "long.toml": "x = [" + "1," * 2_000_001 + "]\n",
     "deep.toml": "a = " + "[" * 5000 + "]" * 5000 + "\n",
     "huge-answer.toml": "h_1 = " + "9" * 400 + "\n",
+    "no-problem.toml": "h_1 = 0.880797\n",
+    "problem-number.toml": "h_1 = 0.880797\nproblem = 3\n",
 }
 
 

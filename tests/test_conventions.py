@@ -71,7 +71,7 @@ def test_problem_and_answers_from_stdin() -> None:
     problem = "[params]\nWh = 2\n"
     from_file = rnncalc("grads", "--wh", "2", "-f", "json").stdout
     assert rnncalc("grads", "--config", "-", "-f", "json", stdin=problem).stdout == from_file
-    graded = rnncalc("grade", "-", "-f", "json", stdin="h_1 = 0.880797\n")
+    graded = rnncalc("grade", "-", "-f", "json", stdin="h_1 = 0.880797\n[problem]\nx = [1, 0]\n")
     assert graded.returncode == 0 and '"ok": true' in graded.stdout
 
 

@@ -63,9 +63,12 @@ def test_bad_config_files_name_the_key(cli, tmp_path: Path, text: str, message: 
     assert code == 2 and out == "" and message in err and err.count("\n") == 1
 
 
+WORKED_PROBLEM = "\n[problem]\nx = [1, 0]\ng = [1, 1]\n"  # the worked example, named
+
+
 def _answers(tmp_path: Path, lines: dict[str, float]) -> str:
     target = tmp_path / "answers.toml"
-    target.write_text("".join(f'"{k}" = {v!r}\n' for k, v in lines.items()))
+    target.write_text("".join(f'"{k}" = {v!r}\n' for k, v in lines.items()) + WORKED_PROBLEM)
     return str(target)
 
 
@@ -98,7 +101,10 @@ def test_grade_unknown_quantity(cli, tmp_path: Path) -> None:
 
 def test_grade_accepts_quoted_numbers_and_echoes_answers_as_typed(cli, tmp_path: Path) -> None:
     answers = tmp_path / "answers.toml"
-    answers.write_text('h_1 = 0.8808\ny_1 = "1.880797"\n"dL/dW_h" = 0.08773\ndWi = "1/2"\n', encoding="utf-8")
+    answers.write_text(
+        'h_1 = 0.8808\ny_1 = "1.880797"\n"dL/dW_h" = 0.08773\ndWi = "1/2"\n' + WORKED_PROBLEM,
+        encoding="utf-8",
+    )
     code, out, _ = cli("grade", str(answers))
     assert code == 1
     rows = {
@@ -106,3 +112,18 @@ def test_grade_accepts_quoted_numbers_and_echoes_answers_as_typed(cli, tmp_path:
     }
     assert rows["h_1"] == "0.8808" and rows["dL/dW_h"] == "0.08773" and rows["dL/dW_i"] == "1/2"
     assert "✓" in next(line for line in out.splitlines() if "y_1" in line)
+
+
+def test_grade_needs_to_know_the_problem(cli, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text("h_1 = 0.880797\n")
+    code, _, err = cli("grade", str(answers))
+    assert code == 2 and "which problem does" in err and "[problem]" in err
+    assert cli("grade", str(answers), "--x", "1", "0")[0] == 0  # options name it
+    answers.write_text('h_1 = 0.964028\n\n[problem]\nx = [1, 0]\nactivation = "tanh"\n')
+    assert cli("grade", str(answers))[0] == 0  # tanh(2) = 0.964028: the table's problem, not the default
+    answers.write_text('h_1 = 0.964028\n\n[problem]\nx = [1, 0]\nactivation = "tanh"\n')
+    assert cli("grade", str(answers), "--activation", "sigmoid")[0] == 1  # the command line wins
+    answers.write_text("h_1 = 0.9\nproblem = 3\n")
+    code, _, err = cli("grade", str(answers))
+    assert code == 2 and "problem must be a table" in err

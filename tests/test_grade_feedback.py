@@ -69,11 +69,11 @@ def test_an_unrelated_number_names_no_slip() -> None:
 def test_later_answers_right_means_a_copying_slip(cli, tmp_path) -> None:
     answers = tmp_path / "answers.toml"
     answers.write_text(f"h_1 = 0.8808\ndWi = {RIGHT['Wi']:.6f}\nda = {RIGHT['a']:.6f}\n")
-    code, out, _ = cli("grade", str(answers))
+    code, out, _ = cli("grade", str(answers), "--x", "1", "0")
     assert code == 1
     assert "First wrong step: h_1. Later answers are right: probably a copying slip." in out
     answers.write_text(f"h_1 = 0.8808\ndWi = 0.1\nda = {RIGHT['a']:.6f}\n")
-    assert "Later errors may follow from it." in cli("grade", str(answers))[1]
+    assert "Later errors may follow from it." in cli("grade", str(answers), "--x", "1", "0")[1]
     answers.write_text(f"dWi = {RIGHT['Wi']:.6f}\nda = 1.5\n")
-    out = cli("grade", str(answers))[1]
+    out = cli("grade", str(answers), "--x", "1", "0")[1]
     assert "First wrong step: dL/da." in out and "Later" not in out

@@ -15,7 +15,7 @@ from rich.console import Console
 from rnncalc import Problem, build_graph, check, derive, train
 from rnncalc.render import FORMATS, formats_of
 
-ANSWERS = 'h_1 = 0.880797\ndWi = 0.102937\n"dL/dW_h" = 0.0877\n'
+ANSWERS = 'h_1 = 0.880797\ndWi = 0.102937\n"dL/dW_h" = 0.0877\n\n[problem]\nx = [1, 0]\n'
 
 
 def results() -> dict[str, object]:

@@ -26,6 +26,8 @@ from .options import (
     SharedOptions,
     build_inputs,
     expand_sequences,
+    names_a_problem,
+    with_problem,
     with_shared_options,
 )
 from .output import Terminal, deliver, emit, progress
@@ -287,11 +289,19 @@ def grade_command(
     ],
 ) -> None:
     """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
-    from ..features.grade import grade, read_typed_answers
+    from ..features.grade import grade, read_answers_file
 
+    given, table = read_answers_file(answers)
+    if table is not None:
+        options = with_problem(options, table)
+    elif not names_a_problem(options):
+        where = "the answers on standard input" if str(answers) == "-" else str(answers)
+        raise InputError(
+            f"grade: which problem does {where} answer? Add a [problem] table to it, or give "
+            "--config FILE or the problem's options (--x, --g, --preset, ...)"
+        )
     problem, settings = build_inputs(options)
     with progress("grading"):
-        given = read_typed_answers(answers)
         numbers = {key: value for key, (value, _) in given.items()}
         result = grade(problem, numbers, settings.digits, {key: text for key, (_, text) in given.items()})
     _deliver_options(result, options, View(digits=settings.digits))

@@ -321,8 +321,22 @@ def with_config(options: Any) -> Any:
         return options
     from ..features.problem_file import load
 
+    return with_problem(options, load(options.config))
+
+
+PROBLEM_OPTIONS = ("x", "g", "h0", "wi", "wh", "a", "b", "c", "param", "activation", "loss", "cell", "preset")
+PROBLEM_OPTIONS += ("init", "input", "loss_term", "config")
+
+
+def names_a_problem(options: Any) -> bool:
+    """True when the options say which problem is meant (any problem option, or --config)."""
+    return any(getattr(options, name, None) not in (None, False, [], ()) for name in PROBLEM_OPTIONS)
+
+
+def with_problem(options: Any, table: dict[str, Any]) -> Any:
+    """The options, filled in from a checked problem table where they are unset."""
     merged = dataclasses.asdict(options)
-    for key, value in load(options.config).items():
+    for key, value in table.items():
         target = {"params": "param", "inputs": "input"}.get(key, key)
         if key == "activation":
             value = _choice(ActivationName, value, key)

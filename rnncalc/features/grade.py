@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..derivation.derive import derive
@@ -16,7 +17,7 @@ from ..derivation.names import parameter
 from ..errors import InputError
 from ..numbers import looks_like_number, parse_number
 from ..result import Result
-from .problem_file import read_toml_with_text
+from .problem_file import checked_table, read_toml_with_text
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,17 @@ def _swapped_digits(typed: str, expected: float) -> str:
     return ""
 
 
-def read_typed_answers(path: Path) -> dict[str, tuple[float, str]]:
-    """Each answer as a number and as the student typed it (0.9640 stays 0.9640, not 0.964)."""
+def read_answers_file(path: Path) -> tuple[dict[str, tuple[float, str]], dict[str, Any] | None]:
+    """The answers (as numbers and as typed) and the file's [problem] table, if it has one."""
     data, text = read_toml_with_text(path, "answers")
+    problem = data.pop("problem", None)
+    if problem is not None and not isinstance(problem, dict):
+        raise InputError(f"{path}: problem must be a table ([problem] with x = [...], g = [...], ...)")
+    return typed_answers(path, data, text), checked_table(path, problem) if problem is not None else None
+
+
+def typed_answers(path: Path, data: dict[str, Any], text: str) -> dict[str, tuple[float, str]]:
+    """Each answer as a number and as the student typed it (0.9640 stays 0.9640, not 0.964)."""
     typed = _typed_values(text)
     answers: dict[str, float] = {}
     for key, value in data.items():

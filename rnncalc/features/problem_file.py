@@ -115,7 +115,11 @@ def read_toml_with_text(path: Path, what: str, missing_hint: str = "") -> tuple[
 
 def load(path: Path) -> dict[str, Any]:
     """The file's options, checked: numbers become text for rnncalc's exact number parser."""
-    data = read_toml(path, "--config", f" (rnncalc init {path} writes a template)")
+    return checked_table(path, read_toml(path, "--config", f" (rnncalc init {path} writes a template)"))
+
+
+def checked_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """A problem's keys (a problem file, or an answers file's [problem] table), checked."""
     return {key: _checked(path, key, value) for key, value in data.items()}
 
 
