@@ -77,3 +77,19 @@ def test_later_answers_right_means_a_copying_slip(cli, tmp_path) -> None:
     answers.write_text(f"dWi = {RIGHT['Wi']:.6f}\nda = 1.5\n")
     out = cli("grade", str(answers), "--x", "1", "0")[1]
     assert "First wrong step: dL/da." in out and "Later" not in out
+
+
+def test_the_first_wrong_step_is_worked_from_the_students_own_numbers(cli, tmp_path) -> None:
+    # the student's h_1 = 0.880797 is right (rounded); y_1 = a·h_1 + c from it is 1.880797 exactly,
+    # which differs from the exact y_1 = 1.8807970779...: the rework must use the student's number
+    result = grade(Problem(), {"h_1": 0.880797, "y_1": 1.9}, 6, {"h_1": "0.880797", "y_1": "1.9"})
+    assert result.first_wrong == "y_1" and result.rework is not None
+    assert result.rework.value == pytest.approx(1 * 0.880797 + 1, abs=1e-12)
+    assert abs(result.rework.value - (1 / (1 + math.exp(-2)) + 1)) > 1e-8
+    answers = tmp_path / "answers.toml"
+    answers.write_text("h_1 = 0.880797\ny_1 = 1.9\n")
+    out = cli("grade", str(answers), "--x", "1", "0")[1]
+    assert (
+        "Worked from your own earlier numbers: y_1 = a · h_1 + c = 1 · 0.880797 + 1 = 1.880797, not your 1.9."
+        in out
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..derivation.derive import derive
+from ..derivation.formula import Evaluate, Form, Rebuild, Ref
 from ..derivation.model import Derivation
 from ..derivation.names import parameter
 from ..errors import InputError
@@ -40,12 +41,25 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Rework:
+    """The first wrong step's rule worked again from the student's own earlier numbers."""
+
+    name: str
+    rule: Form
+    working: Form
+    value: float
+    answer: float
+    typed: str
+
+
+@dataclass(frozen=True)
 class Grade(Result):
     """Every answer in derivation order, the first wrong one, and the tolerance used."""
 
     marks: tuple[Mark, ...]
     first_wrong: str | None
     tolerance: float
+    rework: Rework | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,7 +84,8 @@ def name_slip(answer: float, expected: float, typed: str, n: int, tolerance: flo
 
     if decimals is not None and loose > tolerance:
         if near(expected):
-            return f"right to the {decimals} decimals given, but not to the decimals asked for"
+            places = "1 decimal" if decimals == 1 else f"{decimals} decimals"
+            return f"right to the {places} given, but not to the decimals asked for"
         if answer == math.trunc(expected * 10**decimals) / 10**decimals:
             return f"cut off after {decimals} decimals instead of rounded"
 
@@ -178,7 +193,8 @@ def grade(
     problem: Problem, answers: dict[str, float], digits: int = 6, typed: dict[str, str] | None = None
 ) -> Grade:
     """Mark an answer right within half a unit of the last shown digit of the exact or hand-rounded value."""
-    exact = _quantities(derive(problem, Settings(digits=digits), method="both"))
+    derivation = derive(problem, Settings(digits=digits), method="both")
+    exact = _quantities(derivation)
     hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method="both"))
     tolerance = 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12
     marks = []
@@ -195,5 +211,24 @@ def grade(
         slip = "" if ok else name_slip(answer, expected, typed_text, problem.n, tolerance)
         marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
-    first = next((mark.name for mark in ordered if not mark.ok), None)
-    return Grade(ordered, first, tolerance)
+    first = next((mark for mark in ordered if not mark.ok), None)
+    rework = _rework(derivation, first, ordered) if first is not None else None
+    return Grade(ordered, first.name if first else None, tolerance, rework)
+
+
+def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rework | None:
+    """The wrong step's rule with the student's earlier answers put in for the quantities it uses."""
+    step = next(
+        (s for s in derivation.steps() if s.target.name.text == wrong.name and not s.definition), None
+    )
+    if step is None or step.shown_working is None:
+        return None
+    theirs = {mark.name: mark.answer for mark in marks if mark is not wrong}
+
+    def leaf(form: Form) -> Form:
+        if type(form) is Ref and form.name.text in theirs:
+            return Ref(form.name, theirs[form.name.text], form.given)
+        return form
+
+    working = Rebuild(leaf)(step.shown_working)
+    return Rework(wrong.name, step.shown_working, working, Evaluate()(working), wrong.answer, wrong.shown)

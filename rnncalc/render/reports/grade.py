@@ -37,7 +37,18 @@ def report(result: Grade, view: View) -> Report:
             f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong}.{later}", BAD
         )
     slips = [Line(f"{m.name}: {m.slip}.", BAD) for m in result.marks if m.slip]
-    return Report("Grade", (table, verdict, *slips), as_data(result))
+    return Report("Grade", (table, verdict, *slips, *_rework_lines(result, view)), as_data(result))
+
+
+def _rework_lines(result: Grade, view: View) -> list[Line]:
+    """The first wrong step worked from the student's own earlier numbers, and what that shows."""
+    r = result.rework
+    if r is None:
+        return []
+    names, values = TextPrinter(view.digits), TextPrinter(view.digits, values=True)
+    number = names.number
+    worked = f"{r.name} = {names.print(r.rule)} = {values.print(r.working)} = {number(r.value)}"
+    return [Line(f"Worked from your own earlier numbers: {worked}, not your {r.typed}.", BAD)]
 
 
 def as_data(result: Grade) -> dict[str, Any]:
@@ -46,6 +57,9 @@ def as_data(result: Grade) -> dict[str, Any]:
         "ok": result.ok,
         "first_wrong": result.first_wrong,
         "tolerance": result.tolerance,
+        "rework": None
+        if result.rework is None
+        else {"quantity": result.rework.name, "value": result.rework.value, "answer": result.rework.answer},
         "marks": [
             {
                 "key": m.key,
