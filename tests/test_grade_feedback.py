@@ -93,3 +93,12 @@ def test_the_first_wrong_step_is_worked_from_the_students_own_numbers(cli, tmp_p
         "Worked from your own earlier numbers: y_1 = a · h_1 + c = 1 · 0.880797 + 1 = 1.880797, not your 1.9."
         in out
     )
+
+
+def test_a_later_steps_value_used_for_an_earlier_one_is_named() -> None:
+    h2 = 1 / (1 + math.exp(-(0 + H1 + 1)))  # h_2 = σ(W_i·x_1 + W_h·h_1 + b) with x_1 = 0
+    wrong = f"{h2 + 1:.6f}"  # o_2 worked with h_2 where h_1 belongs
+    result = grade(Problem(), {"o_2": float(wrong)}, 6, {"o_2": wrong})
+    assert result.rework is not None and result.rework.slip == "h_2 used where h_1 belongs"
+    right = grade(Problem(), {"o_2": 1.9}, 6, {"o_2": "1.9"})
+    assert right.rework is not None and right.rework.slip == ""

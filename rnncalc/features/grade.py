@@ -50,6 +50,7 @@ class Rework:
     value: float
     answer: float
     typed: str
+    slip: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,4 +232,31 @@ def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rew
         return form
 
     working = Rebuild(leaf)(step.shown_working)
-    return Rework(wrong.name, step.shown_working, working, Evaluate()(working), wrong.answer, wrong.shown)
+    value = Evaluate()(working)
+    later = _later_step_used(derivation, working, wrong)
+    return Rework(wrong.name, step.shown_working, working, value, wrong.answer, wrong.shown, later)
+
+
+def _later_step_used(derivation: Derivation, working: Form, wrong: Mark) -> str:
+    """ "h_2 used for h_1" when putting a quantity's next-step value into the rule gives the answer."""
+    values = {s.target.name.text: s.target.value for s in derivation.steps() if not s.definition}
+    typed = wrong.shown
+    loose = 0.5 * 10.0 ** -len(typed.partition(".")[2]) * (1 + 1e-9) if "." in typed else 1e-9
+    if abs(Evaluate()(working) - wrong.answer) <= loose:  # right at the precision typed: nothing to tell
+        return ""
+    for ref in _refs(working):
+        match = re.fullmatch(r"(.+)_(\d+)", ref.name.text)
+        later = f"{match.group(1)}_{int(match.group(2)) + 1}" if match else ""
+        if later not in values:
+            continue
+        swapped = Rebuild(lambda f, r=ref, v=values[later]: Ref(f.name, v) if f == r else f)(working)
+        if abs(Evaluate()(swapped) - wrong.answer) <= loose:
+            return f"{later} used where {ref.name.text} belongs"
+    return ""
+
+
+def _refs(form: Form) -> list[Ref]:
+    """Every quantity a filled form uses, in order, once each."""
+    found: list[Ref] = []
+    Rebuild(lambda f: (found.append(f) if type(f) is Ref and f not in found else None) or f)(form)
+    return found

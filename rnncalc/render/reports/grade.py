@@ -48,7 +48,8 @@ def _rework_lines(result: Grade, view: View) -> list[Line]:
     names, values = TextPrinter(view.digits), TextPrinter(view.digits, values=True)
     number = names.number
     worked = f"{r.name} = {names.print(r.rule)} = {values.print(r.working)} = {number(r.value)}"
-    return [Line(f"Worked from your own earlier numbers: {worked}, not your {r.typed}.", BAD)]
+    slip = [Line(f"{r.name}: {r.slip}.", BAD)] if r.slip else []
+    return [Line(f"Worked from your own earlier numbers: {worked}, not your {r.typed}.", BAD), *slip]
 
 
 def as_data(result: Grade) -> dict[str, Any]:
