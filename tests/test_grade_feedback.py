@@ -102,3 +102,13 @@ def test_a_later_steps_value_used_for_an_earlier_one_is_named() -> None:
     assert result.rework is not None and result.rework.slip == "h_2 used where h_1 belongs"
     right = grade(Problem(), {"o_2": 1.9}, 6, {"o_2": "1.9"})
     assert right.rework is not None and right.rework.slip == ""
+
+
+def test_a_gradient_without_the_path_through_time_is_named() -> None:
+    # the direct terms only: dL/dW_i = Σ_t dL_t/dy_t · a · h_t(1 - h_t) · x_{t-1}; with x_1 = 0 only
+    # t = 1 is left: (2/n)(y_1 - 1) · h_1(1 - h_1) · x_0 = h_1 · h_1(1 - h_1), as y_1 = h_1 + 1
+    direct = H1 * H1 * (1 - H1)
+    assert abs(direct - RIGHT["Wi"]) > 1e-3  # the path through time matters here
+    typed = f"{direct:.6f}"
+    assert _slips({"dWi": float(typed)}, {"dWi": typed})["dWi"].startswith("the path through time is missing")
+    assert _slips({"dWi": 0.037}, {"dWi": "0.037"}) == {"dWi": ""}

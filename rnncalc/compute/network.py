@@ -365,6 +365,16 @@ def run_network(
     return trace
 
 
+def gradients_without_time(problem: Problem, net: Network) -> dict[str, float]:
+    """dL/dθ with every path through time cut (each state's previous value held constant): what a
+    hand derivation gives when it keeps only each step's direct terms."""
+    trace = run_network(problem, net, Settings(), forward_mode=False, reverse_mode=False)
+    cut = {e: [0.0] * len(c) if e[1].endswith(PREV) else c for e, c in trace.partials.items()}
+    swept = {"partials": cut, "values": trace.values, "dL_dy": trace.dL_dy}
+    back = _compiled(net, "adjoints", rounding=False)(swept, _unchanged, {}, {}, ())
+    return {p: math.fsum(back["terms"][p]) for p in net.params}
+
+
 def _name_output_out_of_range(problem: Problem, settings: Settings) -> None:
     """When the loss is defined on an interval only (bce), rerun under SSE and name the y_t outside it."""
     import dataclasses

@@ -10,7 +10,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..compute.problem import Problem, Settings
+from ..cell.network import Network, build_network
+from ..compute.network import gradients_without_time
+from ..compute.problem import Problem, Settings, builtin_equations
 from ..derivation.derive import derive
 from ..derivation.formula import Evaluate, Form, Rebuild, Ref
 from ..derivation.model import Derivation
@@ -212,9 +214,43 @@ def grade(
         slip = "" if ok else name_slip(answer, expected, typed_text, problem.n, tolerance)
         marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
+    ordered = _with_time_slips(problem, ordered, tolerance)
     first = next((mark for mark in ordered if not mark.ok), None)
     rework = _rework(derivation, first, ordered) if first is not None else None
     return Grade(ordered, first.name if first else None, tolerance, rework)
+
+
+def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float) -> tuple[Mark, ...]:
+    """Name "the path through time is missing" on a wrong gradient that equals the direct terms only."""
+    import dataclasses
+
+    by_name = {f"dL/d{parameter(p).text}": p for p in problem.params}
+    wrong = [m for m in marks if not m.ok and not m.slip and m.name in by_name]
+    if not wrong:
+        return marks
+    direct = gradients_without_time(problem, _network(problem))
+    found = {
+        id(m): "the path through time is missing (only each step's direct term is summed)"
+        for m in wrong
+        if by_name[m.name] in direct
+        and abs(m.answer - direct[by_name[m.name]]) <= _typed_tolerance(m, tolerance)
+        and abs(m.expected - direct[by_name[m.name]]) > _typed_tolerance(m, tolerance)
+    }
+    return tuple(dataclasses.replace(m, slip=found[id(m)]) if id(m) in found else m for m in marks)
+
+
+def _typed_tolerance(mark: Mark, tolerance: float) -> float:
+    """Half a unit in the last decimal the student typed (at least the grade's tolerance)."""
+    decimals = len(mark.shown.partition(".")[2]) if re.fullmatch(r"-?\d+\.\d+", mark.shown) else None
+    return max(tolerance, 0.5 * 10.0**-decimals * (1 + 1e-9)) if decimals is not None else tolerance
+
+
+def _network(problem: Problem) -> Network:
+    """The problem's cell as a network (the built-in cell written as its equations)."""
+    equations = tuple(problem.cell) if problem.cell else builtin_equations(problem.activation)
+    return build_network(
+        equations, ("x", *problem.inputs), problem.loss_weight, problem.loss, problem.loss_term
+    )
 
 
 def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rework | None:
