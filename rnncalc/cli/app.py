@@ -309,6 +309,49 @@ def grade_command(
         raise typer.Exit(1)
 
 
+QUIZ_EXCLUDED = (*DERIVATION_ONLY, "format", "output", "force", "pager")
+
+
+@app.command("quiz", cls=PanelledCommand)
+@with_shared_options(exclude=QUIZ_EXCLUDED)
+def quiz_command(options: SharedOptions) -> None:
+    """Work the derivation line by line: type each value, see at once whether it is right (q quits)."""
+    from ..features.quiz import start_quiz
+    from ..render.ascii import can_show, to_ascii
+    from ..render.reports.quiz import feedback_lines, question_line, score_line
+
+    problem, settings = build_inputs(options)
+    quiz = start_quiz(problem, settings.digits)
+    plain = options.ascii or not can_show(sys.stdout, "σ·✓✗")
+
+    def say(text: str) -> None:
+        sys.stdout.write((to_ascii(text) if plain else text) + "\n")
+        sys.stdout.flush()
+
+    for position, question in enumerate(quiz.questions, start=1):
+        say(question_line(question, position, len(quiz.questions)))
+        feedback = _ask(quiz, question, say)
+        if feedback is None:
+            break
+        for line in feedback_lines(feedback, settings.digits):
+            say(line)
+    say(score_line(quiz))
+
+
+def _ask(quiz: Any, question: Any, say: Any) -> Any:
+    """Read answers from standard input until one is a number; None at the end of input or on q."""
+    while True:
+        line = sys.stdin.readline()
+        if not line or line.strip().lower() in ("q", "quit"):
+            return None
+        if not line.strip():
+            continue
+        try:
+            return quiz.answer(question, line)
+        except InputError as error:
+            say(f"  {error}; type a number, or q to stop")
+
+
 @app.command("init", cls=PanelledCommand)
 def init_command(
     path: Annotated[

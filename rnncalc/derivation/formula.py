@@ -207,6 +207,15 @@ class Rebuild(Fold):
         return Call(form.function, self(form.arg))
 
 
+def with_values(form: Form, values: dict[str, float]) -> Form:
+    """The form with these values put in for the quantities of those names (their text: h_1, o_2)."""
+
+    def leaf(f: Form) -> Form:
+        return Ref(f.name, values[f.name.text], f.given) if type(f) is Ref and f.name.text in values else f
+
+    return Rebuild(leaf)(form)
+
+
 def fill(template: Form, binding: dict[str, Form]) -> Form:
     """Replace a template's slots by this step's quantities."""
     return Rebuild(lambda leaf: binding[leaf.symbol] if type(leaf) is Slot else leaf)(template)

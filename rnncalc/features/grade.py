@@ -10,17 +10,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..cell.network import Network, build_network
-from ..compute.network import gradients_without_time
 from ..compute.problem import Problem, Settings, builtin_equations
 from ..derivation.derive import derive
-from ..derivation.formula import Evaluate, Form, Rebuild, Ref
+from ..derivation.formula import Evaluate, Form, Rebuild, Ref, with_values
 from ..derivation.model import Derivation
 from ..derivation.names import parameter
 from ..errors import InputError
 from ..numbers import looks_like_number, parse_number
 from ..result import Result
 from .problem_file import checked_table, read_toml_with_text
+from .slips import name_slip, typed_tolerance
 
 
 @dataclass(frozen=True)
@@ -75,56 +74,6 @@ class Grade(Result):
         index = next((i for i, mark in enumerate(self.marks) if not mark.ok), None)
         later = self.marks[index + 1 :] if index is not None else ()
         return all(mark.ok for mark in later) if later else None
-
-
-def name_slip(answer: float, expected: float, typed: str, n: int, tolerance: float) -> str:
-    """The usual slip that turns the right value into the student's, in words; "" when none fits."""
-    decimals = len(typed.partition(".")[2]) if re.fullmatch(r"-?\d+\.\d+", typed) else None
-    loose = max(tolerance, 0.5 * 10.0**-decimals * (1 + 1e-9)) if decimals is not None else tolerance
-
-    def near(value: float) -> bool:
-        return abs(answer - value) <= loose
-
-    if decimals is not None and loose > tolerance:
-        if near(expected):
-            places = "1 decimal" if decimals == 1 else f"{decimals} decimals"
-            return f"right to the {places} given, but not to the decimals asked for"
-        if answer == math.trunc(expected * 10**decimals) / 10**decimals:
-            return f"cut off after {decimals} decimals instead of rounded"
-
-    if expected != 0 and near(-expected):
-        return "the sign is flipped"
-    for factor, words in ((2, "a factor of 2 (the 2 of the square's derivative, or the ½ of ½·SSE)"),):
-        if expected != 0 and (near(expected * factor) or near(expected / factor)):
-            return f"off by {words}"
-    if n > 2 and expected != 0 and (near(expected * n) or near(expected / n)):
-        return f"off by a factor of n = {n} (the 1/n of the mean)"
-    swapped = _swapped_digits(typed, expected)
-    if swapped:
-        return f"two digits swapped: {typed} for {swapped}"
-    if abs(answer - expected) <= 50 * tolerance:
-        return "close, but not within rounding: rounded too early, or a digit dropped?"
-    return ""
-
-
-def _swapped_digits(typed: str, expected: float) -> str:
-    """The right value written with as many decimals as typed, when it is the typed text with two
-    neighbouring digits swapped; else ""."""
-    decimals = len(typed.partition(".")[2]) if "." in typed else 0
-    if not typed or not re.fullmatch(r"-?\d+(\.\d+)?", typed):
-        return ""
-    right = f"{expected:.{decimals}f}"
-    if len(right) != len(typed) or right == typed:
-        return ""
-    diff = [i for i, (a, b) in enumerate(zip(right, typed, strict=True)) if a != b]
-    if (
-        len(diff) == 2
-        and diff[1] == diff[0] + 1
-        and right[diff[0]] == typed[diff[1]]
-        and right[diff[1]] == typed[diff[0]]
-    ):
-        return right
-    return ""
 
 
 def read_answers_file(path: Path) -> tuple[dict[str, tuple[float, str]], dict[str, Any] | None]:
@@ -228,25 +177,23 @@ def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float
     wrong = [m for m in marks if not m.ok and not m.slip and m.name in by_name]
     if not wrong:
         return marks
+    from ..compute.network import gradients_without_time  # the network engine only when it is needed
+
     direct = gradients_without_time(problem, _network(problem))
     found = {
         id(m): "the path through time is missing (only each step's direct term is summed)"
         for m in wrong
         if by_name[m.name] in direct
-        and abs(m.answer - direct[by_name[m.name]]) <= _typed_tolerance(m, tolerance)
-        and abs(m.expected - direct[by_name[m.name]]) > _typed_tolerance(m, tolerance)
+        and abs(m.answer - direct[by_name[m.name]]) <= typed_tolerance(m.shown, tolerance)
+        and abs(m.expected - direct[by_name[m.name]]) > typed_tolerance(m.shown, tolerance)
     }
     return tuple(dataclasses.replace(m, slip=found[id(m)]) if id(m) in found else m for m in marks)
 
 
-def _typed_tolerance(mark: Mark, tolerance: float) -> float:
-    """Half a unit in the last decimal the student typed (at least the grade's tolerance)."""
-    decimals = len(mark.shown.partition(".")[2]) if re.fullmatch(r"-?\d+\.\d+", mark.shown) else None
-    return max(tolerance, 0.5 * 10.0**-decimals * (1 + 1e-9)) if decimals is not None else tolerance
-
-
-def _network(problem: Problem) -> Network:
+def _network(problem: Problem) -> Any:
     """The problem's cell as a network (the built-in cell written as its equations)."""
+    from ..cell.network import build_network
+
     equations = tuple(problem.cell) if problem.cell else builtin_equations(problem.activation)
     return build_network(
         equations, ("x", *problem.inputs), problem.loss_weight, problem.loss, problem.loss_term
@@ -261,13 +208,7 @@ def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rew
     if step is None or step.shown_working is None:
         return None
     theirs = {mark.name: mark.answer for mark in marks if mark is not wrong}
-
-    def leaf(form: Form) -> Form:
-        if type(form) is Ref and form.name.text in theirs:
-            return Ref(form.name, theirs[form.name.text], form.given)
-        return form
-
-    working = Rebuild(leaf)(step.shown_working)
+    working = with_values(step.shown_working, theirs)
     value = Evaluate()(working)
     later = _later_step_used(derivation, working, wrong)
     return Rework(wrong.name, step.shown_working, working, value, wrong.answer, wrong.shown, later)
@@ -276,8 +217,7 @@ def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rew
 def _later_step_used(derivation: Derivation, working: Form, wrong: Mark) -> str:
     """ "h_2 used for h_1" when putting a quantity's next-step value into the rule gives the answer."""
     values = {s.target.name.text: s.target.value for s in derivation.steps() if not s.definition}
-    typed = wrong.shown
-    loose = 0.5 * 10.0 ** -len(typed.partition(".")[2]) * (1 + 1e-9) if "." in typed else 1e-9
+    loose = typed_tolerance(wrong.shown, 1e-9)
     if abs(Evaluate()(working) - wrong.answer) <= loose:  # right at the precision typed: nothing to tell
         return ""
     for ref in _refs(working):

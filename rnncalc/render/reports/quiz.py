@@ -1,0 +1,33 @@
+"""The quiz's lines: each question, the feedback on an answer, and the score."""
+
+from __future__ import annotations
+
+from ...features.quiz import Feedback, Question, Quiz
+from ..printers import TextPrinter
+
+
+def question_line(question: Question, position: int, total: int) -> str:
+    """The line to work out: its rule in names, with the value left to the student."""
+    return f"[{position}/{total}] {question.name} = {TextPrinter().print(question.rule)} = ?"
+
+
+def feedback_lines(feedback: Feedback, digits: int) -> list[str]:
+    """Right, or the right value, the rule worked from the student's own numbers and the slip if known."""
+    number = TextPrinter(digits).number
+    if feedback.ok:
+        return ["  ✓ right"]
+    q = feedback.question
+    lines = [f"  ✗ {q.name} = {number(q.expected)}, not {feedback.typed}"]
+    if feedback.working is not None and feedback.from_yours is not None:
+        working = TextPrinter(digits, values=True).print(feedback.working)
+        lines.append(f"    from your own numbers: {q.name} = {working} = {number(feedback.from_yours)}")
+    if feedback.slip:
+        lines.append(f"    {feedback.slip}")
+    return lines
+
+
+def score_line(quiz: Quiz) -> str:
+    """The score, and how many lines were left."""
+    answered, total = len(quiz.feedback), len(quiz.questions)
+    left = f" ({total - answered} of {total} lines not answered)" if answered < total else ""
+    return f"Score: {quiz.score} of {answered} right{left}."

@@ -1,0 +1,74 @@
+"""rnncalc quiz, driven end to end through standard input (issue 14, item 2).
+
+The right values are worked out here by hand (σ(2) from math.exp), not taken from rnncalc.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+
+from rnncalc import Problem
+from rnncalc.errors import InputError
+from rnncalc.features.quiz import start_quiz
+
+H1 = 1 / (1 + math.exp(-2))  # h_1 = σ(W_i·x_0 + W_h·h_0 + b) = σ(2) in the worked example
+
+
+def quiz(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run rnncalc quiz as a student would, answers piped in."""
+    return subprocess.run(
+        [sys.executable, "-m", "rnncalc", "quiz", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONIOENCODING": "utf-8", "PATH": ""},
+    )
+
+
+def test_a_quiz_marks_right_and_wrong_answers_and_reworks_a_miss_from_the_students_numbers() -> None:
+    result = quiz(f"2\n{H1:.6f}\n2\n")  # o_1, h_1 right; y_1 = a·h_1 + c wrong
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("✓ right") == 2
+    assert f"✗ y_1 = {H1 + 1:.6f}, not 2" in out
+    assert f"from your own numbers: y_1 = 1 · {H1:.6f} + 1 = {round(H1, 6) + 1:.6f}" in out
+    assert "Score: 2 of 3 right" in out
+
+
+def test_hand_rounded_answers_count_as_right() -> None:
+    problem = Problem(x=[1, 0], activation="tanh")
+    q = start_quiz(problem, digits=2)
+    assert q.answer(q.questions[0], "2").ok  # o_1 = 2
+    assert q.answer(q.questions[1], f"{math.tanh(2):.2f}").ok  # h_1 = tanh(2) = 0.96
+    assert not q.answer(q.questions[2], "1.5").ok
+
+
+def test_not_a_number_is_asked_again_and_q_stops() -> None:
+    result = quiz("abc\n2\nq\n")
+    assert result.returncode == 0
+    assert "'abc' is not a number" in result.stdout and "type a number, or q to stop" in result.stdout
+    assert "Score: 1 of 1 right" in result.stdout
+
+
+def test_end_of_input_ends_the_quiz_with_the_score() -> None:
+    result = quiz("")
+    assert result.returncode == 0 and "Score: 0 of 0 right" in result.stdout
+
+
+def test_a_bad_problem_is_one_line_and_exit_2() -> None:
+    result = quiz("", "--x", "abc")
+    assert result.returncode == 2 and result.stderr.startswith("rnncalc: error:")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_gated_cell_can_be_quizzed() -> None:
+    q = start_quiz(Problem(preset="gru", x=[1, 0.5]))
+    names = [question.name for question in q.questions]
+    assert names[:2] == ["z_1", "r_1"]
+    with pytest.raises(InputError):
+        q.answer(q.questions[0], "1/0")
