@@ -49,3 +49,12 @@ def test_blank_sheet_compiles(cli, tmp_path: Path) -> None:
 def test_blank_and_answers_conflict(cli) -> None:
     code, _, err = cli("grads", "--blank", "--answers")
     assert code == 2 and "conflict" in err
+
+
+@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html"])
+def test_a_sheet_has_a_name_and_date_field_and_says_how_to_round(cli, fmt: str) -> None:
+    code, out, _ = cli("grads", "--show-steps", "--blank", "--digits", "4", "-f", fmt)
+    assert code == 0
+    assert "Round every named quantity to 4 decimals" in out and "Name: ..." in out and "Date: ..." in out
+    key = cli("grads", "--show-steps", "--answers", "-f", fmt)[1]
+    assert "Name: ..." not in key

@@ -134,11 +134,13 @@ class Derivation(Result):
     @property
     def sheet(self) -> str:
         """What this derivation is handed out as: an exercise sheet, its answer key, or neither."""
-        return (
-            "Exercise sheet: fill in every blank."
-            if self.blank
-            else ("Answer key." if self.answer_key else "")
-        )
+        if self.blank:
+            return (
+                "Exercise sheet: fill in every blank. Round every named quantity to "
+                f"{self.settings.digits} decimals and go on from the rounded value. "
+                "Name: ............................  Date: ................"
+            )
+        return "Answer key." if self.answer_key else ""
 
     @property
     def forward(self) -> tuple[tuple[float, ...], ...]:
