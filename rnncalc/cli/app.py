@@ -174,7 +174,14 @@ def train_command(
         rate, momentum = float(parse_number(lr, "--lr")), float(parse_number(beta, "--beta"))
         limit = float(parse_number(clip, "--clip")) if clip is not None else None
         run = train(problem, rate, epochs, optimizer.value, momentum, limit, progress=report)
-    _deliver_options(run, options, View(digits=settings.digits, show_steps=show_steps))
+    picture = _picture(options)
+    if picture is not None:
+        from ..files import write_atomically
+        from ..render.pictures import loss_picture
+
+        write_atomically(options.output, loss_picture(run, picture), options.force)
+    else:
+        _deliver_options(run, options, View(digits=settings.digits, show_steps=show_steps))
     if run.stopped:
         raise RnnCalcError(run.stopped)
 
@@ -380,6 +387,9 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     from ..derivation.derive import derive
 
     output: Optional[Path] = options.output
+    if _picture(options) is not None:
+        _run_picture(options, scope, steps, method)
+        return
     format_name = _format_name(options.format, output)
     _check_format_options(options, format_name)
     flavor = options.markdown_flavor.value if options.markdown_flavor else "github"
@@ -394,6 +404,28 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     elif options.answers:
         derivation = dataclasses.replace(derivation, answer_key=True)
     _deliver(derivation, format_name, output, view, options)
+
+
+def _picture(options: SharedOptions) -> Optional[str]:
+    """The picture format -o names (svg, png, pdf) when no --format is given, else None."""
+    from ..render.pictures import PICTURE_SUFFIXES
+
+    if options.output is None or options.format is not None:
+        return None
+    return PICTURE_SUFFIXES.get(options.output.suffix.lower())
+
+
+def _run_picture(options: SharedOptions, scope: str, steps: bool, method: str) -> None:
+    """grads --flow -o flow.svg: the gradient through time drawn (matplotlib)."""
+    from ..derivation.derive import derive
+    from ..files import write_atomically
+    from ..render.pictures import flow_picture
+
+    problem, settings = build_inputs(options)
+    with progress("deriving") as report:
+        derivation = derive(problem, settings, scope=scope, steps=steps, progress=report, method=method)
+    picture = flow_picture(derivation, _picture(options) or "svg")
+    write_atomically(options.output, picture, options.force)
 
 
 def _check_format_options(options: SharedOptions, format_name: str) -> None:

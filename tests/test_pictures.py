@@ -1,0 +1,49 @@
+"""Pictures (issue 14, item 6): the loss curve and the gradient through time, drawn with matplotlib."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+image = pytest.importorskip("matplotlib.image")
+
+
+def _inked_fraction(path: Path) -> float:
+    """The share of pixels that are not white."""
+    pixels = image.imread(str(path))[:, :, :3]
+    return float((pixels.sum(axis=2) < 2.9).mean())
+
+
+def test_train_draws_its_loss_curve_as_png(cli, tmp_path: Path) -> None:
+    target = tmp_path / "loss.png"
+    code, _, err = cli("train", "--epochs", "10", "-o", str(target))
+    assert code == 0, err
+    assert image.imread(str(target)).shape[:2] == (400, 640)
+    assert _inked_fraction(target) > 0.02  # axes, labels and the curve
+
+
+def test_flow_draws_the_gradient_through_time_as_svg(cli, tmp_path: Path) -> None:
+    target = tmp_path / "flow.svg"
+    code, _, err = cli("grads", "--show-steps", "--flow", "--x", *["1"] * 12, "-o", str(target))
+    assert code == 0, err
+    root = ET.parse(target).getroot()
+    assert root.tag.endswith("svg")
+    assert sum(1 for e in root.iter() if e.tag.endswith("path")) > 12  # a bar per step, and the axes
+
+
+def test_a_flow_picture_without_flow_is_one_line(cli, tmp_path: Path) -> None:
+    code, _, err = cli("grads", "-o", str(tmp_path / "flow.png"))
+    assert code == 1 and err.startswith("rnncalc: error:") and "--flow" in err
+    assert not (tmp_path / "flow.png").exists()
+
+
+def test_without_matplotlib_the_error_names_the_extra(cli, tmp_path: Path, monkeypatch) -> None:
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, _, err = cli("train", "--epochs", "2", "-o", str(tmp_path / "loss.svg"))
+    assert code == 1 and 'pip install "rnncalc[plot]"' in err
+    assert not (tmp_path / "loss.svg").exists()
