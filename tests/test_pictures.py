@@ -27,7 +27,7 @@ def test_train_draws_its_loss_curve_as_png(cli, tmp_path: Path) -> None:
 
 def test_flow_draws_the_gradient_through_time_as_svg(cli, tmp_path: Path) -> None:
     target = tmp_path / "flow.svg"
-    code, _, err = cli("grads", "--show-steps", "--flow", "--x", *["1"] * 12, "-o", str(target))
+    code, _, err = cli("grads", "--flow", "--x", *["1"] * 12, "-o", str(target))
     assert code == 0, err
     root = ET.parse(target).getroot()
     assert root.tag.endswith("svg")

@@ -388,7 +388,7 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
 
     output: Optional[Path] = options.output
     if _picture(options) is not None:
-        _run_picture(options, scope, steps, method)
+        _run_picture(options, scope, method)
         return
     format_name = _format_name(options.format, output)
     _check_format_options(options, format_name)
@@ -415,7 +415,7 @@ def _picture(options: SharedOptions) -> Optional[str]:
     return PICTURE_SUFFIXES.get(options.output.suffix.lower())
 
 
-def _run_picture(options: SharedOptions, scope: str, steps: bool, method: str) -> None:
+def _run_picture(options: SharedOptions, scope: str, method: str) -> None:
     """grads --flow -o flow.svg: the gradient through time drawn (matplotlib)."""
     from ..derivation.derive import derive
     from ..files import write_atomically
@@ -423,7 +423,7 @@ def _run_picture(options: SharedOptions, scope: str, steps: bool, method: str) -
 
     problem, settings = build_inputs(options)
     with progress("deriving") as report:
-        derivation = derive(problem, settings, scope=scope, steps=steps, progress=report, method=method)
+        derivation = derive(problem, settings, scope=scope, steps=True, progress=report, method=method)
     picture = flow_picture(derivation, _picture(options) or "svg")
     write_atomically(options.output, picture, options.force)
 

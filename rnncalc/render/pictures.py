@@ -57,7 +57,7 @@ def flow_picture(derivation: Derivation, fmt: str) -> bytes:
     """∂h_n/∂h_k for k = n … 1 on a log scale: the gradient through time, vanishing or exploding."""
     section = next((s for s in derivation.sections if s.key == "flow"), None)
     if section is None:
-        raise RnnCalcError("a picture of the gradient through time needs --show-steps --flow")
+        raise RnnCalcError("a picture of the gradient through time needs --flow (grads --flow -o flow.svg)")
     steps = [s for s in section.steps if s.t is not None]
     n = max(s.t for s in steps)
     plt = _pyplot()
