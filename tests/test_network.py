@@ -19,6 +19,7 @@ from rnncalc.cell.presets import PRESETS
 from rnncalc.compute.network import forward_source
 from rnncalc.compute.problem import Settings
 from rnncalc.derivation.network_derive import network_of
+from rnncalc.errors import InputError
 from rnncalc.features.check import check
 from rnncalc.features.graph import build_graph
 from rnncalc.features.train import train
@@ -305,3 +306,26 @@ def test_numbers_only_runs_agree_with_the_derivation_on_every_preset_and_a_kinke
         assert set(lean.gradients) == set(full.gradients)
         for key, value in full.gradients.items():
             assert _close(lean.gradients[key], value, rtol=1e-12), (problem.cell, key)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ("s = W*x", "y = s_prev + a*x"),  # s_0 reaches y_1 only: ds_t/ds_0 = 0 after step 1
+        ("s = W*x", "u = tanh(s_prev + U*u_prev)", "y = u"),
+        ("h = tanh(W*x + U*h1_prev)", "h1 = h*2", "y = h1 + h_prev"),
+    ],
+)
+def test_initial_states_that_do_not_feed_themselves_have_the_right_gradient(cell) -> None:
+    # found by a hostile review: the seed dh_0/dh_0 = 1 was carried to every step in forward mode
+    problem = Problem(cell=cell, x=(1, 0.5, -1), g=(0.3, 0.1, 0.2), init={cell[0].split()[0]: 0.5})
+    reference = network_gradients(cell, {"x": [1, 0.5, -1]}, [0.3, 0.1, 0.2], _values(problem), "mse")
+    for method in ("forward", "backward"):
+        d = derive(problem, Settings(), method=method)
+        for key, value in reference.items():
+            assert _close(d.gradients[key], value), (method, key, d.gradients[key], value)
+
+
+def test_a_quantity_named_like_an_initial_state_is_refused() -> None:
+    with pytest.raises(InputError, match="the quantity y0 has the name of an initial state"):
+        Problem(cell=("q = W*x + V*y_prev", "y0 = tanh(q)", "y = y0 + c"))

@@ -110,6 +110,12 @@ def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",))
         raise InputError(
             f"--cell: the parameter {clashes[0]} has the name of an initial state; rename the parameter"
         )
+    named = sorted(n for n in names if n in {initial(s) for s in states})
+    if named:
+        raise InputError(
+            f"--cell: the quantity {named[0]} has the name of an initial state "
+            f"({named[0][:-1]}'s value before step 1); rename the quantity"
+        )
     order = [p for e in built for p in _in_order(e.text, params)]
     return NetworkSpec(
         tuple(built),

@@ -148,6 +148,8 @@ def totals_source(net: Network, rounding: bool = True) -> str:
             lines.append(f"        d_{e.name} = {_settled(' + '.join(parts) or '0.0', rounding)}")
             lines.append(f"        D_{e.name}.append(d_{e.name})")
         lines += [f"        c_{s} = d_{s}" for s in net.states if s in reached]
+        # a seeded state θ = s_0 that its own next value does not reach: ds_t/ds_0 = 0 after step 1
+        lines += [f"        c_{s} = 0.0" for s in net.states if s not in reached and initial(s) == theta]
         lines.append(f"    out[{theta!r}] = {{{', '.join(f'{k!r}: D_{k}' for k in reached)}}}")
     lines.append("    return out")
     return "\n".join(lines) + "\n"
