@@ -273,6 +273,19 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ),
     ("bce outside its domain", ["grads", "--loss", "bce", "--g", "1", "0"], 2, "needs 0 < y_t < 1"),
     (
+        "an input stream named like a previous value",
+        ["grads", "--input", "h_prev=5,7", "--cell", "h = tanh(W*x + h_prev)", "--cell", "y = h"],
+        2,
+        "not an input",
+    ),
+    ("a cell with nothing to differentiate", ["check", "--cell", "y = x"], 2, "no gradient to compute"),
+    (
+        "a quantity named like an initial state",
+        ["grads", "--cell", "q = W*x + V*y_prev", "--cell", "y0 = tanh(q)", "--cell", "y = y0 + c"],
+        2,
+        "has the name of an initial state",
+    ),
+    (
         "bce outside its domain in a gated cell",
         ["grads", "--loss", "bce", "--g", "1", "1", "--preset", "jordan", "--param", "a=3"],
         2,

@@ -110,6 +110,8 @@ def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",))
         raise InputError(
             f"--cell: the parameter {clashes[0]} has the name of an initial state; rename the parameter"
         )
+    if not params and not states:
+        raise InputError("--cell: the cell has no parameter and no state, so it has no gradient to compute")
     named = sorted(n for n in names if n in {initial(s) for s in states})
     if named:
         raise InputError(

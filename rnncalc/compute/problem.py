@@ -125,6 +125,11 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
         if problem.loss_term is None:
             return None
         return parse_network(builtin_equations(problem.activation), streams)
+    for name in problem.inputs:
+        if name.endswith("_prev") or any(e.partition("=")[0].strip() == name for e in equations):
+            raise InputError(
+                f"--input {name}: {name} is a quantity of the cell (or its previous value), not an input"
+            )
     spec = parse_network(equations, streams)
     unused = [name for name in problem.inputs if name not in spec.inputs]
     if unused:

@@ -188,7 +188,8 @@ def _torch_gradients(problem: Problem, net: Network, notes: list[str]) -> dict[s
         if problem.targets[t]:
             total = total + evaluate_tree(net.loss, {"y": env["y"], "g": problem.g_floats[t]}, torch)
         previous = {s + PREV: env[s] for s in net.states}
-    total.backward()
+    if total.requires_grad:  # else the loss depends on no parameter and no initial state: every grad is 0
+        total.backward()
     return {k: leaf[k].grad.item() if leaf[k].grad is not None else 0.0 for k in wrt(net)}
 
 
