@@ -94,3 +94,13 @@ def round_half_up(value: float, digits: int) -> float:
         return value
     quantum = Decimal(1).scaleb(-digits)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP, context=WIDE))
+
+
+def round_half_up_exact(value: Fraction | float, digits: int) -> Fraction:
+    """Round half up to ``digits`` decimals and keep the written decimal exactly (0.1 is 1/10)."""
+    if isinstance(value, Fraction):
+        shown = WIDE.divide(Decimal(value.numerator), Decimal(value.denominator))
+    else:
+        shown = Decimal(repr(value))
+    quantum = Decimal(1).scaleb(-digits)
+    return Fraction(shown.quantize(quantum, rounding=ROUND_HALF_UP, context=WIDE))

@@ -239,6 +239,29 @@ def test_round_intermediate_rounds_every_named_quantity() -> None:
         assert round(d.gradients[key], 4) == d.gradients[key]
 
 
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ("h = relu(W*x + b) + U*h_prev", "y = a*h"),  # the worked example's shape
+        ("h = relu(W*x + b) + U*h_prev", "z = tanh(h)", "y = a*z"),  # a network
+    ],
+)
+def test_hand_rounding_decides_a_kink_on_the_written_decimals(cell) -> None:
+    """0.1 · 3 - 0.3 is 0 on paper (relu'(0) = 0) but 5.6e-17 in floats (relu' = 1): 100x wrong once."""
+    problem = Problem(
+        cell=cell,
+        x=(Fraction(1, 10), Fraction(3)),
+        g=(1, 1),
+        params={"W": Fraction(1, 10), "b": Fraction(-3, 10), "a": 1, "U": Fraction(1, 2)},
+    )
+    rounded = derive(problem, Settings(digits=6, round_intermediate=True), steps=False)
+    exact = derive(problem, Settings(), steps=False)  # swept in rationals, tested against SymPy
+    assert rounded.gradients["b"] == exact.gradients["b"] == 0.0
+    assert rounded.gradients["W"] == exact.gradients["W"] == 0.0
+    shown = derive(problem, Settings(round_intermediate=True)).to_text()
+    assert "e-17" not in shown  # the argument of relu is shown as 0, worked from the decimals
+
+
 def test_exact_values_for_a_gru() -> None:
     d = derive(Problem(preset="gru", x=(1, 0.5)), Settings(exact=True))
     steps = [s for s in d.steps() if not s.definition and s.rule is not None]

@@ -10,7 +10,7 @@ from typing import Any
 from ..cell.rules import Cell, build_cell
 from ..cell.sweep import INITIAL_STATE, compile_sweep
 from ..errors import InputError, RnnCalcError
-from ..numbers import round_half_up
+from ..numbers import round_half_up, round_half_up_exact
 from .problem import Problem, Settings
 
 __all__ = ["INITIAL_STATE", "Trace", "cell_for", "run", "settler"]
@@ -67,7 +67,12 @@ def mask_of(problem: Problem) -> list[int]:
 
 
 def _exact_sweep(
-    problem: Problem, cell: Cell, sweep: Callable[..., Any], progress: Progress, mask: list[int] | None
+    problem: Problem,
+    cell: Cell,
+    sweep: Callable[..., Any],
+    progress: Progress,
+    mask: list[int] | None,
+    settle: Callable[[Any], Any],
 ) -> dict[str, Any]:
     """The sweep in exact rational arithmetic (smooth functions fall back to floats), results as floats.
 
@@ -76,7 +81,7 @@ def _exact_sweep(
     """
     params = tuple(problem.params[p] for p in cell.params)
     targets = [g if g is not None else 0 for g in problem.g or ()]
-    swept = sweep(list(problem.x), targets, problem.h0, params, _unchanged, progress, mask)
+    swept = sweep(list(problem.x), targets, problem.h0, params, settle, progress, mask)
     return {key: _as_floats(value) for key, value in swept.items()}
 
 
@@ -115,6 +120,14 @@ def settler(settings: Settings) -> Callable[[float], float]:
     return lambda value: value
 
 
+def exact_settler(settings: Settings) -> Callable[[Any], Any]:
+    """Hand rounding kept exact (the written decimal as a Fraction), or no rounding at all."""
+    if not settings.round_intermediate:
+        return _unchanged
+    digits = settings.digits
+    return lambda value: round_half_up_exact(value, digits)
+
+
 def run(
     problem: Problem, cell: Cell, settings: Settings, progress: Progress = None, lean: bool = False
 ) -> Trace:
@@ -126,8 +139,8 @@ def run(
     sweep = compile_sweep(cell, settings.round_intermediate, progress is not None, lean, masked)
     mask = mask_of(problem) if masked else None
     try:
-        if cell.kinked and not settings.round_intermediate and problem.n <= EXACT_KINKS_MAX_N:
-            swept = _exact_sweep(problem, cell, sweep, progress, mask)
+        if cell.kinked and problem.n <= EXACT_KINKS_MAX_N:
+            swept = _exact_sweep(problem, cell, sweep, progress, mask, exact_settler(settings))
         else:
             swept = sweep(xs, gs, float(problem.h0), tuple(params.values()), settle, progress, mask)
     except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:

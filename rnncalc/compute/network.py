@@ -24,6 +24,7 @@ from .forward import (
     _failure,
     _unchanged,
     check_outputs_in_range,
+    exact_settler,
     settler,
     total,
 )
@@ -301,13 +302,13 @@ def run_network(
     ``lean`` (reverse mode only, for the numbers without the steps): no table of partials is kept.
     """
     settle = settler(settings)
-    exact = net.kinked and not settings.round_intermediate and problem.n <= EXACT_KINKS_MAX_N
+    exact = net.kinked and problem.n <= EXACT_KINKS_MAX_N
     streams = {s: list(problem.stream(s)) if exact else problem.stream_floats(s) for s in net.spec.inputs}
     gs = [g if g is not None else 0 for g in problem.g] if exact else problem.g_floats
     params = {p: problem.params[p] for p in net.params}
     init = {s: problem.initial(s) for s in net.states}
     numbers = (lambda v: v) if exact else float
-    S = _unchanged if exact else settle
+    S = exact_settler(settings) if exact else settle
     init_values = {s: numbers(v) for s, v in init.items()}
     param_values = tuple(numbers(v) for v in params.values())
     try:

@@ -242,7 +242,7 @@ def _is_numeric_sum(form: Form) -> bool:
 
 def _collapsed(form: Form) -> Ref:
     """A sum of values as one value."""
-    return Ref(Name("(…)", r"(\dots)", "sum"), evaluate(form))
+    return Ref(Name("(…)", r"(\dots)", "sum"), evaluate_as_written(form))
 
 
 def collapse_sums(form: Form) -> Form:
@@ -316,9 +316,51 @@ class ToSympy(Fold):
         return by_shown_name(form.function)(self(form.arg))
 
 
+class EvaluateAsWritten(Evaluate):
+    """The value as a person works it out from the decimals shown: sums and products exactly.
+
+    In floating point 0.1 · 3 + (-0.3) is 5.6e-17; worked from the written decimals it is 0,
+    which is what relu(…) must be shown of. Functions are taken in floating point.
+    """
+
+    def ref(self, form: Ref) -> Fraction:
+        return _as_written(form.value)
+
+    def const(self, form: Const) -> Fraction:
+        return Fraction(form.value)
+
+    def add(self, form: Add) -> Fraction:
+        return sum((self(t) for t in form.terms), Fraction(0))
+
+    def mul(self, form: Mul) -> Fraction:
+        return math.prod((self(f) for f in form.factors), start=Fraction(1))
+
+    def pow(self, form: Pow) -> Fraction:
+        base, exponent = self(form.base), self(form.exponent)
+        if exponent.denominator == 1 and abs(exponent) <= 64 and (base or exponent >= 0):
+            return base ** int(exponent)
+        return _as_written(float(base) ** float(exponent))
+
+    def call(self, form: Call) -> Fraction:
+        return _as_written(super().call(Call(form.function, Const(self(form.arg)))))
+
+
+def _as_written(value: float | Fraction) -> Fraction:
+    """A number as the decimal it is shown as (a float's shortest repr), exactly."""
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+
 def evaluate(form: Form) -> float:
     """The value of a filled form, computed in full from the values of its quantities."""
     return Evaluate()(form)
+
+
+def evaluate_as_written(form: Form) -> float:
+    """The value worked out from the shown decimals (see ``EvaluateAsWritten``); floats when not finite."""
+    try:
+        return float(EvaluateAsWritten()(form))
+    except (ValueError, OverflowError, ZeroDivisionError, TypeError):
+        return evaluate(form)
 
 
 def to_sympy(form: Form, resolve: Callable[[Ref], sympy.Expr]) -> sympy.Expr:

@@ -65,7 +65,7 @@ def forward_section(q: NetQuantities) -> Section:
 
 def _collapse_arguments(form: Form) -> Form:
     """A function's argument replaced by its value, as by hand: σ(0.95 · 1 + …) becomes σ(3.2)."""
-    from .formula import Call, Rebuild, evaluate
+    from .formula import Call, Rebuild, evaluate_as_written
 
     class _Arguments(Rebuild):
         def __init__(self) -> None:
@@ -75,7 +75,7 @@ def _collapse_arguments(form: Form) -> Form:
             arg = (
                 call.arg
                 if isinstance(call.arg, (Ref, Const))
-                else Ref(Name("(…)", r"(\dots)", "sum"), evaluate(call.arg))
+                else Ref(Name("(…)", r"(\dots)", "sum"), evaluate_as_written(call.arg))
             )
             return Call(call.function, arg)
 
