@@ -90,6 +90,8 @@ DERIVATIONS = {
     "gru": lambda: derive(Problem(preset="gru"), method="both"),
     "lstm-results": lambda: derive(Problem(preset="lstm"), steps=False),
     "jordan-blank": lambda: derive(Problem(preset="jordan"), steps=False).blanked(),
+    "rules-sheet": lambda: derive(Problem()).blanked("rules"),
+    "both-sheet": lambda: derive(Problem(preset="gru", x=(1,))).blanked("both"),
 }
 
 

@@ -387,7 +387,7 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     from ..derivation.derive import derive
 
     output: Optional[Path] = options.output
-    if _picture(options) is not None:
+    if options.flow and _picture(options) is not None:
         _run_picture(options, scope, method)
         return
     format_name = _format_name(options.format, output)
@@ -400,7 +400,7 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     if options.blank and options.answers:
         raise InputError("--blank and --answers conflict: write the sheet and the key with two commands")
     if options.blank:
-        derivation = derivation.blanked()
+        derivation = derivation.blanked(options.blank.value)
     elif options.answers:
         derivation = dataclasses.replace(derivation, answer_key=True)
     _deliver(derivation, format_name, output, view, options)

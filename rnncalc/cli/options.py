@@ -29,6 +29,8 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # t
 
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
+BLANK_MODES = ("values", "rules", "both")
+BlankMode = Enum("BlankMode", {name: name for name in BLANK_MODES}, type=str)  # type: ignore[misc]
 GraphFormat = Enum("GraphFormat", {name: name for name in ("dot", "rich", "json")}, type=str)  # type: ignore[misc]
 SEQUENCE_OPTIONS = ("--x", "--g")
 PROBLEM, PARAMETERS, CELL, METHOD, OUTPUT = "Problem", "Parameters", "Cell", "Method", "Output"
@@ -163,7 +165,13 @@ SHARED: dict[str, tuple[Any, Any]] = {
     ),
     "exact": _option(bool, "--exact", "Also show the exact SymPy value of each quantity.", METHOD, False),
     "blank": _option(
-        bool, "--blank", "Exercise sheet: the derivation with every computed value left blank.", METHOD, False
+        Optional[BlankMode],
+        "--blank",
+        "Exercise sheet: leave blank every computed value (--blank, --blank values), every rule "
+        "(--blank rules: the values given, the chain-rule products to write) or both.",
+        METHOD,
+        None,
+        metavar="[values|rules|both]",
     ),
     "answers": _option(
         bool,
@@ -310,6 +318,8 @@ def expand_sequences(args: list[str]) -> list[str]:
         expanded.append(arg)
         if arg in SEQUENCE_OPTIONS:
             values = []
+        elif arg == "--blank" and (index + 1 == len(args) or args[index + 1].startswith("-")):
+            expanded.append("values")  # a bare --blank is a sheet of values to fill in
     if values:
         expanded.append(",".join(values))
     return expanded

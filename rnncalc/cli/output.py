@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..render import View, render, rich_of
 from ..render.ascii import can_show, to_ascii
 
@@ -61,6 +62,13 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
         _show(captured.get(), terminal, console.height)
         return
     text = render(result, format_name, view)
+    if isinstance(text, bytes):
+        if output is None:
+            raise InputError(
+                f"{format_name.upper()} is not text: write it to a file, e.g. -o sheet.{format_name}"
+            )
+        emit(text, output, terminal.force)
+        return
     if terminal.ascii or (output is None and terminal.wants_ascii()):
         text = to_ascii(text)
     emit(text, output, terminal.force)

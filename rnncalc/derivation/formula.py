@@ -103,7 +103,9 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class Blank:
-    """A space for a student to fill in (exercise sheets)."""
+    """A space for a student to fill in (exercise sheets), about ``width`` characters wide."""
+
+    width: int = 8
 
 
 Form = Ref | Const | Slot | Add | Mul | Neg | Div | Pow | Call | Gap | Blank

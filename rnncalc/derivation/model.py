@@ -9,6 +9,13 @@ from ..compute.problem import Problem, Settings
 from ..result import Result
 from .formula import Form, Name, Ref
 
+SHEET_TASKS = {
+    "values": "fill in every blank",
+    "rules": "write the rule (the chain-rule product) that gives each value",
+    "both": "write the rule, then its value, in every pair of blanks",
+}
+"""What a student is asked to do on each kind of exercise sheet (--blank values|rules|both)."""
+
 COMPACT_OPS = 4
 """With --exact, an exact value is written out in full only while it has at most this many operations."""
 
@@ -21,6 +28,7 @@ class Step:
     ``working`` is the form shown with numbers substituted (default: ``rule``); ``spelled`` is the
     working with functions written out, as by hand (σ(2) = 1/(1 + e^(-2))); ``definition``
     steps show only the rule, before any value is known; ``exact`` is the exact value as a formula.
+    On an exercise sheet ``blank`` leaves the value to fill in, ``rule_blank`` the rule (and its working).
     """
 
     target: Ref
@@ -32,6 +40,7 @@ class Step:
     exact: Form | None = None
     t: int | None = None
     blank: bool = False
+    rule_blank: bool = False
 
     @property
     def shown_working(self) -> Form | None:
@@ -128,19 +137,27 @@ class Derivation(Result):
     sections: tuple[Section, ...]
     method: str = "forward"
     backward_gradients: dict[str, float] | None = None
-    blank: bool = False
+    blank_mode: str | None = None
     answer_key: bool = False
+
+    @property
+    def blank(self) -> bool:
+        """True on an exercise sheet whose computed values are left blank (--blank values or both)."""
+        return self.blank_mode in ("values", "both")
 
     @property
     def sheet(self) -> str:
         """What this derivation is handed out as: an exercise sheet, its answer key, or neither."""
-        if self.blank:
-            return (
-                "Exercise sheet: fill in every blank. Round every named quantity to "
-                f"{self.settings.digits} decimals and go on from the rounded value. "
-                "Name: ............................  Date: ................"
-            )
-        return "Answer key." if self.answer_key else ""
+        if self.blank_mode is None:
+            return "Answer key." if self.answer_key else ""
+        task = SHEET_TASKS[self.blank_mode]
+        digits = self.settings.digits
+        rounding = (
+            f" Round every named quantity to {digits} decimals and go on from the rounded value."
+            if self.blank
+            else ""
+        )
+        return f"Exercise sheet: {task}.{rounding} Name: ............................  Date: ................"
 
     @property
     def forward(self) -> tuple[tuple[float, ...], ...]:
@@ -171,15 +188,18 @@ class Derivation(Result):
         """All steps, in order."""
         return [step for section in self.sections for step in section.steps]
 
-    def blanked(self) -> Derivation:
-        """An exercise sheet: every computed value left blank, the rules and the given values kept."""
+    def blanked(self, mode: str = "values") -> Derivation:
+        """An exercise sheet: the computed values, the rules or both left blank; the given values kept."""
         import dataclasses
 
+        if mode not in SHEET_TASKS:
+            raise ValueError(f"unknown sheet {mode!r}; choose one of {', '.join(SHEET_TASKS)}")
+        values, rules = mode in ("values", "both"), mode in ("rules", "both")
         sections = tuple(
             dataclasses.replace(
                 section,
                 steps=tuple(
-                    dataclasses.replace(step, blank=True, exact=None)
+                    dataclasses.replace(step, blank=values, rule_blank=rules, exact=None)
                     if step.rule is not None and not step.definition
                     else step
                     for step in section.steps
@@ -188,4 +208,4 @@ class Derivation(Result):
             )
             for section in self.sections
         )
-        return dataclasses.replace(self, sections=sections, blank=True)
+        return dataclasses.replace(self, sections=sections, blank_mode=mode)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..result import Result
@@ -42,6 +42,7 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "rnncalc.render.markdown", (".md", ".markdown")),
         Format("latex", "rnncalc.render.latex", (".tex",)),
         Format("html", "rnncalc.render.html", (".html", ".htm")),
+        Format("pdf", "rnncalc.render.pdf", (".pdf",)),
     )
 }
 
@@ -62,10 +63,12 @@ def formats_of(result_type: str) -> tuple[str, ...]:
     return tuple(FORMATS)
 
 
-def render(result: Result, format_name: str, view: View | None = None) -> str:
-    """Render any result (a derivation or a report) in a registered format, as text."""
+def render(result: Result, format_name: str, view: View | None = None) -> Any:
+    """Render any result (a derivation or a report) in a registered format: text, or bytes for PDF."""
     view = view or View()
     kind = type(result).__name__
+    if format_name == "pdf":  # any result: its LaTeX document, typeset
+        return importlib.import_module(FORMATS["pdf"].module).render(result, view)
     if kind in REPORTS:
         module = importlib.import_module(REPORTS[kind])
         if hasattr(module, "render"):

@@ -59,7 +59,7 @@ def _mixed(text: str) -> str:
 def _results(derivation: Derivation) -> str:
     """The gradients and the loss, each cell carrying its full-precision value."""
     latex = LatexPrinter(derivation.settings.digits)
-    number = (lambda value: latex.blank_text()) if derivation.blank else latex.number
+    number = latex.answer_blank if derivation.blank else latex.number
     backward = derivation.backward_gradients
     rows = [(derivation.gradient_names[k].latex, k, v) for k, v in derivation.gradients.items()]
     rows = rows if derivation.scope == "grads" else []
@@ -93,7 +93,9 @@ def _forward_table(derivation: Derivation) -> str:
         cells += [_value_cell(mathml(printer.as_given(v)), v, False) for v in values[:given]]
         cells += [
             _value_cell(
-                mathml(printer.blank_text() if derivation.blank else printer.number(v)), v, derivation.blank
+                mathml(printer.answer_blank(v) if derivation.blank else printer.number(v)),
+                v,
+                derivation.blank,
             )
             for v in values[given:]
         ]

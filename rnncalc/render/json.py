@@ -44,8 +44,10 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
         data["gradients"] = (
             {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
         )
-    if derivation.blank:
+    if derivation.blank_mode:
         data["exercise"] = True
+        data["blank"] = derivation.blank_mode
+    if derivation.blank:
         data["loss"] = None
         data["forward"] = [{"t": t, "x": x} for t, x in enumerate(derivation.columns.x, start=1)]
     if derivation.backward_gradients is not None:
@@ -84,9 +86,11 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "key": step.target.name.key,
         "name": step.target.name.text,
-        "rule": TextPrinter(digits).print(step.rule) if step.rule is not None else None,
+        "rule": TextPrinter(digits).print(step.rule)
+        if step.rule is not None and not step.rule_blank
+        else None,
         "working": TextPrinter(digits, values=True).print(step.shown_working)
-        if step.shown_working is not None and not (step.definition or step.blank)
+        if step.shown_working is not None and not (step.definition or step.blank or step.rule_blank)
         else None,
         "value": None if step.definition or step.blank else step.target.value,
     }

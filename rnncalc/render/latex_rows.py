@@ -81,7 +81,7 @@ def header(derivation: Derivation) -> str:
 def gradient_rows(derivation: Derivation) -> list[tuple[str, str]]:
     """(LaTeX name, value) for each gradient and the loss (blank on an exercise sheet)."""
     printer = LatexPrinter(derivation.settings.digits)
-    number = (lambda value: printer.blank_text()) if derivation.blank else printer.number
+    number = printer.answer_blank if derivation.blank else printer.number
     rows = (
         [(derivation.gradient_names[k].latex, number(v)) for k, v in derivation.gradients.items()]
         if derivation.scope == "grads"

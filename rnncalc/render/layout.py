@@ -14,6 +14,8 @@ from ..derivation.formula import Add, Blank, Form, Gap, Neg
 from ..derivation.model import Step
 from .printers import TextPrinter
 
+MIN_BLANK, MAX_RULE_BLANK = 6, 48
+"""A blank is as wide as the answer it waits for (its printed length), within these bounds."""
 ROW_BUDGET = 80
 KEEP_FIRST, KEEP_LAST = 3, 2
 ELIDE_ABOVE = 20
@@ -36,9 +38,8 @@ def step_parts(step: Step, digits: int) -> list[Part]:
         candidates.append((step.expansion, False))
     if step.definition:
         return [Part(form, False, names.print(form)) for form, _ in candidates]
-    if step.blank:
-        shown = [Part(form, False, names.print(form)) for form, _ in candidates]
-        return [*shown, Part(Blank(), False, names.blank_text())]
+    if step.blank or step.rule_blank:
+        return _sheet_parts(step, candidates, names, values)
     if step.shown_working is not None:
         candidates.append((step.shown_working, True))
     if step.spelled is not None:
@@ -52,6 +53,21 @@ def step_parts(step: Step, digits: int) -> list[Part]:
         if text != value.text and all(text != p.text for p in parts):
             parts.append(Part(form, with_values, text))
     return [*parts, value]
+
+
+def _sheet_parts(
+    step: Step, candidates: list[tuple[Form, bool]], names: TextPrinter, values: TextPrinter
+) -> list[Part]:
+    """An exercise line: the rule or a blank as wide as it, then the value or a blank as wide as it."""
+    if step.rule_blank:
+        width = min(max(len(names.print(step.rule)), MIN_BLANK), MAX_RULE_BLANK)
+        shown = [Part(Blank(width), False, names.blank_text(width))]
+    else:
+        shown = [Part(form, False, names.print(form)) for form, _ in candidates]
+    if not step.blank:
+        return [*shown, Part(step.target, True, values.print(step.target))]
+    width = max(len(values.print(step.target)) + 2, MIN_BLANK)
+    return [*shown, Part(Blank(width), False, names.blank_text(width))]
 
 
 def text_line(step: Step, digits: int) -> str:

@@ -6,13 +6,11 @@ import functools
 import re
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from .printers import LatexPrinter
-
 CHARACTER = re.compile(r"&#x([0-9A-Fa-f]+);")
-BLANK = LatexPrinter().blank_text()
-BLANK_MATHML = r"\boxed{\phantom{0.000000}}"
-"""A space to fill in, as wide as a six-decimal number: latex2mathml cannot draw \\hspace, and Chromium
-draws no <menclose>, so the box becomes <mrow class="blank">, underlined by the page's CSS."""
+BLANK = re.compile(r"\\underline\{\\hspace\{([0-9.]+)em\}\}")
+"""A space to fill in as LatexPrinter writes it; on the page it becomes a box as wide as its digits:
+latex2mathml cannot draw \\hspace, and Chromium draws no <menclose>, so the box becomes
+<mrow class="blank">, underlined by the page's CSS."""
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -21,7 +19,7 @@ def mathml(latex: str, display: bool = False) -> str:
     from latex2mathml.converter import convert_to_element
 
     try:
-        root = convert_to_element(latex.replace(BLANK, BLANK_MATHML))
+        root = convert_to_element(BLANK.sub(_boxed, latex))
     except Exception:  # latex2mathml refuses a command: show the LaTeX itself rather than fail
         root = Element("math", {"xmlns": "http://www.w3.org/1998/Math/MathML", "class": "latex"})
         SubElement(root, "mtext").text = latex
@@ -34,6 +32,12 @@ def mathml(latex: str, display: bool = False) -> str:
             element.tag, element.attrib = "mrow", {"class": "blank"}
         _join_operator_name(element)
     return tostring(root, encoding="unicode", short_empty_elements=True)
+
+
+def _boxed(blank: re.Match[str]) -> str:
+    """A blank \\hspace{w em} as an empty box of as many digits (a digit is half an em)."""
+    digits = max(int(2 * (float(blank[1]) - 1)), 1)
+    return rf"\boxed{{\phantom{{{'0' * digits}}}}}"
 
 
 def _characters(text: str | None) -> str | None:

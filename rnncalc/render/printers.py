@@ -51,9 +51,13 @@ class TextPrinter(Fold):
         """Left-out terms."""
         return f"… ({count} terms) …"
 
-    def blank_text(self) -> str:
-        """A space to fill in."""
-        return "________"
+    def blank_text(self, width: int = 8) -> str:
+        """A space to fill in, ``width`` characters wide."""
+        return "_" * width
+
+    def answer_blank(self, value: float) -> str:
+        """A space to fill in, as wide as the value it waits for (with a little room)."""
+        return self.blank_text(max(len(format_number(value, self.digits)) + 2, 6))
 
     def paren(self, text: str) -> str:
         """Parenthesised text."""
@@ -128,8 +132,8 @@ class TextPrinter(Fold):
         return self.gap_text(form.count), ATOM
 
     def blank(self, form: Blank) -> tuple[str, int]:  # type: ignore[override]
-        """A space to fill in."""
-        return self.blank_text(), ATOM
+        """A space to fill in, as wide as its answer."""
+        return self.blank_text(form.width), ATOM
 
     def _factor(self, ref: Ref) -> str:
         """A quantity inside a product: its name, or its value (parenthesised when negative)."""
@@ -178,9 +182,9 @@ class LatexPrinter(TextPrinter):
         """Left-out terms."""
         return rf"\dots\text{{({count} terms)}}\dots"
 
-    def blank_text(self) -> str:
-        """A space to fill in."""
-        return r"\underline{\hspace{2.5cm}}"
+    def blank_text(self, width: int = 8) -> str:
+        """A space to fill in, as wide as ``width`` digits (a digit is half an em)."""
+        return rf"\underline{{\hspace{{{width / 2 + 1:g}em}}}}"
 
     def paren(self, text: str) -> str:
         """Auto-sized parentheses."""

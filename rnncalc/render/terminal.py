@@ -154,7 +154,7 @@ def _step(step: Step, digits: int) -> Line:
 def _number(derivation: Derivation) -> Callable[[float], str]:
     """How a result is shown: with its digits, or as a blank on an exercise sheet."""
     printer = TextPrinter(derivation.settings.digits)
-    return (lambda value: printer.blank_text()) if derivation.blank else printer.number
+    return printer.answer_blank if derivation.blank else printer.number
 
 
 def _gradient_table(derivation: Derivation) -> Table:
