@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 TEMPLATES = ROOT / "scripts" / "templates"
-RUN = re.compile(r"^<!-- run: (?P<command>.+?) -->$", re.M)
+RUN = re.compile(r"^<!-- run(?P<error>-error)?: (?P<command>.+?) -->$", re.M)
 EXAMPLES = {
     "derivation.md": ["grads", "--show-steps", "-f", "markdown"],
     "derivation.tex": ["grads", "--show-steps", "-f", "latex"],
@@ -36,12 +36,28 @@ GOLDEN = {
 }
 
 
-def rnncalc(args: list[str]) -> str:
-    """Run the installed CLI exactly as a user would and return its standard output."""
+def rnncalc(args: list[str], error: bool = False) -> str:
+    """Run the installed CLI exactly as a user would and return its standard output.
+
+    ``< FILE`` at the end feeds the file (relative to the project) to standard input, as a shell does;
+    with ``error`` the command must fail, and its error line (standard error) is returned.
+    """
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    stdin = ""
+    if len(args) >= 2 and args[-2] == "<":
+        stdin, args = (ROOT / args[-1]).read_text(encoding="utf-8"), args[:-2]
     result = subprocess.run(
-        [sys.executable, "-m", "rnncalc", *args], capture_output=True, text=True, env=env, cwd=ROOT
+        [sys.executable, "-m", "rnncalc", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        input=stdin,
     )
+    if error:
+        if result.returncode == 0:
+            raise SystemExit(f"rnncalc {' '.join(args)} was expected to fail")
+        return result.stderr
     if result.returncode not in (0, 1):
         raise SystemExit(f"rnncalc {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
@@ -71,12 +87,15 @@ def cli_reference() -> str:
 
 
 def from_template(name: str) -> str:
-    """docs/NAME: the template with each <!-- run: ... --> replaced by the command and its output."""
+    """docs/NAME: the template with each <!-- run: ... --> replaced by the command and its output.
+
+    ``<!-- run-error: ... -->`` shows a command that fails, with its error line.
+    """
 
     def run(match: re.Match[str]) -> str:
         command = match["command"]
         args = shlex.split(command)[1:]
-        return f"```console\n$ {command}\n{rnncalc(args).rstrip()}\n```"
+        return f"```console\n$ {command}\n{rnncalc(args, bool(match['error'])).rstrip()}\n```"
 
     return RUN.sub(run, (TEMPLATES / name).read_text(encoding="utf-8"))
 

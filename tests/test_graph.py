@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import subprocess
+from xml.etree import ElementTree
 
 import pytest
 from latex import require_program
@@ -62,3 +64,40 @@ def test_rich_tree_of_one_parameter(cli) -> None:
 def test_json_graph(cli) -> None:
     data = json.loads(cli("graph", "-f", "json")[1])
     assert {n["id"] for n in data["nodes"]} >= {"Wi", "o1", "h2", "L"}
+
+
+def _node_centres(svg: str) -> dict[str, tuple[float, float]]:
+    """Each node's title (its id) and the position of its first line of text, from Graphviz's SVG."""
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    centres = {}
+    for group in root.iter(f"{ns}g"):
+        if group.get("class") == "node":
+            text = group.find(f"{ns}text")
+            centres[group.find(f"{ns}title").text] = (float(text.get("x")), float(text.get("y")))
+    return centres
+
+
+@pytest.mark.parametrize("options", [[], ["--activation", "tanh", "--loss", "sse"], ["--preset", "jordan"]])
+def test_the_picture_runs_left_to_right_by_time_step_and_fits_1200_px(cli, tmp_path, options) -> None:
+    require_program("dot")
+    png, svg = tmp_path / "graph.png", tmp_path / "graph.svg"
+    assert cli("graph", *options, "-o", str(png))[0] == 0 and cli("graph", *options, "-o", str(svg))[0] == 0
+    width, height = struct.unpack(">II", png.read_bytes()[16:24])
+    assert 600 < width <= 1200 and height < width  # wide, not a 2930 px strip
+    graph = build_graph(Problem(**({"preset": "jordan"} if "jordan" in options else {})))
+    centres = _node_centres(svg.read_text(encoding="utf-8"))
+    by_step = {t: [centres[n.id][0] for n in graph.nodes if n.t == t] for t in (1, 2)}
+    assert max(by_step[1]) < min(by_step[2])  # every node of step 1 left of every node of step 2
+    if not options:
+        rows = ["x0", "o1", "h1", "y1", "L1"]  # within a step the computation flows down
+        assert [centres[r][1] for r in rows] == sorted(centres[r][1] for r in rows)
+
+
+def test_a_long_sequence_keeps_its_steps_in_order(cli, tmp_path) -> None:
+    require_program("dot")
+    svg = tmp_path / "graph.svg"
+    assert cli("graph", "--x", "1", "0", "1", "1", "-o", str(svg))[0] == 0
+    centres = _node_centres(svg.read_text(encoding="utf-8"))
+    xs = [centres[f"o{t}"][0] for t in range(1, 5)]
+    assert xs == sorted(xs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -75,16 +76,19 @@ def test_help_lists_exactly_the_formats_the_command_writes(cli, command: str, ex
     assert code == 0
     listed = re.search(r"--format\s+\[([a-z|]+)\]|<([a-z|]+)>", out.replace("\n", " "))
     shown = re.findall(
-        r"\[(?:[a-z]+\|)+[a-z]+\]|\b(?:rich\|json\|markdown\|latex\|html|dot\|rich\|json)\b", out
+        r"\[(?:[a-z]+\|)+[a-z]+\]|\b(?:rich\|json\|markdown\|latex\|html\|pdf|dot\|rich\|json)\b", out
     )
     assert listed or shown
-    offered = set(re.findall(r"\b(rich|json|markdown|latex|html|dot)\b", " ".join(s for s in shown)))
+    offered = set(re.findall(r"\b(rich|json|markdown|latex|html|pdf|dot)\b", " ".join(s for s in shown)))
     expected = set(formats_of("Graph" if command == "graph" else "Derivation"))
     assert offered == expected
     Path("a.toml").write_text(ANSWERS, encoding="utf-8")
-    for name in expected:
+    for name in expected - {"pdf"}:
         code, out, err = cli(command, *extra, "-f", name)
         assert code in (0, 1) and out.strip() and not err.startswith("rnncalc: error"), (name, err)
+    if "pdf" in expected and shutil.which("pdflatex"):  # binary: to a file only
+        code, _, err = cli(command, *extra, "-f", "pdf", "-o", "out.pdf")
+        assert code in (0, 1) and Path("out.pdf").read_bytes().startswith(b"%PDF"), err
 
 
 def test_reports_in_markdown_and_latex_from_the_cli(cli) -> None:
@@ -92,7 +96,7 @@ def test_reports_in_markdown_and_latex_from_the_cli(cli) -> None:
     assert code == 0 and "| epoch | loss |" in out and "```math" in out
     code, out, _ = cli("check", "-o", "check.tex")
     assert code == 0 and Path("check.tex").read_text(encoding="utf-8").startswith("\\documentclass")
-    assert set(FORMATS) == {"rich", "json", "markdown", "latex", "html"}
+    assert set(FORMATS) == {"rich", "json", "markdown", "latex", "html", "pdf"}
 
 
 def test_derivation_repr_is_short() -> None:

@@ -387,7 +387,8 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     from ..derivation.derive import derive
 
     output: Optional[Path] = options.output
-    if options.flow and _picture(options) is not None:
+    picture = _picture(options)
+    if picture is not None and (options.flow or picture != "pdf"):  # -o sheet.pdf: the typeset derivation
         _run_picture(options, scope, method)
         return
     format_name = _format_name(options.format, output)
@@ -403,6 +404,8 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
         derivation = derivation.blanked(options.blank.value)
     elif options.answers:
         derivation = dataclasses.replace(derivation, answer_key=True)
+    if options.explain:
+        derivation = derivation.explained()
     _deliver(derivation, format_name, output, view, options)
 
 

@@ -173,6 +173,13 @@ SHARED: dict[str, tuple[Any, Any]] = {
         None,
         metavar="[values|rules|both]",
     ),
+    "explain": _option(
+        bool,
+        "--explain",
+        "A short note in plain words under every line: why it exists, which path through time it follows.",
+        METHOD,
+        False,
+    ),
     "answers": _option(
         bool,
         "--answers",
@@ -269,6 +276,7 @@ DERIVATION_ONLY = (
     "all_steps",
     "blank",
     "answers",
+    "explain",
 )
 
 

@@ -29,6 +29,7 @@ class Step:
     working with functions written out, as by hand (σ(2) = 1/(1 + e^(-2))); ``definition``
     steps show only the rule, before any value is known; ``exact`` is the exact value as a formula.
     On an exercise sheet ``blank`` leaves the value to fill in, ``rule_blank`` the rule (and its working).
+    ``explanation`` is a note in plain words on why the line exists (--explain).
     """
 
     target: Ref
@@ -41,6 +42,7 @@ class Step:
     t: int | None = None
     blank: bool = False
     rule_blank: bool = False
+    explanation: str | None = None
 
     @property
     def shown_working(self) -> Form | None:
@@ -187,6 +189,12 @@ class Derivation(Result):
     def steps(self) -> list[Step]:
         """All steps, in order."""
         return [step for section in self.sections for step in section.steps]
+
+    def explained(self) -> Derivation:
+        """Every line with a short note in plain words: why it exists, which path through time it follows."""
+        from .explain import explained
+
+        return explained(self)
 
     def blanked(self, mode: str = "values") -> Derivation:
         """An exercise sheet: the computed values, the rules or both left blank; the given values kept."""

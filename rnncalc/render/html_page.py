@@ -24,6 +24,7 @@ table { border-collapse: collapse; }
 table.steps td { padding: 0.3rem 0.2rem; vertical-align: middle; }
 table.steps td.lhs { text-align: right; white-space: nowrap; }
 table.steps td.rhs { text-align: left; }
+table.steps tr.explain td { color: var(--muted); font-style: italic; padding-top: 0; }
 table.steps tbody.step:hover { background: rgba(127, 127, 127, 0.12); }
 table.data th, table.data td { padding: 0.25rem 0.8rem; border-bottom: 1px solid var(--rule); }
 table.data th, table.data td { text-align: right; font-variant-numeric: tabular-nums; }
@@ -80,7 +81,10 @@ def step_body(step: Step, digits: int) -> str:
     if not (step.definition or step.blank):
         value = repr(step.target.value)
         attributes += f' data-value="{value}" title="{escape(step.target.name.text)} = {value}"'
-    return f"<tbody {attributes}>" + "".join(math_rows(step_rows(step, digits))) + "</tbody>"
+    rows = math_rows(step_rows(step, digits))
+    if step.explanation:
+        rows.append(f'<tr class="explain"><td></td><td>{escape(step.explanation)}</td></tr>')
+    return f"<tbody {attributes}>" + "".join(rows) + "</tbody>"
 
 
 def steps_table(groups: list[str]) -> str:

@@ -96,6 +96,8 @@ def _step(step: Step, digits: int) -> dict[str, Any]:
     }
     if step.exact is not None and not step.blank:
         data["exact"] = TextPrinter(digits).print(step.exact)
+    if step.explanation:
+        data["explain"] = step.explanation
     return data
 
 

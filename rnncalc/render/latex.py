@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..derivation.model import Derivation, Section
 from ..derivation.names import gradient
 from . import View
-from .latex_rows import gradient_rows, header, section_rows
+from .latex_rows import explained_rows, gradient_rows, header
 from .reports import latex_text
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -29,14 +29,10 @@ def body(derivation: Derivation) -> str:
     """The derivation itself: needs amsmath (align*) and, for page breaks, \\allowdisplaybreaks."""
     lines = [rf"\section*{{{TITLE}}}", header(derivation), ""]
     for section in derivation.sections:
-        rows = section_rows(derivation, section.key)
-        lines += [
-            rf"\subsection*{{{section_title(section)}}}",
-            r"\begin{align*}",
-            " \\\\\n".join(rows),
-            r"\end{align*}",
-            "",
-        ]
+        lines.append(rf"\subsection*{{{section_title(section)}}}")
+        for rows, note in explained_rows(derivation, section):
+            lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+            lines += [rf"{{\small\emph{{{latex_text(note)}}}}}", ""] if note else []
         lines += [latex_text(section.note), ""] if section.note else []
     lines += [r"\subsection*{Results}", r"\begin{tabular}{lr}"]
     lines += [rf"${name}$ & ${value}$ \\" for name, value in gradient_rows(derivation)]

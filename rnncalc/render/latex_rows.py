@@ -44,6 +44,16 @@ def section_rows(derivation: Derivation, key: str) -> list[str]:
     return rows
 
 
+def explained_rows(derivation: Derivation, section: Section) -> list[tuple[list[str], str | None]]:
+    """The section's rows as one block, or (with --explain) one block per step followed by its note."""
+    if not any(isinstance(s, Step) and s.explanation for s in section.steps):
+        return [(section_rows(derivation, section.key), None)]
+    digits = derivation.settings.digits
+    blocks = [(lead_rows(derivation, section), None)] if section.lead is not None else []
+    blocks += [(step_rows(s, digits), s.explanation) for s in section.steps if isinstance(s, Step)]
+    return blocks
+
+
 def lead_rows(derivation: Derivation, section: Section) -> list[str]:
     """The section's general formula, for this n (none when it has no lead)."""
     if section.lead is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..derivation.model import Derivation
 from . import View
 from .latex import TITLE
-from .latex_rows import gradient_rows, header, section_rows
+from .latex_rows import explained_rows, gradient_rows, header
 
 
 def display_math(rows: list[str], flavor: str) -> str:
@@ -23,7 +23,9 @@ def render(derivation: Derivation, view: View) -> str:
     """The Markdown text."""
     blocks = [f"# {TITLE}", header(derivation)]
     for section in derivation.sections:
-        blocks += [f"## {section.title}", display_math(section_rows(derivation, section.key), view.flavor)]
+        blocks.append(f"## {section.title}")
+        for rows, note in explained_rows(derivation, section):
+            blocks += [display_math(rows, view.flavor), *([f"*{note}*"] if note else [])]
         blocks += [section.note] if section.note else []
     table = ["| quantity | value |", "| --- | ---: |"]
     table += [

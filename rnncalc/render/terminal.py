@@ -114,7 +114,7 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
                     )
                 ]
             )
-        return result
+        return result + ([[("  " + section.note, "italic")]] if section.note else [])
     largest = max((abs(s.target.value) for s in section.steps), default=0.0)
     for step in steps:
         if not isinstance(step, Step):
@@ -124,6 +124,8 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
         if section.key in CHARTED and not step.blank:
             line.append(("  " + bar(step.target.value, largest), BAR_STYLE))
         result.append(line)
+        if step.explanation:
+            result.append([("    ↳ " + step.explanation, "italic dim")])
     if section.note:
         result.append([("  " + section.note, "italic")])
     return result

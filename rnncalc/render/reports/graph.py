@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rich.tree import Tree
@@ -15,7 +16,7 @@ from ..layout import ELIDE_ABOVE, KEEP_FIRST, KEEP_LAST
 from ..printers import TextPrinter
 
 STYLES = {
-    "param": 'shape=ellipse, style=filled, fillcolor="#fde9c9"',
+    "param": 'shape=box, style="rounded,filled", fillcolor="#fde9c9"',
     "input": 'shape=box, style=filled, fillcolor="#e4f0fb"',
     "state": "shape=box",
     "output": 'shape=box, style=filled, fillcolor="#e6f5e1"',
@@ -40,35 +41,80 @@ def _edge_label(edge: Edge, digits: int) -> str:
     )
 
 
+ROW = re.compile(r"_\d+$")
+INCHES_PER_STEP = 6.25
+"""At most this wide per time step (6.25 in = 600 px at 96 dpi): the worked example at n = 2 fits in
+1200 px. Only cells of at most CAPPED_NODES nodes per step are held to it: a gated cell (GRU, LSTM)
+drawn that narrow would be too small to read, so it keeps its natural width."""
+CAPPED_NODES = 6
+
+
 def dot(graph: Graph, digits: int) -> str:
-    """The graph in Graphviz DOT, one cluster per time step."""
+    """The graph in Graphviz DOT: time steps left to right as columns, each quantity a row across them.
+
+    Within a step the computation flows down (x, o, h, y, L_t); the parameters float between the columns
+    that use them; an edge shows its name and value, its rule as a tooltip.
+    """
     number = TextPrinter(digits).number
+    n = graph.problem.n
+    per_step = sum(1 for node in graph.nodes if node.t == 1)
+    size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES else ""
     lines = [
         "digraph rnncalc {",
-        "  rankdir=LR;",
+        f"  rankdir=TB; newrank=true; nodesep=0.15; ranksep=0.3;{size}",
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
+    initial = [node for node in graph.nodes if node.kind == "state" and node.t in (None, 0)]
+    column: dict[int, list[Node]] = {t: [] for t in range(1, n + 1)}
+    column[1] += initial
     for node in graph.nodes:
-        if node.t is None or node.id == "h0":
-            lines.append(
-                f"  {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];"
-            )
-    for t in range(1, graph.problem.n + 1):
-        lines.append(f"  subgraph cluster_{t} {{")
-        lines.append(f'    label="t = {t}"; color="#bbbbbb";')
-        for node in graph.nodes:
-            if node.t == t and node.id != "h0":
-                lines.append(
-                    f"    {_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];"
-                )
+        if node.t is not None and node.t > 0:
+            column[node.t].append(node)
+        elif node not in initial:
+            lines.append(f"  {_node(node, number)}")
+    for t, nodes in column.items():
+        lines += [f"  subgraph cluster_{t} {{", f'    label="t = {t}"; color="#bbbbbb";']
+        lines += [f"    {_node(node, number)}" for node in nodes]
         lines.append("  }")
     for edge in graph.edges:
-        lines.append(
-            f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={_quote(_edge_label(edge, digits))}];"
-        )
+        label, rule = _quote(_edge_value(edge, digits)), _quote(_edge_label(edge, digits))
+        lines.append(f"  {_quote(edge.source)} -> {_quote(edge.target)} [label={label}, tooltip={rule}];")
+    lines += [f"  {{rank=same; {row}}}" for row in _rows(graph, initial)]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _node(node: Node, number: Any) -> str:
+    """A node statement: its id, its label (value and gradient) and its style."""
+    return f"{_quote(node.id)} [label={_quote(_node_label(node, number))}, {STYLES[node.kind]}];"
+
+
+def _edge_value(edge: Edge, digits: int) -> str:
+    """d target / d source = value (the rule goes in the tooltip, so the picture stays narrow)."""
+    return f"{edge.name.text} = {TextPrinter(digits).number(edge.value)}"
+
+
+def _rows(graph: Graph, initial: list[Node]) -> list[str]:
+    """One row per quantity (x_t, o_t, ...) across the steps, kept in time order by invisible edges.
+
+    An initial state sits left of the row it feeds first.
+    """
+    rows: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        if node.t is not None and node.t > 0:
+            rows.setdefault(ROW.sub("", node.name.text), []).append(node.id)
+    by_id = {node.id: ROW.sub("", node.name.text) for node in graph.nodes if node.t}
+    for state in initial:
+        first = next((e.target for e in graph.edges if e.source == state.id and e.target in by_id), None)
+        if first is not None:
+            rows[by_id[first]].insert(0, state.id)
+    return [
+        "; ".join(map(_quote, ids)) + "; " + " -> ".join(map(_quote, ids)) + " [style=invis];"
+        if len(ids) > 1
+        else _quote(ids[0]) + ";"
+        for ids in rows.values()
+    ]
 
 
 def _equation(name: str, rule: str, value: str) -> str:

@@ -1,0 +1,83 @@
+"""--explain: a note in plain words on every line, in every format, true to the line it explains."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from latex import compile_latex
+
+from rnncalc import Problem, derive
+from rnncalc.compute.problem import Settings
+from rnncalc.derivation.formula import Add
+
+CASES = {
+    "worked example": lambda: derive(Problem(), method="both"),
+    "flow": lambda: derive(Problem(x=(1, 1, 1, 1)), Settings(flow=True)),
+    "relu": lambda: derive(Problem(activation="relu", x=(1, -1, 2))),
+    "gru": lambda: derive(Problem(preset="gru", x=(1, 0.5)), method="both"),
+    "lstm": lambda: derive(Problem(preset="lstm", x=(1, 0.5))),
+    "jordan": lambda: derive(Problem(preset="jordan", x=(1, 0.5, -1))),
+}
+
+
+def explained_steps(derivation):
+    """Every step that should carry a note (the given values share one note on their section)."""
+    return [s for section in derivation.sections if section.key != "known" for s in section.steps]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_line_gets_a_note(case: str) -> None:
+    derivation = CASES[case]().explained()
+    steps = explained_steps(derivation)
+    assert steps and all(step.explanation for step in steps)
+    assert derivation.section("known").note
+    assert len({step.explanation for step in steps}) > 5  # notes that say something about their line
+
+
+@pytest.mark.parametrize("case", ["worked example", "gru", "lstm", "jordan"])
+def test_a_derivative_through_time_names_one_path_per_term(case: str) -> None:
+    """Each term of a total derivative is one path; the note names as many as the rule has terms."""
+    for step in CASES[case]().explained().section("totals").steps:
+        terms = len(step.rule.terms) if isinstance(step.rule, Add) else 1
+        named = step.explanation.count("directly") + step.explanation.count("through ")
+        assert named == terms, (step.target.name.text, step.explanation)
+
+
+def test_the_issue_example_reads_as_asked() -> None:
+    notes = {s.target.name.text: s.explanation for s in derive().explained().steps()}
+    assert notes["do_2/dW_i"].startswith("W_i reaches o_2 twice: directly")
+    assert "x_1" in notes["do_2/dW_i"] and "through h_1" in notes["do_2/dW_i"]
+    assert "slope of σ at o_1" in notes["dh_1/do_1"]
+    assert "step 1 to step 2" in notes["do_2/dh_1"]
+
+
+def test_notes_give_no_numbers_away_on_a_sheet() -> None:
+    sheet = derive().blanked().explained()
+    values = {f"{s.target.value:.6f}"[:5] for s in sheet.steps() if s.blank and abs(s.target.value) > 0.01}
+    notes = " ".join(s.explanation for s in sheet.steps() if s.explanation)
+    assert values and not any(value in notes for value in values)
+    assert not re.search(r"\d\.\d", notes)
+
+
+def test_every_format_carries_the_notes(cli, tmp_path: Path) -> None:
+    count = len(explained_steps(derive()))
+    text = cli("grads", "--show-steps", "--explain")[1]
+    assert text.count("↳ ") == count
+    markdown = cli("grads", "--show-steps", "--explain", "-f", "markdown")[1]
+    assert markdown.count("\n*") >= count
+    html = cli("grads", "--show-steps", "--explain", "-f", "html")[1]
+    assert html.count('class="explain"') == count
+    data = json.loads(cli("grads", "--show-steps", "--explain", "-f", "json")[1])
+    steps = [s for section in data["derivation"] if section["key"] != "known" for s in section["steps"]]
+    assert len(steps) == count and all(s["explain"] for s in steps)
+    latex = cli("grads", "--show-steps", "--explain", "--flow", "-f", "latex")[1]
+    assert latex.count(r"{\small\emph{") >= count
+    assert "Overfull" not in compile_latex(latex, tmp_path)
+
+
+def test_without_explain_there_are_no_notes(cli) -> None:
+    assert "↳" not in cli("grads", "--show-steps")[1]
+    assert all(s.explanation is None for s in derive().steps())
