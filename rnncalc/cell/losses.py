@@ -35,6 +35,9 @@ class Loss:
     y_range: tuple[float, float] | None = None
 
 
+VECTOR_ONLY_LOSSES = ("softmax-ce",)
+"""Losses only a vector output has: softmax cross-entropy, L = 1/n Σ_t -log softmax(y_t)[g_t]."""
+
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (

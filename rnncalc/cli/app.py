@@ -170,6 +170,7 @@ def train_command(
     from ..features.train import train
 
     problem, settings = build_inputs(options)
+    _scalar_only(problem, "train")
     with progress("training") as report:
         rate, momentum = float(parse_number(lr, "--lr")), float(parse_number(beta, "--beta"))
         limit = float(parse_number(clip, "--clip")) if clip is not None else None
@@ -245,6 +246,7 @@ def graph_command(
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
     options = dataclasses.replace(options, param=[p for p in options.param or [] if "=" in p])
     problem, settings = build_inputs(options)
+    _scalar_only(problem, "graph")
     if kind in PICTURES and problem.n > MAX_PICTURE_STEPS:
         raise InputError(
             f"graph pictures are drawn for n <= {MAX_PICTURE_STEPS} (Graphviz cannot lay out larger unrolled "
@@ -308,6 +310,7 @@ def grade_command(
             "--config FILE or the problem's options (--x, --g, --preset, ...)"
         )
     problem, settings = build_inputs(options)
+    _scalar_only(problem, "grade")
     with progress("grading"):
         numbers = {key: value for key, (value, _) in given.items()}
         result = grade(problem, numbers, settings.digits, {key: text for key, (_, text) in given.items()})
@@ -328,6 +331,7 @@ def quiz_command(options: SharedOptions) -> None:
     from ..render.reports.quiz import feedback_lines, question_line, score_line
 
     problem, settings = build_inputs(options)
+    _scalar_only(problem, "quiz")
     quiz = start_quiz(problem, settings.digits)
     plain = options.ascii or not can_show(sys.stdout, "σ·✓✗")
 
@@ -407,6 +411,15 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     if options.explain:
         derivation = derivation.explained()
     _deliver(derivation, format_name, output, view, options)
+
+
+def _scalar_only(problem: object, command: str) -> None:
+    """Commands not yet written for vectors and matrices say so (forward, grads and check are)."""
+    if getattr(problem, "vector", False):
+        raise InputError(
+            f"rnncalc {command} works on scalar problems for now; with vectors and matrices use "
+            "forward, grads or check"
+        )
 
 
 def _picture(options: SharedOptions) -> Optional[str]:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
-from ..cell.losses import LOSSES
+from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..cell.presets import PRESETS
 from ..compute.problem import MAX_DIGITS, NO_TARGET, Problem, Settings
 from ..errors import InputError
@@ -23,7 +23,7 @@ from ..numbers import looks_like_number, parse_number, parse_values, shown
 from ..render import FORMATS, MARKDOWN_FLAVORS
 
 ActivationName = Enum("ActivationName", {name: name for name in ACTIVATIONS}, type=str)  # type: ignore[misc]
-LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)  # type: ignore[misc]
+LossName = Enum("LossName", {name: name for name in (*LOSSES, *VECTOR_ONLY_LOSSES)}, type=str)  # type: ignore[misc]
 FlavorName = Enum("FlavorName", {name: name for name in MARKDOWN_FLAVORS}, type=str)  # type: ignore[misc]
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
@@ -315,11 +315,11 @@ def expand_sequences(args: list[str]) -> list[str]:
     expanded: list[str] = []
     values: list[str] | None = None
     for index, arg in enumerate(args):
-        if values is not None and (not values or looks_like_number(arg)):
+        if values is not None and (not values or looks_like_number(arg) or _open_bracket(values)):
             values.append(arg)
             continue
         if values is not None:
-            expanded.append(",".join(values))
+            expanded.append(_joined(values))
             values = None
         if arg == "--":
             return expanded + args[index:]
@@ -329,8 +329,19 @@ def expand_sequences(args: list[str]) -> list[str]:
         elif arg == "--blank" and (index + 1 == len(args) or args[index + 1].startswith("-")):
             expanded.append("values")  # a bare --blank is a sheet of values to fill in
     if values:
-        expanded.append(",".join(values))
+        expanded.append(_joined(values))
     return expanded
+
+
+def _joined(values: list[str]) -> str:
+    """The words of one list option as one value: 1,0 for numbers, the words themselves for brackets."""
+    return " ".join(values) if values and values[0].lstrip().startswith("[") else ",".join(values)
+
+
+def _open_bracket(values: list[str]) -> bool:
+    """True while the words after --x so far open more [ than they close (--x [[1, 2], [0, 1]] unquoted)."""
+    text = " ".join(values)
+    return text.lstrip().startswith("[") and text.count("[") > text.count("]")
 
 
 def with_config(options: Any) -> Any:
@@ -413,6 +424,9 @@ def _streams(items: list[str] | None) -> dict[str, tuple[Fraction, ...]]:
 
 def build_inputs(options: Any) -> tuple[Problem, Settings]:
     """Turn the shared options (and --config) into a Problem and Settings (InputError on bad values)."""
+    settings = _settings(options)
+    if _bracketed(options):
+        return _vector_problem(options, settings), settings
     params = {
         key: parse_number(getattr(options, flag), f"--{flag}")
         for key, flag in SHORTCUTS
@@ -456,12 +470,94 @@ def build_inputs(options: Any) -> tuple[Problem, Settings]:
         if "h" in problem_args["init"]:
             raise InputError("--h0 and --init h= both set h_0; give one")
         problem_args["h0"] = parse_number(options.h0, "--h0")
-    digits = 6 if options.digits is None else options.digits
-    settings = Settings(
-        digits=digits,
+    return Problem(**problem_args), settings
+
+
+def _settings(options: Any) -> Settings:
+    """How numbers are computed and shown."""
+    return Settings(
+        digits=6 if options.digits is None else options.digits,
         round_intermediate=bool(options.round_intermediate),
         exact=bool(options.exact),
         per_step=bool(options.per_step),
         flow=bool(options.flow),
     )
-    return Problem(**problem_args), settings
+
+
+VECTOR_VALUES = ("x", "g", "h0", "wi", "wh", "a", "b", "c")
+"""The options that may hold a vector or matrix in bracket notation ([[0.5, 0.1], [0.2, 0.3]])."""
+
+
+def _bracketed(options: Any) -> bool:
+    """True when any value is written as a vector or matrix: the problem is then a vector RNN."""
+    texts = [v for name in VECTOR_VALUES for v in _as_list(getattr(options, name, None))]
+    texts += [item.partition("=")[2] for item in options.param or []]
+    return any(text.lstrip().startswith("[") for text in texts)
+
+
+def _as_list(value: Any) -> list[str]:
+    """An option's text values (a list option, one value, or none)."""
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _vector_problem(options: Any, settings: Settings) -> Any:
+    """A vector RNN problem from bracket notation (the built-in cell; matrices for W_i, W_h, a)."""
+    from ..compute.vector import VectorProblem
+    from ..tensor import parse_tensor
+
+    unsupported = {
+        "--cell": options.cell,
+        "--preset": options.preset,
+        "--input": options.input,
+        "--init": options.init,
+        "--loss-term": options.loss_term,
+        "--exact": options.exact,
+        "--flow": options.flow,
+        "--per-step": options.per_step,
+    }
+    given = [flag for flag, value in unsupported.items() if value]
+    if given:
+        raise InputError(
+            f"{given[0]} is not available with vectors and matrices yet (the built-in cell only)"
+        )
+    params = {
+        key: parse_tensor(getattr(options, flag), f"--{flag}")
+        for key, flag in SHORTCUTS
+        if getattr(options, flag) is not None
+    }
+    for item in options.param or []:
+        name, sign, value = item.partition("=")
+        if not sign or not name.strip():
+            raise InputError(
+                f"--param {shown(item)}: write NAME=VALUE, e.g. --param Wh=[[0.5,0.1],[0.2,0.3]]"
+            )
+        if name.strip() in params:
+            raise InputError(f"the parameter {name.strip()} is given twice")
+        params[name.strip()] = parse_tensor(value, f"--param {name.strip()}")
+    return VectorProblem(
+        x=_sequence(options.x, "--x"),
+        g=_sequence(options.g, "--g"),
+        h0=parse_tensor(options.h0, "--h0") if options.h0 is not None else None,
+        params=params,
+        activation=options.activation.value if options.activation is not None else "sigmoid",
+        loss=(options.loss or LossName("mse")).value,
+    )
+
+
+def _sequence(values: list[str] | None, flag: str) -> Any:
+    """--x "[[1, 2], [0, 1]]" (one matrix, a row per step) or --x 1 0 (one number per step)."""
+    from ..tensor import parse_tensor
+
+    if not values:
+        return None if flag == "--g" else _missing_x()
+    if len(values) == 1 and values[0].lstrip().startswith("["):
+        return parse_tensor(values[0], flag)
+    parsed = parse_values(values, flag)
+    return tuple(parsed) if parsed is not None else None
+
+
+def _missing_x() -> Any:
+    """A vector problem always names its inputs."""
+    raise InputError('--x: give the inputs of a vector problem, one row per step: --x "[[1, 2], [0, 1]]"')

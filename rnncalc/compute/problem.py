@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..cell import PARAMETERS
 from ..cell.functions import ACTIVATIONS
-from ..cell.losses import LOSSES
+from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..errors import InputError
 
 if TYPE_CHECKING:
@@ -251,6 +251,11 @@ class Problem:
         object.__setattr__(self, "activation", activation)
         if self.loss_term is not None:
             object.__setattr__(self, "loss", CUSTOM_LOSS)
+        elif self.loss in VECTOR_ONLY_LOSSES:
+            raise InputError(
+                f"--loss {self.loss} needs a vector output: give a as a K×H matrix and g as class indices, "
+                '--wh "[[...]]" --a "[[...], [...]]" --g 0 2 (see docs/vectors.md)'
+            )
         elif self.loss not in LOSSES:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(LOSSES)}")
         object.__setattr__(self, "x_floats", _floats(x, "x", 0))

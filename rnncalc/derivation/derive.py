@@ -38,6 +38,10 @@ def derive(
     _check_size(problem.n, steps, scope, settings.exact)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if getattr(problem, "vector", False):
+        from .vector_derive import derive_vector
+
+        return derive_vector(problem, settings, scope, steps)  # type: ignore[arg-type]
     if problem.network:
         from .network_derive import derive_network
 

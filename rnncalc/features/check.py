@@ -79,6 +79,10 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
             f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of "
             f"{INPUTS_MAX_N}"
         )
+    if getattr(problem, "vector", False):
+        from .check_vector import check_vector
+
+        return check_vector(problem)  # type: ignore[arg-type]
     if problem.network:
         from .check_network import check_network
 

@@ -20,7 +20,9 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     problem, settings = derivation.problem, derivation.settings
     data: dict[str, Any] = {
         "rnncalc": __version__,
-        "problem": {
+        "problem": _vector_problem(problem)
+        if getattr(problem, "vector", False)
+        else {
             "n": problem.n,
             "x": problem.x_floats if problem.reads_x else None,
             "g": [g if target else None for g, target in zip(problem.g_floats, problem.targets)],
@@ -57,6 +59,21 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     if derivation.sections:
         data["derivation"] = [_section(s, settings.digits) for s in derivation.sections]
     return data
+
+
+def _vector_problem(problem: Any) -> dict[str, Any]:
+    """A vector problem: its sizes, then every value as a nested list in its shape."""
+    arrays = problem.arrays
+    return {
+        "n": problem.n,
+        "sizes": {k: problem.shapes[k] for k in ("H", "D", "K")},
+        "x": arrays["x"].tolist(),
+        "g": arrays["g"].tolist(),
+        "h0": arrays["h0"].tolist(),
+        "params": {name: array.tolist() for name, array in problem.parameters.items()},
+        "activation": problem.activation,
+        "loss": problem.loss,
+    }
 
 
 def _network_problem(problem: Problem) -> dict[str, Any]:

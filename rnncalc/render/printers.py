@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 from ..cell.functions import BY_SHOWN_NAME
 from ..derivation.formula import Add, Blank, Call, Const, Div, Fold, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
+from ..tensor import Tensor
 from .number_format import format_fraction, format_given, format_number
 
 ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
@@ -28,8 +30,16 @@ class TextPrinter(Fold):
         return name.text
 
     def number(self, value: float) -> str:
-        """A computed value."""
+        """A computed value (a vector or matrix entry by entry)."""
+        if isinstance(value, Tensor):
+            return self.tensor(value, self.number)
         return self.scientific(format_number(value, self.digits))
+
+    def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
+        """A vector [1, 2] or a matrix [[1, 2], [3, 4]], each entry written by ``entry``."""
+        if value.is_matrix:
+            return "[" + ", ".join(self.tensor(row, entry) for row in value) + "]"
+        return "[" + ", ".join(entry(v) for v in value) + "]"
 
     def scientific(self, text: str) -> str:
         """A number's text as this printer writes scientific notation (text: 5.6e-07 as it is)."""
@@ -41,6 +51,8 @@ class TextPrinter(Fold):
 
     def as_given(self, value: float) -> str:
         """A value the user typed."""
+        if isinstance(value, Tensor):
+            return self.tensor(value, self.as_given)
         return self.scientific(format_given(value, self.digits))
 
     def literal(self, value: Fraction) -> tuple[str, int]:
@@ -74,8 +86,9 @@ class TextPrinter(Fold):
     def call_text(self, function: str, arg: str) -> str:
         """A function applied to its argument, spelled as the function registry says."""
         record = BY_SHOWN_NAME.get(function)
-        pattern = getattr(record, self.spelling) if record else self.unknown_function.format(name=function)
-        return pattern.format(arg)
+        if record is None:  # diag, softmax: spelled by name (the name's own braces kept as they are)
+            return self.unknown_function.format(name=function).replace("{}", arg)
+        return getattr(record, self.spelling).format(arg)
 
     def print(self, form: Form) -> str:
         """The whole form."""
@@ -166,6 +179,11 @@ class LatexPrinter(TextPrinter):
     def name(self, name: Name) -> str:
         """A quantity's LaTeX name."""
         return name.latex
+
+    def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
+        """A vector as a column, a matrix row by row: \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}."""
+        rows = " \\\\ ".join(" & ".join(entry(v) for v in row) for row in value.rows())
+        return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
 
     def scientific(self, text: str) -> str:
         """Scientific notation as mantissa times a power of ten."""

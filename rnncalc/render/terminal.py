@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
+from ..tensor import Tensor
 from . import View
 from .layout import ELIDE_ABOVE, ROW_BUDGET, elided, packed_rows, step_parts, text_line
 from .printers import TextPrinter
@@ -115,7 +116,8 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
                 ]
             )
         return result + ([[("  " + section.note, "italic")]] if section.note else [])
-    largest = max((abs(s.target.value) for s in section.steps), default=0.0)
+    charted = section.key in CHARTED
+    largest = max((abs(s.target.value) for s in section.steps), default=0.0) if charted else 0.0
     for step in steps:
         if not isinstance(step, Step):
             result.append([(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
@@ -154,9 +156,20 @@ def _step(step: Step, digits: int) -> Line:
 
 
 def _number(derivation: Derivation) -> Callable[[float], str]:
-    """How a result is shown: with its digits, or as a blank on an exercise sheet."""
+    """How a result is shown: with its digits (a matrix as aligned rows), or as a blank on a sheet."""
     printer = TextPrinter(derivation.settings.digits)
-    return printer.answer_blank if derivation.blank else printer.number
+    if derivation.blank:
+        return printer.answer_blank
+    return lambda value: _matrix_rows(value, printer) if isinstance(value, Tensor) else printer.number(value)
+
+
+def _matrix_rows(value: Tensor, printer: TextPrinter) -> str:
+    """A matrix as bracketed rows, one per line, its columns aligned; a vector on one line."""
+    if not value.is_matrix or len(value) == 1:
+        return printer.number(value)
+    cells = [[printer.number(v) for v in row] for row in value]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+    return "\n".join("[" + ", ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells)
 
 
 def _gradient_table(derivation: Derivation) -> Table:

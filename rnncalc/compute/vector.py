@@ -1,0 +1,310 @@
+"""Vector and matrix RNNs: o_t = W_i x_{t-1} + W_h h_{t-1} + b, h_t = act(o_t), y_t = a h_t + c, in NumPy.
+
+``VectorProblem`` holds the exact values and checks their shapes (H hidden units, D inputs, K outputs);
+``run_vector`` computes the forward pass, the deltas δ_t = dL/do_t from t = n down to 1 and every
+gradient as a sum of per-step outer products, vectorised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ..cell.losses import VECTOR_ONLY_LOSSES
+from ..cell.vectorized import activation, loss_slope, loss_value, softmax
+from ..errors import InputError, RnnCalcError
+from ..numbers import round_half_up
+from ..tensor import Exact, describe, parse_tensor, shape_of
+from .problem import Settings
+
+PARAMETER_ORDER = ("Wi", "Wh", "b", "a", "c")
+SQUARED = ("mse", "sse", "half-sse")
+VECTOR_LOSSES = (*SQUARED, *VECTOR_ONLY_LOSSES)
+
+
+def _exact(value: Any, what: str) -> Exact:
+    """A number or nested list (text, int, float, Fraction or lists of them) as exact values."""
+    if isinstance(value, str):
+        return parse_tensor(value, what)
+    if isinstance(value, (list, tuple)):
+        return tuple(_exact(item, what) for item in value)
+    if isinstance(value, float):
+        return parse_tensor(repr(value), what)
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return Fraction(value)
+    raise InputError(f"{what}: {value!r} is not a number or a list of numbers")
+
+
+@dataclass(frozen=True)
+class VectorProblem:
+    """One vector RNN problem: x (n rows of D), targets, h0 (H), Wi (H×D), Wh (H×H), b (H), a (K×H), c (K).
+
+    A parameter given as one number fills its whole shape; h0 defaults to zeros, every other parameter to
+    ones. For ``softmax-ce`` the targets are class indices 0..K-1 (or rows of K probabilities).
+    """
+
+    x: Any
+    g: Any = None
+    h0: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    activation: str = "sigmoid"
+    loss: str = "mse"
+    arrays: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
+    shapes: dict[str, int] = field(init=False, repr=False, compare=False)
+    classes: tuple[int, ...] | None = field(init=False, repr=False, compare=False, default=None)
+
+    vector = True
+    cell = None
+    network = False
+    preset = None
+
+    def __post_init__(self) -> None:
+        """Read every value exactly, infer H, D and K and check every shape against them."""
+        from ..cell.functions import ACTIVATIONS
+
+        if self.activation not in ACTIVATIONS:
+            raise InputError(
+                f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
+        if self.loss not in VECTOR_LOSSES:
+            raise InputError(
+                f"--loss {self.loss} is not defined for vector outputs; choose one of "
+                f"{', '.join(VECTOR_LOSSES)}"
+            )
+        unknown = sorted(set(self.params) - set(PARAMETER_ORDER))
+        if unknown:
+            raise InputError(
+                f"parameter {', '.join(unknown)} is not used by the cell (its parameters: "
+                f"{', '.join(PARAMETER_ORDER)})"
+            )
+        x = _rows(_exact(self.x, "x"), "x")
+        params = {name: _exact(value, name) for name, value in self.params.items()}
+        h0 = _exact(self.h0, "h0") if self.h0 is not None else None
+        sizes = {"n": len(x), "D": len(x[0])}
+        sizes["H"], origin_h = _hidden_size(params, h0)
+        sizes["K"], origin_k = self._output_size(params)
+        origins = {"H": origin_h, "K": origin_k, "D": "x"}
+        arrays = {"x": _array(x)}
+        expected = {"Wi": ("H", "D"), "Wh": ("H", "H"), "b": ("H",), "a": ("K", "H"), "c": ("K",)}
+        for name, dims in expected.items():
+            default = Fraction(1)
+            arrays[name] = _fit(params.get(name, default), dims, sizes, origins, name)
+        arrays["h0"] = _fit(h0 if h0 is not None else Fraction(0), ("H",), sizes, origins, "h0")
+        object.__setattr__(self, "shapes", sizes)
+        object.__setattr__(self, "arrays", arrays | self._targets(sizes))
+
+    def _output_size(self, params: dict[str, Exact]) -> tuple[int, str]:
+        """K from a (K×H), else c, else the targets' rows, else the largest class index + 1 (softmax-ce)."""
+        a, c = params.get("a"), params.get("c")
+        if a is not None and len(shape_of(a, "a")) == 2:
+            return shape_of(a, "a")[0], "a"
+        if c is not None and len(shape_of(c, "c")) == 1:
+            return shape_of(c, "c")[0], "c"
+        if self.g is not None:
+            g = _exact(self.g, "g")
+            shape = shape_of(g, "g")
+            if len(shape) == 2:
+                return shape[1], "g"
+            if self.loss == "softmax-ce":
+                return int(max(g)) + 1, "the largest class index in g"
+        return 1, "a single output (give a as a K×H matrix for more)"
+
+    def _targets(self, sizes: dict[str, int]) -> dict[str, np.ndarray]:
+        """g as an n×K array (ones by default); for softmax-ce, class indices become one-hot rows."""
+        n, k = sizes["n"], sizes["K"]
+        if self.g is None:
+            if self.loss == "softmax-ce":
+                raise InputError("--loss softmax-ce needs targets: g = class indices, one per step")
+            return {"g": np.ones((n, k))}
+        g = _exact(self.g, "g")
+        shape = shape_of(g, "g")
+        if self.loss == "softmax-ce" and len(shape) == 1:
+            return {"g": _one_hot(g, n, k)}
+        rows = _rows(g, "g")
+        if len(rows) != n:
+            raise InputError(f"g has {len(rows)} row(s) but x has {n}; give one target per step")
+        if len(rows[0]) != k:
+            raise InputError(f"g has rows of {len(rows[0])} but the output y_t has K = {k} values")
+        return {"g": _array(rows)}
+
+    @property
+    def n(self) -> int:
+        """Sequence length."""
+        return self.shapes["n"]
+
+    @property
+    def targets(self) -> tuple[bool, ...]:
+        """Every step has a target."""
+        return (True,) * self.n
+
+    @property
+    def weight(self) -> float:
+        """1/n for mse and softmax-ce, 1 for sse, 1/2 for half-sse."""
+        return {"sse": 1.0, "half-sse": 0.5}.get(self.loss, 1 / self.n)
+
+    @property
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Wi, Wh, b, a, c in that order."""
+        return {name: self.arrays[name] for name in PARAMETER_ORDER}
+
+
+def _rows(value: Exact, what: str) -> list[tuple[Fraction, ...]]:
+    """A sequence as rows: numbers become rows of one value; a single number is refused."""
+    shape = shape_of(value, what)
+    if not shape:
+        raise InputError(f"{what}: give a list of rows, one per step ([[1, 2], [0, 1]])")
+    if len(shape) == 1:
+        return [(v,) for v in value]  # type: ignore[union-attr]
+    return [tuple(row) for row in value]  # type: ignore[union-attr]
+
+
+def _array(value: Any) -> np.ndarray:
+    """Exact values as float64."""
+    try:
+        array = np.array(value, dtype=float)
+    except OverflowError:
+        raise InputError("a value is too large for double precision") from None
+    if not np.isfinite(array).all():
+        raise InputError("a value is too large for double precision")
+    return array
+
+
+def _hidden_size(params: dict[str, Exact], h0: Exact | None) -> tuple[int, str]:
+    """H from the first of Wh, Wi, b, h0, a that has a shape, and where it came from."""
+    for name, axis in (("Wh", 0), ("Wi", 0), ("b", 0), ("h0", 0), ("a", 1)):
+        value = h0 if name == "h0" else params.get(name)
+        if value is None:
+            continue
+        shape = shape_of(value, name)
+        if name == "a" and len(shape) == 1:
+            return shape[0], "a"
+        if len(shape) > axis:
+            return shape[axis], name
+    raise InputError("cannot tell the hidden size H: give Wh as an H×H matrix (or Wi, b or h0 as a vector)")
+
+
+def _fit(
+    value: Exact, dims: tuple[str, ...], sizes: dict[str, int], origins: dict[str, str], name: str
+) -> Any:
+    """The value as an array of the shape ``dims`` asks for; a number fills it, a vector of one row fits."""
+    want = tuple(sizes[d] for d in dims)
+    shape = shape_of(value, name)
+    if not shape:
+        return np.full(want, float(value))  # type: ignore[arg-type]
+    if len(want) == 2 and len(shape) == 1 and (want[0] == 1 or want[1] == 1) and shape[0] == max(want):
+        return _array(value).reshape(want)
+    if shape != want:
+        symbolic = "×".join(dims) if len(dims) == 2 else f"a vector of {dims[0]}"
+        why = ", ".join(f"{d} = {sizes[d]} from {origins[d]}" for d in dict.fromkeys(dims))
+        raise InputError(f"{name} is {describe(shape)} but must be {symbolic} = {describe(want)} ({why})")
+    return _array(value)
+
+
+def _one_hot(classes: Exact, n: int, k: int) -> np.ndarray:
+    """Class indices as one-hot rows, each index checked."""
+    values = list(classes)  # type: ignore[arg-type]
+    if len(values) != n:
+        raise InputError(f"g has {len(values)} class index(es) but x has {n} steps; give one per step")
+    rows = np.zeros((n, k))
+    for t, value in enumerate(values, start=1):
+        if value.denominator != 1 or not 0 <= value < k:
+            raise InputError(f"g_{t} = {value} is not a class index 0..{k - 1} (K = {k} outputs)")
+        rows[t - 1, int(value)] = 1.0
+    return rows
+
+
+@dataclass
+class VectorTrace:
+    """Every quantity of a vector derivation; arrays hold steps 1..n along their first axis."""
+
+    problem: VectorProblem
+    o: np.ndarray
+    h: np.ndarray  # h_0..h_n
+    y: np.ndarray
+    p: np.ndarray | None
+    loss_terms: np.ndarray
+    loss: float
+    dL_dy: np.ndarray
+    dh_do: np.ndarray
+    delta: np.ndarray
+    terms: dict[str, list[np.ndarray]]
+    gradients: dict[str, np.ndarray]
+
+
+Settle = Callable[[np.ndarray], np.ndarray]
+
+
+def settler(settings: Settings) -> Settle:
+    """Every entry rounded as by hand (--round-intermediate), or left alone."""
+    if not settings.round_intermediate:
+        return lambda array: array
+    digits = settings.digits
+    rounded = np.vectorize(lambda v: round_half_up(float(v), digits), otypes=[float])
+    return lambda array: rounded(array) if np.size(array) else array
+
+
+def run_vector(problem: VectorProblem, settings: Settings | None = None) -> VectorTrace:
+    """The forward pass, the deltas from t = n down to 1, and each gradient as a sum of outer products."""
+    S = settler(settings or Settings())
+    A = problem.arrays
+    Wi, Wh, b, a, c = (A[k] for k in PARAMETER_ORDER)
+    act = activation(problem.activation)
+    n, hidden = problem.n, problem.shapes["H"]
+    with np.errstate(all="raise"):
+        try:
+            o, h, y, dh_do = (np.empty((n, hidden)), np.empty((n + 1, hidden)), None, np.empty((n, hidden)))
+            h[0] = S(A["h0"])
+            for t in range(n):
+                o[t] = S(Wi @ A["x"][t] + Wh @ h[t] + b)
+                h[t + 1] = S(act.value(o[t]))
+                dh_do[t] = S(act.slope(o[t], h[t + 1]))
+            y = S(h[1:] @ a.T + c)
+            p, loss_terms, dL_dy = _loss(problem, y, S)
+            delta = np.empty((n, hidden))
+            carried = np.zeros(hidden)
+            for t in range(n - 1, -1, -1):
+                delta[t] = S(dh_do[t] * (a.T @ dL_dy[t] + carried))
+                carried = Wh.T @ delta[t]
+        except FloatingPointError as error:
+            raise RnnCalcError(
+                f"the computation overflows or divides by zero ({error}); use smaller values"
+            ) from None
+    terms = {
+        "Wi": [S(np.outer(delta[t], A["x"][t])) for t in range(n)],
+        "Wh": [S(np.outer(delta[t], h[t])) for t in range(n)],
+        "b": [delta[t] for t in range(n)],
+        "a": [S(np.outer(dL_dy[t], h[t + 1])) for t in range(n)],
+        "c": [dL_dy[t] for t in range(n)],
+    }
+    gradients = {name: S(np.sum(parts, axis=0)) for name, parts in terms.items()}
+    gradients["h0"] = S(Wh.T @ delta[0])
+    loss = float(S(np.array(np.sum(loss_terms))))
+    return VectorTrace(problem, o, h, y, p, loss_terms, loss, dL_dy, dh_do, delta, terms, gradients)
+
+
+def _loss(
+    problem: VectorProblem, y: np.ndarray, S: Settle
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """softmax p_t (softmax-ce only), each step's loss term L_t and dL_t/dy_t."""
+    g, w = problem.arrays["g"], problem.weight
+    if problem.loss == "softmax-ce":
+        p = S(softmax(y))
+        return p, w * -np.sum(g * np.log(np.maximum(p, 1e-300)), axis=1), S(w * (p - g))
+    terms = w * np.sum(loss_value(problem.loss)(y, g), axis=1)
+    return None, terms, S(w * loss_slope(problem.loss)(y, g))
+
+
+def loss_only(problem: VectorProblem, arrays: dict[str, np.ndarray]) -> float:
+    """The loss alone for the given parameter arrays (finite differences perturb one entry at a time)."""
+    act = activation(problem.activation).value
+    h = arrays["h0"]
+    ys = []
+    for x in problem.arrays["x"]:
+        h = act(arrays["Wi"] @ x + arrays["Wh"] @ h + arrays["b"])
+        ys.append(arrays["a"] @ h + arrays["c"])
+    _, terms, _ = _loss(problem, np.array(ys), lambda v: v)
+    return float(np.sum(terms))

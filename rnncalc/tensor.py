@@ -1,0 +1,111 @@
+"""Vectors and matrices as values: read from bracket notation, kept as nested tuples, written as JSON lists.
+
+A ``Tensor`` is an immutable nested tuple of floats (a vector, or a matrix as a tuple of rows) that
+every renderer can print and the JSON encoder writes as nested lists. Parsing keeps numbers exact.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .errors import InputError
+from .numbers import parse_number
+
+Exact = Fraction | tuple[Any, ...]
+"""A number, a vector (tuple of Fractions) or a matrix (tuple of rows), all exact."""
+
+
+class Tensor(tuple):
+    """A vector (floats) or a matrix (a tuple of row Tensors); ``repr`` is its JSON text."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, values: Any) -> Tensor:
+        """A Tensor from a NumPy array or nested sequences of numbers."""
+        if hasattr(values, "tolist"):
+            values = values.tolist()
+        return cls(cls.of(v) if isinstance(v, (list, tuple)) else float(v) for v in values)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """(rows, columns) for a matrix, (length,) for a vector."""
+        if self and isinstance(self[0], Tensor):
+            return (len(self), len(self[0]))
+        return (len(self),)
+
+    @property
+    def is_matrix(self) -> bool:
+        """True for a tuple of rows."""
+        return len(self.shape) == 2
+
+    def rows(self) -> list[list[float]]:
+        """The values row by row (a vector is one column: one value per row)."""
+        return [list(row) for row in self] if self.is_matrix else [[v] for v in self]
+
+    def __repr__(self) -> str:
+        """The JSON text: [1.0, 2.0] or [[1.0, 2.0], [3.0, 4.0]]."""
+        return "[" + ", ".join(repr(v) for v in self) + "]"
+
+
+def parse_tensor(text: str, what: str) -> Exact:
+    """A number, ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (fractions and decimals kept exact)."""
+    text = text.strip()
+    if not text.startswith("["):
+        return parse_number(text, what)
+    value, rest = _parse_list(text, 0, what)
+    if text[rest:].strip():
+        raise InputError(f"{what}: unexpected {text[rest:].strip()!r} after the closing ]")
+    return value
+
+
+def _parse_list(text: str, start: int, what: str) -> tuple[tuple[Any, ...], int]:
+    """The bracketed list that starts at ``start`` and the position after its ]."""
+    items: list[Any] = []
+    position = start + 1
+    while True:
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            raise InputError(f"{what}: a [ is never closed")
+        if text[position] == "]" and not items:
+            raise InputError(f"{what}: an empty list []; give at least one number")
+        if text[position] == "[":
+            item, position = _parse_list(text, position, what)
+        else:
+            end = position
+            while end < len(text) and text[end] not in ",]":
+                end += 1
+            item, position = parse_number(text[position:end].strip(), what), end
+        items.append(item)
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position < len(text) and text[position] == ",":
+            position += 1
+            continue
+        if position < len(text) and text[position] == "]":
+            return tuple(items), position + 1
+        raise InputError(f"{what}: expected , or ] in {text!r}")
+
+
+def shape_of(value: Exact, what: str) -> tuple[int, ...]:
+    """() for a number, (n,) for a vector, (rows, columns) for a matrix; ragged or deeper lists refused."""
+    if not isinstance(value, tuple):
+        return ()
+    inner = {shape_of(item, what) for item in value}
+    if len(inner) != 1:
+        raise InputError(f"{what}: rows of different lengths or a mix of numbers and lists")
+    (item,) = inner
+    if len(item) > 1:
+        raise InputError(f"{what}: lists nested more than two deep; give a vector or a matrix")
+    return (len(value), *item)
+
+
+def describe(shape: tuple[int, ...]) -> str:
+    """2×3, a vector of 2, a number."""
+    if not shape:
+        return "a number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return f"{shape[0]}×{shape[1]}"
