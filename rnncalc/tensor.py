@@ -86,6 +86,8 @@ def _parse_list(text: str, start: int, what: str) -> tuple[tuple[Any, ...], int]
             continue
         if position < len(text) and text[position] == "]":
             return tuple(items), position + 1
+        if position >= len(text):
+            raise InputError(f"{what}: a [ is never closed")
         raise InputError(f"{what}: expected , or ] in {text!r}")
 
 

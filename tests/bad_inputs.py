@@ -321,6 +321,60 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ),
     ("no target at any step", ["grads", "--x", "1", "2", "--g", "_", "_"], 2, "give at least one target"),
     ("init onto an existing file", ["init", "{tmp}/file"], 2, "already exists; use --force"),
+    # vectors and matrices
+    (
+        "a matrix of the wrong shape",
+        ["grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--wi", "[[1, 2, 3], [4, 5, 6]]"],
+        2,
+        "Wi is 2×3 but must be H×D = 2×2 (H = 2 from Wh, D = 2 from x)",
+    ),
+    (
+        "rows of different lengths",
+        ["grads", "--x", "[[1, 2], [3]]", "--wh", "[[1]]"],
+        2,
+        "rows of different lengths",
+    ),
+    (
+        "a bracket never closed",
+        ["grads", "--x", "[[1, 2], [3, 4]", "--wh", "[[1]]"],
+        2,
+        "a [ is never closed",
+    ),
+    ("an empty vector", ["grads", "--x", "[]"], 2, "an empty list []"),
+    ("lists nested three deep", ["grads", "--x", "[[[1]]]", "--wh", "[[1]]"], 2, "nested more than two deep"),
+    (
+        "a class index out of range",
+        [
+            "grads",
+            "--x",
+            "[[1], [0]]",
+            "--a",
+            "[[1], [2]]",
+            "--wh",
+            "[[1]]",
+            "--loss",
+            "softmax-ce",
+            "--g",
+            "0",
+            "2",
+        ],
+        2,
+        "g_2 = 2 is not a class index 0..1",
+    ),
+    ("softmax-ce on a scalar problem", ["grads", "--loss", "softmax-ce"], 2, "needs a vector output"),
+    (
+        "bce on vectors",
+        ["grads", "--x", "[[1]]", "--wh", "[[1]]", "--loss", "bce"],
+        2,
+        "not defined for vector outputs",
+    ),
+    (
+        "a custom cell with matrices",
+        ["grads", "--x", "[[1]]", "--cell", "h = tanh(Wh*h_prev + x)"],
+        2,
+        "--cell is not available with vectors",
+    ),
+    ("train with matrices", ["train", "--x", "[[1]]", "--wh", "[[1]]"], 2, "scalar problems for now"),
 ]
 
 FIXTURES = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import mpmath
 import sympy
 
 NAMES = ("Wi", "Wh", "a", "b", "c", "h0")
@@ -209,3 +210,74 @@ def network_gradients(equations, streams, g, values, loss_kind="mse"):
             down[i] -= step
             grads[k] = float((loss(*up) - loss(*down)) / (2 * step))
         return grads
+
+
+MP_ACTIVATIONS = {
+    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+    "tanh": mpmath.tanh,
+    "relu": lambda z: z if z > 0 else mpmath.mpf(0),
+    "leaky_relu": lambda z: z if z > 0 else z / 100,
+    "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
+    "identity": lambda z: z,
+}
+
+
+def vector_loss(x, g, params, h0, activation="tanh", kind="mse"):
+    """A vector RNN's loss in 40-digit arithmetic, written with plain lists (no NumPy, no rnncalc).
+
+    o_t = Wi x_{t-1} + Wh h_{t-1} + b, h_t = act(o_t), y_t = a h_t + c; g: rows of K targets, or class
+    indices for softmax-ce; mse and softmax-ce divide by n, half-sse by 2.
+    """
+    mp = mpmath.mp
+    mp.dps = 40
+    f = MP_ACTIVATIONS[activation]
+    Wi, Wh, b, a, c = (params[k] for k in ("Wi", "Wh", "b", "a", "c"))
+
+    def matvec(m, v):
+        return [mpmath.fsum(mpmath.mpf(m_ij) * v_j for m_ij, v_j in zip(row, v)) for row in m]
+
+    h = [mpmath.mpf(v) for v in h0]
+    total = mpmath.mpf(0)
+    n = len(x)
+    for t in range(n):
+        o = [p + q + mpmath.mpf(r) for p, q, r in zip(matvec(Wi, x[t]), matvec(Wh, h), b)]
+        h = [f(v) for v in o]
+        y = [p + mpmath.mpf(q) for p, q in zip(matvec(a, h), c)]
+        if kind == "softmax-ce":
+            top = max(y)
+            log_sum = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in y))
+            total += (log_sum - y[int(g[t])]) / n
+        else:
+            squared = mpmath.fsum((yk - mpmath.mpf(gk)) ** 2 for yk, gk in zip(y, g[t]))
+            total += squared * {"mse": mpmath.mpf(1) / n, "sse": 1, "half-sse": mpmath.mpf(1) / 2}[kind]
+    return total
+
+
+def vector_gradients(x, g, params, h0, activation="tanh", kind="mse", step=1e-12):
+    """Every entry's gradient by central differences of ``vector_loss`` (40 digits, so a tiny step)."""
+    mpmath.mp.dps = 40
+    values = {
+        k: [list(map(mpmath.mpf, row)) if isinstance(row, list) else mpmath.mpf(row) for row in v]
+        for k, v in {**params, "h0": h0}.items()
+    }
+    result = {}
+    for name, value in values.items():
+        grads = []
+        for i, row in enumerate(value):
+            entries = row if isinstance(row, list) else [row]
+            row_grads = []
+            for j in range(len(entries)):
+
+                def bumped(delta, name=name, i=i, j=j):
+                    copy = {k: [list(r) if isinstance(r, list) else r for r in v] for k, v in values.items()}
+                    if isinstance(copy[name][i], list):
+                        copy[name][i][j] += delta
+                    else:
+                        copy[name][i] += delta
+                    ps = {k: copy[k] for k in ("Wi", "Wh", "b", "a", "c")}
+                    return vector_loss(x, g, ps, copy["h0"], activation, kind)
+
+                row_grads.append(float((bumped(step) - bumped(-step)) / (2 * step)))
+            grads.append(row_grads if isinstance(row, list) else row_grads[0])
+        result[name] = grads
+    return result

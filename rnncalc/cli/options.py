@@ -315,7 +315,7 @@ def expand_sequences(args: list[str]) -> list[str]:
     expanded: list[str] = []
     values: list[str] | None = None
     for index, arg in enumerate(args):
-        if values is not None and (not values or looks_like_number(arg) or _open_bracket(values)):
+        if values is not None and (not values or looks_like_number(arg) or _open_bracket(values, arg)):
             values.append(arg)
             continue
         if values is not None:
@@ -338,10 +338,11 @@ def _joined(values: list[str]) -> str:
     return " ".join(values) if values and values[0].lstrip().startswith("[") else ",".join(values)
 
 
-def _open_bracket(values: list[str]) -> bool:
-    """True while the words after --x so far open more [ than they close (--x [[1, 2], [0, 1]] unquoted)."""
+def _open_bracket(values: list[str], word: str) -> bool:
+    """True while the words after --x so far open more [ than they close (--x [[1, 2], [0, 1]] unquoted)
+    and the next word is not an option."""
     text = " ".join(values)
-    return text.lstrip().startswith("[") and text.count("[") > text.count("]")
+    return text.lstrip().startswith("[") and text.count("[") > text.count("]") and not word.startswith("--")
 
 
 def with_config(options: Any) -> Any:

@@ -176,9 +176,14 @@ def model_section(q: VectorQuantities) -> Section:
         steps.append(Step(generic["p"], Call("softmax", generic["y"]), definition=True))
     shapes = q.problem.shapes
     note = (
-        f"H = {shapes['H']} hidden units, D = {shapes['D']} inputs, K = {shapes['K']} outputs; "
+        f"H = {shapes['H']} hidden unit(s), D = {shapes['D']} input(s), K = {shapes['K']} output(s); "
         f"{q.problem.activation} acts on each unit; · is the matrix product."
     )
+    if max(shapes["H"], shapes["D"], shapes["K"]) > 4:
+        note += (
+            " On the terminal a vector or matrix larger than 4 is shown as its shape and norm;"
+            " files and JSON keep every number."
+        )
     return Section("model", "Forward pass", tuple(steps), note=note)
 
 

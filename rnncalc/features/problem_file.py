@@ -134,10 +134,16 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         raise InputError(f"{path}: {key} has {len(value):,} values; rnncalc takes at most {MAX_LIST:,}")
     if kind == "numbers" and isinstance(value, list) and value and all(_is_number(v) for v in value):
         return [str(v) for v in value]
+    if kind in ("numbers", "number") and _is_matrix(value):
+        return [_bracketed(value)] if kind == "numbers" else _bracketed(value)
     if kind == "number" and _is_number(value):
         return str(value)
-    if kind == "table" and isinstance(value, dict) and all(_is_number(v) for v in value.values()):
-        return [f"{name}={v}" for name, v in value.items()]
+    if (
+        kind == "table"
+        and isinstance(value, dict)
+        and all(_is_number(v) or _is_matrix(v) for v in value.values())
+    ):
+        return [f"{name}={_bracketed(v) if isinstance(v, list) else v}" for name, v in value.items()]
     if kind == "streams" and isinstance(value, dict) and all(_is_numbers(v) for v in value.values()):
         return [f"{name}={','.join(map(str, v))}" for name, v in value.items()]
     if kind == "texts" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
@@ -149,13 +155,25 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     if kind == "boolean" and isinstance(value, bool):
         return value
     expected = {
-        "numbers": "a list of numbers",
-        "number": "a number",
-        "table": "a table of numbers",
+        "numbers": "a list of numbers (or of rows, [[1, 2], [0, 1]])",
+        "number": "a number (or a vector)",
+        "table": "a table of numbers, vectors or matrices",
         "streams": "a table of lists of numbers (x2 = [2, 3])",
         "texts": "a list of strings",
     }.get(kind, f"a {kind}")
     raise InputError(f"{path}: {key} must be {expected}, got {value!r}")
+
+
+def _is_matrix(value: Any) -> bool:
+    """A vector or a matrix: a non-empty list of numbers, or of such lists (a vector problem's value)."""
+    return isinstance(value, list) and bool(value) and all(_is_number(v) or _is_matrix(v) for v in value)
+
+
+def _bracketed(value: Any) -> str:
+    """A nested list in the bracket notation the command line takes: [[0.5, 0.1], [0.2, 0.3]]."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_bracketed(v) for v in value) + "]"
+    return str(value)
 
 
 def _is_numbers(value: Any) -> bool:

@@ -11,6 +11,8 @@ from ..tensor import Tensor
 from .number_format import format_fraction, format_given, format_number
 
 ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
+COMPACT_ABOVE = 4
+"""The terminal writes out vectors and matrices up to 4 rows and columns; larger ones as shape and norm."""
 
 
 class TextPrinter(Fold):
@@ -20,10 +22,12 @@ class TextPrinter(Fold):
     spelling = "text"
     unknown_function = "{name}({{}})"
 
-    def __init__(self, digits: int = 6, values: bool = False) -> None:
-        """Print names, or values with ``digits`` decimals when ``values``."""
+    def __init__(self, digits: int = 6, values: bool = False, compact: bool = False) -> None:
+        """Print names, or values with ``digits`` decimals when ``values``; ``compact``: a vector or
+        matrix larger than COMPACT_ABOVE in some direction as its shape and norm (the terminal's view)."""
         self.digits = digits
         self.values = values
+        self.compact = compact
 
     def name(self, name: Name) -> str:
         """A quantity's name."""
@@ -37,6 +41,9 @@ class TextPrinter(Fold):
 
     def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
         """A vector [1, 2] or a matrix [[1, 2], [3, 4]], each entry written by ``entry``."""
+        if self.compact and max(value.shape) > COMPACT_ABOVE:
+            norm = sum(v * v for row in value.rows() for v in row) ** 0.5
+            return f"⟨{'×'.join(map(str, value.shape))}, ‖·‖ = {format_number(norm, self.digits)}⟩"
         if value.is_matrix:
             return "[" + ", ".join(self.tensor(row, entry) for row in value) + "]"
         return "[" + ", ".join(entry(v) for v in value) + "]"

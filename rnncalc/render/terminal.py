@@ -19,7 +19,7 @@ from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from ..tensor import Tensor
 from . import View
 from .layout import ELIDE_ABOVE, ROW_BUDGET, elided, packed_rows, step_parts, text_line
-from .printers import TextPrinter
+from .printers import COMPACT_ABOVE, TextPrinter
 from .wrapping import wrap
 
 NAME_STYLE = "bold cyan"
@@ -108,7 +108,9 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
                     (
                         "  "
                         + ", ".join(
-                            text_line(s, digits) if isinstance(s, Step) else f"… ({s.count} more)"
+                            text_line(s, digits, compact=True)
+                            if isinstance(s, Step)
+                            else f"… ({s.count} more)"
                             for s in row
                         ),
                         None,
@@ -150,14 +152,14 @@ def bar(value: float, largest: float) -> str:
 def _step(step: Step, digits: int) -> Line:
     """name = rule = working = value, with name and value highlighted."""
     line: Line = [("  ", None), (step.target.name.text, NAME_STYLE)]
-    for part in step_parts(step, digits):
+    for part in step_parts(step, digits, compact=True):
         line += [(" = ", None), (part.text, VALUE_STYLE if part.form is step.target else None)]
     return line
 
 
 def _number(derivation: Derivation) -> Callable[[float], str]:
     """How a result is shown: with its digits (a matrix as aligned rows), or as a blank on a sheet."""
-    printer = TextPrinter(derivation.settings.digits)
+    printer = TextPrinter(derivation.settings.digits, compact=True)
     if derivation.blank:
         return printer.answer_blank
     return lambda value: _matrix_rows(value, printer) if isinstance(value, Tensor) else printer.number(value)
@@ -165,7 +167,7 @@ def _number(derivation: Derivation) -> Callable[[float], str]:
 
 def _matrix_rows(value: Tensor, printer: TextPrinter) -> str:
     """A matrix as bracketed rows, one per line, its columns aligned; a vector on one line."""
-    if not value.is_matrix or len(value) == 1:
+    if not value.is_matrix or len(value) == 1 or max(value.shape) > COMPACT_ABOVE:
         return printer.number(value)
     cells = [[printer.number(v) for v in row] for row in value]
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]

@@ -1,0 +1,252 @@
+"""Vector and matrix RNNs: gradients against an independent 40-digit reference, shapes, formats, the CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from latex import compile_latex
+from reference import vector_gradients, vector_loss
+
+from rnncalc import derive
+from rnncalc.cell.functions import NUMERIC_FUNCTIONS
+from rnncalc.cell.vectorized import NUMPY_FUNCTIONS
+from rnncalc.compute.problem import Settings
+from rnncalc.compute.vector import VectorProblem, run_vector
+from rnncalc.errors import InputError
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity")
+LOSSES = ("mse", "sse", "half-sse", "softmax-ce")
+
+
+def random_problem(seed: int, activation: str, loss: str) -> dict:
+    """Sizes H, D, K in 1..4 (K >= 2 for softmax-ce), values with two decimals."""
+    rng = random.Random(seed)
+    H, D, n = rng.randint(1, 4), rng.randint(1, 4), rng.randint(1, 4)
+    K = rng.randint(2, 4) if loss == "softmax-ce" else rng.randint(1, 4)
+
+    def matrix(rows, cols, scale=1.0):
+        return [[round(rng.uniform(-scale, scale), 2) for _ in range(cols)] for _ in range(rows)]
+
+    params = {
+        "Wi": matrix(H, D),
+        "Wh": matrix(H, H, 0.8),
+        "b": matrix(1, H)[0],
+        "a": matrix(K, H),
+        "c": matrix(1, K)[0],
+    }
+    x = matrix(n, D, 2.0)
+    g = [rng.randrange(K) for _ in range(n)] if loss == "softmax-ce" else matrix(n, K)
+    h0 = matrix(1, H, 0.5)[0]
+    return {"x": x, "g": g, "params": params, "h0": h0, "activation": activation, "loss": loss}
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_problems_match_the_40_digit_reference(seed: int, activation: str, loss: str) -> None:
+    case = random_problem(
+        seed * 100 + ACTIVATIONS.index(activation) * 10 + LOSSES.index(loss), activation, loss
+    )
+    problem = VectorProblem(**case)
+    d = derive(problem, Settings())
+    expected_loss = vector_loss(case["x"], case["g"], case["params"], case["h0"], activation, loss)
+    assert d.loss == pytest.approx(float(expected_loss), rel=1e-12, abs=1e-14)
+    reference = vector_gradients(case["x"], case["g"], case["params"], case["h0"], activation, loss)
+    for name, expected in reference.items():
+        got = np.array(d.gradients[name], dtype=float)
+        assert got.shape == np.array(expected).shape, name
+        np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10, err_msg=name)
+
+
+def test_pytorch_agrees_when_installed() -> None:
+    torch = pytest.importorskip("torch")
+    case = random_problem(7, "tanh", "softmax-ce")
+    trace = run_vector(VectorProblem(**case))
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in case["params"].items()}
+    h = h0 = torch.tensor(case["h0"], dtype=torch.float64, requires_grad=True)
+    loss = 0
+    for t, x in enumerate(case["x"]):
+        h = torch.tanh(p["Wi"] @ torch.tensor(x, dtype=torch.float64) + p["Wh"] @ h + p["b"])
+        loss = loss - torch.log_softmax(p["a"] @ h + p["c"], 0)[case["g"][t]] / len(case["x"])
+    loss.backward()
+    for name, leaf in {**p, "h0": h0}.items():
+        np.testing.assert_allclose(trace.gradients[name], leaf.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_every_numpy_function_matches_the_registry() -> None:
+    points = [-2.5, -1.0, -0.01, 0.0, 0.3, 1.0, 2.0]
+    for name, function in NUMPY_FUNCTIONS.items():
+        domain = [p for p in points if p > 0] if name in ("log", "sqrt") else points
+        expected = [NUMERIC_FUNCTIONS[name](p) for p in domain]
+        np.testing.assert_allclose(function(np.array(domain)), expected, rtol=1e-15, atol=1e-15, err_msg=name)
+
+
+def test_a_one_unit_problem_is_the_scalar_problem() -> None:
+    """H = D = K = 1 with brackets gives the worked example's numbers, computed by the scalar engine."""
+    vector = derive(VectorProblem(x=[[1], [0]], params={"Wh": [[1]]}, h0=[0]), Settings())
+    scalar = derive()
+    assert vector.loss == pytest.approx(scalar.loss, rel=1e-15)
+    for name in ("Wi", "Wh", "a", "b", "c", "h0"):
+        assert float(np.ravel(vector.gradients[name])[0]) == pytest.approx(scalar.gradients[name], rel=1e-14)
+
+
+def test_hand_rounding_rounds_every_entry() -> None:
+    case = random_problem(11, "sigmoid", "mse")
+    rounded = derive(VectorProblem(**case), Settings(digits=4, round_intermediate=True))
+    exact = derive(VectorProblem(**case), Settings())
+    for step in rounded.steps():
+        if not step.definition and step.target.value is not None and not step.target.given:
+            values = np.ravel(np.array(step.target.value, dtype=float))
+            assert np.all(np.round(values, 4) == values), step.target.name.text
+    for name, value in exact.gradients.items():
+        np.testing.assert_allclose(np.array(rounded.gradients[name]), np.array(value), atol=5e-3)
+
+
+SHAPE_ERRORS = [
+    (
+        {"x": [[1, 2]], "params": {"Wh": [[1, 0], [0, 1]], "Wi": [[1, 2, 3], [4, 5, 6]]}},
+        "Wi is 2×3 but must be H×D = 2×2",
+    ),
+    ({"x": [[1]], "params": {"Wh": [[1, 0], [0, 1], [1, 1]]}}, "Wh is 3×2"),
+    (
+        {"x": [[1]], "params": {"Wh": [[1, 0], [0, 1]], "b": [1, 2, 3]}},
+        "b is a vector of 3 but must be a vector of H",
+    ),
+    ({"x": [[1, 2], [3]], "params": {"Wh": [[1]]}}, "rows of different lengths"),
+    (
+        {"x": [[1]], "params": {"Wh": [[1]], "a": [[1]]}, "g": [[1, 2]], "loss": "mse"},
+        "g has rows of 2 but the output",
+    ),
+    (
+        {"x": [[1], [2]], "params": {"Wh": [[1]], "a": [[1], [2]]}, "g": [0, 5], "loss": "softmax-ce"},
+        "g_2 = 5 is not a class index",
+    ),
+    ({"x": [[1]], "params": {"Wh": [[1]]}, "loss": "softmax-ce"}, "needs targets"),
+    ({"x": [[1]], "params": {"Wh": [[1]]}, "loss": "bce"}, "not defined for vector outputs"),
+    ({"x": [[[1]]], "params": {"Wh": [[1]]}}, "nested more than two deep"),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), SHAPE_ERRORS)
+def test_shape_errors_name_both_shapes(case: dict, message: str) -> None:
+    with pytest.raises(InputError, match=None) as error:
+        VectorProblem(**case)
+    assert message in str(error.value)
+
+
+def test_the_cli_reads_brackets_unquoted_and_quoted(cli) -> None:
+    quoted = cli("grads", "--x", "[[1, 2], [0, 1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "-f", "json")
+    unquoted = cli(
+        "grads", "--x", "[[1,", "2],", "[0,", "1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "-f", "json"
+    )
+    assert quoted[0] == unquoted[0] == 0 and quoted[1] == unquoted[1]
+    data = json.loads(quoted[1])
+    assert data["problem"]["sizes"] == {"H": 2, "D": 2, "K": 1}
+    assert np.array(data["gradients"]["Wh"]).shape == (2, 2) and np.array(data["gradients"]["a"]).shape == (
+        1,
+        2,
+    )
+    expected = derive(VectorProblem(x=[[1, 2], [0, 1]], params={"Wh": [[0.5, 0.1], [0.2, 0.3]]}), Settings())
+    np.testing.assert_allclose(data["gradients"]["Wh"], expected.gradients["Wh"], rtol=1e-15)
+    assert [row["h"] for row in data["forward"]][0] == list(expected.columns.values["h"][0])
+
+
+def test_a_problem_file_with_matrices(cli, tmp_path: Path) -> None:
+    problem = tmp_path / "p.toml"
+    problem.write_text(
+        'x = [[1, 2], [0, 1]]\ng = [0, 1]\nloss = "softmax-ce"\nactivation = "tanh"\n'
+        "[params]\nWh = [[0.5, 0.1], [0.2, 0.3]]\na = [[1, 1], [0.5, -1]]\nc = 0\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("grads", "--config", str(problem), "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    case = {
+        "x": [[1, 2], [0, 1]],
+        "g": [0, 1],
+        "params": {
+            "Wi": [[1, 1], [1, 1]],
+            "Wh": [[0.5, 0.1], [0.2, 0.3]],
+            "b": [1, 1],
+            "a": [[1, 1], [0.5, -1]],
+            "c": [0, 0],
+        },
+        "h0": [0, 0],
+    }
+    reference = vector_gradients(**case, activation="tanh", kind="softmax-ce")
+    np.testing.assert_allclose(data["gradients"]["Wi"], reference["Wi"], rtol=1e-8)
+
+
+@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html", "json"])
+def test_every_format_writes_the_derivation(cli, fmt: str, tmp_path: Path) -> None:
+    code, out, err = cli(
+        "grads",
+        "--show-steps",
+        "--x",
+        "[[1, 2], [0, 1]]",
+        "--wh",
+        "[[0.5, 0.1], [0.2, 0.3]]",
+        "--a",
+        "[[1, 1], [0.5, -1]]",
+        "--g",
+        "0",
+        "1",
+        "--loss",
+        "softmax-ce",
+        "-f",
+        fmt,
+    )
+    assert code == 0, err
+    if fmt == "latex":
+        assert r"\begin{bmatrix}" in out
+        assert "Overfull" not in compile_latex(out, tmp_path)
+    elif fmt == "rich":
+        assert "δ_1 = dh_1/do_1 · (aᵀ · dL_1/dy_1 + W_hᵀ · δ_2)" in out
+        assert "dL/dW_h (t = 2) = δ_2 · h_1ᵀ" in out
+
+
+def test_large_matrices_are_summarised_on_the_terminal_only(cli) -> None:
+    rng = np.random.default_rng(3)
+    wh = str(np.round(rng.normal(size=(6, 6)) * 0.3, 2).tolist())
+    terminal = cli("grads", "--show-steps", "--x", "[[1], [0]]", "--wh", wh)[1]
+    markdown = cli("grads", "--show-steps", "--x", "[[1], [0]]", "--wh", wh, "-f", "markdown")[1]
+    assert "⟨6×6, ‖·‖ = " in terminal and "shape and norm" in terminal
+    assert "⟨" not in markdown and r"\begin{bmatrix}" in markdown
+
+
+def test_commands_not_written_for_vectors_say_so(cli) -> None:
+    for command in ("train", "graph", "quiz"):
+        code, _, err = cli(command, "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]")
+        assert code == 2 and "scalar problems for now" in err
+    code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--exact")
+    assert code == 2 and "--exact is not available with vectors" in err
+
+
+def test_check_agrees_for_a_vector_problem(cli) -> None:
+    code, out, err = cli(
+        "check",
+        "--x",
+        "[[1, 2], [0, 1]]",
+        "--wh",
+        "[[0.5, 0.1], [0.2, 0.3]]",
+        "--a",
+        "[[1, 1], [0.5, -1]]",
+        "--g",
+        "0",
+        "1",
+        "--loss",
+        "softmax-ce",
+        "-f",
+        "json",
+    )
+    data = json.loads(out)
+    assert code == 0 and data["ok"] and len(data["rows"]) == 4 + 4 + 2 + 4 + 2 + 2
+
+
+def test_scalar_problems_are_untouched_by_softmax_ce(cli) -> None:
+    code, _, err = cli("grads", "--loss", "softmax-ce")
+    assert code == 2 and "needs a vector output" in err
