@@ -235,6 +235,104 @@ def gated_cells(repeat: int, baseline: float) -> list[Row]:
     ]
 
 
+VECTOR_SIZES = {"H": 64, "D": 16, "K": 8, "n": 1000}
+
+
+def vector_arguments(seed: int = 1) -> list[str]:
+    """A reproducible vector problem of VECTOR_SIZES, in bracket notation (three decimals)."""
+    rng = random.Random(seed)
+    h, d, k, n = (VECTOR_SIZES[key] for key in ("H", "D", "K", "n"))
+
+    def matrix(rows: int, cols: int, scale: float) -> str:
+        return (
+            "["
+            + ", ".join(
+                "[" + ", ".join(f"{rng.uniform(-scale, scale):.3f}" for _ in range(cols)) + "]"
+                for _ in range(rows)
+            )
+            + "]"
+        )
+
+    return [
+        "--x",
+        matrix(n, d, 1),
+        "--g",
+        matrix(n, k, 1),
+        "--wi",
+        matrix(h, d, 0.5),
+        "--wh",
+        matrix(h, h, 0.2),
+        "--a",
+        matrix(k, h, 0.5),
+        "--activation",
+        "tanh",
+    ]
+
+
+def vectors(repeat: int, baseline: float) -> list[Row]:
+    """Issue 12: H = 64, D = 16, K = 8, n = 1,000: in-process gradients vs PyTorch; JSON within 3x."""
+    code = r"""
+import random, sys, time
+import numpy as np
+from rnncalc.compute.vector import VectorProblem, run_vector
+H, D, K, n = 64, 16, 8, 1000
+rng = np.random.default_rng(1)
+P = dict(Wi=rng.uniform(-0.5, 0.5, (H, D)), Wh=rng.uniform(-0.2, 0.2, (H, H)), b=np.zeros(H),
+         a=rng.uniform(-0.5, 0.5, (K, H)), c=np.zeros(K))
+x, g = rng.uniform(-1, 1, (n, D)), rng.uniform(-1, 1, (n, K))
+problem = VectorProblem(x=x.round(3).tolist(), g=g.round(3).tolist(),
+                        params={k: v.round(3).tolist() for k, v in P.items()}, activation="tanh")
+def ours():
+    start = time.perf_counter(); run_vector(problem, terms=False); return time.perf_counter() - start
+best = min(ours() for _ in range(REPEAT))
+try:
+    import torch
+except ImportError:
+    print(best, "none"); sys.exit()
+torch.set_num_threads(1)
+A = problem.arrays
+def theirs():
+    start = time.perf_counter()
+    names = ("Wi", "Wh", "b", "a", "c", "h0")
+    p = {k: torch.tensor(A[k], dtype=torch.float64, requires_grad=True) for k in names}
+    X, G = torch.tensor(A["x"]), torch.tensor(A["g"])
+    h, loss = p["h0"], 0.0
+    for t in range(n):
+        h = torch.tanh(p["Wi"] @ X[t] + p["Wh"] @ h + p["b"])
+        loss = loss + ((p["a"] @ h + p["c"] - G[t]) ** 2).sum()
+    (loss / n).backward()
+    return time.perf_counter() - start
+print(best, min(theirs() for _ in range(REPEAT)))
+""".replace("REPEAT", str(repeat))
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    ours = float(out[0])
+    sizes = "H = 64, D = 16, K = 8, n = 1,000"
+    rows = [
+        Row(
+            f"vector gradients in process, {sizes}",
+            f"{ours * 1000:.1f} ms",
+            "PyTorch not installed"
+            if out[1] == "none"
+            else f"PyTorch autograd {float(out[1]) * 1000:.1f} ms",
+            None if out[1] == "none" else float(out[1]) / ours,
+            "faster than PyTorch",
+            None if out[1] == "none" else float(out[1]) > ours,
+        )
+    ]
+    seconds = wall([*RNNCALC, "grads", "--format", "json", *vector_arguments()], repeat)
+    rows.append(
+        Row(
+            f"grads --format json, {sizes}",
+            f"{seconds * 1000:.0f} ms",
+            f"example {baseline * 1000:.0f} ms",
+            seconds / baseline,
+            "≤ 3x",
+            seconds / baseline <= 3,
+        )
+    )
+    return rows
+
+
 def exact_64(repeat: int) -> list[Row]:
     """Target 5: --exact for n = 64 within 2 s."""
     seconds = wall([*RNNCALC, "grads", "--show-steps", "--exact", "--x", *sequence(64)], repeat)
@@ -344,6 +442,7 @@ def main() -> int:
     rows += long_json(options.repeat, baseline)
     rows += long_steps(options.repeat, baseline)
     rows += gated_cells(options.repeat, baseline)
+    rows += vectors(options.repeat, baseline)
     rows += exact_64(options.repeat)
     rows += versus_torch(options.repeat)
     print(table(rows, options.markdown))

@@ -250,3 +250,13 @@ def test_check_agrees_for_a_vector_problem(cli) -> None:
 def test_scalar_problems_are_untouched_by_softmax_ce(cli) -> None:
     code, _, err = cli("grads", "--loss", "softmax-ce")
     assert code == 2 and "needs a vector output" in err
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_numbers_only_agree_with_the_full_derivation(loss: str) -> None:
+    """Without the steps the sums are matrix products over all steps at once: the same numbers."""
+    problem = VectorProblem(**random_problem(21, "tanh", loss))
+    full, lean = derive(problem, Settings()), derive(problem, Settings(), steps=False)
+    assert full.loss == lean.loss
+    for name, value in full.gradients.items():
+        np.testing.assert_allclose(np.array(lean.gradients[name]), np.array(value), rtol=1e-13, atol=1e-15)

@@ -247,43 +247,59 @@ def settler(settings: Settings) -> Settle:
     return lambda array: rounded(array) if np.size(array) else array
 
 
-def run_vector(problem: VectorProblem, settings: Settings | None = None) -> VectorTrace:
-    """The forward pass, the deltas from t = n down to 1, and each gradient as a sum of outer products."""
-    S = settler(settings or Settings())
+def run_vector(problem: VectorProblem, settings: Settings | None = None, terms: bool = True) -> VectorTrace:
+    """The forward pass, the deltas from t = n down to 1, and each gradient as a sum of outer products.
+
+    ``terms``: keep each step's outer product (the derivation shows them); without it (and without hand
+    rounding, which rounds each term) the sums are taken as matrix products, all steps at once.
+    """
+    settings = settings or Settings()
+    S = settler(settings)
     A = problem.arrays
     Wi, Wh, b, a, c = (A[k] for k in PARAMETER_ORDER)
     act = activation(problem.activation)
     n, hidden = problem.n, problem.shapes["H"]
     with np.errstate(all="raise"):
         try:
-            o, h, y, dh_do = (np.empty((n, hidden)), np.empty((n + 1, hidden)), None, np.empty((n, hidden)))
+            o, h = np.empty((n, hidden)), np.empty((n + 1, hidden))
             h[0] = S(A["h0"])
+            inputs = A["x"] @ Wi.T + b  # W_i x_{t-1} + b for every step at once
             for t in range(n):
-                o[t] = S(Wi @ A["x"][t] + Wh @ h[t] + b)
+                o[t] = S(inputs[t] + Wh @ h[t])
                 h[t + 1] = S(act.value(o[t]))
-                dh_do[t] = S(act.slope(o[t], h[t + 1]))
+            dh_do = S(act.slope(o, h[1:]))
             y = S(h[1:] @ a.T + c)
             p, loss_terms, dL_dy = _loss(problem, y, S)
             delta = np.empty((n, hidden))
-            carried = np.zeros(hidden)
+            carried, from_output, WhT = np.zeros(hidden), dL_dy @ a, Wh.T
             for t in range(n - 1, -1, -1):
-                delta[t] = S(dh_do[t] * (a.T @ dL_dy[t] + carried))
-                carried = Wh.T @ delta[t]
+                delta[t] = S(dh_do[t] * (from_output[t] + carried))
+                carried = WhT @ delta[t]
         except FloatingPointError as error:
             raise RnnCalcError(
                 f"the computation overflows or divides by zero ({error}); use smaller values"
             ) from None
-    terms = {
-        "Wi": [S(np.outer(delta[t], A["x"][t])) for t in range(n)],
-        "Wh": [S(np.outer(delta[t], h[t])) for t in range(n)],
-        "b": [delta[t] for t in range(n)],
-        "a": [S(np.outer(dL_dy[t], h[t + 1])) for t in range(n)],
-        "c": [dL_dy[t] for t in range(n)],
-    }
-    gradients = {name: S(np.sum(parts, axis=0)) for name, parts in terms.items()}
+    shares: dict[str, list[np.ndarray]] = {}
+    if terms or settings.round_intermediate:
+        shares = {
+            "Wi": [S(np.outer(delta[t], A["x"][t])) for t in range(n)],
+            "Wh": [S(np.outer(delta[t], h[t])) for t in range(n)],
+            "b": list(delta),
+            "a": [S(np.outer(dL_dy[t], h[t + 1])) for t in range(n)],
+            "c": list(dL_dy),
+        }
+        gradients = {name: S(np.sum(parts, axis=0)) for name, parts in shares.items()}
+    else:
+        gradients = {
+            "Wi": delta.T @ A["x"],
+            "Wh": delta.T @ h[:-1],
+            "b": delta.sum(axis=0),
+            "a": dL_dy.T @ h[1:],
+            "c": dL_dy.sum(axis=0),
+        }
     gradients["h0"] = S(Wh.T @ delta[0])
     loss = float(S(np.array(np.sum(loss_terms))))
-    return VectorTrace(problem, o, h, y, p, loss_terms, loss, dL_dy, dh_do, delta, terms, gradients)
+    return VectorTrace(problem, o, h, y, p, loss_terms, loss, dL_dy, dh_do, delta, shares, gradients)
 
 
 def _loss(

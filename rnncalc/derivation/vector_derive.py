@@ -101,7 +101,7 @@ def derive_vector(
     problem: VectorProblem, settings: Settings, scope: str = "grads", steps: bool = True
 ) -> Derivation:
     """Work a vector problem: the numbers always, the sections of steps when ``steps``."""
-    trace = run_vector(problem, settings)
+    trace = run_vector(problem, settings, terms=steps)
     q = VectorQuantities(trace)
     sections: tuple[Section, ...] = ()
     if steps:
