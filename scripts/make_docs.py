@@ -26,6 +26,14 @@ EXAMPLES = {
     "derivation.tex": ["grads", "--show-steps", "-f", "latex"],
     "derivation-hand-rounded.md": ["grads", "--show-steps", "--round-intermediate", "-f", "markdown"],
     "exercise.md": ["grads", "--show-steps", "--blank", "-f", "markdown"],
+    "vector-softmax.md": [
+        "grads",
+        "--show-steps",
+        "--config",
+        "docs/examples/vector-softmax.toml",
+        "-f",
+        "markdown",
+    ],
 }
 GOLDEN = {
     "grads_show_steps.txt": ["grads", "--show-steps"],

@@ -260,3 +260,26 @@ def test_numbers_only_agree_with_the_full_derivation(loss: str) -> None:
     assert full.loss == lean.loss
     for name, value in full.gradients.items():
         np.testing.assert_allclose(np.array(lean.gradients[name]), np.array(value), rtol=1e-13, atol=1e-15)
+
+
+def test_the_softmax_example_in_the_docs_matches_the_reference() -> None:
+    """docs/examples/vector-softmax.toml: every gradient against the 40-digit reference."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    data = tomllib.loads((root / "docs" / "examples" / "vector-softmax.toml").read_text(encoding="utf-8"))
+    problem = VectorProblem(
+        x=data["x"],
+        g=data["g"],
+        h0=data["h0"],
+        params=data["params"],
+        activation=data["activation"],
+        loss=data["loss"],
+    )
+    d = derive(problem, Settings())
+    reference = vector_gradients(data["x"], data["g"], data["params"], data["h0"], "tanh", "softmax-ce")
+    for name, expected in reference.items():
+        np.testing.assert_allclose(np.array(d.gradients[name]), expected, rtol=1e-9, atol=1e-12)
+    assert d.loss == pytest.approx(
+        float(vector_loss(data["x"], data["g"], data["params"], data["h0"], "tanh", "softmax-ce")), rel=1e-13
+    )
