@@ -283,3 +283,38 @@ def test_the_softmax_example_in_the_docs_matches_the_reference() -> None:
     assert d.loss == pytest.approx(
         float(vector_loss(data["x"], data["g"], data["params"], data["h0"], "tanh", "softmax-ce")), rel=1e-13
     )
+
+
+@pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html", "json"])
+def test_a_vector_exercise_sheet_and_its_key(cli, fmt: str, tmp_path: Path) -> None:
+    config = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "vector-softmax.toml")
+    code, sheet, err = cli("grads", "--show-steps", "--config", config, "--blank", "--explain", "-f", fmt)
+    assert code == 0, err
+    key = derive(
+        VectorProblem(
+            x=[[1, 0], [0.5, -1]],
+            g=[2, 0],
+            h0=[0, 0],
+            activation="tanh",
+            loss="softmax-ce",
+            params={
+                "Wi": [[0.5, -0.3], [0.2, 0.4]],
+                "Wh": [[0.1, 0.2], [-0.3, 0.1]],
+                "b": [0, 0.1],
+                "a": [[1, -1], [0.5, 0.5], [-0.2, 0.8]],
+                "c": [0, 0, 0],
+            },
+        )
+    )
+    hidden = [
+        f"{v:.6f}"
+        for step in key.steps()
+        if not step.target.given and not step.definition
+        for v in np.ravel(np.array(step.target.value, dtype=float))
+        if abs(v) > 0.01
+    ]
+    assert hidden and not any(value in sheet for value in hidden)
+    if fmt == "latex":
+        compile_latex(sheet, tmp_path)
+    answers = cli("grads", "--show-steps", "--config", config, "--answers", "-f", fmt)[1]
+    assert sum(value in answers for value in hidden) > len(hidden) // 2

@@ -112,7 +112,9 @@ def _forward(step: Step, derivation: Derivation) -> str:
     """A forward step: the rule at step t with the numbers known so far."""
     name = step.target.name.text
     if name == "L":
-        combined = "averaged over the n steps" if derivation.problem.loss == "mse" else "summed"
+        combined = (
+            "averaged over the n steps" if derivation.problem.loss in ("mse", "softmax-ce") else "summed"
+        )
         return f"The loss: every output with a target put into its loss term, then {combined}."
     base, t = _step_of(name)
     earlier = [n for n in _names(step.rule) if _step_of(n)[1] == (t or 0) - 1 and not n.startswith("x")]
@@ -131,6 +133,11 @@ def _local(step: Step, derivation: Derivation) -> str:
     if parts is None:
         return "A local derivative, read off one rule with everything else held fixed."
     top, bottom = parts
+    if top.startswith("L_") and derivation.problem.loss == "softmax-ce":
+        return (
+            f"How much the loss term {top} changes per unit change of each entry of {bottom}: "
+            "softmax(y) minus the one-hot target, divided by n."
+        )
     if top.startswith("L_"):
         return (
             f"How much the loss term {top} changes per unit change of {bottom} "

@@ -76,7 +76,7 @@ class TextPrinter(Fold):
 
     def answer_blank(self, value: float) -> str:
         """A space to fill in, as wide as the value it waits for (with a little room)."""
-        return self.blank_text(max(len(format_number(value, self.digits)) + 2, 6))
+        return self.blank_text(max(len(TextPrinter(self.digits).number(value)) + 2, 6))
 
     def paren(self, text: str) -> str:
         """Parenthesised text."""
