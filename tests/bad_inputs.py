@@ -374,7 +374,7 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "--cell is not available with vectors",
     ),
-    ("train with matrices", ["train", "--x", "[[1]]", "--wh", "[[1]]"], 2, "scalar problems for now"),
+    ("graph with matrices", ["graph", "--x", "[[1]]", "--wh", "[[1]]"], 2, "scalar problems for now"),
 ]
 
 FIXTURES = {

@@ -219,7 +219,7 @@ def test_large_matrices_are_summarised_on_the_terminal_only(cli) -> None:
 
 
 def test_commands_not_written_for_vectors_say_so(cli) -> None:
-    for command in ("train", "graph", "quiz"):
+    for command in ("graph", "quiz"):
         code, _, err = cli(command, "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]")
         assert code == 2 and "scalar problems for now" in err
     code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--exact")
@@ -318,3 +318,16 @@ def test_a_vector_exercise_sheet_and_its_key(cli, fmt: str, tmp_path: Path) -> N
         compile_latex(sheet, tmp_path)
     answers = cli("grads", "--show-steps", "--config", config, "--answers", "-f", fmt)[1]
     assert sum(value in answers for value in hidden) > len(hidden) // 2
+
+
+def test_training_a_vector_problem_follows_the_reference_gradient() -> None:
+    from rnncalc.features.train import train
+
+    case = random_problem(31, "tanh", "softmax-ce")
+    run = train(VectorProblem(**case), lr=0.3, epochs=40)
+    losses = [epoch.loss for epoch in run.history]
+    assert losses[-1] < losses[0] and len(losses) == 41
+    reference = vector_gradients(case["x"], case["g"], case["params"], case["h0"], "tanh", "softmax-ce")
+    for name in ("Wi", "Wh", "b", "a", "c"):
+        expected = np.array(case["params"][name]) - 0.3 * np.array(reference[name])
+        np.testing.assert_allclose(np.array(run.history[1].params[name]), expected, rtol=1e-8, atol=1e-10)

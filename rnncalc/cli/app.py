@@ -170,7 +170,6 @@ def train_command(
     from ..features.train import train
 
     problem, settings = build_inputs(options)
-    _scalar_only(problem, "train")
     with progress("training") as report:
         rate, momentum = float(parse_number(lr, "--lr")), float(parse_number(beta, "--beta"))
         limit = float(parse_number(clip, "--clip")) if clip is not None else None

@@ -136,6 +136,16 @@ class VectorProblem:
         """Sequence length."""
         return self.shapes["n"]
 
+    def with_parameters(self, arrays: dict[str, np.ndarray]) -> VectorProblem:
+        """The same problem with new parameter arrays of the same shapes (training's updates)."""
+        import copy
+
+        changed = copy.copy(self)
+        object.__setattr__(
+            changed, "arrays", self.arrays | {k: np.asarray(v, dtype=float) for k, v in arrays.items()}
+        )
+        return changed
+
     @property
     def targets(self) -> tuple[bool, ...]:
         """Every step has a target."""

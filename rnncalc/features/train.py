@@ -7,6 +7,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..derivation.derive import derive
@@ -58,8 +59,11 @@ def train(
     """
     problem = problem or Problem()
     _validate(lr, epochs, optimizer, beta, clip)
-    params = {k: float(v) for k, v in problem.params.items()}
-    velocity = dict.fromkeys(params, 0.0)
+    vector = getattr(problem, "vector", False)
+    params: dict[str, Any] = (
+        dict(problem.parameters) if vector else {k: float(v) for k, v in problem.params.items()}  # type: ignore[attr-defined]
+    )
+    velocity: dict[str, Any] = dict.fromkeys(params, 0.0)
     history: list[Epoch] = []
     first: Section | None = None
     for epoch in range(epochs + 1):
@@ -68,22 +72,23 @@ def train(
         except RnnCalcError:
             why = f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
             return Training(lr, optimizer, beta, clip, tuple(history), first, why)
-        history.append(Epoch(epoch, derivation.loss, dict(params)))
+        history.append(Epoch(epoch, derivation.loss, _shown(params) if vector else dict(params)))
         if progress is not None:
             progress(epoch, epochs, "training")
         if epoch == epochs:
             break
-        grads = {k: derivation.gradients[k] for k in params}
+        grads = {k: _like(params[k], derivation.gradients[k]) for k in params}
         scale = _clip_scale(grads, clip)
         new = {}
         for k, value in params.items():
             velocity[k] = (beta * velocity[k] if optimizer == "momentum" else 0.0) + scale * grads[k]
             new[k] = value - lr * velocity[k]
-        if not all(map(math.isfinite, new.values())):
+        if not all(map(_finite, new.values())):
             why = f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr"
             return Training(lr, optimizer, beta, clip, tuple(history), first, why)
         if first is None:
-            first = _first_update(params, grads, new, lr, (scale, clip), optimizer, beta)
+            shown = (_shown(params), _shown(grads), _shown(new)) if vector else (params, grads, new)
+            first = _first_update(*shown, lr, (scale, clip), optimizer, beta)
         params = new
     return Training(lr, optimizer, beta, clip, tuple(history), first)
 
@@ -102,14 +107,42 @@ def _validate(lr: float, epochs: int, optimizer: str, beta: float, clip: float |
         raise InputError(f"--clip must be a positive number, got {clip}")
 
 
-def _with(problem: Problem, params: dict[str, float]) -> Problem:
-    """The problem with these parameter values."""
+def _with(problem: Problem, params: dict[str, Any]) -> Problem:
+    """The problem with these parameter values (a vector problem takes its arrays as they are)."""
+    if getattr(problem, "vector", False):
+        return problem.with_parameters(params)  # type: ignore[attr-defined]
     return dataclasses.replace(problem, params={k: Fraction(v) for k, v in params.items()})
 
 
-def _clip_scale(grads: dict[str, float], clip: float | None) -> float:
+def _like(current: Any, gradient_value: Any) -> Any:
+    """A gradient in its parameter's form: a float, or an array for a vector problem."""
+    if isinstance(current, float):
+        return float(gradient_value)
+    import numpy as np
+
+    return np.asarray(gradient_value, dtype=float)
+
+
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    """Arrays as Tensors, as every renderer prints them."""
+    from ..tensor import Tensor
+
+    return {k: Tensor.of(v) for k, v in values.items()}
+
+
+def _finite(value: Any) -> bool:
+    """Every entry finite."""
+    return math.isfinite(float(abs(value).max() if hasattr(value, "max") else value))
+
+
+def _squares(value: Any) -> float:
+    """The sum of squares of a number or of every entry of an array."""
+    return float((value * value).sum()) if hasattr(value, "sum") else value * value
+
+
+def _clip_scale(grads: dict[str, Any], clip: float | None) -> float:
     """min(1, clip / ‖g‖): gradient-norm clipping."""
-    norm = math.sqrt(math.fsum(v * v for v in grads.values()))
+    norm = math.sqrt(math.fsum(_squares(v) for v in grads.values()))
     return 1.0 if clip is None or norm <= clip else clip / norm
 
 
