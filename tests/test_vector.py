@@ -219,7 +219,7 @@ def test_large_matrices_are_summarised_on_the_terminal_only(cli) -> None:
 
 
 def test_commands_not_written_for_vectors_say_so(cli) -> None:
-    for command in ("graph", "quiz"):
+    for command in ("graph", "quiz"):  # grade and train work (tests below)
         code, _, err = cli(command, "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]")
         assert code == 2 and "scalar problems for now" in err
     code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--exact")
@@ -331,3 +331,28 @@ def test_training_a_vector_problem_follows_the_reference_gradient() -> None:
     for name in ("Wi", "Wh", "b", "a", "c"):
         expected = np.array(case["params"][name]) - 0.3 * np.array(reference[name])
         np.testing.assert_allclose(np.array(run.history[1].params[name]), expected, rtol=1e-8, atol=1e-10)
+
+
+def test_grading_vector_answers_entry_by_entry(cli, tmp_path: Path) -> None:
+    """Nested lists are split into entries; each is marked against the reference, slips named."""
+    case = random_problem(41, "tanh", "mse")
+    reference = vector_gradients(case["x"], case["g"], case["params"], case["h0"], "tanh", "mse")
+    wh = [[round(v, 4) for v in row] for row in reference["Wh"]]
+    right = wh[0][0]
+    wh[0][0] = -right if abs(right) > 1e-3 else right + 0.1  # a flipped sign (or a plain slip)
+    problem = "\n".join(f"{k} = {json.dumps(v)}" for k, v in case.items() if k not in ("params",))
+    params = "\n".join(f"{k} = {json.dumps(v)}" for k, v in case["params"].items())
+    answers = tmp_path / "answers.toml"
+    answers.write_text(
+        f"dWh = {json.dumps(wh)}\ndb = {json.dumps([round(v, 4) for v in reference['b']])}\n\n"
+        f"[problem]\n{problem}\ndigits = 4\n[problem.params]\n{params}\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli("grade", str(answers), "-f", "json")
+    data = json.loads(out)
+    marks = {row["name"]: row for row in data["marks"]}
+    assert code == 1, err
+    assert not marks["dL/dW_h[1,1]"]["ok"] and all(
+        row["ok"] for name, row in marks.items() if name != "dL/dW_h[1,1]"
+    )
+    assert len(marks) == len(wh) * len(wh[0]) + len(reference["b"])

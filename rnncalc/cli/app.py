@@ -309,7 +309,6 @@ def grade_command(
             "--config FILE or the problem's options (--x, --g, --preset, ...)"
         )
     problem, settings = build_inputs(options)
-    _scalar_only(problem, "grade")
     with progress("grading"):
         numbers = {key: value for key, (value, _) in given.items()}
         result = grade(problem, numbers, settings.digits, {key: text for key, (_, text) in given.items()})

@@ -89,7 +89,7 @@ def typed_answers(path: Path, data: dict[str, Any], text: str) -> dict[str, tupl
     """Each answer as a number and as the student typed it (0.9640 stays 0.9640, not 0.964)."""
     typed = _typed_values(text)
     answers: dict[str, float] = {}
-    for key, value in data.items():
+    for key, value in _entries(data).items():
         if isinstance(value, str) and looks_like_number(value) and value.strip() != "_":
             value = parse_number(value, f"{path}: {key}")
         if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
@@ -102,10 +102,31 @@ def typed_answers(path: Path, data: dict[str, Any], text: str) -> dict[str, tupl
             ) from None
         if not math.isfinite(answers[key]):
             raise InputError(f"{path}: {key} must be a finite number, got {value!r}")
+    typed |= {key: str(value) for key, value in _entries(data).items() if key not in data}
     if not answers:
         where = "standard input" if str(path) == "-" else str(path)
         raise InputError(f"{where} holds no answers (write lines such as h_1 = 0.880797)")
     return {key: (value, typed.get(key, repr(value))) for key, value in answers.items()}
+
+
+def _entries(data: dict[str, Any]) -> dict[str, Any]:
+    """Answers with every vector or matrix answer split into its entries: h_1 = [0.46, 0.29] gives
+    h_1[1] and h_1[2] (indices from 1, as in the derivation's matrices)."""
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, list):
+            for index, entry in _flattened(value, ()):
+                result[f"{key}[{','.join(str(i + 1) for i in index)}]"] = entry
+        else:
+            result[key] = value
+    return result
+
+
+def _flattened(value: Any, index: tuple[int, ...]) -> list[tuple[tuple[int, ...], Any]]:
+    """(index, entry) for every entry of a nested list."""
+    if not isinstance(value, list):
+        return [(index, value)]
+    return [item for i, v in enumerate(value) for item in _flattened(v, (*index, i))]
 
 
 _LINE = re.compile(
@@ -131,14 +152,27 @@ def _quantities(derivation: Derivation) -> dict[str, tuple[int, str, float]]:
             continue
         name = step.target.name
         for alias in (name.key, name.text, name.text.replace("δ", "delta")):
-            table.setdefault(alias.replace(" ", ""), (position, name.text, step.target.value))
+            _add(table, alias.replace(" ", ""), (position, name.text, step.target.value))
     last = len(table) + 10_000
     for p, value in derivation.gradients.items():
         for alias in (f"d{p}", f"d{parameter(p).text}", f"dL/d{p}", f"dL/d{parameter(p).text}"):
-            table.setdefault(alias, (last, f"dL/d{parameter(p).text}", value))
+            _add(table, alias, (last, f"dL/d{parameter(p).text}", value))
     for alias in ("L", "loss"):
         table.setdefault(alias, (last + 1, "L", derivation.loss))
     return table
+
+
+def _add(table: dict[str, tuple[int, str, float]], alias: str, entry: tuple[int, str, Any]) -> None:
+    """One name for a quantity; a vector or matrix also under each entry's name (h_1[2], dWh[1,2])."""
+    position, shown, value = entry
+    if not isinstance(value, tuple):
+        table.setdefault(alias, entry)
+        return
+    rows = value.rows() if value.is_matrix else [[v] for v in value]  # type: ignore[attr-defined]
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            index = f"{i + 1},{j + 1}" if value.is_matrix else f"{i + 1}"  # type: ignore[attr-defined]
+            table.setdefault(f"{alias}[{index}]", (position, f"{shown}[{index}]", v))
 
 
 def grade(
@@ -163,9 +197,11 @@ def grade(
         slip = "" if ok else name_slip(answer, expected, typed_text, problem.n, tolerance)
         marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
-    ordered = _with_time_slips(problem, ordered, tolerance)
+    vector = getattr(problem, "vector", False)
+    if not vector:
+        ordered = _with_time_slips(problem, ordered, tolerance)
     first = next((mark for mark in ordered if not mark.ok), None)
-    rework = _rework(derivation, first, ordered) if first is not None else None
+    rework = _rework(derivation, first, ordered) if first is not None and not vector else None
     return Grade(ordered, first.name if first else None, tolerance, rework)
 
 
