@@ -219,7 +219,7 @@ def test_large_matrices_are_summarised_on_the_terminal_only(cli) -> None:
 
 
 def test_commands_not_written_for_vectors_say_so(cli) -> None:
-    for command in ("graph", "quiz"):  # grade and train work (tests below)
+    for command in ("graph",):  # train, grade and quiz work (tests below)
         code, _, err = cli(command, "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]")
         assert code == 2 and "scalar problems for now" in err
     code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--exact")
@@ -356,3 +356,34 @@ def test_grading_vector_answers_entry_by_entry(cli, tmp_path: Path) -> None:
         row["ok"] for name, row in marks.items() if name != "dL/dW_h[1,1]"
     )
     assert len(marks) == len(wh) * len(wh[0]) + len(reference["b"])
+
+
+def test_a_quiz_on_a_vector_problem_marks_entry_by_entry(tmp_path: Path) -> None:
+    """Typed vectors are compared entry by entry with the reference; the first wrong entry is named."""
+    import subprocess
+    import sys
+
+    case = random_problem(51, "tanh", "mse")
+    problem = VectorProblem(**case)
+    trace = run_vector(problem)
+    o_1 = [round(v, 4) for v in trace.o[0]]
+    h_1 = [round(v, 4) for v in trace.h[1]]
+    h_1[-1] = -h_1[-1] if abs(h_1[-1]) > 1e-3 else h_1[-1] + 0.5
+    config = f"x = {json.dumps(case['x'])}\ng = {json.dumps(case['g'])}\nh0 = {json.dumps(case['h0'])}\n"
+    config += 'activation = "tanh"\n[params]\n' + "".join(
+        f"{k} = {json.dumps(v)}\n" for k, v in case["params"].items()
+    )
+    path = Path(__file__).resolve().parent / "_vector_quiz.toml"
+    path.write_text(config, encoding="utf-8")
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "rnncalc", "quiz", "--config", str(path), "--digits", "4"],
+            input=f"{json.dumps(o_1)}\n{json.dumps(h_1)}\nq\n",
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        path.unlink()
+    lines = run.stdout.splitlines()
+    assert lines[1] == "  ✓ right" and lines[3].startswith("  ✗ h_1 = ")
+    assert f"entry {len(h_1)} is" in run.stdout and "Score: 1 of 2 right" in run.stdout

@@ -329,7 +329,6 @@ def quiz_command(options: SharedOptions) -> None:
     from ..render.reports.quiz import feedback_lines, question_line, score_line
 
     problem, settings = build_inputs(options)
-    _scalar_only(problem, "quiz")
     quiz = start_quiz(problem, settings.digits)
     plain = options.ascii or not can_show(sys.stdout, "σ·✓✗")
 

@@ -10,6 +10,7 @@ from ..derivation.formula import Evaluate, Form, with_values
 from ..derivation.model import Step
 from ..errors import InputError
 from ..numbers import parse_number
+from ..tensor import parse_tensor, shape_of
 from .slips import name_slip
 
 
@@ -43,6 +44,7 @@ class Quiz:
     questions: list[Question]
     tolerance: float
     n: int
+    digits: int = 6
     answers: dict[str, float] = field(default_factory=dict)
     feedback: list[Feedback] = field(default_factory=list)
 
@@ -53,6 +55,8 @@ class Quiz:
 
     def answer(self, question: Question, typed: str) -> Feedback:
         """Check one answer (an InputError when it is not a number); remember it for later reworks."""
+        if isinstance(question.expected, tuple):
+            return self._answer_entries(question, typed)
         value = float(parse_number(typed.strip(), question.name))
         ok = any(abs(value - v) <= self.tolerance for v in (question.expected, question.hand_rounded))
         working = with_values(question.rule, self.answers) if not ok else None
@@ -62,6 +66,47 @@ class Quiz:
         result = Feedback(question, value, typed.strip(), ok, working, from_yours, slip)
         self.feedback.append(result)
         return result
+
+    def _answer_entries(self, question: Question, typed: str) -> Feedback:
+        """A vector or matrix answer ([0.46, 0.29]), checked entry by entry; the first wrong entry's slip."""
+        expected, rounded = _entries(question.expected), _entries(question.hand_rounded)
+        text = typed.strip()
+        if not text.startswith("["):
+            raise InputError(f"{question.name}: type the vector or matrix in brackets, e.g. [0.46, 0.29]")
+        value = parse_tensor(text, question.name)
+        entries = [float(v) for v in _entries(value)]
+        if len(entries) != len(expected) or shape_of(value, question.name) not in _shapes(question.expected):
+            raise InputError(f"{question.name}: give {len(expected)} entries in the shape of the answer")
+        close = [min(abs(v - e), abs(v - r)) <= self.tolerance for v, e, r in zip(entries, expected, rounded)]
+        wrong = next((i for i, ok in enumerate(close) if not ok), None)
+        slip = ""
+        if wrong is not None:
+            entry_slip = name_slip(
+                entries[wrong], expected[wrong], repr(entries[wrong]), self.n, self.tolerance
+            )
+            slip = f"entry {wrong + 1} is {entries[wrong]!r}, not {expected[wrong]:.{self.digits}f}" + (
+                f": {entry_slip}" if entry_slip else ""
+            )
+        result = Feedback(question, entries[0], text, wrong is None, None, None, slip)
+        self.feedback.append(result)
+        return result
+
+
+def _entries(value: object) -> list[float]:
+    """A number, vector or matrix as its entries, row by row."""
+    if isinstance(value, tuple):
+        return [v for item in value for v in _entries(item)]
+    return [float(value)]  # type: ignore[arg-type]
+
+
+def _shapes(expected: tuple) -> set[tuple[int, ...]]:
+    """The shapes an answer may be typed in: the value's own, and a vector as one row or one column."""
+    shape = (
+        (len(expected), len(expected[0])) if expected and isinstance(expected[0], tuple) else (len(expected),)
+    )
+    if len(shape) == 1:
+        return {shape, (1, shape[0]), (shape[0], 1)}
+    return {shape, (shape[0] * shape[1],)} if 1 in shape else {shape}
 
 
 def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
@@ -75,7 +120,7 @@ def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
     ]
     if not questions:
         raise InputError("quiz: this derivation has no line to work out")
-    return Quiz(questions, 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12, problem.n)
+    return Quiz(questions, 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12, problem.n, digits)
 
 
 def _asked(step: Step) -> bool:
