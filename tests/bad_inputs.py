@@ -374,7 +374,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "--cell is not available with vectors",
     ),
-    ("graph with matrices", ["graph", "--x", "[[1]]", "--wh", "[[1]]"], 2, "scalar problems for now"),
+    (
+        "--exact with matrices",
+        ["grads", "--x", "[[1]]", "--wh", "[[1]]", "--exact"],
+        2,
+        "--exact is not available",
+    ),
 ]
 
 FIXTURES = {

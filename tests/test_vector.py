@@ -218,10 +218,7 @@ def test_large_matrices_are_summarised_on_the_terminal_only(cli) -> None:
     assert "⟨" not in markdown and r"\begin{bmatrix}" in markdown
 
 
-def test_commands_not_written_for_vectors_say_so(cli) -> None:
-    for command in ("graph",):  # train, grade and quiz work (tests below)
-        code, _, err = cli(command, "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]")
-        assert code == 2 and "scalar problems for now" in err
+def test_what_is_not_written_for_vectors_says_so(cli) -> None:
     code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--exact")
     assert code == 2 and "--exact is not available with vectors" in err
 
@@ -387,3 +384,36 @@ def test_a_quiz_on_a_vector_problem_marks_entry_by_entry(tmp_path: Path) -> None
     lines = run.stdout.splitlines()
     assert lines[1] == "  ✓ right" and lines[3].startswith("  ✗ h_1 = ")
     assert f"entry {len(h_1)} is" in run.stdout and "Score: 1 of 2 right" in run.stdout
+
+
+def test_the_graph_of_a_vector_problem(cli, tmp_path: Path) -> None:
+    """Every node carries its vector and its gradient; the gradients are the derivation's."""
+    config = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "vector-softmax.toml")
+    code, out, err = cli("graph", "--config", config, "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    nodes = {node["id"]: node for node in data["nodes"]}
+    assert nodes["o1"]["value"] == [0.5, 0.30000000000000004] or np.allclose(nodes["o1"]["value"], [0.5, 0.3])
+    h1 = nodes["h1"]
+    # dL/dh_1 = aᵀ dL_1/dy_1 + W_hᵀ δ_2: the finite-difference slope of the loss in h_1 would need a bump
+    # of h_1 alone, so check it against the delta relation δ_1 = dh_1/do_1 ⊙ dL/dh_1 instead.
+    slope = 1 - np.array(h1["value"]) ** 2
+    np.testing.assert_allclose(slope * np.array(h1["grad"]), nodes["o1"]["grad"], rtol=1e-12)
+    reference = vector_gradients(
+        [[1, 0], [0.5, -1]],
+        [2, 0],
+        {
+            "Wi": [[0.5, -0.3], [0.2, 0.4]],
+            "Wh": [[0.1, 0.2], [-0.3, 0.1]],
+            "b": [0, 0.1],
+            "a": [[1, -1], [0.5, 0.5], [-0.2, 0.8]],
+            "c": [0, 0, 0],
+        },
+        [0, 0],
+        "tanh",
+        "softmax-ce",
+    )
+    np.testing.assert_allclose(nodes["Wh"]["grad"], reference["Wh"], rtol=1e-9)
+    assert cli("graph", "--config", config, "-f", "dot")[1].startswith("digraph rnncalc {")
+    code, _, err = cli("graph", "--config", config, "-f", "rich")
+    assert code == 2 and "scalar problems" in err

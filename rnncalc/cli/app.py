@@ -245,7 +245,6 @@ def graph_command(
         raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
     options = dataclasses.replace(options, param=[p for p in options.param or [] if "=" in p])
     problem, settings = build_inputs(options)
-    _scalar_only(problem, "graph")
     if kind in PICTURES and problem.n > MAX_PICTURE_STEPS:
         raise InputError(
             f"graph pictures are drawn for n <= {MAX_PICTURE_STEPS} (Graphviz cannot lay out larger unrolled "
@@ -408,15 +407,6 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     if options.explain:
         derivation = derivation.explained()
     _deliver(derivation, format_name, output, view, options)
-
-
-def _scalar_only(problem: object, command: str) -> None:
-    """Commands not yet written for vectors and matrices say so (forward, grads and check are)."""
-    if getattr(problem, "vector", False):
-        raise InputError(
-            f"rnncalc {command} works on scalar problems for now; with vectors and matrices use "
-            "forward, grads or check"
-        )
 
 
 def _picture(options: SharedOptions) -> Optional[str]:

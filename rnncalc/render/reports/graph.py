@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from ...cell.sweep import INITIAL_STATE
 from ...derivation.names import gradient, parameter
+from ...errors import InputError
 from ...features.graph import Edge, Graph, Node
 from .. import View
 from ..layout import ELIDE_ABOVE, KEEP_FIRST, KEEP_LAST
@@ -58,7 +59,8 @@ def dot(graph: Graph, digits: int) -> str:
     number = TextPrinter(digits).number
     n = graph.problem.n
     per_step = sum(1 for node in graph.nodes if node.t == 1)
-    size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES else ""
+    scalar = not getattr(graph.problem, "vector", False)  # matrices in the labels need their width
+    size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES and scalar else ""
     lines = [
         "digraph rnncalc {",
         f"  rankdir=TB; newrank=true; nodesep=0.15; ranksep=0.3;{size}",
@@ -125,6 +127,8 @@ def _equation(name: str, rule: str, value: str) -> str:
 def tree(graph: Graph, param: str, digits: int) -> Tree:
     """How dL/dθ is assembled: each place θ enters, and the paths from there to the loss."""
     number = TextPrinter(digits).number
+    if getattr(graph.problem, "vector", False):
+        raise InputError("the tree of one gradient is drawn for scalar problems; use -f dot or -f json")
     q, trace = graph.q, graph.q.trace
     if graph.back is None:
         return _network_tree(graph, param, digits)
