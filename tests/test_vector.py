@@ -16,6 +16,7 @@ from rnncalc.cell.functions import NUMERIC_FUNCTIONS
 from rnncalc.cell.vectorized import NUMPY_FUNCTIONS
 from rnncalc.compute.problem import Settings
 from rnncalc.compute.vector import VectorProblem, run_vector
+from rnncalc.derivation.formula import Rebuild, Ref
 from rnncalc.errors import InputError
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity")
@@ -219,8 +220,11 @@ def test_large_matrices_are_summarised_on_the_terminal_only(cli) -> None:
 
 
 def test_what_is_not_written_for_vectors_says_so(cli) -> None:
-    code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--exact")
-    assert code == 2 and "--exact is not available with vectors" in err
+    big = str([[0.1] * 5 for _ in range(5)])
+    code, _, err = cli("grads", "--show-steps", "--x", "[[1, 2]]", "--wh", big, "--exact")
+    assert code == 2 and "--exact writes matrices out in full up to 4" in err
+    code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--flow")
+    assert code == 2 and "--flow is not available with vectors" in err
 
 
 def test_check_agrees_for_a_vector_problem(cli) -> None:
@@ -417,3 +421,69 @@ def test_the_graph_of_a_vector_problem(cli, tmp_path: Path) -> None:
     assert cli("graph", "--config", config, "-f", "dot")[1].startswith("digraph rnncalc {")
     code, _, err = cli("graph", "--config", config, "-f", "rich")
     assert code == 2 and "scalar problems" in err
+
+
+def _refs_in(form) -> list:
+    """Every quantity a rule reads."""
+    found: list = []
+    if form is not None:
+        Rebuild(lambda leaf: (found.append(leaf) if isinstance(leaf, Ref) else None) or leaf)(form)
+    return found
+
+
+@pytest.mark.parametrize("loss", ["mse", "softmax-ce"])
+def test_exact_values_evaluate_to_the_numbers(loss: str) -> None:
+    """Each exact value, read back by SymPy with its named entries put in, equals the step's number."""
+    import sympy
+
+    case = random_problem(61, "sigmoid" if loss == "mse" else "tanh", loss)
+    case["x"] = [row[:2] for row in case["x"]][:2]
+    d = derive(
+        VectorProblem(
+            **{**case, "x": case["x"], "params": {k: v for k, v in case["params"].items() if k != "Wi"}}
+        ),
+        Settings(exact=True),
+    )
+    entries: dict[str, float] = {}
+    for step in d.steps():
+        if step.definition:
+            continue
+        for ref in [step.target, *_refs_in(step.rule)]:
+            value = ref.value
+            flat = np.array(value, dtype=float)
+            if flat.ndim == 2:
+                entries |= {
+                    f"{ref.name.text}[{i + 1},{j + 1}]": flat[i, j] for i, j in np.ndindex(flat.shape)
+                }
+            elif flat.ndim == 1:
+                entries |= {f"{ref.name.text}[{i + 1}]": flat[i] for i in range(len(flat))}
+            else:
+                entries[ref.name.text] = float(flat)
+    names = sorted(entries, key=len, reverse=True)
+    checked = 0
+    for step in d.steps():
+        if step.exact is None:
+            continue
+        text = step.exact.name.text
+        symbols = {}
+        for k, name in enumerate(names):
+            if name in text:
+                text = text.replace(name, f"v{k}")
+                symbols[f"v{k}"] = entries[name]
+        functions = {
+            "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
+            "tanh": sympy.tanh,
+            "exp": sympy.exp,
+            "log": sympy.log,
+        }
+        parsed = sympy.parse_expr(
+            text, local_dict={**functions, **{k: sympy.Float(v, 30) for k, v in symbols.items()}}
+        )
+        got = np.array(
+            sympy.Matrix(parsed).evalf(30).tolist() if isinstance(parsed, list) else [[parsed.evalf(30)]],
+            dtype=float,
+        )
+        expected = np.array(step.target.value, dtype=float).reshape(got.shape)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=step.target.name.text)
+        checked += 1
+    assert checked > 10

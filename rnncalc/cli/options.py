@@ -514,7 +514,6 @@ def _vector_problem(options: Any, settings: Settings) -> Any:
         "--input": options.input,
         "--init": options.init,
         "--loss-term": options.loss_term,
-        "--exact": options.exact,
         "--flow": options.flow,
         "--per-step": options.per_step,
     }

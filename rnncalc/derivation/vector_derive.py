@@ -119,7 +119,7 @@ def derive_vector(
             "y": [Tensor.of(row) for row in trace.y[:n]],
         },
     )
-    return Derivation(
+    derivation = Derivation(
         problem=problem,  # type: ignore[arg-type]
         settings=settings,
         scope=scope,
@@ -129,6 +129,11 @@ def derive_vector(
         gradient_names=names,
         sections=sections,
     )
+    if settings.exact and steps:
+        from .vector_exact import with_exact_vector
+
+        derivation = with_exact_vector(derivation)
+    return derivation
 
 
 def loss_section(q: VectorQuantities) -> Section:
