@@ -375,10 +375,10 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "--cell is not available with vectors",
     ),
     (
-        "--exact with matrices",
-        ["grads", "--x", "[[1]]", "--wh", "[[1]]", "--exact"],
+        "--exact with a 5×5 matrix",
+        ["grads", "--show-steps", "--exact", "--x", "[[1]]", "--wh", str([[0.1] * 5 for _ in range(5)])],
         2,
-        "--exact is not available",
+        "--exact writes matrices out in full up to 4 rows and columns (H = 5)",
     ),
 ]
 
