@@ -148,3 +148,17 @@ def test_step_count_grows_linearly_with_n() -> None:
 
     counts = {n: len(derive(Problem(x=[1] * n)).steps()) for n in (10, 20, 40)}
     assert counts[40] - counts[20] == 2 * (counts[20] - counts[10])
+
+
+def test_the_command_line_overrides_a_problem_file_it_would_conflict_with(cli, tmp_path) -> None:
+    """--loss replaces the file's loss_term, --activation its preset: what is typed last wins."""
+    import json as _json
+
+    problem = tmp_path / "p.toml"
+    problem.write_text('loss_term = "abs(y - g)"\npreset = "gru"\nx = [1, 0]\n', encoding="utf-8")
+    code, out, err = cli("grads", "--config", str(problem), "--loss", "sse", "--activation", "tanh", "-f", "json")
+    assert code == 0, err
+    data = _json.loads(out)
+    assert data["problem"]["loss"] == "sse" and data["problem"]["activation"] == "tanh"
+    plain = _json.loads(cli("grads", "--x", "1", "0", "--loss", "sse", "--activation", "tanh", "-f", "json")[1])
+    assert data["gradients"] == plain["gradients"]

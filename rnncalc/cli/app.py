@@ -407,6 +407,8 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward
     if options.explain:
         derivation = derivation.explained()
     _deliver(derivation, format_name, output, view, options)
+    if not derivation.methods_agree:  # --method both: forward and backward mode disagree
+        raise typer.Exit(1)
 
 
 def _picture(options: SharedOptions) -> Optional[str]:

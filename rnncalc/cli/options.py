@@ -363,10 +363,22 @@ def names_a_problem(options: Any) -> bool:
     return any(getattr(options, name, None) not in (None, False, [], ()) for name in PROBLEM_OPTIONS)
 
 
+OVERRIDDEN_BY = {
+    "loss": ("loss_term",),
+    "loss_term": ("loss",),
+    "cell": ("preset", "activation"),
+    "activation": ("preset", "cell"),
+    "preset": ("cell", "activation"),
+}
+"""A problem file's key is left out when the command line gives an option it would conflict with."""
+
+
 def with_problem(options: Any, table: dict[str, Any]) -> Any:
     """The options, filled in from a checked problem table where they are unset."""
     merged = dataclasses.asdict(options)
     for key, value in table.items():
+        if any(getattr(options, flag, None) for flag in OVERRIDDEN_BY.get(key, ())):
+            continue  # the command line's --loss replaces the file's loss_term, --preset its cell, ...
         target = {"params": "param", "inputs": "input"}.get(key, key)
         if key == "activation":
             value = _choice(ActivationName, value, key)
