@@ -208,9 +208,11 @@ def _fit(
     if len(want) == 2 and len(shape) == 1 and (want[0] == 1 or want[1] == 1) and shape[0] == max(want):
         return _array(value).reshape(want)
     if shape != want:
-        symbolic = "×".join(dims) if len(dims) == 2 else f"a vector of {dims[0]}"
+        symbolic = (
+            f"{'×'.join(dims)} = {describe(want)}" if len(dims) == 2 else f"a vector of {dims[0]} = {want[0]}"
+        )
         why = ", ".join(f"{d} = {sizes[d]} from {origins[d]}" for d in dict.fromkeys(dims))
-        raise InputError(f"{name} is {describe(shape)} but must be {symbolic} = {describe(want)} ({why})")
+        raise InputError(f"{name} is {describe(shape)} but must be {symbolic} ({why})")
     return _array(value)
 
 

@@ -41,6 +41,11 @@ def derive(
     if getattr(problem, "vector", False):
         from .vector_derive import derive_vector
 
+        if method == "both":
+            raise InputError(
+                "--method both compares forward and backward mode on scalar problems; a vector derivation "
+                "is the backward (delta) method"
+            )
         return derive_vector(problem, settings, scope, steps)  # type: ignore[arg-type]
     if problem.network:
         from .network_derive import derive_network

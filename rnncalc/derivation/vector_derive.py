@@ -128,6 +128,7 @@ def derive_vector(
         gradients=gradients if scope == "grads" else {},
         gradient_names=names,
         sections=sections,
+        method="backward",
     )
     if settings.exact and steps:
         from .vector_exact import with_exact_vector
