@@ -179,9 +179,10 @@ def grade(
     problem: Problem, answers: dict[str, float], digits: int = 6, typed: dict[str, str] | None = None
 ) -> Grade:
     """Mark an answer right within half a unit of the last shown digit of the exact or hand-rounded value."""
-    derivation = derive(problem, Settings(digits=digits), method="both")
+    method = "backward" if getattr(problem, "vector", False) else "both"
+    derivation = derive(problem, Settings(digits=digits), method=method)
     exact = _quantities(derivation)
-    hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method="both"))
+    hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method=method))
     tolerance = 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12
     marks = []
     for key, answer in answers.items():
