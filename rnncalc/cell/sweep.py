@@ -7,6 +7,7 @@ variables, so a step costs a few microseconds and the cost grows linearly with n
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -135,7 +136,23 @@ MAX_SOURCE = 500_000
 
 def _compile(source: str) -> Callable[..., dict[str, Any]]:
     """Execute generated source and return its sweep function."""
-    return exec_source(source, "sweep")
+    return exec_source(bound_appends(source), "sweep")
+
+
+APPEND = re.compile(r"\b([A-Za-z_]\w*)\.append\(")
+
+
+def bound_appends(source: str) -> str:
+    """Each list's append looked up once before the loop (L_append = L.append), not at every step."""
+    names = sorted(set(APPEND.findall(source)))
+    if not names:
+        return source
+    loop = re.search(r"^(\s*)for ", source, re.M)
+    if loop is None:
+        return source
+    bindings = "".join(f"{loop.group(1)}{name}_append = {name}.append\n" for name in names)
+    body = APPEND.sub(lambda match: f"{match.group(1)}_append(", source[loop.start() :])
+    return source[: loop.start()] + bindings + body
 
 
 def exec_source(source: str, function: str) -> Callable[..., Any]:
