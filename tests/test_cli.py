@@ -156,9 +156,10 @@ def test_the_command_line_overrides_a_problem_file_it_would_conflict_with(cli, t
 
     problem = tmp_path / "p.toml"
     problem.write_text('loss_term = "abs(y - g)"\npreset = "gru"\nx = [1, 0]\n', encoding="utf-8")
-    code, out, err = cli("grads", "--config", str(problem), "--loss", "sse", "--activation", "tanh", "-f", "json")
+    options = ("--loss", "sse", "--activation", "tanh", "-f", "json")
+    code, out, err = cli("grads", "--config", str(problem), *options)
     assert code == 0, err
     data = _json.loads(out)
     assert data["problem"]["loss"] == "sse" and data["problem"]["activation"] == "tanh"
-    plain = _json.loads(cli("grads", "--x", "1", "0", "--loss", "sse", "--activation", "tanh", "-f", "json")[1])
+    plain = _json.loads(cli("grads", "--x", "1", "0", *options)[1])
     assert data["gradients"] == plain["gradients"]
