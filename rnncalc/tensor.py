@@ -49,18 +49,21 @@ class Tensor(tuple):
         return "[" + ", ".join(repr(v) for v in self) + "]"
 
 
-def parse_tensor(text: str, what: str) -> Exact:
-    """A number, ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (fractions and decimals kept exact)."""
+def parse_tensor(text: str, what: str, blank: str | None = None) -> Exact:
+    """A number, ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (fractions and decimals kept exact).
+
+    ``blank``: a mark (``_``) that may stand for a whole item (a step without a target); it reads as None.
+    """
     text = text.strip()
     if not text.startswith("["):
         return parse_number(text, what)
-    value, rest = _parse_list(text, 0, what)
+    value, rest = _parse_list(text, 0, what, blank)
     if text[rest:].strip():
         raise InputError(f"{what}: unexpected {text[rest:].strip()!r} after the closing ]")
     return value
 
 
-def _parse_list(text: str, start: int, what: str) -> tuple[tuple[Any, ...], int]:
+def _parse_list(text: str, start: int, what: str, blank: str | None) -> tuple[tuple[Any, ...], int]:
     """The bracketed list that starts at ``start`` and the position after its ]."""
     items: list[Any] = []
     position = start + 1
@@ -72,12 +75,14 @@ def _parse_list(text: str, start: int, what: str) -> tuple[tuple[Any, ...], int]
         if text[position] == "]" and not items:
             raise InputError(f"{what}: an empty list []; give at least one number")
         if text[position] == "[":
-            item, position = _parse_list(text, position, what)
+            item, position = _parse_list(text, position, what, blank)
         else:
             end = position
             while end < len(text) and text[end] not in ",]":
                 end += 1
-            item, position = parse_number(text[position:end].strip(), what), end
+            token = text[position:end].strip()
+            item = None if blank and token == blank else parse_number(token, what)
+            position = end
         items.append(item)
         while position < len(text) and text[position].isspace():
             position += 1

@@ -226,7 +226,8 @@ def vector_loss(x, g, params, h0, activation="tanh", kind="mse"):
     """A vector RNN's loss in 40-digit arithmetic, written with plain lists (no NumPy, no rnncalc).
 
     o_t = Wi x_{t-1} + Wh h_{t-1} + b, h_t = act(o_t), y_t = a h_t + c; g: rows of K targets, or class
-    indices for softmax-ce; mse and softmax-ce divide by n, half-sse by 2.
+    indices for softmax-ce (None for a step without a target); mse and softmax-ce divide by the number of
+    targets, half-sse by 2.
     """
     mp = mpmath.mp
     mp.dps = 40
@@ -238,11 +239,13 @@ def vector_loss(x, g, params, h0, activation="tanh", kind="mse"):
 
     h = [mpmath.mpf(v) for v in h0]
     total = mpmath.mpf(0)
-    n = len(x)
-    for t in range(n):
+    n = sum(target is not None for target in g)
+    for t in range(len(x)):
         o = [p + q + mpmath.mpf(r) for p, q, r in zip(matvec(Wi, x[t]), matvec(Wh, h), b)]
         h = [f(v) for v in o]
         y = [p + mpmath.mpf(q) for p, q in zip(matvec(a, h), c)]
+        if g[t] is None:
+            continue
         if kind == "softmax-ce":
             top = max(y)
             log_sum = top + mpmath.log(mpmath.fsum(mpmath.exp(v - top) for v in y))
@@ -281,3 +284,20 @@ def vector_gradients(x, g, params, h0, activation="tanh", kind="mse", step=1e-12
             grads.append(row_grads if isinstance(row, list) else row_grads[0])
         result[name] = grads
     return result
+
+
+def thsis_notebook_gradients(h, x, y_hat, params) -> tuple[list[float], list[float]]:
+    """The notebook's own (wrong) formula: flipped sign, one path only, element-wise 'Jacobians'."""
+    w = (params["w1"], params["w2"])
+    U = ((params["U11"], params["U12"]), (params["U21"], params["U22"]))
+    dtanh = [[1 - v**2 for v in hs] for hs in h]
+
+    def row_times_u(row):  # numpy's row.dot(U): a row vector where diag(tanh')·U belongs
+        return [sum(row[i] * U[i][j] for i in range(2)) for j in range(2)]
+
+    dloss = 7 - y_hat  # the notebook's sign: dL/dŷ = ŷ - 7 for ½(ŷ - 7)²
+    dh3_dh2, dh2_dh1 = row_times_u(dtanh[2]), row_times_u(dtanh[1])
+    dW = [dloss * w[j] * dh3_dh2[j] * dh2_dh1[j] * dtanh[0][j] * x[0] for j in range(2)]  # step 1 only
+    dh2_dU = sum(dtanh[1][i] * h[0][i] for i in range(2))
+    dU = [dloss * w[j] * dh3_dh2[j] * dh2_dU for j in range(2)]  # the step-2 term only
+    return dW, dU

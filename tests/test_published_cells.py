@@ -12,7 +12,7 @@ import pytest
 from rnncalc import Problem, derive
 from rnncalc.compute.problem import Settings
 
-from .reference import network_gradients
+from .reference import network_gradients, thsis_notebook_gradients
 from .test_published import close
 
 YASMEEN_LSTM = (
@@ -164,23 +164,6 @@ THSIS_RNN = (
 )
 
 
-def _thsis_published_gradients(h, x, y_hat, params) -> tuple[list[float], list[float]]:
-    """The notebook's own (wrong) formula: flipped sign, one path only, element-wise 'Jacobians'."""
-    w = (params["w1"], params["w2"])
-    U = ((params["U11"], params["U12"]), (params["U21"], params["U22"]))
-    dtanh = [[1 - v**2 for v in hs] for hs in h]
-
-    def row_times_u(row):  # numpy's row.dot(U): a row vector where diag(tanh')·U belongs
-        return [sum(row[i] * U[i][j] for i in range(2)) for j in range(2)]
-
-    dloss = 7 - y_hat  # the notebook's sign: dL/dŷ = ŷ - 7 for ½(ŷ - 7)²
-    dh3_dh2, dh2_dh1 = row_times_u(dtanh[2]), row_times_u(dtanh[1])
-    dW = [dloss * w[j] * dh3_dh2[j] * dh2_dh1[j] * dtanh[0][j] * x[0] for j in range(2)]  # step 1 only
-    dh2_dU = sum(dtanh[1][i] * h[0][i] for i in range(2))
-    dU = [dloss * w[j] * dh3_dh2[j] * dh2_dU for j in range(2)]  # the step-2 term only
-    return dW, dU
-
-
 def test_many_to_one_two_unit_rnn_thsis_forward_right_gradients_wrong() -> None:
     params = dict(W1=2, W2=1, U11=1, U12=2, U21=3, U22=4, w1=2, w2=4)
     problem = Problem(cell=THSIS_RNN, inputs={"x": (0.2, 0.3, 0.4)}, g=(None, None, 7), params=params,
@@ -193,7 +176,7 @@ def test_many_to_one_two_unit_rnn_thsis_forward_right_gradients_wrong() -> None:
     assert values["y"][2] == pytest.approx(5.99720442000804, rel=1e-14)
     _assert_gradients_match(d, _reference(THSIS_RNN, problem, [None, None, 7], "half-sse"))
     h = [(values["h1"][t], values["h2"][t]) for t in range(3)]
-    dW, dU = _thsis_published_gradients(h, (0.2, 0.3, 0.4), values["y"][2], params)
+    dW, dU = thsis_notebook_gradients(h, (0.2, 0.3, 0.4), values["y"][2], params)
     assert close(dW[0], "0.00034735") and close(dW[1], "0.00272708")  # the notebook's numbers, rebuilt
     assert close(dU[0], "0.00053191") and close(dU[1], "0.00212484")
     assert d.gradients["W1"] < 0 and d.gradients["W2"] < 0  # the true gradients have the other sign

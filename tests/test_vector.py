@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from latex import compile_latex
-from reference import vector_gradients, vector_loss
+from reference import thsis_notebook_gradients, vector_gradients, vector_loss
+from test_published import close
 
 from rnncalc import derive
 from rnncalc.cell.functions import NUMERIC_FUNCTIONS
@@ -487,3 +488,78 @@ def test_exact_values_evaluate_to_the_numbers(loss: str) -> None:
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=step.target.name.text)
         checked += 1
     assert checked > 10
+
+
+def test_published_many_to_one_thsis_in_matrix_form() -> None:
+    """docs/examples/published.md §9: github.com/thsis/INFOSYS models/RNN-backprop.ipynb, as matrices."""
+
+    case = {
+        "x": [[0.2], [0.3], [0.4]],
+        "g": [None, None, [7]],
+        "params": {"Wi": [[2], [1]], "Wh": [[1, 2], [3, 4]], "b": [0, 0], "a": [[2, 4]], "c": [0]},
+        "h0": [0, 0],
+    }
+    problem = VectorProblem(**case, activation="tanh", loss="half-sse")
+    d = derive(problem, Settings(), steps=True)
+    h = run_vector(problem).h[1:]
+    published_h = (("0.37994896", "0.19737532"), ("0.87975882", "0.97711011"), ("0.9986059", "0.99999815"))
+    for t, row in enumerate(published_h):
+        assert all(close(value, digits) for value, digits in zip(h[t], row)), t + 1
+    y = d.columns.values["y"]
+    assert y[2][0] == pytest.approx(5.99720442000804, rel=1e-14)
+    reference = vector_gradients(case["x"], case["g"], case["params"], case["h0"], "tanh", "half-sse")
+    for name, expected in reference.items():
+        np.testing.assert_allclose(np.array(d.gradients[name]), expected, rtol=1e-8, atol=1e-12, err_msg=name)
+    params = dict(W1=2, W2=1, U11=1, U12=2, U21=3, U22=4, w1=2, w2=4)
+    dW, dU = thsis_notebook_gradients([list(row) for row in h], (0.2, 0.3, 0.4), y[2][0], params)
+    assert close(dW[0], "0.00034735") and close(dW[1], "0.00272708")  # the notebook's numbers, rebuilt
+    assert close(dU[0], "0.00053191") and close(dU[1], "0.00212484")
+    assert np.array(d.gradients["Wh"]).shape == (2, 2)  # the notebook's dU has 2 entries for a 2×2 matrix
+    assert all(v < 0 for row in d.gradients["Wi"] for v in row)  # the notebook's dW has the other sign
+
+
+def test_published_single_step_pixelbank() -> None:
+    """docs/examples/published.md §11: pixelbank.dev's rnn_step, tanh(W_ax·[1, 2]) = [0.9354, 0.9801]."""
+    problem = VectorProblem(
+        x=[[1, 2]],
+        params={"Wi": [[0.5, 0.6], [0.7, 0.8]], "Wh": [[0.1, 0.2], [0.3, 0.4]], "b": [0, 0]},
+        h0=[0, 0],
+        activation="tanh",
+    )
+    trace = run_vector(problem)
+    assert trace.o[0].tolist() == pytest.approx([1.7, 2.3], rel=1e-15)
+    assert close(trace.h[1][0], "0.9354") and close(trace.h[1][1], "0.9801")
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_steps_without_a_target_match_the_reference(seed: int, loss: str) -> None:
+    case = random_problem(seed * 10 + LOSSES.index(loss), "tanh", loss)
+    n = len(case["x"])
+    rng = random.Random(seed)
+    keep = rng.randrange(n)
+    case["g"] = [g if t == keep or rng.random() < 0.5 else None for t, g in enumerate(case["g"])]
+    d = derive(VectorProblem(**case), Settings(), steps=True)
+    expected_loss = vector_loss(case["x"], case["g"], case["params"], case["h0"], "tanh", loss)
+    assert d.loss == pytest.approx(float(expected_loss), rel=1e-12, abs=1e-14)
+    reference = vector_gradients(case["x"], case["g"], case["params"], case["h0"], "tanh", loss)
+    for name, expected in reference.items():
+        np.testing.assert_allclose(np.array(d.gradients[name]), expected, rtol=1e-8, atol=1e-10, err_msg=name)
+
+
+def test_the_cli_and_files_take_steps_without_a_target(cli, tmp_path: Path) -> None:
+    common = ("--x", "[[0.2], [0.3], [0.4]]", "--wh", "[[1, 2], [3, 4]]", "--loss", "half-sse", "-f", "json")
+    outputs = [cli("grads", *common, "--g", g) for g in ("[_, _, 7]", "[_, _, [7]]")]
+    outputs.append(cli("grads", *common, "--g", "_", "_", "7"))
+    assert all(code == 0 for code, _, _ in outputs), outputs
+    assert len({out for _, out, _ in outputs}) == 1
+    data = json.loads(outputs[0][1])
+    assert data["problem"]["g"] == [None, None, [7.0]]
+    problem = tmp_path / "p.toml"
+    problem.write_text('x = [[0.2], [0.3], [0.4]]\ng = ["_", "_", [7]]\nloss = "half-sse"\n[params]\n'
+                       'Wh = [[1, 2], [3, 4]]\n')  # fmt: skip
+    code, out, err = cli("grads", "--config", str(problem), "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["gradients"] == data["gradients"]
+    code, _, err = cli("grads", *common, "--g", "[_, _, _]")
+    assert code == 2 and "no step has a target" in err and err.count("\n") == 1

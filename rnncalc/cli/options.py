@@ -564,9 +564,10 @@ def _sequence(values: list[str] | None, flag: str) -> Any:
 
     if not values:
         return None if flag == "--g" else _missing_x()
+    blank = NO_TARGET if flag == "--g" else None
     if len(values) == 1 and values[0].lstrip().startswith("["):
-        return parse_tensor(values[0], flag)
-    parsed = parse_values(values, flag)
+        return parse_tensor(values[0], flag, blank)
+    parsed = parse_values(values, flag, blank)
     return tuple(parsed) if parsed is not None else None
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..render import View, render, rich_of
+from ..render import FORMATS, View, render, rich_of
 from ..render.ascii import can_show, to_ascii
 
 
@@ -61,17 +61,23 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
             console.print(rich_of(result, dataclasses.replace(view, width=width)))
         _show(captured.get(), terminal, console.height)
         return
+    binary = FORMATS.get(format_name)
+    if output is None and binary is not None and binary.binary:  # before typesetting: say it at once
+        raise _not_text(format_name)
     text = render(result, format_name, view)
     if isinstance(text, bytes):
         if output is None:
-            raise InputError(
-                f"{format_name.upper()} is not text: write it to a file, e.g. -o sheet.{format_name}"
-            )
+            raise _not_text(format_name)
         emit(text, output, terminal.force)
         return
     if terminal.ascii or (output is None and terminal.wants_ascii()):
         text = to_ascii(text)
     emit(text, output, terminal.force)
+
+
+def _not_text(format_name: str) -> InputError:
+    """The error for a binary format asked for on the terminal."""
+    return InputError(f"{format_name.upper()} is not text: write it to a file, e.g. -o sheet.{format_name}")
 
 
 def _show(text: str, terminal: Terminal, height: int) -> None:

@@ -19,7 +19,7 @@ from ..cell.vectorized import activation, loss_slope, loss_value, softmax
 from ..errors import InputError, RnnCalcError
 from ..numbers import round_half_up
 from ..tensor import Exact, describe, parse_tensor, shape_of
-from .problem import Settings
+from .problem import NO_TARGET, Settings
 
 PARAMETER_ORDER = ("Wi", "Wh", "b", "a", "c")
 SQUARED = ("mse", "sse", "half-sse")
@@ -104,32 +104,49 @@ class VectorProblem:
             return shape_of(a, "a")[0], "a"
         if c is not None and len(shape_of(c, "c")) == 1:
             return shape_of(c, "c")[0], "c"
-        if self.g is not None:
-            g = _exact(self.g, "g")
-            shape = shape_of(g, "g")
-            if len(shape) == 2:
-                return shape[1], "g"
+        given = [entry for entry in self._target_entries() or () if entry is not None]
+        if given:
+            shape = _target_shape(given)
+            if shape:
+                return shape[0], "g"
             if self.loss == "softmax-ce":
-                return int(max(g)) + 1, "the largest class index in g"
+                return int(max(given)) + 1, "the largest class index in g"  # type: ignore[call-overload]
         return 1, "a single output (give a as a K×H matrix for more)"
 
-    def _targets(self, sizes: dict[str, int]) -> dict[str, np.ndarray]:
-        """g as an n×K array (ones by default); for softmax-ce, class indices become one-hot rows."""
-        n, k = sizes["n"], sizes["K"]
+    def _target_entries(self) -> list[Exact | None] | None:
+        """g as one entry per step (a number or a row), None for a step without a target (``_``)."""
         if self.g is None:
+            return None
+        g = parse_tensor(self.g, "g", NO_TARGET) if isinstance(self.g, str) else self.g
+        if not isinstance(g, (list, tuple)):
+            raise InputError("g: give a list of targets, one per step (_ for a step without one)")
+        return [None if _is_blank(entry) else _exact(entry, "g") for entry in g]
+
+    def _targets(self, sizes: dict[str, int]) -> dict[str, np.ndarray]:
+        """g as an n×K array (ones by default; zeros where a step has no target) and the mask of steps that
+        have one; for softmax-ce, class indices become one-hot rows."""
+        n, k = sizes["n"], sizes["K"]
+        entries = self._target_entries()
+        if entries is None:
             if self.loss == "softmax-ce":
                 raise InputError("--loss softmax-ce needs targets: g = class indices, one per step")
-            return {"g": np.ones((n, k))}
-        g = _exact(self.g, "g")
-        shape = shape_of(g, "g")
-        if self.loss == "softmax-ce" and len(shape) == 1:
-            return {"g": _one_hot(g, n, k)}
-        rows = _rows(g, "g")
-        if len(rows) != n:
-            raise InputError(f"g has {len(rows)} row(s) but x has {n}; give one target per step")
+            return {"g": np.ones((n, k)), "mask": np.ones(n)}
+        mask = np.array([entry is not None for entry in entries], dtype=float)
+        given = [entry for entry in entries if entry is not None]
+        if not given:
+            raise InputError("g: no step has a target (every entry is _); give at least one")
+        classes = self.loss == "softmax-ce" and not _target_shape(given)
+        if len(entries) != n:
+            what = "class index(es)" if classes else "row(s)"
+            raise InputError(f"g has {len(entries)} {what} but x has {n} steps; give one target per step")
+        if classes:
+            return {"g": _one_hot(entries, k), "mask": mask}
+        rows = [(entry,) if not isinstance(entry, tuple) else entry for entry in given]
         if len(rows[0]) != k:
             raise InputError(f"g has rows of {len(rows[0])} but the output y_t has K = {k} values")
-        return {"g": _array(rows)}
+        g = np.zeros((n, k))
+        g[mask.astype(bool)] = _array(rows)
+        return {"g": g, "mask": mask}
 
     @property
     def n(self) -> int:
@@ -148,13 +165,14 @@ class VectorProblem:
 
     @property
     def targets(self) -> tuple[bool, ...]:
-        """Every step has a target."""
-        return (True,) * self.n
+        """Which steps have a target (g_t not ``_``)."""
+        return tuple(bool(v) for v in self.arrays["mask"])
 
     @property
-    def weight(self) -> float:
-        """1/n for mse and softmax-ce, 1 for sse, 1/2 for half-sse."""
-        return {"sse": 1.0, "half-sse": 0.5}.get(self.loss, 1 / self.n)
+    def weight(self) -> Fraction:
+        """1/(number of targets) for mse and softmax-ce, 1 for sse, 1/2 for half-sse."""
+        count = sum(self.targets)
+        return {"sse": Fraction(1), "half-sse": Fraction(1, 2)}.get(self.loss, Fraction(1, count))
 
     @property
     def parameters(self) -> dict[str, np.ndarray]:
@@ -216,14 +234,29 @@ def _fit(
     return _array(value)
 
 
-def _one_hot(classes: Exact, n: int, k: int) -> np.ndarray:
-    """Class indices as one-hot rows, each index checked."""
-    values = list(classes)  # type: ignore[arg-type]
-    if len(values) != n:
-        raise InputError(f"g has {len(values)} class index(es) but x has {n} steps; give one per step")
-    rows = np.zeros((n, k))
-    for t, value in enumerate(values, start=1):
-        if value.denominator != 1 or not 0 <= value < k:
+def _is_blank(entry: Any) -> bool:
+    """A step without a target: None or ``_``."""
+    return entry is None or (isinstance(entry, str) and entry.strip() == NO_TARGET)
+
+
+def _target_shape(given: list[Exact]) -> tuple[int, ...]:
+    """() when the targets are numbers, (K,) when they are rows; a mix is refused."""
+    shapes = {shape_of(entry, "g") for entry in given}
+    if len(shapes) != 1:
+        raise InputError("g: rows of different lengths or a mix of numbers and lists")
+    (shape,) = shapes
+    if len(shape) > 1:
+        raise InputError("g: lists nested more than two deep; give one number or one row per step")
+    return shape
+
+
+def _one_hot(classes: list[Exact | None], k: int) -> np.ndarray:
+    """Class indices as one-hot rows (a zero row for a step without a target), each index checked."""
+    rows = np.zeros((len(classes), k))
+    for t, value in enumerate(classes, start=1):
+        if value is None:
+            continue
+        if value.denominator != 1 or not 0 <= value < k:  # type: ignore[union-attr]
             raise InputError(f"g_{t} = {value} is not a class index 0..{k - 1} (K = {k} outputs)")
         rows[t - 1, int(value)] = 1.0
     return rows
@@ -318,12 +351,13 @@ def _loss(
     problem: VectorProblem, y: np.ndarray, S: Settle
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """softmax p_t (softmax-ce only), each step's loss term L_t and dL_t/dy_t."""
-    g, w = problem.arrays["g"], problem.weight
+    g, w, mask = problem.arrays["g"], float(problem.weight), problem.arrays["mask"]
     if problem.loss == "softmax-ce":
         p = S(softmax(y))
-        return p, w * -np.sum(g * np.log(np.maximum(p, 1e-300)), axis=1), S(w * (p - g))
+        terms = w * -np.sum(g * np.log(np.maximum(p, 1e-300)), axis=1)
+        return p, terms * mask, S(w * (p - g)) * mask[:, None]
     terms = w * np.sum(loss_value(problem.loss)(y, g), axis=1)
-    return None, terms, S(w * loss_slope(problem.loss)(y, g))
+    return None, terms * mask, S(w * loss_slope(problem.loss)(y, g)) * mask[:, None]
 
 
 def loss_only(problem: VectorProblem, arrays: dict[str, np.ndarray]) -> float:

@@ -213,10 +213,19 @@ def _delta(step: Step, derivation: Derivation) -> str:
     n = derivation.problem.n
     if name.startswith("δ") or name.startswith("delta"):
         _, t = _step_of(name.replace("δ", "delta"))
+        targets = getattr(derivation.problem, "targets", ())
+        direct = not targets or targets[(t or 1) - 1]
+        if t == n and not direct:
+            return f"δ_{n} = dL/do_{n} = 0: step {n} has no target and no later step reads it."
         if t == n:
             return f"δ_{n} = dL/do_{n}: at the last step o_{n} reaches the loss only through y_{n}."
+        here = (
+            f"the loss at step {t} directly, plus every later step"
+            if direct
+            else (f"no target at step {t}, so only the later steps")
+        )
         return (
-            f"δ_{t} = dL/do_{t}: the loss at step {t} directly, plus every later step through "
+            f"δ_{t} = dL/do_{t}: {here} through "
             f"h_{t} → o_{(t or 0) + 1} (δ_{(t or 0) + 1}): the backward pass through time."
         )
     parts = _derivative(name)

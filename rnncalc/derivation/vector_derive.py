@@ -140,9 +140,23 @@ def derive_vector(
 def loss_section(q: VectorQuantities) -> Section:
     """The loss function, and its terms for this n."""
     text, latex = LOSS_TEXT[q.problem.loss]
-    terms = tuple(_loss_term(q, t) for t in range(1, q.problem.n + 1))
-    step = Step(Ref(LOSS, q.trace.loss), Add(terms) if len(terms) > 1 else terms[0], definition=True)
-    return Section("loss", q.problem.loss.upper(), (step,), Name(text, latex, q.problem.loss))
+    step = Step(Ref(LOSS, q.trace.loss), _loss_rule(q), definition=True)
+    note = None
+    if not all(q.problem.targets):
+        missing = ", ".join(str(t) for t in range(1, q.problem.n + 1) if not q.problem.targets[t - 1])
+        note = f"Steps without a target (g = _) add nothing to the loss: t = {missing}."
+    return Section("loss", q.problem.loss.upper(), (step,), Name(text, latex, q.problem.loss), note=note)
+
+
+def _loss_rule(q: VectorQuantities) -> Form:
+    """The sum of the loss terms of the steps that have a target."""
+    terms = tuple(_loss_term(q, t) for t in _target_steps(q))
+    return Add(terms) if len(terms) > 1 else terms[0]
+
+
+def _target_steps(q: VectorQuantities) -> list[int]:
+    """The steps t (1..n) that have a target."""
+    return [t for t in range(1, q.problem.n + 1) if q.problem.targets[t - 1]]
 
 
 def _loss_term(q: VectorQuantities, t: int) -> Form:
@@ -162,8 +176,8 @@ def _picked(q: VectorQuantities, t: int) -> float:
 
 
 def _weight(problem: VectorProblem) -> Fraction:
-    """The loss weight as an exact fraction: 1/n, 1 or 1/2."""
-    return {"sse": Fraction(1), "half-sse": Fraction(1, 2)}.get(problem.loss, Fraction(1, problem.n))
+    """The loss weight as an exact fraction: 1/(number of targets), 1 or 1/2."""
+    return problem.weight
 
 
 def model_section(q: VectorQuantities) -> Section:
@@ -208,7 +222,7 @@ def _activation_shown(q: VectorQuantities) -> str:
 def known_section(q: VectorQuantities) -> Section:
     """Inputs, targets, initial state and parameters."""
     n = q.problem.n
-    steps = [Step(q.x(i), t=i + 1) for i in range(n)] + [Step(q.g(t), t=t) for t in range(1, n + 1)]
+    steps = [Step(q.x(i), t=i + 1) for i in range(n)] + [Step(q.g(t), t=t) for t in _target_steps(q)]
     steps += [Step(q.h(0))] + [Step(q.param(k)) for k in PARAMETER_ORDER]
     return Section("known", "Known parameters", tuple(steps))
 
@@ -223,14 +237,13 @@ def forward_section(q: VectorQuantities) -> Section:
         steps.append(Step(q.y(t), Add((Mul((q.param("a"), q.h(t))), q.param("c"))), t=t))
         if q.problem.loss == "softmax-ce":
             steps.append(Step(q.p(t), Call("softmax", q.y(t)), t=t))
-    terms = tuple(_loss_term(q, t) for t in range(1, q.problem.n + 1))
-    steps.append(Step(Ref(LOSS, q.trace.loss), Add(terms) if len(terms) > 1 else terms[0]))
+    steps.append(Step(Ref(LOSS, q.trace.loss), _loss_rule(q)))
     return Section("forward", "Calculations for the forward pass", tuple(steps))
 
 
 def local_section(q: VectorQuantities) -> Section:
     """dL_t/dy_t, the Jacobians dh_t/do_t = diag(act'(o_t)) and do_t/dh_{t-1} = W_h."""
-    steps = [Step(q.dL_dy(t), _loss_slope_rule(q, t), t=t) for t in range(1, q.problem.n + 1)]
+    steps = [Step(q.dL_dy(t), _loss_slope_rule(q, t), t=t) for t in _target_steps(q)]
     for t in range(1, q.problem.n + 1):
         slope = Name(
             f"{q.problem.activation}'(o_{t})",
@@ -266,9 +279,12 @@ def deltas_section(q: VectorQuantities) -> Section:
     steps = []
     n = q.problem.n
     for t in range(n, 0, -1):
-        inside: list[Form] = [Mul((q.param("a", True), q.dL_dy(t)))]
+        inside: list[Form] = [Mul((q.param("a", True), q.dL_dy(t)))] if q.problem.targets[t - 1] else []
         if t < n:
             inside.append(Mul((q.param("Wh", True), q.delta(t + 1))))
+        if not inside:  # the last step without a target: nothing reaches o_n
+            steps.append(Step(q.delta(t), Const(Fraction(0)), t=t))
+            continue
         rule = Mul((q.dh_do(t), Add(tuple(inside)) if len(inside) > 1 else inside[0]))
         steps.append(Step(q.delta(t), rule, t=t))
     return Section("deltas", "Deltas, backward in time", tuple(steps), lead)
@@ -288,7 +304,7 @@ def gradient_sections(q: VectorQuantities) -> list[Section]:
     for key, part in parts.items():
         steps = []
         if key in ("Wi", "Wh", "a"):
-            for t in range(1, n + 1):
+            for t in range(1, n + 1) if key != "a" else _target_steps(q):
                 term = q.trace.terms[key][t - 1]
                 name = Name(
                     f"dL/d{parameter(key).text} (t = {t})",
@@ -296,9 +312,10 @@ def gradient_sections(q: VectorQuantities) -> list[Section]:
                     f"dL/d{key}@{t}",
                 )
                 steps.append(Step(_ref(name, term), part(t), t=t))
-            total_rule: Form = Add(tuple(s.target for s in steps)) if n > 1 else steps[0].target
+            total_rule: Form = Add(tuple(s.target for s in steps)) if len(steps) > 1 else steps[0].target
         else:
-            total_rule = Add(tuple(part(t) for t in range(1, n + 1))) if n > 1 else part(1)
+            at = range(1, n + 1) if key == "b" else _target_steps(q)
+            total_rule = Add(tuple(part(t) for t in at)) if len(at) > 1 else part(at[0])
         steps.append(Step(_ref(gradient(key), q.trace.gradients[key]), total_rule))
         sections.append(Section(f"grad:{key}", f"d{parameter(key).text}", tuple(steps)))
     h0 = Step(_ref(gradient("h0"), q.trace.gradients["h0"]), Mul((q.param("Wh", True), q.delta(1))))

@@ -49,8 +49,8 @@ def _step_value(step: Step, compact: dict[str, sympy.Matrix], slope: sympy.Lambd
     """A step's exact value: a given one from its typed value, a computed one from its rule."""
     if step.definition:
         return None
-    if step.target.given or step.rule is None:
-        return _given(step.target.value)
+    if step.target.given or step.rule is None or isinstance(step.rule, Const):
+        return _given(step.target.value)  # a constant rule (δ_n = 0 without a target) is its value
     value = _evaluate(step.rule, compact, slope)
     return value if isinstance(value, sympy.MatrixBase) else sympy.Matrix([[value]])
 

@@ -74,13 +74,16 @@ def _torch_gradients(problem: VectorProblem, notes: list[str]) -> dict[str, floa
     x = torch.tensor(problem.arrays["x"], dtype=torch.float64)
     g = torch.tensor(problem.arrays["g"], dtype=torch.float64)
     h, loss = leaves["h0"], torch.zeros((), dtype=torch.float64)
+    weight = float(problem.weight)
     for t in range(problem.n):
         o = leaves["Wi"] @ x[t] + leaves["Wh"] @ h + leaves["b"]
         h = torch.stack([act.torch(entry) for entry in o]) if act.kink else act.torch(o)
         y = leaves["a"] @ h + leaves["c"]
+        if not problem.targets[t]:
+            continue
         if problem.loss == "softmax-ce":
-            loss = loss - problem.weight * torch.sum(g[t] * torch.log_softmax(y, 0))
+            loss = loss - weight * torch.sum(g[t] * torch.log_softmax(y, 0))
         else:
-            loss = loss + problem.weight * torch.sum((y - g[t]) ** 2)
+            loss = loss + weight * torch.sum((y - g[t]) ** 2)
     loss.backward()
     return {key: float(v) for name in WITH_H0 for key, v in _entries(name, leaves[name].grad.numpy())}

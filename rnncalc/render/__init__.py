@@ -32,6 +32,7 @@ class Format:
     name: str
     module: str
     extensions: tuple[str, ...]
+    binary: bool = False
 
 
 FORMATS: dict[str, Format] = {
@@ -42,7 +43,7 @@ FORMATS: dict[str, Format] = {
         Format("markdown", "rnncalc.render.markdown", (".md", ".markdown")),
         Format("latex", "rnncalc.render.latex", (".tex",)),
         Format("html", "rnncalc.render.html", (".html", ".htm")),
-        Format("pdf", "rnncalc.render.pdf", (".pdf",)),
+        Format("pdf", "rnncalc.render.pdf", (".pdf",), binary=True),
     )
 }
 

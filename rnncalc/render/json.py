@@ -68,7 +68,7 @@ def _vector_problem(problem: Any) -> dict[str, Any]:
         "n": problem.n,
         "sizes": {k: problem.shapes[k] for k in ("H", "D", "K")},
         "x": arrays["x"].tolist(),
-        "g": arrays["g"].tolist(),
+        "g": [row if given else None for row, given in zip(arrays["g"].tolist(), problem.targets)],
         "h0": arrays["h0"].tolist(),
         "params": {name: array.tolist() for name, array in problem.parameters.items()},
         "activation": problem.activation,
