@@ -323,6 +323,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ("init onto an existing file", ["init", "{tmp}/file"], 2, "already exists; use --force"),
     # vectors and matrices
     (
+        "no target at any step of a vector problem",
+        ["grads", "--x", "[[1], [2]]", "--wh", "[[1]]", "--g", "[_, _]"],
+        2,
+        "give at least one target",
+    ),
+    (
         "a matrix of the wrong shape",
         ["grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--wi", "[[1, 2, 3], [4, 5, 6]]"],
         2,

@@ -134,7 +134,7 @@ class VectorProblem:
         mask = np.array([entry is not None for entry in entries], dtype=float)
         given = [entry for entry in entries if entry is not None]
         if not given:
-            raise InputError("g: no step has a target (every entry is _); give at least one")
+            raise InputError("g: every step is _ (no target); give at least one target")
         classes = self.loss == "softmax-ce" and not _target_shape(given)
         if len(entries) != n:
             what = "class index(es)" if classes else "row(s)"
