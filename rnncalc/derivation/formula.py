@@ -119,55 +119,35 @@ IMAGINARY = Ref(Name("i", "i", "I"), math.nan)
 
 def from_sympy(expr: sympy.Expr) -> Form:
     """Convert a SymPy expression into a template form, keeping unevaluated argument order."""
-    import sympy
+    from ..cell.template import encode
 
-    if isinstance(expr, sympy.Symbol):
-        return Slot(expr.name)
-    if isinstance(expr, (sympy.Rational, sympy.Float)):
-        value = (
-            Fraction(int(expr.p), int(expr.q)) if isinstance(expr, sympy.Rational) else Fraction(str(expr))
-        )
-        return Neg(Const(-value)) if value < 0 else Const(value)
-    if expr is sympy.E:
-        return Call("exp", Const(Fraction(1)))
-    if expr is sympy.pi:
+    return from_template(encode(expr))
+
+
+def from_template(data: tuple[Any, ...]) -> Form:
+    """A template tree (``cell.template``: plain tuples, stored without SymPy) as a form."""
+    tag = data[0]
+    if tag == "slot":
+        return Slot(data[1])
+    if tag == "const":
+        return Const(Fraction(data[1]))
+    if tag == "pi":
         return PI
-    if expr is sympy.I:
+    if tag == "i":
         return IMAGINARY
-    if isinstance(expr, sympy.Add):
-        terms = [from_sympy(term) for term in expr.args]
-        positive = [t for t in terms if not isinstance(t, Neg)]
-        return Add(tuple(positive + [t for t in terms if isinstance(t, Neg)]))
-    if isinstance(expr, sympy.Mul):
-        return _mul_from_sympy(expr)
-    if isinstance(expr, sympy.Pow):
-        if expr.exp == -1:
-            return Div(Const(Fraction(1)), from_sympy(expr.base))
-        return Pow(from_sympy(expr.base), from_sympy(expr.exp))
-    if isinstance(expr, sympy.Function) and len(expr.args) == 1:
-        return Call(type(expr).__name__, from_sympy(expr.args[0]))
-    from ..errors import RnnCalcError
-
-    raise RnnCalcError(
-        f"the value {expr} cannot be shown as a formula (it is undefined or not a real number)"
-    )
-
-
-def _mul_from_sympy(expr: sympy.Mul) -> Form:
-    """Products: a leading -1 becomes a negation, negative powers a denominator."""
-    import sympy
-
-    coefficient, factors = expr.as_coeff_mul()
-    below = [f for f in factors if isinstance(f, sympy.Pow) and f.exp.is_negative]
-    numerator = [from_sympy(f) for f in factors if f not in below]
-    denominator = [from_sympy(1 / f) for f in below]
-    magnitude = abs(coefficient)
-    if magnitude != 1 or not numerator:
-        numerator.insert(0, from_sympy(magnitude))
-    form: Form = numerator[0] if len(numerator) == 1 else Mul(tuple(numerator))
-    if denominator:
-        form = Div(form, denominator[0] if len(denominator) == 1 else Mul(tuple(denominator)))
-    return Neg(form) if coefficient < 0 else form
+    if tag == "add":
+        return Add(tuple(from_template(t) for t in data[1]))
+    if tag == "mul":
+        return Mul(tuple(from_template(f) for f in data[1]))
+    if tag == "neg":
+        return Neg(from_template(data[1]))
+    if tag == "div":
+        return Div(from_template(data[1]), from_template(data[2]))
+    if tag == "pow":
+        return Pow(from_template(data[1]), from_template(data[2]))
+    if tag == "call":
+        return Call(data[1], from_template(data[2]))
+    raise ValueError(f"not a template node: {tag!r}")
 
 
 class Fold:
