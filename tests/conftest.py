@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 
 import pytest
 
 from rnncalc.cli import main
+
+os.environ["RNNCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="rnncalc-test-cache-")  # never the user's cache
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Compile a cell into one Python function that sweeps over time: the numeric evaluator's hot loop.
 
-Each SymPy rule is printed as Python code once; the loop body is plain arithmetic on local
+Each rule's Python code was printed from SymPy once (``codegen``, shipped or cached with the cell's
+data); the loop body is plain arithmetic on local
 variables, so a step costs a few microseconds and the cost grows linearly with n.
 """
 
@@ -11,37 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import sympy
-from sympy.printing.pycode import PythonCodePrinter
-
+from .data import Cell
 from .functions import NUMERIC_FUNCTIONS
-from .rules import STEP_SYMBOLS, Cell
 
 INITIAL_STATE = "h0"
-STEP_NAMES = frozenset(s.name for s in STEP_SYMBOLS)
-
-
-class _CellCodePrinter(PythonCodePrinter):
-    """Python code for cell expressions: parameters as p_<name>, activations called by name."""
-
-    def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        """Step symbols keep their names; parameters get a prefix that no local variable has."""
-        return expr.name if expr.name in STEP_NAMES else f"p_{expr.name}"
-
-    def _print_Function(self, expr: sympy.Function) -> str:
-        """sigmoid inline and stable for any sign; unit_step(o), relu(o) as plain calls."""
-        name = type(expr).__name__
-        if name == "sigmoid" and expr.args[0].is_Symbol:  # inline only where the argument is one name
-            z = self._print(expr.args[0])
-            return f"(1/(1 + exp(-({z}))) if ({z}) >= 0 else exp({z})/(1 + exp({z})))"
-        if name in NUMERIC_FUNCTIONS:
-            return f"{name}({', '.join(self._print(arg) for arg in expr.args)})"
-        return super()._print_Function(expr)
-
-
-def _code(expr: sympy.Expr) -> str:
-    """One expression as Python source."""
-    return _CellCodePrinter({"fully_qualified_modules": False}).doprint(expr)
 
 
 def sweep_source(
@@ -69,26 +43,26 @@ def sweep_source(
         "    for t, (x, g, m) in enumerate(zip(xs, gs, ms)):"
         if masked
         else "    for t, (x, g) in enumerate(zip(xs, gs)):",
-        f"        o = {wrap(_code(cell.o.expr))}",
-        f"        h = {wrap(_code(cell.h.expr))}",
-        f"        y = {wrap(_code(cell.y.expr))}",
-        f"        dL_dy = {wrap(mask(_code(cell.dL_dy.expr)))}",
-        f"        dy_dh = {wrap(_code(cell.dy_dh.expr))}",
-        f"        dh_do = {wrap(_code(cell.dh_do.expr))}",
-        f"        do_dhprev = {wrap(_code(cell.do_dhprev.expr))}",
+        f"        o = {wrap(cell.o.code)}",
+        f"        h = {wrap(cell.h.code)}",
+        f"        y = {wrap(cell.y.code)}",
+        f"        dL_dy = {wrap(mask(cell.dL_dy.code))}",
+        f"        dy_dh = {wrap(cell.dy_dh.code)}",
+        f"        dh_do = {wrap(cell.dh_do.code)}",
+        f"        do_dhprev = {wrap(cell.do_dhprev.code)}",
         "        back = do_dhprev * dhdo_prev",
-        *(f"        e_{p} = {_code(rule.expr)}" for p, rule in cell.do_dparam.items()),
+        *(f"        e_{p} = {rule.code}" for p, rule in cell.do_dparam.items()),
         *(f"        d_{p} = {wrap(f'e_{p} + back * d_{p}')}" for p in cell.do_dparam),
         f"        d_{INITIAL_STATE} = do_dhprev if t == 0 else {wrap(f'back * d_{INITIAL_STATE}')}",
-        *(f"        dy_{p} = {wrap(_code(rule.expr))}" for p, rule in cell.dy_dparam.items()),
+        *(f"        dy_{p} = {wrap(rule.code)}" for p, rule in cell.dy_dparam.items()),
         "        chain = dL_dy * dy_dh * dh_do",
         *(f"        T_{p}.append({_term(cell, p)})" for p in [*cell.params, INITIAL_STATE]),
-        f"        LT.append({mask(_code(cell.loss.expr))})",
+        f"        LT.append({mask(cell.loss.code)})",
         "        O.append(o); H.append(h); Y.append(y)",
         *(
             [
                 "        DLDY.append(dL_dy); DYDH.append(dy_dh); DHDO.append(dh_do); DODH.append(do_dhprev)",
-                f"        PX.append({_code(cell.do_dx.expr)})",
+                f"        PX.append({cell.do_dx.code})",
                 *(f"        P_{p}.append(e_{p})" for p in cell.do_dparam),
                 *(f"        D_{p}.append(d_{p})" for p in carried),
                 *(f"        DY_{p}.append(dy_{p})" for p in cell.dy_dparam),

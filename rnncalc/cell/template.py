@@ -3,7 +3,8 @@
 ``encode`` turns a rule's display expression into the tree the derivation layer fills per step
 (``derivation.formula.from_template``): ("slot", name), ("const", "p/q"), ("add", terms),
 ("mul", factors), ("neg", arg), ("div", numerator, denominator), ("pow", base, exponent),
-("call", function, arg), ("pi",), ("i",). Negative numbers become a negation, a leading -1 in a
+("call", function, arg), ("pi",), ("i",); ("undefined", text) for a value that is not a real
+number. Negative numbers become a negation, a leading -1 in a
 product too, and negative powers a denominator, so the tree reads as a person writes the formula.
 Templates are stored with the rest of a cell's derived data (shipped for built-in cells, cached for
 custom ones), so showing a derivation never imports SymPy.
@@ -15,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 Template = tuple[Any, ...]
-TAGS = frozenset({"slot", "const", "add", "mul", "neg", "div", "pow", "call", "pi", "i"})
+TAGS = frozenset({"slot", "const", "add", "mul", "neg", "div", "pow", "call", "pi", "i", "undefined"})
 
 
 def encode(expr: Any) -> Template:
@@ -46,11 +47,7 @@ def encode(expr: Any) -> Template:
         return ("pow", encode(expr.base), encode(expr.exp))
     if isinstance(expr, sympy.Function) and len(expr.args) == 1:
         return ("call", type(expr).__name__, encode(expr.args[0]))
-    from ..errors import RnnCalcError
-
-    raise RnnCalcError(
-        f"the value {expr} cannot be shown as a formula (it is undefined or not a real number)"
-    )
+    return ("undefined", str(expr))  # nan, zoo: an error when shown, after the numbers said why
 
 
 def _encode_mul(expr: Any) -> Template:
@@ -82,7 +79,7 @@ def is_template(data: Any) -> bool:
     tag, args = data[0], data[1:]
     if tag in ("pi", "i"):
         return not args
-    if tag == "slot":
+    if tag in ("slot", "undefined"):
         return len(args) == 1 and isinstance(args[0], str)
     if tag == "const":
         return len(args) == 1 and isinstance(args[0], str) and _is_fraction(args[0])

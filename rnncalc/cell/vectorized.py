@@ -68,9 +68,9 @@ def activation(name: str) -> Elementwise:
     """The activation ``name`` elementwise, with its derivative taken by SymPy and compiled to NumPy."""
     import sympy
 
-    from .rules import build_cell, h, o
+    from .rules import h, o, symbolic_cell
 
-    rule = build_cell(name, Fraction(1)).dh_do.expr
+    rule = symbolic_cell(name, Fraction(1)).dh_do.expr
     slope = sympy.lambdify((o, h), rule, modules=[_lambdify_names(), "numpy"])
     return Elementwise(name, numpy_function(FUNCTIONS[name].shown_name), _broadcast(slope), str(rule))
 

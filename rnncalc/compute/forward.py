@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..cell.rules import Cell, build_cell
+from ..cell.data import Cell, build_cell
 from ..cell.sweep import INITIAL_STATE, compile_sweep
 from ..errors import InputError, RnnCalcError
 from ..numbers import round_half_up, round_half_up_exact

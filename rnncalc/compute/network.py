@@ -15,8 +15,9 @@ from typing import Any
 
 import sympy
 
+from ..cell.codegen import _CellCodePrinter
 from ..cell.network import PREV, Network, initial
-from ..cell.sweep import _CellCodePrinter, exec_source
+from ..cell.sweep import exec_source
 from ..errors import RnnCalcError
 from .forward import (
     EXACT_KINKS_MAX_N,

@@ -112,10 +112,11 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
     A network: several states (NAME_prev for a NAME other than h), input streams, --init for a state
     other than h, a --loss-term, or equations that do not fit o = f(x, h_prev), h = act(o), y = a·h + c.
     """
-    from ..cell.network import parse_network
-
     streams = ("x", *problem.inputs)
     equations = tuple(problem.cell) if problem.cell is not None else None
+    plain = not problem.inputs and problem.loss_term is None and set(problem.init) <= {"h"}
+    if equations is not None and plain and _cached_plain_cell(equations) is not None:
+        return None  # parsed before (and cached): the worked example's o, h, y shape holds it
     if equations is None:
         if problem.inputs:
             raise InputError(
@@ -124,26 +125,44 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
             )
         if problem.loss_term is None:
             return None
+        from ..cell.network import parse_network
+
         return parse_network(builtin_equations(problem.activation), streams)
     for name in problem.inputs:
         if name.endswith("_prev") or any(e.partition("=")[0].strip() == name for e in equations):
             raise InputError(
                 f"--input {name}: {name} is a quantity of the cell (or its previous value), not an input"
             )
+    from ..cell.network import parse_network
+
     spec = parse_network(equations, streams)
     unused = [name for name in problem.inputs if name not in spec.inputs]
     if unused:
         raise InputError(f"--input {unused[0]}: the cell never uses {unused[0]}")
     simple = set(spec.names) <= {"o", "h", "y"} and not problem.inputs and problem.loss_term is None
     if simple and set(problem.init) <= {"h"}:
-        from ..cell.equations import parse_cell
-
         try:
-            parse_cell(equations)
-            return None
+            plain_cell(equations)
         except InputError:
-            pass
+            return spec
+        return None
     return spec
+
+
+def _cached_plain_cell(equations: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """A plain cell's parameters and activation name, if this user's cache has its derived data."""
+    from ..cell.data import cached_cell_part
+
+    part = cached_cell_part(equations)
+    return (tuple(part["params"]), part["activation"]) if part is not None else None
+
+
+def plain_cell(equations: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The parameters and activation name of a cell of the worked example's shape (derived once per user)."""
+    from ..cell.data import cell_part
+
+    part = cell_part(equations)
+    return tuple(part["params"]), part["activation"]
 
 
 def _default_x(
@@ -228,10 +247,7 @@ class Problem:
                 object.__setattr__(self, "cell", builtin_equations(self.activation))
             _check_inits(self.init, network.states)
         elif self.cell is not None:
-            from ..cell.equations import parse_cell
-
-            spec = parse_cell(tuple(self.cell))
-            names, activation = spec.params, spec.activation_name
+            names, activation = plain_cell(tuple(self.cell))
             object.__setattr__(self, "cell", tuple(self.cell))
         elif activation not in ACTIVATIONS:
             raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")

@@ -147,6 +147,12 @@ def from_template(data: tuple[Any, ...]) -> Form:
         return Pow(from_template(data[1]), from_template(data[2]))
     if tag == "call":
         return Call(data[1], from_template(data[2]))
+    if tag == "undefined":
+        from ..errors import RnnCalcError
+
+        raise RnnCalcError(
+            f"the value {data[1]} cannot be shown as a formula (it is undefined or not a real number)"
+        )
     raise ValueError(f"not a template node: {tag!r}")
 
 

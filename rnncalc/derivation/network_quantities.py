@@ -10,7 +10,7 @@ from ..cell.network import PREV, initial
 from ..compute.network import NetTrace, reach
 from .formula import Form, Name, Ref, evaluate, fill
 from .names import derivative, indexed, initial_state, parameter, partial
-from .quantities import template
+from .quantities import expr_template
 
 if TYPE_CHECKING:
     import sympy
@@ -23,7 +23,7 @@ def display(expr: sympy.Expr) -> Form:
     """A partial derivative as shown: common factors pulled out (x1 · (1 - a²))."""
     import sympy
 
-    return template(sympy.factor_terms(expr))
+    return expr_template(sympy.factor_terms(expr))
 
 
 def generic(symbol: str, previous: bool = False) -> Ref:
@@ -138,4 +138,4 @@ class NetQuantities:
 
     def at(self, expr: sympy.Expr, t: int) -> Form:
         """An expression of the cell written for step t."""
-        return fill(template(expr), self.binding(t))
+        return fill(expr_template(expr), self.binding(t))

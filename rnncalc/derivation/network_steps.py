@@ -12,7 +12,7 @@ from .formula import Add, Const, Form, Mul, Name, Ref, collapse_sums, fill
 from .model import Section, Step
 from .names import LOSS, gradient
 from .network_quantities import NetQuantities
-from .quantities import spell_out, template
+from .quantities import expr_template, spell_out
 
 
 def _product(parts: list[Form]) -> Form:
@@ -33,7 +33,7 @@ def model_section(q: NetQuantities) -> Section:
     """Each equation at a generic step t, in the order the cell evaluates them."""
     binding = q.generic_binding()
     steps = [
-        Step(binding[e.name], fill(template(e.expr), binding), definition=True)  # type: ignore[arg-type]
+        Step(binding[e.name], fill(expr_template(e.expr), binding), definition=True)  # type: ignore[arg-type]
         for e in q.net.spec.equations
     ]
     return Section("model", "Forward pass", tuple(steps))

@@ -7,29 +7,40 @@ from typing import TYPE_CHECKING
 
 from ..cell.sweep import INITIAL_STATE
 from ..compute.forward import Trace
-from .formula import Call, Form, Name, Rebuild, Ref, fill, from_sympy
+from .formula import Call, Form, Name, Rebuild, Ref, fill, from_sympy, from_template
 from .names import derivative, indexed, parameter
 
 if TYPE_CHECKING:
     import sympy
 
-    from ..cell.rules import Cell, Rule
+    from ..cell.data import Cell, Rule
+    from ..cell.template import Template
 
 
 @functools.lru_cache(maxsize=1024)
-def template(expr: sympy.Expr) -> Form:
-    """A rule's display expression as a formula template (made once per expression)."""
+def template(data: Template) -> Form:
+    """A rule's display template as a formula (made once per template)."""
+    return from_template(data)
+
+
+@functools.lru_cache(maxsize=1024)
+def expr_template(expr: sympy.Expr) -> Form:
+    """A SymPy expression as a formula template (network cells, still differentiated each run)."""
     return from_sympy(expr)
 
 
 @functools.lru_cache(maxsize=64)
 def closed_form(function: str) -> Form | None:
     """A function spelled out as a template in the slot ``z`` (sigmoid: 1/(1 + e^(-z))), if it has one."""
+    from ..cell.data import spelled
     from ..cell.functions import BY_SHOWN_NAME
 
     record = BY_SHOWN_NAME.get(function)
     if record is None or not record.spell_out:
         return None
+    shipped = spelled(function)
+    if shipped is not None:
+        return from_template(shipped)
     import sympy
 
     return from_sympy(record.formula(sympy, sympy.Symbol("z", real=True)))
@@ -141,8 +152,8 @@ class Quantities:
 
     def generic(self, rule: Rule) -> Form:
         """A cell rule written for a generic step t (o_t = W_i · x_{t-1} + ...)."""
-        return fill(template(rule.display), GENERIC | self.params)
+        return fill(template(rule.template), GENERIC | self.params)
 
     def at(self, rule: Rule, t: int) -> Form:
         """A cell rule written for step t."""
-        return fill(template(rule.display), self.binding(t))
+        return fill(template(rule.template), self.binding(t))

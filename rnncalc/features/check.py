@@ -16,9 +16,9 @@ from typing import Any
 
 import mpmath
 
+from ..cell.data import Cell
 from ..cell.functions import ACTIVATIONS, REGISTRY, Function
 from ..cell.losses import LOSSES
-from ..cell.rules import Cell, g, h, h_prev, o, x, y
 from ..cell.size import tree_size
 from ..cell.sweep import INITIAL_STATE, compile_sweep
 from ..compute.backward import backward
@@ -212,24 +212,27 @@ def _sympy_gradients(
         return None
     import sympy
 
+    from ..cell.rules import g, h, h_prev, o, symbolic_cell, x, y
+
+    symbolic = symbolic_cell(cell.spec, cell.weight, cell.loss_name)
     symbols = {p: sympy.Symbol(p, real=True) for p in cell.params}
     symbols[INITIAL_STATE] = sympy.Symbol("h0_", real=True)
     inputs = [sympy.Symbol(f"x_{i}_", real=True) for i in range(problem.n)]
     state = symbols[INITIAL_STATE]
     total = sympy.Integer(0)
     params = {sympy.Symbol(p, real=True): s for p, s in symbols.items() if p != INITIAL_STATE}
-    uses = sum(1 for node in sympy.preorder_traversal(cell.o.expr) if node == h_prev)
+    uses = sum(1 for node in sympy.preorder_traversal(symbolic.o.expr) if node == h_prev)
     size = 1
     for t in range(problem.n):
-        size = tree_size(cell.o.expr) + uses * size + tree_size(cell.h.expr)  # before building it
+        size = tree_size(symbolic.o.expr) + uses * size + tree_size(symbolic.h.expr)  # before building it
         if size > SYMPY_MAX_NODES:
             notes.append(f"SymPy skipped: the unrolled loss would have more than {SYMPY_MAX_NODES:,} nodes")
             return None
-        pre = cell.o.expr.xreplace({x: inputs[t], h_prev: state, **params})
-        state = cell.h.expr.xreplace({o: pre})
-        output = cell.y.expr.xreplace({h: state, **params})
+        pre = symbolic.o.expr.xreplace({x: inputs[t], h_prev: state, **params})
+        state = symbolic.h.expr.xreplace({o: pre})
+        output = symbolic.y.expr.xreplace({h: state, **params})
         if problem.targets[t]:
-            total += cell.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
+            total += symbolic.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
     if tree_size(total, SYMPY_MAX_NODES) > SYMPY_MAX_NODES:
         notes.append(f"SymPy skipped: the unrolled loss has more than {SYMPY_MAX_NODES:,} nodes")
         return None

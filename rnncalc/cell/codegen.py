@@ -1,0 +1,34 @@
+"""SymPy expressions printed as Python source: the code the compiled sweeps run (printed once per rule)."""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.pycode import PythonCodePrinter
+
+from .functions import NUMERIC_FUNCTIONS
+
+STEP_NAMES = frozenset(("x", "h_prev", "o", "h", "y", "g"))
+"""The cell's per-step symbols: printed as local variables of the sweep."""
+
+
+class _CellCodePrinter(PythonCodePrinter):
+    """Python code for cell expressions: parameters as p_<name>, activations called by name."""
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        """Step symbols keep their names; parameters get a prefix that no local variable has."""
+        return expr.name if expr.name in STEP_NAMES else f"p_{expr.name}"
+
+    def _print_Function(self, expr: sympy.Function) -> str:
+        """sigmoid inline and stable for any sign; unit_step(o), relu(o) as plain calls."""
+        name = type(expr).__name__
+        if name == "sigmoid" and expr.args[0].is_Symbol:  # inline only where the argument is one name
+            z = self._print(expr.args[0])
+            return f"(1/(1 + exp(-({z}))) if ({z}) >= 0 else exp({z})/(1 + exp({z})))"
+        if name in NUMERIC_FUNCTIONS:
+            return f"{name}({', '.join(self._print(arg) for arg in expr.args)})"
+        return super()._print_Function(expr)
+
+
+def code(expr: sympy.Expr) -> str:
+    """One expression as Python source."""
+    return _CellCodePrinter({"fully_qualified_modules": False}).doprint(expr)

@@ -1,0 +1,173 @@
+"""The cell as plain data: each rule's Python code and display template, found without importing SymPy.
+
+SymPy differentiates a cell once (``rules``); what it derives is data. The built-in cells (one per
+activation), the loss rules for up to 64 targets and the spelled-out functions ship in
+``derived.json`` (written by scripts/make_cell_data.py; tests/test_cell_data.py re-derives every entry).
+A custom cell's data is cached per user (``cache``), keyed by its equations and rnncalc's version;
+SymPy is imported only when something new must be differentiated.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import resources
+from typing import Any
+
+from . import cache
+from .template import Template, frozen, is_template
+
+RULES = ("o", "h", "y", "dy_dh", "dh_do", "do_dhprev", "do_dx")
+"""The rules that do not depend on the loss (its weight changes with the number of targets)."""
+
+CellSpec = str | tuple[str, ...]
+"""An activation name (the built-in cell) or the user's equations."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the cell: the Python code the sweep runs and the template the derivation shows."""
+
+    code: str
+    template: Template
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The cell's equations and every local derivative the chain rule needs, as code and templates."""
+
+    spec: CellSpec
+    weight: Fraction
+    loss_name: str
+    params: tuple[str, ...]
+    o: Rule
+    h: Rule
+    y: Rule
+    loss: Rule
+    dL_dy: Rule
+    dy_dh: Rule
+    dh_do: Rule
+    do_dhprev: Rule
+    do_dx: Rule
+    do_dparam: dict[str, Rule]
+    dy_dparam: dict[str, Rule]
+    kinked: bool = False
+    compiled: dict[tuple[bool, ...], Callable[..., Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def shipped() -> dict[str, Any]:
+    """The data shipped with the package (derived.json)."""
+    text = resources.files(__package__).joinpath("derived.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@functools.lru_cache(maxsize=64)
+def build_cell(spec: CellSpec, weight: Fraction, loss_name: str = "mse") -> Cell:
+    """The cell (an activation name, or the user's equations) with its rules for a loss weight."""
+    part = cell_part(spec)
+    losses = _loss_part(loss_name, weight)
+    return Cell(
+        spec=spec,
+        weight=weight,
+        loss_name=loss_name,
+        params=tuple(part["params"]),
+        **{name: _rule(data) for name, data in part["rules"].items()},
+        loss=_rule(losses["loss"]),
+        dL_dy=_rule(losses["dL_dy"]),
+        do_dparam={p: _rule(data) for p, data in part["do_dparam"].items()},
+        dy_dparam={p: _rule(data) for p, data in part["dy_dparam"].items()},
+        kinked=bool(part["kinked"]),
+    )
+
+
+def _rule(data: list[Any]) -> Rule:
+    """A rule from its stored [code, template]."""
+    return Rule(data[0], frozen(data[1]))
+
+
+def cell_part(spec: CellSpec) -> dict[str, Any]:
+    """A cell's loss-free data: shipped for a built-in activation, else cached, else derived (SymPy)."""
+    found = cached_cell_part(spec)
+    if found is not None:
+        return found
+    from .rules import cell_data
+
+    data = cell_data(spec)
+    cache.store(_cell_key(spec), data)
+    return data
+
+
+def cached_cell_part(spec: CellSpec) -> dict[str, Any] | None:
+    """A cell's loss-free data if shipped or cached, else None (nothing is derived)."""
+    if isinstance(spec, str) and spec in shipped()["cells"]:
+        return shipped()["cells"][spec]
+    return cache.load(_cell_key(spec), _valid_cell_part)
+
+
+def _cell_key(spec: CellSpec) -> list[Any]:
+    """A cell's cache key: its equations (or activation name)."""
+    return ["cell", list(spec) if isinstance(spec, tuple) else spec]
+
+
+def _loss_part(loss_name: str, weight: Fraction) -> dict[str, Any]:
+    """A loss's rules for a weight: shipped up to 64 targets, else cached, else derived (SymPy)."""
+    name = f"{loss_name}:{weight}"
+    if name in shipped()["losses"]:
+        return shipped()["losses"][name]
+    key = ["loss", name]
+    found = cache.load(key, _valid_loss_part)
+    if found is not None:
+        return found
+    from .rules import loss_data
+
+    data = loss_data(loss_name, weight)
+    cache.store(key, data)
+    return data
+
+
+def spelled(function: str) -> Template | None:
+    """A function written out as a template in the slot ``z`` (sigmoid: 1/(1 + e^(-z))), if shipped."""
+    data = shipped()["spelled"].get(function)
+    return frozen(data) if data is not None else None
+
+
+def _valid_rule(data: Any) -> bool:
+    """[code, template]: code that compiles as one expression and a well-formed template."""
+    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)):
+        return False
+    try:
+        compile(data[0], "<rnncalc cache>", "eval")
+    except (SyntaxError, ValueError):
+        return False
+    return is_template(frozen(data[1]))
+
+
+def _valid_rules(data: Any) -> bool:
+    """A table of rules by name."""
+    return isinstance(data, dict) and all(isinstance(k, str) and _valid_rule(v) for k, v in data.items())
+
+
+def _valid_cell_part(data: Any) -> bool:
+    """A cached cell's data has every field, each well formed (anything else is derived again)."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("params"), list)
+        and all(isinstance(p, str) and p.isidentifier() for p in data["params"])
+        and isinstance(data.get("kinked"), bool)
+        and isinstance(data.get("activation"), str)
+        and _valid_rules(data.get("rules"))
+        and set(data["rules"]) == set(RULES)
+        and _valid_rules(data.get("do_dparam"))
+        and _valid_rules(data.get("dy_dparam"))
+    )
+
+
+def _valid_loss_part(data: Any) -> bool:
+    """A cached loss's data: its term and derivative, each well formed."""
+    return _valid_rules(data) and set(data) == {"loss", "dL_dy"}

@@ -1,0 +1,128 @@
+"""The cell as data (issue 15): the shipped data never drifts from SymPy, the common commands never
+import SymPy, and the per-user cache survives corrupt files, unwritable folders and concurrent runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from rnncalc.cell import cache
+from rnncalc.cell.data import build_cell, shipped
+from rnncalc.cell.rules import cell_data, derived_data, loss_data
+
+RUN = """
+import sys
+from rnncalc.cli import main
+code = main(sys.argv[1:])
+sys.stderr.write("SYMPY IMPORTED\\n" if "sympy" in sys.modules else "NO SYMPY\\n")
+sys.exit(code)
+"""
+CUSTOM = ("--cell", "o = Wi*x + Wh*h_prev + b", "--cell", "h = tanh(o)", "--cell", "y = a*h*h + c")
+
+
+def run(*args: str, cache_dir: Path | str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a fresh interpreter with the given cache folder ("" turns the cache off)."""
+    env = os.environ | {"RNNCALC_CACHE_DIR": str(cache_dir), "NO_COLOR": "1", "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, "-c", RUN, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+def test_the_shipped_data_is_what_sympy_derives() -> None:
+    # json round trip: the file holds lists where the derivation builds tuples
+    assert json.loads(json.dumps(derived_data())) == shipped()
+
+
+@pytest.mark.parametrize("args", [("grads", "--show-steps"), ("forward", "--x", "1", "0")])
+def test_the_worked_example_never_imports_sympy(args: tuple[str, ...], tmp_path: Path) -> None:
+    result = run(*args, cache_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.endswith("NO SYMPY\n")
+
+
+def test_a_custom_cell_imports_sympy_once_then_reads_the_cache(tmp_path: Path) -> None:
+    first = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
+    second = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
+    uncached = run("grads", "--show-steps", *CUSTOM, cache_dir="")
+    assert first.returncode == second.returncode == uncached.returncode == 0, first.stderr
+    assert first.stderr.endswith("SYMPY IMPORTED\n") and second.stderr.endswith("NO SYMPY\n")
+    assert uncached.stderr.endswith("SYMPY IMPORTED\n") and not any(Path(tmp_path).glob(".entry-*"))
+    assert first.stdout == second.stdout == uncached.stdout
+
+
+def test_corrupt_cache_files_are_derived_again(tmp_path: Path) -> None:
+    good = run("grads", "--show-steps", *CUSTOM, cache_dir="").stdout
+    assert run("grads", *CUSTOM, cache_dir=tmp_path).returncode == 0
+    entries = sorted(tmp_path.glob("*.json"))
+    assert entries
+    damage = [b"", b"{not json", b'{"key": 1, "data": 2}', b"\xff\xfe", b"[" * 100_000]
+    for content in damage:
+        for entry in entries:
+            entry.write_bytes(content)
+        result = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
+        assert result.returncode == 0 and result.stdout == good, (content[:20], result.stderr)
+        assert result.stderr.endswith("SYMPY IMPORTED\n")
+    # well formed JSON for the right key, but code that does not compile: derived again too
+    entry = json.loads(entries[0].read_text())
+    if "rules" in entry["data"]:
+        entry["data"]["rules"]["o"][0] = "p_Wi * ("
+    else:
+        entry["data"][next(iter(entry["data"]))][0] = "1 +"
+    entries[0].write_text(json.dumps(entry))
+    result = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
+    assert result.returncode == 0 and result.stdout == good, result.stderr
+
+
+def test_an_unwritable_cache_folder_means_recomputing(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("grads", *CUSTOM, cache_dir=blocker / "cache")  # mkdir fails for anyone, root too
+    assert result.returncode == 0 and result.stderr.endswith("SYMPY IMPORTED\n"), result.stderr
+    if os.geteuid() != 0:  # permissions bind everyone but root
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o555)
+        result = run("grads", *CUSTOM, cache_dir=locked)
+        assert result.returncode == 0 and not list(locked.iterdir())
+
+
+def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
+    env = os.environ | {"RNNCALC_CACHE_DIR": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "100"}
+    command = [sys.executable, "-c", RUN, "grads", "-f", "json", *CUSTOM, "--x", "1", "0", "1"]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(6)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert all(process.returncode == 0 for process in processes), outputs
+    assert len({out for out, _ in outputs}) == 1
+    assert not list(tmp_path.glob(".entry-*"))  # no temporary file left behind
+    for entry in tmp_path.glob("*.json"):
+        assert json.loads(entry.read_text())["key"][2][0] in ("cell", "loss", "plain cell")
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert again.stdout == outputs[0][0] and again.stderr.endswith("NO SYMPY\n")
+
+
+def test_loss_rules_beyond_the_shipped_counts_are_derived_and_cached(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RNNCALC_CACHE_DIR", str(tmp_path))
+    weight = Fraction(1, 97)  # more targets than the package ships rules for
+    assert f"mse:{weight}" not in shipped()["losses"]
+    cell = build_cell("tanh", weight, "mse")
+    expected = loss_data("mse", weight)
+    assert [cell.dL_dy.code, list(cell.dL_dy.template)] == [expected["dL_dy"][0], list(expected["dL_dy"][1])]
+    assert cache.load(["loss", f"mse:{weight}"], lambda data: True) == json.loads(json.dumps(expected))
+
+
+def test_a_cached_cell_is_the_derived_cell(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("RNNCALC_CACHE_DIR", str(tmp_path))
+    spec = ("o = Wi*x + Wh*h_prev", "h = relu(o)", "y = a*h")
+    derived = json.loads(json.dumps(cell_data(spec)))
+    cache.store(["cell", list(spec)], derived)
+    cell = build_cell(spec, Fraction(1, 2), "mse")
+    assert cell.kinked and cell.params == tuple(derived["params"])
+    assert cell.dh_do.code == derived["rules"]["dh_do"][0]
