@@ -31,6 +31,16 @@ def sweep_source(
     carried = [*cell.do_dparam, INITIAL_STATE]
     wrap = (lambda code: f"S({code})") if rounding else (lambda code: code)
     full = not lean
+    # d_h0 starts as 1 and dh_0/do_0 as 1, so step 1's back * d_h0 is do_1/dh_0 itself with no test per
+    # step; hand rounding keeps the explicit first step (S is applied to every carried value).
+    seeded = not rounding
+    steps = "zip(xs, gs, ms)" if masked else "zip(xs, gs)"
+    names = "x, g, m" if masked else "x, g"
+    header = (
+        f"    for t, ({names}) in enumerate({steps}):"
+        if with_progress or not seeded
+        else f"    for {names} in {steps}:"
+    )
     lines = [
         "def sweep(xs, gs, h0, params, S, progress, ms=None):",
         f"    {''.join('p_' + p + ', ' for p in cell.params)}= params" if cell.params else "    pass",
@@ -39,10 +49,10 @@ def sweep_source(
         *(f"    P_{p} = []" for p in cell.do_dparam),
         *(f"    DY_{p} = []" for p in cell.dy_dparam),
         *(f"    T_{p} = []" for p in [*cell.params, INITIAL_STATE]),
-        "    h_prev = H[0]; dhdo_prev = 0.0",
-        "    for t, (x, g, m) in enumerate(zip(xs, gs, ms)):"
-        if masked
-        else "    for t, (x, g) in enumerate(zip(xs, gs)):",
+        f"    h_prev = H[0]; dhdo_prev = 1; d_{INITIAL_STATE} = 1"
+        if seeded
+        else "    h_prev = H[0]; dhdo_prev = 0.0",
+        header,
         f"        o = {wrap(cell.o.code)}",
         f"        h = {wrap(cell.h.code)}",
         f"        y = {wrap(cell.y.code)}",
@@ -53,7 +63,9 @@ def sweep_source(
         "        back = do_dhprev * dhdo_prev",
         *(f"        e_{p} = {rule.code}" for p, rule in cell.do_dparam.items()),
         *(f"        d_{p} = {wrap(f'e_{p} + back * d_{p}')}" for p in cell.do_dparam),
-        f"        d_{INITIAL_STATE} = do_dhprev if t == 0 else {wrap(f'back * d_{INITIAL_STATE}')}",
+        f"        d_{INITIAL_STATE} = back * d_{INITIAL_STATE}"
+        if seeded
+        else f"        d_{INITIAL_STATE} = do_dhprev if t == 0 else {wrap(f'back * d_{INITIAL_STATE}')}",
         *(f"        dy_{p} = {wrap(rule.code)}" for p, rule in cell.dy_dparam.items()),
         "        chain = dL_dy * dy_dh * dh_do",
         *(f"        T_{p}.append({_term(cell, p)})" for p in [*cell.params, INITIAL_STATE]),
@@ -110,7 +122,23 @@ MAX_SOURCE = 500_000
 
 def _compile(source: str) -> Callable[..., dict[str, Any]]:
     """Execute generated source and return its sweep function."""
-    return exec_source(bound_appends(source), "sweep")
+    return exec_source(bound_appends(inline_simple(source)), "sweep")
+
+
+SIMPLE = re.compile(r"^ {8}((?:dy_dh|do_dhprev|e_\w+|dy_\w+)) = ([A-Za-z_]\w*|\d+)$", re.M)
+
+
+def inline_simple(source: str) -> str:
+    """A local that is only another name or a whole number (dy_dh = p_a, e_b = 1) is used in its place."""
+    loop = re.search(r"^ +for .*$", source, re.M)
+    end = source.find("\n    return ")
+    if loop is None or end < 0:
+        return source
+    body = source[loop.end() : end]
+    for name, value in SIMPLE.findall(body):
+        body = re.sub(rf"^ {{8}}{name} = {re.escape(value)}\n", "", body, flags=re.M)
+        body = re.sub(rf"\b{name}\b", value, body)
+    return source[: loop.end()] + body + source[end:]
 
 
 APPEND = re.compile(r"\b([A-Za-z_]\w*)\.append\(")
