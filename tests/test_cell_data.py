@@ -126,3 +126,28 @@ def test_a_cached_cell_is_the_derived_cell(tmp_path: Path, monkeypatch) -> None:
     cell = build_cell(spec, Fraction(1, 2), "mse")
     assert cell.kinked and cell.params == tuple(derived["params"])
     assert cell.dh_do.code == derived["rules"]["dh_do"][0]
+
+
+REVERSE_CASES = [
+    {"x": [1, 0, -0.5], "activation": "sigmoid"},
+    {"x": [0.3, -1.2, 2, 0.1], "g": [None, 0.5, None, 1], "activation": "tanh"},
+    {"x": [0.1, 0.2, -0.3], "activation": "relu", "params": {"b": -0.2}},
+    {
+        "x": [0.5, -1, 0.25],
+        "g": [1, None, 0],
+        "cell": ("o = Wi*x + Wh*h_prev*h_prev + b", "h = tanh(o)", "y = a*h*h + c*x"),
+    },
+    {"x": [2, 1], "loss": "half-sse", "cell": ("o = Wi*x + Wh*h_prev", "h = softplus(o)", "y = a*h")},
+]
+
+
+@pytest.mark.parametrize("case", REVERSE_CASES)
+def test_the_reverse_mode_numbers_equal_the_derivations_forward_mode(case: dict) -> None:
+    from rnncalc import Problem, Settings, derive
+
+    problem = Problem(**case)
+    numbers = derive(problem, Settings(), steps=False).gradients  # reverse mode (numbers only)
+    shown = derive(problem, Settings(), steps=True).gradients  # the document's forward mode
+    assert numbers.keys() == shown.keys()
+    for key, value in shown.items():
+        assert numbers[key] == pytest.approx(value, rel=1e-12, abs=1e-15), key

@@ -112,8 +112,86 @@ def compile_sweep(
     """The compiled sweep function for this cell (compiled once per cell and variant)."""
     key = (rounding, with_progress, lean, masked)
     if key not in cell.compiled:
-        cell.compiled[key] = _compile(sweep_source(cell, *key))
+        if lean and not rounding:
+            source = reverse_source(cell, with_progress, masked)
+        else:
+            source = sweep_source(cell, *key)
+        cell.compiled[key] = _compile(source)
     return cell.compiled[key]
+
+
+STORED = {"x": "xs[t]", "h_prev": "H[t]", "h": "H[t + 1]", "o": "O[t]", "y": "Y[t]"}
+"""Rules that are one of the step's stored values, read back by index in the backward loop."""
+CONSTANT = re.compile(r"^(p_\w+|\d+)$")
+
+
+def reverse_source(cell: Cell, with_progress: bool, masked: bool) -> str:
+    """The numbers only, in reverse mode: the forward pass, then δ_t = dL/do_t from t = n down to 1.
+
+    Each step's share of dL/dθ is δ_t · do_t/dθ (plus dL_t/dy_t · dy_t/dθ), and dL/dh_0 is one term,
+    do_1/dh_0 · δ_1: fewer products per step than carrying every do_t/dθ forward (the derivation's
+    form, which ``sweep_source`` keeps for --show-steps and hand rounding). A rule that is a stored
+    value (x, h_{t-1}, h_t) or a constant (a parameter, a whole number) is not recorded again.
+    """
+    mask = (lambda code: f"m * ({code})") if masked else (lambda code: code)
+    steps = "zip(xs, gs, ms)" if masked else "zip(xs, gs)"
+    names = "x, g, m" if masked else "x, g"
+    header = (
+        f"    for t, ({names}) in enumerate({steps}):" if with_progress else f"    for {names} in {steps}:"
+    )
+    needs = {"dy_dh": cell.dy_dh.code, "do_dhprev": cell.do_dhprev.code}
+    needs |= {f"e_{p}": rule.code for p, rule in cell.do_dparam.items()}
+    needs |= {f"dy_{p}": rule.code for p, rule in cell.dy_dparam.items()}
+    recorded = {name: code for name, code in needs.items() if code not in STORED and not CONSTANT.match(code)}
+
+    def at(name: str) -> str:
+        code = needs[name]
+        if name in recorded:
+            return f"R_{name}[t]"
+        return STORED.get(code, code)
+
+    same = {p: "DLDY" for p in cell.params if p not in cell.do_dparam and at(f"dy_{p}") == "1"}
+    lists = {p: same.get(p, f"T_{p}") for p in cell.params}
+
+    def term(p: str) -> str:
+        parts = []
+        if p in cell.do_dparam:
+            parts.append("delta" if at(f"e_{p}") == "1" else f"delta * {at(f'e_{p}')}")
+        if p in cell.dy_dparam:
+            parts.append("dL_dy" if at(f"dy_{p}") == "1" else f"dL_dy * {at(f'dy_{p}')}")
+        return " + ".join(parts) or "0.0"
+
+    lines = [
+        "def sweep(xs, gs, h0, params, S, progress, ms=None):",
+        f"    {''.join('p_' + p + ', ' for p in cell.params)}= params" if cell.params else "    pass",
+        "    H = [h0]; O = []; Y = []; LT = []; DLDY = []; DHDO = []",
+        *(f"    R_{name} = []" for name in recorded),
+        "    h_prev = h0",
+        header,
+        f"        o = {cell.o.code}",
+        f"        h = {cell.h.code}",
+        f"        y = {cell.y.code}",
+        f"        DLDY.append({mask(cell.dL_dy.code)})",
+        f"        DHDO.append({cell.dh_do.code})",
+        *(f"        R_{name}.append({code})" for name, code in recorded.items()),
+        f"        LT.append({mask(cell.loss.code)})",
+        "        O.append(o); H.append(h); Y.append(y)",
+        "        h_prev = h",
+        *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
+        "    n = len(O); carried = 0.0",
+        *(f"    T_{p} = [0.0] * n" for p in cell.params if p not in same),
+        "    for t in range(n - 1, -1, -1):",
+        "        dL_dy = DLDY[t]",
+        f"        delta = DHDO[t] * (dL_dy * {at('dy_dh')} + carried)",
+        *(f"        T_{p}[t] = {term(p)}" for p in cell.params if p not in same),
+        f"        carried = {at('do_dhprev')} * delta",
+        "    return {",
+        "        'o': O, 'h': H, 'y': Y, 'loss_terms': LT, 'dL_dy': [], 'dy_dh': [], 'dh_do': [], 'do_dhprev': [],",
+        "        'do_d': {}, 'explicit': {}, 'do_dx': [], 'dy_d': {},",
+        f"        'terms': {{{', '.join(f'{p!r}: {lists[p]}' for p in cell.params)}, {INITIAL_STATE!r}: [carried]}},",
+        "    }",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 MAX_SOURCE = 500_000
