@@ -151,7 +151,7 @@ def reverse_source(cell: Cell, with_progress: bool, masked: bool) -> str:
         return STORED.get(code, code)
 
     same = {p: "DLDY" for p in cell.params if p not in cell.do_dparam and at(f"dy_{p}") == "1"}
-    lists = {p: same.get(p, f"T_{p}") for p in cell.params}
+    terms = ", ".join(f"{p!r}: {same.get(p, f'T_{p}')}" for p in cell.params)
 
     def term(p: str) -> str:
         parts = []
@@ -186,9 +186,9 @@ def reverse_source(cell: Cell, with_progress: bool, masked: bool) -> str:
         *(f"        T_{p}[t] = {term(p)}" for p in cell.params if p not in same),
         f"        carried = {at('do_dhprev')} * delta",
         "    return {",
-        "        'o': O, 'h': H, 'y': Y, 'loss_terms': LT, 'dL_dy': [], 'dy_dh': [], 'dh_do': [], 'do_dhprev': [],",
-        "        'do_d': {}, 'explicit': {}, 'do_dx': [], 'dy_d': {},",
-        f"        'terms': {{{', '.join(f'{p!r}: {lists[p]}' for p in cell.params)}, {INITIAL_STATE!r}: [carried]}},",
+        "        'o': O, 'h': H, 'y': Y, 'loss_terms': LT, 'dL_dy': [], 'dy_dh': [], 'dh_do': [],",
+        "        'do_dhprev': [], 'do_d': {}, 'explicit': {}, 'do_dx': [], 'dy_d': {},",
+        f"        'terms': {{{terms}, {INITIAL_STATE!r}: [carried]}},",
         "    }",
     ]
     return "\n".join(lines) + "\n"
