@@ -17,8 +17,8 @@ import sympy
 from ..errors import InputError
 from .equations import Builder, parse_expression, split_equations
 from .size import check_size
+from .states import PREV, initial
 
-PREV = "_prev"
 TARGET = sympy.Symbol("g", real=True)
 
 
@@ -79,11 +79,6 @@ class Network:
     def equation(self, name: str) -> Equation:
         """The equation defining ``name``."""
         return next(e for e in self.spec.equations if e.name == name)
-
-
-def initial(state: str) -> str:
-    """The key of a state's initial value: h0, s0, y0."""
-    return f"{state}0"
 
 
 @functools.lru_cache(maxsize=64)

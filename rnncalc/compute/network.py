@@ -11,12 +11,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy
-
-from ..cell.codegen import _CellCodePrinter
-from ..cell.network import PREV, Network, initial
+from ..cell.states import PREV, initial
 from ..cell.sweep import exec_source
 from ..errors import RnnCalcError
 from .forward import (
@@ -31,19 +28,23 @@ from .forward import (
 )
 from .problem import Problem, Settings
 
+if TYPE_CHECKING:
+    import sympy
+
+    from ..cell.network import Network
+
 Progress = Callable[[int], None] | None
 
 
-class _NetworkPrinter(_CellCodePrinter):
-    """Python code for network rules: every symbol as the local variable that holds it."""
-
-    def _print_Symbol(self, expr: sympy.Symbol) -> str:
-        """Names v_, previous values q_, inputs i_, parameters p_, the target g."""
-        return self.variables.get(expr.name, f"p_{expr.name}")  # type: ignore[attr-defined]
-
-
 def _printer(net: Network) -> Callable[[sympy.Expr], str]:
-    """A function printing an expression of this network as Python source."""
+    """A function printing an expression of this network as Python source: names v_, previous values
+    q_, inputs i_, parameters p_, the target g."""
+    from ..cell.codegen import _CellCodePrinter
+
+    class _NetworkPrinter(_CellCodePrinter):
+        def _print_Symbol(self, expr: sympy.Symbol) -> str:
+            return self.variables.get(expr.name, f"p_{expr.name}")  # type: ignore[attr-defined]
+
     variables = {"g": "g"} | {name: f"v_{name}" for name in net.spec.names}
     variables |= {name + PREV: f"q_{name}" for name in net.spec.names}
     variables |= {s: f"i_{s}" for s in net.spec.inputs}
@@ -210,6 +211,8 @@ def _shared_partials(
 ) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], dict[tuple[str, str], sympy.Expr]]:
     """Every partial with its common subexpressions (σ(1 - σ), 1 - tanh²) taken out once per step."""
     pairs = edges(net)
+    import sympy
+
     shared, reduced = sympy.cse(
         [net.partials[k][u] for k, u in pairs], symbols=sympy.numbered_symbols("_shared")
     )

@@ -7,15 +7,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from ..cell import PARAMETERS
 from ..cell.functions import ACTIVATIONS
 from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..errors import InputError
-
-if TYPE_CHECKING:
-    from ..cell.network import NetworkSpec
 
 Number = int | float | str | Fraction
 
@@ -106,7 +102,41 @@ def builtin_equations(activation: str) -> tuple[str, ...]:
     return ("o = Wi*x + Wh*h_prev + b", f"h = {activation}(o)", "y = a*h + c")
 
 
-def _network_spec(problem: Problem) -> NetworkSpec | None:
+@dataclass(frozen=True)
+class CellShape:
+    """What parsing a cell of any shape tells a problem: its quantities, input streams, states, parameters."""
+
+    names: tuple[str, ...]
+    inputs: tuple[str, ...]
+    states: tuple[str, ...]
+    params: tuple[str, ...]
+
+
+def network_shape(equations: tuple[str, ...], streams: tuple[str, ...]) -> CellShape:
+    """A cell's shape: from this user's cache when it was parsed before, else parsed (SymPy) and cached."""
+    from ..cell import cache
+
+    key = ["network shape", list(equations), list(streams)]
+
+    def valid(data: object) -> bool:
+        return (
+            isinstance(data, dict)
+            and set(data) == set(CellShape.__dataclass_fields__)
+            and all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in data.values())
+        )
+
+    found = cache.load(key, valid)
+    if found is not None:
+        return CellShape(**{k: tuple(v) for k, v in found.items()})
+    from ..cell.network import parse_network
+
+    spec = parse_network(equations, streams)
+    shape = CellShape(spec.names, spec.inputs, spec.states, spec.params)
+    cache.store(key, {k: list(getattr(shape, k)) for k in CellShape.__dataclass_fields__})
+    return shape
+
+
+def _network_spec(problem: Problem) -> CellShape | None:
     """The cell as a network when the worked example's o, h, y shape cannot hold it, else None.
 
     A network: several states (NAME_prev for a NAME other than h), input streams, --init for a state
@@ -125,17 +155,13 @@ def _network_spec(problem: Problem) -> NetworkSpec | None:
             )
         if problem.loss_term is None:
             return None
-        from ..cell.network import parse_network
-
-        return parse_network(builtin_equations(problem.activation), streams)
+        return network_shape(builtin_equations(problem.activation), streams)
     for name in problem.inputs:
         if name.endswith("_prev") or any(e.partition("=")[0].strip() == name for e in equations):
             raise InputError(
                 f"--input {name}: {name} is a quantity of the cell (or its previous value), not an input"
             )
-    from ..cell.network import parse_network
-
-    spec = parse_network(equations, streams)
+    spec = network_shape(equations, streams)
     unused = [name for name in problem.inputs if name not in spec.inputs]
     if unused:
         raise InputError(f"--input {unused[0]}: the cell never uses {unused[0]}")
@@ -166,7 +192,7 @@ def plain_cell(equations: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
 
 
 def _default_x(
-    x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: NetworkSpec | None
+    x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: CellShape | None
 ) -> tuple[Fraction, ...]:
     """The x sequence: as given; the worked example's 1, 0; or zeros (unread) when other streams set n."""
     if x is not None:

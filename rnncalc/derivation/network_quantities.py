@@ -6,7 +6,7 @@ import functools
 import math
 from typing import TYPE_CHECKING
 
-from ..cell.network import PREV, initial
+from ..cell.states import PREV, initial
 from ..compute.network import NetTrace, reach
 from .formula import Form, Name, Ref, evaluate, fill
 from .names import derivative, indexed, initial_state, parameter, partial

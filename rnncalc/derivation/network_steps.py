@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..cell.network import PREV, initial
+from ..cell.states import PREV, initial
 from ..compute.network import wrt
 from ..compute.problem import Problem
 from .formula import Add, Const, Form, Mul, Name, Ref, collapse_sums, fill

@@ -1,0 +1,11 @@
+"""How a cell's states are named, without SymPy: NAME_prev is a state's previous value, NAME0 its first."""
+
+from __future__ import annotations
+
+PREV = "_prev"
+"""The suffix that reads the previous step's value of a quantity (h_prev, s_prev)."""
+
+
+def initial(state: str) -> str:
+    """The key of a state's initial value: h0, s0, y0."""
+    return f"{state}0"
