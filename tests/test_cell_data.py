@@ -103,7 +103,12 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert len({out for out, _ in outputs}) == 1
     assert not list(tmp_path.glob(".entry-*"))  # no temporary file left behind
     for entry in tmp_path.glob("*.json"):
-        assert json.loads(entry.read_text())["key"][2][0] in ("cell", "loss", "network shape", "network numbers")
+        assert json.loads(entry.read_text())["key"][2][0] in (
+            "cell",
+            "loss",
+            "network shape",
+            "network numbers",
+        )
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert again.stdout == outputs[0][0] and again.stderr.endswith("NO SYMPY\n")
 
@@ -151,3 +156,26 @@ def test_the_reverse_mode_numbers_equal_the_derivations_forward_mode(case: dict)
     assert numbers.keys() == shown.keys()
     for key, value in shown.items():
         assert numbers[key] == pytest.approx(value, rel=1e-12, abs=1e-15), key
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--preset", "gru", "--x", "1", "0", "0.5"),
+        ("--preset", "lstm", "--x", "1", "2", "--g", "_", "0.5", "--loss", "half-sse"),
+        ("--cell", "s = tanh(W*x + U*s_prev + V*z_prev)", "--cell", "z = sigmoid(Q*s)", "--cell", "y = a*z"),
+    ],
+)
+def test_gated_and_multi_state_cells_read_their_numbers_from_the_cache(
+    args: tuple[str, ...], tmp_path: Path
+) -> None:
+    first = run("grads", "-f", "json", *args, cache_dir=tmp_path)
+    second = run("grads", "-f", "json", *args, cache_dir=tmp_path)
+    uncached = run("grads", "-f", "json", *args, cache_dir="")
+    assert first.returncode == second.returncode == uncached.returncode == 0, first.stderr
+    assert first.stderr.endswith("SYMPY IMPORTED\n") and second.stderr.endswith("NO SYMPY\n")
+    assert first.stdout == second.stdout == uncached.stdout
+    for entry in tmp_path.glob("*.json"):  # damaged entries: derived again, the same numbers
+        entry.write_text('{"key": [1, "0.1.0", ["network numbers"]], "data": {"sources": 1}}')
+    again = run("grads", "-f", "json", *args, cache_dir=tmp_path)
+    assert again.returncode == 0 and again.stdout == uncached.stdout, again.stderr

@@ -237,11 +237,94 @@ def _lean_step(net: Network) -> list[str]:
     ]
 
 
+@dataclass
+class NumbersNetwork:
+    """A cell of any shape reduced to what its numbers alone need (no steps shown): its quantities,
+    streams, states and parameters, whether it has a kink, and the reverse-mode sources. SymPy makes
+    them once; they are cached per user, so later runs of the cell never import SymPy."""
+
+    names: tuple[str, ...]
+    inputs: tuple[str, ...]
+    states: tuple[str, ...]
+    params: tuple[str, ...]
+    kinked: bool
+    sources: dict[str, str]
+    compiled: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def spec(self) -> NumbersNetwork:
+        """Its own spec (names, inputs), as a Network has."""
+        return self
+
+
+NUMBERS_SOURCES = ("sweep", "sweep progress", "adjoints")
+
+
+def numbers_network(problem: Problem) -> NumbersNetwork:
+    """The problem's cell for its numbers: from this user's cache, else differentiated and printed once."""
+    from ..cell import cache
+
+    streams = ("x", *problem.inputs)
+    equations = tuple(problem.cell or ())
+    weight = str(problem.loss_weight)
+    key = ["network numbers", list(equations), list(streams), weight, problem.loss, problem.loss_term]
+    found = cache.load(key, _valid_numbers)
+    if found is None:
+        from ..cell.network import build_network
+
+        net = build_network(equations, streams, problem.loss_weight, problem.loss, problem.loss_term)
+        found = {
+            "names": list(net.spec.names),
+            "inputs": list(net.spec.inputs),
+            "states": list(net.states),
+            "params": list(net.params),
+            "kinked": net.kinked,
+            "sources": {
+                "sweep": forward_source(net, False, rounding=False, lean=True),
+                "sweep progress": forward_source(net, True, rounding=False, lean=True),
+                "adjoints": adjoints_source(net, rounding=False, lean=True),
+            },
+        }
+        cache.store(key, found)
+    lists = {k: tuple(found[k]) for k in ("names", "inputs", "states", "params")}
+    return NumbersNetwork(**lists, kinked=found["kinked"], sources=dict(found["sources"]))
+
+
+def _valid_numbers(data: Any) -> bool:
+    """A cached numbers-only network: every field, each name an identifier, sources that compile."""
+    if not isinstance(data, dict) or not isinstance(data.get("kinked"), bool):
+        return False
+    for field_name in ("names", "inputs", "states", "params"):
+        names = data.get(field_name)
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.isidentifier() for n in names):
+            return False
+    sources = data.get("sources")
+    if not isinstance(sources, dict) or set(sources) != set(NUMBERS_SOURCES):
+        return False
+    try:
+        for source in sources.values():
+            compile(source, "<rnncalc cache>", "exec")
+    except (SyntaxError, ValueError, TypeError):
+        return False
+    return True
+
+
 def _compiled(
-    net: Network, kind: str, with_progress: bool = False, rounding: bool = True, lean: bool = False
+    net: Network | NumbersNetwork,
+    kind: str,
+    with_progress: bool = False,
+    rounding: bool = True,
+    lean: bool = False,
 ) -> Callable[..., Any]:
     """The compiled function of one kind (sweep, totals, adjoints), made once per network and variant."""
     key = (kind, with_progress, rounding, lean)
+    if key not in net.compiled and isinstance(net, NumbersNetwork):
+        if rounding or not lean or kind == "totals":
+            raise ValueError(
+                f"a numbers-only network has no {kind} source with hand rounding or every partial"
+            )
+        name = "sweep progress" if kind == "sweep" and with_progress else kind
+        net.compiled[key] = exec_source(net.sources[name], kind)
     if key not in net.compiled:
         source = {
             "sweep": lambda: forward_source(net, with_progress, rounding, lean),
@@ -294,7 +377,7 @@ class NetTrace:
 
 def run_network(
     problem: Problem,
-    net: Network,
+    net: Network | NumbersNetwork,
     settings: Settings,
     progress: Progress = None,
     forward_mode: bool = True,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..cell.losses import LOSSES
-from ..cell.network import Network, build_network
-from ..compute.network import run_network, wrt
+from ..compute.network import numbers_network, run_network, wrt
 from ..compute.problem import CUSTOM_LOSS, Problem, Settings
 from ..errors import InputError
 from . import backward_steps, network_steps
@@ -12,9 +13,14 @@ from .formula import Name
 from .model import Derivation, NamedColumns, Section
 from .network_quantities import NetQuantities
 
+if TYPE_CHECKING:
+    from ..cell.network import Network
+
 
 def network_of(problem: Problem) -> Network:
     """The problem's cell, differentiated once and shared by every problem like it."""
+    from ..cell.network import build_network
+
     streams = ("x", *problem.inputs)
     return build_network(
         tuple(problem.cell or ()), streams, problem.loss_weight, problem.loss, problem.loss_term
@@ -46,14 +52,15 @@ def derive_network(
         raise InputError(
             "--flow follows one state h through time; this cell has its own states, leave out --flow"
         )
-    net = network_of(problem)
+    # without the steps only the numbers are shown; reverse mode finds them in O(n · edges), forward mode
+    # in O(n · edges · parameters) (hand rounding keeps forward mode: its last digits follow its order);
+    # those numbers need only the cell's compiled sources, cached per user, so no SymPy after the first run
+    numbers_only = not steps and method == "forward" and not settings.round_intermediate
+    net = numbers_network(problem) if numbers_only else network_of(problem)
     sweep_progress = (
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
     )  # type: ignore[operator]
     forward = method != "backward"
-    # without the steps only the numbers are shown; reverse mode finds them in O(n · edges), forward mode
-    # in O(n · edges · parameters) (hand rounding keeps forward mode: its last digits follow its order)
-    numbers_only = not steps and method == "forward" and not settings.round_intermediate
     trace = run_network(
         problem,
         net,
