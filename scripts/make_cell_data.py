@@ -1,4 +1,4 @@
-"""Write rnncalc/cell/derived.json: what SymPy derives for the built-in cells, kept as data.
+"""Write rnncalc/cell/derived.json: what SymPy derives for the built-in cells and presets, kept as data.
 
 Run after changing a function, a loss, the built-in cell or the code printer:
 ``python scripts/make_cell_data.py`` (``--check`` fails when the shipped file is stale; the test
@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 from rnncalc.cell.rules import derived_data
+from rnncalc.compute.network import preset_data
 
 TARGET = Path(__file__).resolve().parent.parent / "rnncalc" / "cell" / "derived.json"
 
 
 def render() -> str:
     """The file's text: stable key order, one entry per line, so diffs stay readable."""
-    data = derived_data()
+    data = derived_data() | preset_data()
     lines = ["{"]
     for i, (section, entries) in enumerate(data.items()):
         lines.append(f"  {json.dumps(section)}: {{")

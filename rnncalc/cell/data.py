@@ -105,8 +105,9 @@ def cell_part(spec: CellSpec) -> dict[str, Any]:
 
 def cached_cell_part(spec: CellSpec) -> dict[str, Any] | None:
     """A cell's loss-free data if shipped or cached, else None (nothing is derived)."""
-    if isinstance(spec, str) and spec in shipped()["cells"]:
-        return shipped()["cells"][spec]
+    name = spec if isinstance(spec, str) else "\n".join(spec)
+    if name in shipped()["cells"]:
+        return shipped()["cells"][name]
     return cache.load(_cell_key(spec), _valid_cell_part)
 
 

@@ -179,13 +179,24 @@ def shipped_weights(loss_name: str) -> list[Fraction]:
 
 def derived_data() -> dict[str, Any]:
     """What the package ships: every built-in activation's cell, the loss rules, the spelled-out functions."""
+    from ..errors import InputError
     from .functions import ACTIVATIONS, REGISTRY
     from .losses import LOSSES
+    from .network import parse_network
+    from .presets import PRESETS
     from .template import encode
 
     z = sympy.Symbol("z", real=True)
+    cells = {name: cell_data(name) for name in ACTIVATIONS}
+    for preset in PRESETS.values():  # the presets of the worked example's o, h, y shape (elman)
+        if not set(parse_network(preset.equations).names) <= {"o", "h", "y"}:
+            continue
+        try:
+            cells["\n".join(preset.equations)] = cell_data(preset.equations)
+        except InputError:
+            continue
     return {
-        "cells": {name: cell_data(name) for name in ACTIVATIONS},
+        "cells": cells,
         "losses": {
             f"{name}:{weight}": loss_data(name, weight) for name in LOSSES for weight in shipped_weights(name)
         },

@@ -7,6 +7,7 @@ on local variables.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,16 +64,21 @@ def _settled(text: str, rounding: bool) -> str:
     return f"S({text})" if rounding else f"({text})"
 
 
-def forward_source(net: Network, with_progress: bool, rounding: bool = True, lean: bool = False) -> str:
+def forward_source(
+    net: Network, with_progress: bool, rounding: bool = True, lean: bool = False, weighted: bool = False
+) -> str:
     """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step.
 
-    ``lean``: the values only; the lean adjoints take the partials as they go.
+    ``lean``: the values only; the lean adjoints take the partials as they go. ``weighted``: the network
+    was differentiated for a loss weight of 1 and the sweep takes the weight as ``w`` (so one source
+    serves every number of targets).
     """
     code = _printer(net)
     names, states = net.spec.names, net.states
     kept = [] if lean else edges(net)
+    w = "w * " if weighted else ""
     lines = [
-        "def sweep(streams, gs, ms, init, params, S, progress):",
+        f"def sweep(streams, gs, ms, init, params, S, progress{', w' if weighted else ''}):",
         f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
         *(f"    X_{s} = streams[{s!r}]" for s in net.spec.inputs),
         *(f"    q_{s} = S(init[{s!r}])" for s in states),
@@ -85,8 +91,8 @@ def forward_source(net: Network, with_progress: bool, rounding: bool = True, lea
         *(f"        v_{e.name} = {_settled(code(e.expr), rounding)}" for e in net.spec.equations),
         *(f"        V_{k}_append(v_{k})" for k in names),
         *(f"        P_{k}__{u}_append({_settled(code(net.partials[k][u]), rounding)})" for k, u in kept),
-        f"        DLDY.append({_settled(code(net.dL_dy), rounding)} if m else 0.0)",
-        f"        LT.append(({code(net.loss)}) if m else 0.0)",
+        f"        DLDY.append({w}{_settled(code(net.dL_dy), rounding)} if m else 0.0)",
+        f"        LT.append({w}({code(net.loss)}) if m else 0.0)",
         *(f"        q_{s} = v_{s}" for s in states),
         *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
         "    return {",
@@ -263,31 +269,59 @@ NUMBERS_SOURCES = ("sweep", "sweep progress", "adjoints")
 def numbers_network(problem: Problem) -> NumbersNetwork:
     """The problem's cell for its numbers: from this user's cache, else differentiated and printed once."""
     from ..cell import cache
+    from ..cell.data import shipped
 
     streams = ("x", *problem.inputs)
     equations = tuple(problem.cell or ())
-    weight = str(problem.loss_weight)
-    key = ["network numbers", list(equations), list(streams), weight, problem.loss, problem.loss_term]
-    found = cache.load(key, _valid_numbers)
+    what = [list(equations), list(streams), problem.loss, problem.loss_term]
+    found = shipped()["networks"].get(json.dumps(what)) or cache.load(
+        ["network numbers", *what], _valid_numbers
+    )
     if found is None:
-        from ..cell.network import build_network
-
-        net = build_network(equations, streams, problem.loss_weight, problem.loss, problem.loss_term)
-        found = {
-            "names": list(net.spec.names),
-            "inputs": list(net.spec.inputs),
-            "states": list(net.states),
-            "params": list(net.params),
-            "kinked": net.kinked,
-            "sources": {
-                "sweep": forward_source(net, False, rounding=False, lean=True),
-                "sweep progress": forward_source(net, True, rounding=False, lean=True),
-                "adjoints": adjoints_source(net, rounding=False, lean=True),
-            },
-        }
-        cache.store(key, found)
+        found = numbers_data(equations, streams, problem.loss, problem.loss_term)
+        cache.store(["network numbers", *what], found)
     lists = {k: tuple(found[k]) for k in ("names", "inputs", "states", "params")}
     return NumbersNetwork(**lists, kinked=found["kinked"], sources=dict(found["sources"]))
+
+
+def numbers_data(
+    equations: tuple[str, ...], streams: tuple[str, ...], loss: str, term: str | None
+) -> dict[str, Any]:
+    """What a cell's numbers need, as plain data: differentiated (SymPy) for a loss weight of 1."""
+    from ..cell.network import build_network
+
+    net = build_network(equations, streams, Fraction(1), loss, term)
+    return {
+        "names": list(net.spec.names),
+        "inputs": list(net.spec.inputs),
+        "states": list(net.states),
+        "params": list(net.params),
+        "kinked": net.kinked,
+        "sources": {
+            "sweep": forward_source(net, False, rounding=False, lean=True, weighted=True),
+            "sweep progress": forward_source(net, True, rounding=False, lean=True, weighted=True),
+            "adjoints": adjoints_source(net, rounding=False, lean=True),
+        },
+    }
+
+
+def preset_data() -> dict[str, Any]:
+    """What the package ships for the preset cells: their shapes, and their numbers for every loss."""
+    from ..cell.losses import LOSSES
+    from ..cell.network import parse_network
+    from ..cell.presets import PRESETS
+
+    shapes, networks = {}, {}
+    for preset in PRESETS.values():
+        spec = parse_network(preset.equations, ("x",))
+        shapes[json.dumps([list(preset.equations), ["x"]])] = {
+            "names": list(spec.names), "inputs": list(spec.inputs), "states": list(spec.states),
+            "params": list(spec.params),
+        }  # fmt: skip
+        for loss in LOSSES:
+            what = [list(preset.equations), ["x"], loss, None]
+            networks[json.dumps(what)] = numbers_data(preset.equations, ("x",), loss, None)
+    return {"shapes": shapes, "networks": networks}
 
 
 def _valid_numbers(data: Any) -> bool:
@@ -401,6 +435,7 @@ def run_network(
     try:
         rounding = bool(settings.round_intermediate)
         lean = lean and not forward_mode and not rounding
+        weight = {"w": numbers(problem.loss_weight)} if isinstance(net, NumbersNetwork) else {}
         swept = _compiled(net, "sweep", progress is not None, rounding, lean)(
             streams,
             gs,
@@ -409,6 +444,7 @@ def run_network(
             param_values,
             S,
             progress,
+            **weight,
         )
         totals = _compiled(net, "totals", rounding=rounding)(swept, S) if forward_mode else {}
         back = (
