@@ -18,12 +18,21 @@ class _CellCodePrinter(PythonCodePrinter):
         """Step symbols keep their names; parameters get a prefix that no local variable has."""
         return expr.name if expr.name in STEP_NAMES else f"p_{expr.name}"
 
+    depth = 0
+
     def _print_Function(self, expr: sympy.Function) -> str:
-        """sigmoid inline and stable for any sign; unit_step(o), relu(o) as plain calls."""
+        """sigmoid inline and stable for any sign (a longer argument computed once, into _z0, _z1, ...
+        by nesting depth); unit_step(o), relu(o) as plain calls."""
         name = type(expr).__name__
-        if name == "sigmoid" and expr.args[0].is_Symbol:  # inline only where the argument is one name
+        if name == "sigmoid" and expr.args[0].is_Symbol:
             z = self._print(expr.args[0])
             return f"(1/(1 + exp(-({z}))) if ({z}) >= 0 else exp({z})/(1 + exp({z})))"
+        if name == "sigmoid":
+            slot = f"_z{self.depth}"
+            self.depth += 1
+            z = self._print(expr.args[0])
+            self.depth -= 1
+            return f"(1/(1 + exp(-{slot})) if ({slot} := {z}) >= 0 else exp({slot})/(1 + exp({slot})))"
         if name in NUMERIC_FUNCTIONS:
             return f"{name}({', '.join(self._print(arg) for arg in expr.args)})"
         return super()._print_Function(expr)
