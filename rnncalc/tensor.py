@@ -6,7 +6,9 @@ every renderer can print and the JSON encoder writes as nested lists. Parsing ke
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .errors import InputError
@@ -26,7 +28,9 @@ class Tensor(tuple):
         """A Tensor from a NumPy array or nested sequences of numbers."""
         if hasattr(values, "tolist"):
             values = values.tolist()
-        return cls(cls.of(v) if isinstance(v, (list, tuple)) else float(v) for v in values)
+        if values and isinstance(values[0], (list, tuple)):
+            return cls(map(cls.of, values))
+        return cls(map(float, values))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -46,7 +50,7 @@ class Tensor(tuple):
 
     def __repr__(self) -> str:
         """The JSON text: [1.0, 2.0] or [[1.0, 2.0], [3.0, 4.0]]."""
-        return "[" + ", ".join(repr(v) for v in self) + "]"
+        return "[" + ", ".join(map(repr, self)) + "]"
 
 
 def parse_tensor(text: str, what: str, blank: str | None = None) -> Exact:
@@ -65,35 +69,42 @@ def parse_tensor(text: str, what: str, blank: str | None = None) -> Exact:
 
 def _parse_list(text: str, start: int, what: str, blank: str | None) -> tuple[tuple[Any, ...], int]:
     """The bracketed list that starts at ``start`` and the position after its ]."""
-    items: list[Any] = []
-    position = start + 1
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position >= len(text):
-            raise InputError(f"{what}: a [ is never closed")
-        if text[position] == "]" and not items:
-            raise InputError(f"{what}: an empty list []; give at least one number")
-        if text[position] == "[":
-            item, position = _parse_list(text, position, what, blank)
-        else:
-            end = position
-            while end < len(text) and text[end] not in ",]":
-                end += 1
-            token = text[position:end].strip()
-            item = None if blank and token == blank else parse_number(token, what)
-            position = end
-        items.append(item)
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position < len(text) and text[position] == ",":
-            position += 1
-            continue
-        if position < len(text) and text[position] == "]":
-            return tuple(items), position + 1
-        if position >= len(text):
-            raise InputError(f"{what}: a [ is never closed")
-        raise InputError(f"{what}: expected , or ] in {text!r}")
+    open_lists: list[list[Any]] = []
+    expecting = True  # an item (or the first ]) comes next, not a , or ]
+    for match in _PIECE.finditer(text, start):
+        piece = match.group()
+        if piece == "[":
+            if not expecting:
+                raise InputError(f"{what}: expected , or ] in {text!r}")
+            open_lists.append([])
+        elif piece in ",]" and expecting:
+            if piece == "]" and not open_lists[-1]:
+                raise InputError(f"{what}: an empty list []; give at least one number")
+            parse_number("", what)  # a missing number: its one-line error
+        elif piece == ",":
+            expecting = True
+        elif piece == "]":
+            done = tuple(open_lists.pop())
+            if not open_lists:
+                return done, match.end()
+            open_lists[-1].append(done)
+        elif piece.strip():
+            if not expecting:
+                raise InputError(f"{what}: expected , or ] in {text!r}")
+            token = piece.strip()
+            open_lists[-1].append(None if blank and token == blank else _number(token, what))
+            expecting = False
+    raise InputError(f"{what}: a [ is never closed")
+
+
+_PIECE = re.compile(r"[\[\],]|[^\[\],]+")
+"""A bracket, a comma, or the text between them (a number, perhaps with spaces around it)."""
+
+
+@lru_cache(maxsize=65536)
+def _number(token: str, what: str) -> Fraction:
+    """A number of a list (matrices repeat their values: each distinct text is parsed once)."""
+    return parse_number(token, what)
 
 
 def shape_of(value: Exact, what: str) -> tuple[int, ...]:

@@ -41,3 +41,19 @@ class _CellCodePrinter(PythonCodePrinter):
 def code(expr: sympy.Expr) -> str:
     """One expression as Python source."""
     return _CellCodePrinter({"fully_qualified_modules": False}).doprint(expr)
+
+
+class _ArrayCodePrinter(_CellCodePrinter):
+    """Python code that runs on NumPy arrays as well: every function called by its registry name."""
+
+    def _print_Function(self, expr: sympy.Function) -> str:
+        """sigmoid(o), unit_step(o): the caller binds each name to its elementwise version."""
+        name = type(expr).__name__
+        if name in NUMERIC_FUNCTIONS:
+            return f"{name}({', '.join(self._print(arg) for arg in expr.args)})"
+        return super()._print_Function(expr)
+
+
+def array_code(expr: sympy.Expr) -> str:
+    """One expression as Python source without conditionals, so it also runs elementwise on arrays."""
+    return _ArrayCodePrinter({"fully_qualified_modules": False}).doprint(expr)

@@ -28,6 +28,7 @@ __all__ = [
     "derived_data",
     "loss_data",
     "symbolic_cell",
+    "vector_data",
 ]
 x, h_prev, o, h, y, g = sympy.symbols("x h_prev o h y g", real=True)
 STEP_SYMBOLS: tuple[sympy.Symbol, ...] = (x, h_prev, o, h, y, g)
@@ -203,4 +204,18 @@ def derived_data() -> dict[str, Any]:
         "spelled": {
             record.shown_name: encode(record.formula(sympy, z)) for record in REGISTRY if record.spell_out
         },
+        "vector": vector_data(),
+    }
+
+
+def vector_data() -> dict[str, dict[str, str]]:
+    """The vector engine's rules as code that runs on arrays: each activation's dh/do (in o and h) and
+    each loss term's derivative d term/dy (in y and g, the weight not included)."""
+    from .codegen import array_code
+    from .functions import ACTIVATIONS
+    from .losses import LOSSES
+
+    return {
+        "slopes": {name: array_code(symbolic_cell(name, Fraction(1)).dh_do.expr) for name in ACTIVATIONS},
+        "loss_slopes": {name: array_code(sympy.diff(LOSSES[name].term(sympy, y, g), y)) for name in LOSSES},
     }

@@ -1,8 +1,9 @@
 """Activations and loss terms applied elementwise to NumPy arrays, their derivatives taken by SymPy.
 
 A vector RNN applies the scalar activation to every unit and the scalar loss term to every output, so
-the derivatives are the scalar cell's: SymPy differentiates once (``build_cell``) and the rule is
-compiled to NumPy; softmax cross-entropy, which is not elementwise, is its own record.
+the derivatives are the scalar cell's: SymPy differentiates once (``rules.vector_data``), the rule is
+shipped as code in derived.json and compiled here for arrays, so no vector run imports SymPy; softmax
+cross-entropy, which is not elementwise, is its own record.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from .data import shipped
 from .functions import FUNCTIONS, NUMERIC_FUNCTIONS
 
 Array = np.ndarray
@@ -65,26 +66,31 @@ class Elementwise:
 
 @functools.lru_cache(maxsize=32)
 def activation(name: str) -> Elementwise:
-    """The activation ``name`` elementwise, with its derivative taken by SymPy and compiled to NumPy."""
-    import sympy
-
-    from .rules import h, o, symbolic_cell
-
-    rule = symbolic_cell(name, Fraction(1)).dh_do.expr
-    slope = sympy.lambdify((o, h), rule, modules=[_lambdify_names(), "numpy"])
-    return Elementwise(name, numpy_function(FUNCTIONS[name].shown_name), _broadcast(slope), str(rule))
+    """The activation ``name`` elementwise, with its derivative dh/do (SymPy's rule, shipped as code)."""
+    code = _vector_rule("slopes", name)
+    slope = _broadcast(_compiled(("o", "h"), code))
+    return Elementwise(name, numpy_function(FUNCTIONS[name].shown_name), slope, code)
 
 
 @functools.lru_cache(maxsize=16)
 def loss_slope(loss: str) -> Callable[[Array, Array], Array]:
-    """d term(y, g)/dy of an elementwise loss term, by SymPy, on arrays (the weight not included)."""
-    import sympy
+    """d term(y, g)/dy of an elementwise loss term (SymPy's rule, shipped as code), weight not included."""
+    return _broadcast(_compiled(("y", "g"), _vector_rule("loss_slopes", loss)))
 
-    from .losses import LOSSES
-    from .rules import g, y
 
-    rule = sympy.diff(LOSSES[loss].term(sympy, y, g), y)
-    return _broadcast(sympy.lambdify((y, g), rule, modules=[_lambdify_names(), "numpy"]))
+def _vector_rule(kind: str, name: str) -> str:
+    """A rule's array code as shipped in derived.json (SymPy derives it only if it is missing)."""
+    found = shipped().get("vector", {}).get(kind, {}).get(name)
+    if found is None:
+        from .rules import vector_data
+
+        found = vector_data()[kind][name]
+    return found
+
+
+def _compiled(arguments: tuple[str, ...], code: str) -> Callable[..., Any]:
+    """A rule's code as a function of the named arrays, registry functions bound to their NumPy versions."""
+    return eval(f"lambda {', '.join(arguments)}: {code}", {"__builtins__": {}} | NUMPY_FUNCTIONS)
 
 
 def loss_value(loss: str) -> Callable[[Array, Array], Array]:
@@ -98,12 +104,6 @@ def loss_value(loss: str) -> Callable[[Array, Array], Array]:
 def _broadcast(function: Callable[..., Any]) -> Callable[..., Array]:
     """A compiled rule that returns an array of its first argument's shape even when it is constant."""
     return lambda first, *rest: np.broadcast_to(np.asarray(function(first, *rest), dtype=float), first.shape)
-
-
-@functools.lru_cache(maxsize=1)
-def _lambdify_names() -> dict[str, Callable[[Array], Array]]:
-    """The names SymPy prints for registry functions, bound to their NumPy versions."""
-    return dict(NUMPY_FUNCTIONS)
 
 
 def softmax(y: Array) -> Array:

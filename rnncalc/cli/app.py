@@ -528,6 +528,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+"""One BLAS thread unless the user says otherwise: a vector RNN's per-step products are small, and a
+second thread only waits (measured: 8 ms alone, 52 ms when the other core is busy)."""
+
+
 def run() -> None:
     """Console-script entry point."""
+    for variable in BLAS_THREADS:
+        os.environ.setdefault(variable, "1")
     sys.exit(main())

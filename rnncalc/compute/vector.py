@@ -28,6 +28,8 @@ VECTOR_LOSSES = (*SQUARED, *VECTOR_ONLY_LOSSES)
 
 def _exact(value: Any, what: str) -> Exact:
     """A number or nested list (text, int, float, Fraction or lists of them) as exact values."""
+    if isinstance(value, Fraction):
+        return value
     if isinstance(value, str):
         return parse_tensor(value, what)
     if isinstance(value, (list, tuple)):
