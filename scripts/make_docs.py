@@ -36,6 +36,16 @@ EXAMPLES = {
         "-f",
         "markdown",
     ],
+    "vector-hello.md": [
+        "grads",
+        "--show-steps",
+        "--config",
+        "docs/examples/vector-hello.toml",
+        "--digits",
+        "8",
+        "-f",
+        "markdown",
+    ],
 }
 GOLDEN = {
     "grads_show_steps.txt": ["grads", "--show-steps"],
