@@ -1,10 +1,11 @@
 """The per-user cache of derived cell data: a custom cell is differentiated by SymPy once per user.
 
 Each entry is one JSON file in the user's cache folder (platformdirs; ``RNNCALC_CACHE_DIR`` overrides
-it, and an empty value turns the cache off), named by a hash of its key and rnncalc's version and
-holding the key itself. A file that is missing, unreadable, corrupt, for another key or not well
-formed is treated as absent: the data is derived again. Writes go to a temporary file that is renamed
-into place, so concurrent runs never see half a file; a folder that cannot be written is skipped.
+it, and an empty value turns the cache off), named by a hash of its key, rnncalc's version and the
+shipped data's digest, and holding the key itself. A file that is missing, unreadable, corrupt, for
+another key or not well formed is treated as absent: the data is derived again. Writes go to a
+temporary file that is renamed into place, so concurrent runs never see half a file; a folder that
+cannot be written is skipped.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ def folder() -> Path | None:
 
 
 def _stamp(key: Any) -> list[Any]:
-    """The key with what makes derived data differ between installs: the schema and rnncalc's version."""
+    """The key with what makes derived data differ between installs: the schema, rnncalc's version and
+    the shipped data (which changes with the code printer)."""
     from .. import __version__
+    from .data import shipped_digest
 
-    return [SCHEMA, __version__, key]
+    return [SCHEMA, __version__, shipped_digest(), key]
 
 
 def _path(base: Path, stamped: list[Any]) -> Path:

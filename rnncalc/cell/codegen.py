@@ -20,6 +20,16 @@ class _CellCodePrinter(PythonCodePrinter):
 
     depth = 0
 
+    def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
+        """A square as a product (h*h), a longer base computed once (``_sq := ...``): cheaper than **2."""
+        base, exponent = expr.args
+        if exponent != 2:
+            return super()._print_Pow(expr, rational=rational)
+        if base.is_Symbol:
+            name = self._print(base)
+            return f"({name}*{name})"
+        return f"((_sq := {self._print(base)})*_sq)"
+
     def _print_Function(self, expr: sympy.Function) -> str:
         """sigmoid inline and stable for any sign (a longer argument computed once, into _z0, _z1, ...
         by nesting depth); unit_step(o), relu(o) as plain calls."""

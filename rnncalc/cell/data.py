@@ -10,6 +10,7 @@ SymPy is imported only when something new must be differentiated.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,10 +62,22 @@ class Cell:
 
 
 @functools.lru_cache(maxsize=1)
+def _shipped_text() -> str:
+    """derived.json as text."""
+    return resources.files(__package__).joinpath("derived.json").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
 def shipped() -> dict[str, Any]:
     """The data shipped with the package (derived.json)."""
-    text = resources.files(__package__).joinpath("derived.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads(_shipped_text())
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_digest() -> str:
+    """A hash of derived.json: it changes whenever the code printer or a rule changes, and so does every
+    cache key (a cached entry from another printer is never read, even under the same version)."""
+    return hashlib.sha256(_shipped_text().encode()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=64)
