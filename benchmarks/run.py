@@ -132,24 +132,46 @@ def startup(repeat: int) -> list[Row]:
     return rows
 
 
+FIRST_RUN_BEFORE = 1.59
+"""A custom cell's first run before issue 15, in units of importing SymPy, Rich and typer (605 ms vs
+381 ms, measured interleaved with the same cases on this project's machine): the first run must stay
+within it ("no slower than today")."""
+
+
+def interleaved(commands: dict[str, list[str]], repeat: int, first: str) -> dict[str, float]:
+    """Best wall time of each command, run in turns so that a slow spell of the machine hits them all;
+    the cache is emptied before each run of ``first``."""
+    best = dict.fromkeys(commands, float("inf"))
+    for _ in range(max(repeat, 5)):
+        for label, command in commands.items():
+            seconds = wall(
+                command, 1, (lambda: shutil.rmtree(CACHE, ignore_errors=True)) if label == first else None
+            )
+            best[label] = min(best[label], seconds)
+    return best
+
+
 def default_example(repeat: int) -> tuple[float, float, list[Row]]:
     """Issue 15: the worked example, forward and a cached custom cell within 2x of importing typer and rich,
-    with SymPy never imported; a custom cell's first run beside the imports it needs (SymPy's among them)."""
-    light = wall([PYTHON, "-c", "import typer, rich.console"], repeat)
-    heavy = wall([PYTHON, "-c", "import sympy, rich.console, typer"], repeat)
-    rows, example = [], 0.0
+    with SymPy never imported; a custom cell's first run no slower than before issue 15."""
     cases = {
-        "grads --show-steps (worked example)": ["grads", "--show-steps"],
-        "forward --x 1 0": ["forward", "--x", "1", "0"],
-        "a custom cell, second run (cached)": ["grads", "--show-steps", *CUSTOM_CELL],
+        "grads --show-steps (worked example)": [*RNNCALC, "grads", "--show-steps"],
+        "forward --x 1 0": [*RNNCALC, "forward", "--x", "1", "0"],
+        "a custom cell, second run (cached)": [*RNNCALC, "grads", "--show-steps", *CUSTOM_CELL],
     }
-    subprocess.run([*RNNCALC, *cases["a custom cell, second run (cached)"]], capture_output=True, check=True)
-    for label, args in cases.items():
-        seconds = wall([*RNNCALC, *args], repeat)
-        example = example or seconds
-        ratio = seconds / light
-        reference = f"import typer, rich {light * 1000:.0f} ms"
-        rows.append(Row(label, f"{seconds * 1000:.0f} ms", reference, ratio, "≤ 2x", ratio <= 2))
+    first = "a custom cell, first run (empty cache)"
+    light, heavy = "import typer, rich", "import sympy, rich, typer"
+    commands = cases | {
+        first: [*RNNCALC, "grads", "--show-steps", *CUSTOM_CELL],
+        light: [PYTHON, "-c", "import typer, rich.console"],
+        heavy: [PYTHON, "-c", "import sympy, rich.console, typer"],
+    }
+    best = interleaved(commands, repeat, first)
+    rows = []
+    for label in cases:
+        ratio = best[label] / best[light]
+        reference = f"{light} {best[light] * 1000:.0f} ms"
+        rows.append(Row(label, f"{best[label] * 1000:.0f} ms", reference, ratio, "≤ 2x", ratio <= 2))
     check = (
         "import sys; from rnncalc.cli import main; main(['grads', '--show-steps']); main(['forward', '--x', "
         f"'1', '0']); main({['grads', '--show-steps', *CUSTOM_CELL]!r}); sys.stdout = sys.__stdout__; "
@@ -160,17 +182,13 @@ def default_example(repeat: int) -> tuple[float, float, list[Row]]:
     rows.append(
         Row("SymPy imported by those three", "yes" if imported else "no", "", None, "no", not imported)
     )
-    first = wall(
-        [*RNNCALC, "grads", "--show-steps", *CUSTOM_CELL],
-        repeat,
-        lambda: shutil.rmtree(CACHE, ignore_errors=True),
-    )
-    reference = f"import sympy, rich, typer {heavy * 1000:.0f} ms"
-    label = "a custom cell, first run (empty cache)"
+    ratio = best[first] / best[heavy]
+    limit = f"≤ {FIRST_RUN_BEFORE}x (before)"
+    reference = f"{heavy} {best[heavy] * 1000:.0f} ms"
     rows.append(
-        Row(label, f"{first * 1000:.0f} ms", reference, first / heavy, "≤ 1.5x", first / heavy <= 1.5)
+        Row(first, f"{best[first] * 1000:.0f} ms", reference, ratio, limit, ratio <= FIRST_RUN_BEFORE)
     )
-    return heavy, example, rows
+    return best[heavy], best["grads --show-steps (worked example)"], rows
 
 
 def long_json(repeat: int, baseline: float) -> list[Row]:
