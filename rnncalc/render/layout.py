@@ -30,12 +30,16 @@ class Part:
     text: str
 
 
-def step_parts(step: Step, digits: int, compact: bool = False) -> list[Part]:
+def step_parts(
+    step: Step, digits: int, compact: bool = False, values: TextPrinter | None = None
+) -> list[Part]:
     """The right-hand sides of a step's equation chain: each part once, the value last.
 
-    ``compact``: large vectors and matrices as their shape and norm (the terminal's view).
+    ``compact``: large vectors and matrices as their shape and norm (the terminal's view); ``values``:
+    the printer of the parts with values (the terminal's stacks matrices).
     """
-    names, values = TextPrinter(digits), TextPrinter(digits, values=True, compact=compact)
+    names = TextPrinter(digits)
+    values = values or TextPrinter(digits, values=True, compact=compact)
     candidates: list[tuple[Form, bool]] = [(step.rule, False)] if step.rule is not None else []
     if step.expansion is not None:
         candidates.append((step.expansion, False))
@@ -73,9 +77,9 @@ def _sheet_parts(
     return [*shown, Part(Blank(width), False, names.blank_text(width))]
 
 
-def text_line(step: Step, digits: int, compact: bool = False) -> str:
+def text_line(step: Step, digits: int, compact: bool = False, values: TextPrinter | None = None) -> str:
     """The step as one line of plain text."""
-    return " = ".join([step.target.name.text, *(p.text for p in step_parts(step, digits, compact))])
+    return " = ".join([step.target.name.text, *(p.text for p in step_parts(step, digits, compact, values))])
 
 
 def chunks(part: Part, budget: int = ROW_BUDGET) -> list[Form]:

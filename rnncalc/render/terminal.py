@@ -18,6 +18,7 @@ from rich.text import Text
 from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from ..tensor import Tensor
 from . import View
+from .blocks import MatrixPrinter
 from .layout import ELIDE_ABOVE, ROW_BUDGET, elided, packed_rows, step_parts, text_line
 from .printers import COMPACT_ABOVE, TextPrinter
 from .wrapping import wrap
@@ -28,14 +29,17 @@ Line = list[tuple[str, "str | None"]]
 
 
 def lines(derivation: Derivation, view: View) -> list[Line]:
-    """Every line of the derivation as (text, style) segments."""
+    """Every line of the derivation as (text, style) segments (a matrix's rows one under another)."""
     result: list[Line] = [[(_header(derivation), "dim")]]
     elide = not view.all_steps and derivation.problem.n > ELIDE_ABOVE
+    printer = MatrixPrinter(derivation.settings.digits)
     for section in derivation.sections:
-        result += [[], *_section(section, derivation, elide, view.width)]
-    if view.width is None:
+        result += [[], *_section(section, derivation, elide, view.width, printer)]
+    if view.width is not None:
+        result = [wrapped for line in result for wrapped in wrap(line, view.width)]
+    if not printer.rows:
         return result
-    return [wrapped for line in result for wrapped in wrap(line, view.width)]
+    return [row for line in result for row in printer.stacked(line)]
 
 
 def tables(derivation: Derivation) -> list[Table]:
@@ -94,7 +98,9 @@ def _header(derivation: Derivation) -> str:
     )
 
 
-def _section(section: Section, derivation: Derivation, elide: bool, width: int | None = None) -> list[Line]:
+def _section(
+    section: Section, derivation: Derivation, elide: bool, width: int | None, printer: MatrixPrinter
+) -> list[Line]:
     """A section title and one line per step (or per packed row of known values)."""
     digits, n = derivation.settings.digits, derivation.problem.n
     result: list[Line] = [[(section.title, "bold underline")]]
@@ -108,7 +114,7 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
                     (
                         "  "
                         + ", ".join(
-                            text_line(s, digits, compact=True)
+                            text_line(s, digits, compact=True, values=printer)
                             if isinstance(s, Step)
                             else f"… ({s.count} more)"
                             for s in row
@@ -124,7 +130,7 @@ def _section(section: Section, derivation: Derivation, elide: bool, width: int |
         if not isinstance(step, Step):
             result.append([(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
             continue
-        line = _step(step, digits)
+        line = _step(step, digits, printer)
         if section.key in CHARTED and not step.blank:
             line.append(("  " + bar(step.target.value, largest), BAR_STYLE))
         result.append(line)
@@ -149,10 +155,10 @@ def bar(value: float, largest: float) -> str:
     return "█" * max(1, round(BAR_WIDTH - CHARS_PER_DECADE * decades))
 
 
-def _step(step: Step, digits: int) -> Line:
+def _step(step: Step, digits: int, printer: MatrixPrinter) -> Line:
     """name = rule = working = value, with name and value highlighted."""
     line: Line = [("  ", None), (step.target.name.text, NAME_STYLE)]
-    for part in step_parts(step, digits, compact=True):
+    for part in step_parts(step, digits, compact=True, values=printer):
         line += [(" = ", None), (part.text, VALUE_STYLE if part.form is step.target else None)]
     return line
 

@@ -1,0 +1,76 @@
+"""Matrices as matrices on the terminal: each one printed as its aligned rows, stacked, inside a line.
+
+A line is printed and wrapped as one line of text in which every matrix stands as a placeholder as
+wide as its rows (``MatrixPrinter``); ``stacked`` then writes the line as rows of text: everything
+else on the first row, as before, and each matrix's rows one under another from there, so every
+equation still starts with its name at the margin:
+
+    do_2/dh_1 = W_h = [0.5, 0.1]
+                      [0.2, 0.3]
+"""
+
+from __future__ import annotations
+
+from .printers import COMPACT_ABOVE, TextPrinter
+from .wrapping import Segment
+
+FIRST_MARK = 0xF0000
+"""Placeholders are characters of a private-use plane, one per distinct matrix."""
+
+
+class MatrixPrinter(TextPrinter):
+    """The terminal's value printer: a matrix of 2 to COMPACT_ABOVE rows as a placeholder for its rows."""
+
+    def __init__(self, digits: int = 6) -> None:
+        """Values with ``digits`` decimals, large vectors and matrices as shape and norm."""
+        super().__init__(digits, values=True, compact=True)
+        self.matrices: dict[tuple[str, ...], str] = {}
+        self.rows: dict[str, tuple[str, ...]] = {}
+
+    def tensor(self, value, entry) -> str:  # type: ignore[no-untyped-def]
+        """A matrix as the placeholder of its aligned rows; a vector (or a large matrix) as before."""
+        if not value.is_matrix or len(value) < 2 or max(value.shape) > COMPACT_ABOVE:
+            return super().tensor(value, entry)
+        cells = [[entry(v) for v in row] for row in value]
+        widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+        rows = tuple("[" + ", ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells)
+        if rows not in self.matrices:  # the same matrix gets the same mark, so equal parts stay equal
+            mark = chr(FIRST_MARK + len(self.matrices))
+            self.matrices[rows] = mark
+            self.rows[mark] = rows
+        return self.matrices[rows] * len(rows[0])
+
+    def stacked(self, line: list[Segment]) -> list[list[Segment]]:
+        """The line as rows of text: the first as the line reads, each matrix's later rows below it."""
+        text = "".join(s for s, _ in line)
+        heights = [len(self.rows[ch]) for ch in set(text) if ch in self.rows]
+        if not heights:
+            return [line]
+        return [_trimmed(self._row(line, r)) for r in range(max(heights))]
+
+    def _row(self, line: list[Segment], r: int) -> list[Segment]:
+        """Row ``r`` of the stacked line: on row 0 all the text, below it only each matrix's row r."""
+        row: list[Segment] = []
+        for text, style in line:
+            pieces, i = [], 0
+            while i < len(text):
+                mark = text[i]
+                if mark in self.rows:
+                    rows = self.rows[mark]
+                    pieces.append(rows[r] if r < len(rows) else " " * len(rows[0]))
+                    i += len(rows[0])
+                else:
+                    pieces.append(mark if r == 0 else " ")
+                    i += 1
+            piece = "".join(pieces)
+            row.append((piece, style if piece.strip() else None))
+        return row
+
+
+def _trimmed(row: list[Segment]) -> list[Segment]:
+    """A stacked row without the spaces it ends in."""
+    while row and not row[-1][0].strip():
+        row = row[:-1]
+    if row:
+        row = [*row[:-1], (row[-1][0].rstrip(), row[-1][1])]
+    return row

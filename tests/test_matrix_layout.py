@@ -1,0 +1,65 @@
+"""Matrices on the terminal (render/blocks.py): each matrix as its aligned rows, one under another,
+its first row on the equation's line, and the numbers those rows spell are the matrix's."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+WH = [[0.5, 0.1], [0.2, 0.3]]
+PROBLEM = ("--x", "[[1, 2], [0, 1]]", "--wh", json.dumps(WH), "--g", "0.5", "1", "--activation", "tanh")
+ROW = re.compile(r"\[([-0-9., ]+)\]")
+
+
+def matrix_at(lines: list[str], index: int, column: int, rows: int) -> list[list[float]]:
+    """The matrix whose first row starts at (line ``index``, ``column``): that row and the ones below."""
+    found = []
+    for line in lines[index : index + rows]:
+        match = ROW.match(line[column:])
+        assert match is not None, (line, column)
+        found.append([float(v) for v in match.group(1).split(",")])
+    return found
+
+
+def test_a_matrix_is_printed_as_its_rows_one_under_another(cli) -> None:
+    code, out, _ = cli("grads", "--show-steps", *PROBLEM)
+    assert code == 0
+    lines = out.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("  do_2/dh_1 = W_h = "))
+    assert matrix_at(lines, index, len("  do_2/dh_1 = W_h = "), 2) == WH
+    assert not lines[index + 1][: len("  do_2/dh_1 = W_h = ")].strip()  # below the name: only the rows
+
+
+def test_every_stacked_gradient_spells_the_computed_matrix(cli) -> None:
+    _, data, _ = cli("grads", "-f", "json", *PROBLEM)
+    gradients = json.loads(data)["gradients"]
+    _, out, _ = cli("grads", "--show-steps", *PROBLEM)
+    lines = out.splitlines()
+    for name, key in (("dL/dW_i", "Wi"), ("dL/dW_h", "Wh")):
+        index = next(i for i, line in enumerate(lines) if line.startswith(f"  {name} = {name} (t = 1)"))
+        column = lines[index].rindex(" = [") + 3
+        shown = matrix_at(lines, index, column, 2)
+        np.testing.assert_allclose(shown, gradients[key], atol=5e-7)
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_wrapped_lines_keep_each_matrix_whole(width: int) -> None:
+    # wrapping breaks before = or +, never inside a matrix: every stacked row is whole and in its column
+    from rnncalc import derive
+    from rnncalc.compute.problem import Settings
+    from rnncalc.compute.vector import VectorProblem
+    from rnncalc.render import View
+    from rnncalc.render.terminal import render
+
+    problem = VectorProblem(x=[[1, 2], [0, 1]], g=[0.5, 1], params={"Wh": WH}, activation="tanh")
+    out = render(derive(problem, Settings()), View(width=width))
+    lines = out.split("\nGradients")[0].splitlines()
+    assert max(map(len, lines)) <= width
+    for line in lines:
+        for match in re.finditer(r"\[[^\[\]]*\]", line):
+            assert match.group().count("[") == 1
+    index = next(i for i, line in enumerate(lines) if "W_h = [0.5, 0.1]" in line)
+    assert matrix_at(lines, index, lines[index].index("W_h = [0.5, 0.1]") + 6, 2) == WH
