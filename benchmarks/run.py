@@ -142,7 +142,7 @@ def interleaved(commands: dict[str, list[str]], repeat: int, first: str) -> dict
     """Best wall time of each command, run in turns so that a slow spell of the machine hits them all;
     the cache is emptied before each run of ``first``."""
     best = dict.fromkeys(commands, float("inf"))
-    for _ in range(max(repeat, 5)):
+    for _ in range(max(2 * repeat, 10)):  # short commands: the best of many rounds is stable
         for label, command in commands.items():
             seconds = wall(
                 command, 1, (lambda: shutil.rmtree(CACHE, ignore_errors=True)) if label == first else None

@@ -10,7 +10,6 @@ cannot be written is skipped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -43,6 +42,8 @@ def _stamp(key: Any) -> list[Any]:
 
 def _path(base: Path, stamped: list[Any]) -> Path:
     """The entry's file: a hash of the stamped key."""
+    import hashlib  # here, not at the top: the worked example never touches the cache
+
     digest = hashlib.sha256(json.dumps(stamped, sort_keys=True).encode()).hexdigest()
     return base / f"{digest[:32]}.json"
 
