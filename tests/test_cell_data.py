@@ -152,14 +152,31 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert again.stdout == outputs[0][0] and again.stderr.endswith("NO SYMPY\n")
 
 
-def test_loss_rules_beyond_the_shipped_counts_are_derived_and_cached(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("RNNCALC_CACHE_DIR", str(tmp_path))
-    weight = Fraction(1, 97)  # more targets than the package ships rules for
-    assert f"mse:{weight}" not in shipped()["losses"]
-    cell = build_cell("tanh", weight, "mse")
-    expected = loss_data("mse", weight)
-    assert [cell.dL_dy.code, list(cell.dL_dy.template)] == [expected["dL_dy"][0], list(expected["dL_dy"][1])]
-    assert cache.load(["loss", f"mse:{weight}"], lambda data: True) == json.loads(json.dumps(expected))
+@pytest.mark.parametrize("loss", ["mse", "sse", "bce"])
+@pytest.mark.parametrize("weight", [Fraction(1, 97), Fraction(1, 1000), Fraction(2, 3)])
+def test_loss_rules_beyond_the_shipped_counts_are_the_unit_rules_scaled(loss: str, weight: Fraction) -> None:
+    # more targets than the package ships rules for: the weight-1 rules times the weight, no SymPy;
+    # against what SymPy derives for that weight: the same numbers, and for the squared errors the
+    # same display template
+    import math
+
+    assert f"{loss}:{weight}" not in shipped()["losses"]
+    cell = build_cell("tanh", weight, loss)
+    expected = loss_data(loss, weight)
+    for rule, (code, template) in ((cell.loss, expected["loss"]), (cell.dL_dy, expected["dL_dy"])):
+        for y, g in ((0.3, 1.0), (0.75, 0.0), (0.2, 0.4)):
+            ours = eval(rule.code, vars(math) | {"y": y, "g": g})
+            theirs = eval(code, vars(math) | {"y": y, "g": g})
+            assert ours == pytest.approx(theirs, rel=1e-14)
+        if loss != "bce":
+            assert json.loads(json.dumps(rule.template)) == json.loads(json.dumps(template))
+
+
+def test_a_long_sequence_never_imports_sympy(tmp_path: Path) -> None:
+    values = ",".join(str(v / 100) for v in range(100))  # 100 targets: a weight not shipped
+    result = run("grads", "--show-steps", "--x", values, cache_dir=tmp_path)
+    assert result.returncode == 0 and result.stderr.endswith("NO SYMPY\n"), result.stderr
+    assert "1/50 · (y_1 - g_1)" in result.stdout
 
 
 def test_a_cached_cell_is_the_derived_cell(tmp_path: Path, monkeypatch) -> None:

@@ -131,10 +131,14 @@ def _cell_key(spec: CellSpec) -> list[Any]:
 
 
 def _loss_part(loss_name: str, weight: Fraction) -> dict[str, Any]:
-    """A loss's rules for a weight: shipped up to 64 targets, else cached, else derived (SymPy)."""
+    """A loss's rules for a weight: shipped up to 64 targets, else the shipped weight-1 rules scaled by
+    the weight (the loss term is linear in it), else cached, else derived (SymPy)."""
     name = f"{loss_name}:{weight}"
-    if name in shipped()["losses"]:
-        return shipped()["losses"][name]
+    losses = shipped()["losses"]
+    if name in losses:
+        return losses[name]
+    if f"{loss_name}:1" in losses:
+        return {key: _scaled(rule, weight) for key, rule in losses[f"{loss_name}:1"].items()}
     key = ["loss", name]
     found = cache.load(key, _valid_loss_part)
     if found is not None:
@@ -144,6 +148,21 @@ def _loss_part(loss_name: str, weight: Fraction) -> dict[str, Any]:
     data = loss_data(loss_name, weight)
     cache.store(key, data)
     return data
+
+
+def _scaled(rule: list[Any], weight: Fraction) -> list[Any]:
+    """A stored [code, template] times a weight: the template's leading constant multiplied by it
+    (2 · (y - g) becomes 1/50 · (y - g) for a weight of 1/100, as SymPy writes it)."""
+    code, template = rule
+    literal = str(weight.numerator) if weight.denominator == 1 else f"{weight.numerator}/{weight.denominator}"
+    factors = template[1] if template[0] == "mul" else [template]
+    if factors[0][0] == "const":
+        factor, rest = Fraction(factors[0][1]) * weight, factors[1:]
+    else:
+        factor, rest = weight, factors
+    if factor != 1:
+        rest = [["const", str(factor)], *rest]
+    return [f"({literal})*({code})", rest[0] if len(rest) == 1 else ["mul", rest]]
 
 
 def spelled(function: str) -> Template | None:
