@@ -130,21 +130,11 @@ def test_per_step_option_adds_each_steps_share(cli) -> None:
     assert "dL_2/dW_i = dL_2/dy_2" not in plain
 
 
-def unwrap(lines: list[str]) -> list[str]:
-    """Join continuation lines (indented, starting with an operator) back onto their line."""
-    joined: list[str] = []
-    for line in lines:
-        stripped = line.lstrip()
-        if (
-            joined
-            and line.startswith("  ")
-            and stripped[:2] in ("= ", "+ ", "- ", "· ")
-            and line[:4] == "    "
-        ):
-            joined[-1] += " " + stripped
-        else:
-            joined.append(line)
-    return joined
+def words(lines: list[str]) -> list[str]:
+    """The derivation's words up to the gradient table, whatever the line breaks (known values are packed
+    to the width, so the comma between two of them may end a line)."""
+    end = lines.index("Gradients") if "Gradients" in lines else len(lines)
+    return [word.rstrip(",") for word in " ".join(lines[:end]).split()]
 
 
 @pytest.mark.parametrize("width", [40, 60, 80, 120])
@@ -159,10 +149,8 @@ def test_wrapping_breaks_only_before_operators(width: int, args: dict) -> None:
     )
     wide = render(derivation, "rich", View(width=None)).splitlines()
     narrow = render(derivation, "rich", View(width=width)).splitlines()
-    packed = re.compile(r"^  [^=,]+ = [^=,]+(, [^=,]+ = [^=,]+)*$")  # known values, packed to the width
-    assert [line for line in unwrap(narrow) if not packed.match(line)] == [
-        line for line in wide if not packed.match(line)
-    ]
+    # wrapping only breaks lines: the text, word for word, is the same (the table is laid out anew)
+    assert words(narrow) == words(wide)
     token = re.compile(r"^\s+[=+\-·] ")
     for line in narrow:
         if len(line) > width:

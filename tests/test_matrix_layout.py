@@ -63,3 +63,40 @@ def test_wrapped_lines_keep_each_matrix_whole(width: int) -> None:
             assert match.group().count("[") == 1
     index = next(i for i, line in enumerate(lines) if "W_h = [0.5, 0.1]" in line)
     assert matrix_at(lines, index, lines[index].index("W_h = [0.5, 0.1]") + 6, 2) == WH
+
+
+def _render(view_args: dict, wh: list[list[float]] = WH) -> list[str]:
+    """The terminal text of the 2-step tanh problem with this W_h, rendered with these View settings."""
+    from rnncalc import derive
+    from rnncalc.compute.problem import Settings
+    from rnncalc.compute.vector import VectorProblem
+    from rnncalc.render import View
+    from rnncalc.render.ascii import to_ascii
+    from rnncalc.render.terminal import render
+
+    problem = VectorProblem(x=[[1, 2], [0, 1]], g=[0.5, 1], params={"Wh": wh}, activation="tanh")
+    text = render(derive(problem, Settings()), View(**view_args))
+    return (to_ascii(text) if view_args.get("ascii") else text).split("\nGradients")[0].splitlines()
+
+
+def test_ascii_spellings_are_made_before_the_rows_are_stacked() -> None:
+    # delta is wider than δ: the rows of W_hᵀ on the δ_1 line must still stand under its first row
+    lines = _render({"ascii": True})
+    index = next(i for i, line in enumerate(lines) if line.startswith("  delta_1 = "))
+    column = lines[index].index("[0.5, 0.2]")
+    assert matrix_at(lines, index, column, 2) == [[0.5, 0.2], [0.1, 0.3]]
+    assert all(ch.isascii() for line in lines for ch in line)
+
+
+def test_a_line_too_wide_to_wrap_keeps_its_matrices_inline() -> None:
+    wide = [[0.5, -0.25, 0.1, -1], [0.2, 0.3, -0.7, 2], [1, -1, 0.5, 0.25], [-0.5, 0.1, 0.3, 1]]
+    lines = _render({"width": 40}, wide)
+
+    def lower_row(line: str) -> bool:
+        return line.startswith("   ") and line.strip().startswith("[")
+
+    # a line the terminal must fold is never part of a stack (folding would tear the rows apart)
+    for line, below in zip(lines, [*lines[1:], ""]):
+        if len(line) > 40:
+            assert not lower_row(line) and not lower_row(below), line
+    assert any(len(line) > 40 and "[[" in line for line in lines)  # the case arises here

@@ -563,3 +563,21 @@ def test_the_cli_and_files_take_steps_without_a_target(cli, tmp_path: Path) -> N
     assert json.loads(out)["gradients"] == data["gradients"]
     code, _, err = cli("grads", *common, "--g", "[_, _, _]")
     assert code == 2 and "give at least one target" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "softplus", "tanh"])
+def test_saturated_units_underflow_to_zero_instead_of_failing(activation: str) -> None:
+    # pre-activations of ±800: exp(-800) is below the smallest double, as a hand derivation writes 0
+    case = {
+        "x": [[1.0], [-1.0]],
+        "g": [[0.5], [0.25]],
+        "h0": [0.0, 0.0],
+        "params": {"Wi": [[800.0], [-800.0]], "Wh": [[0.0, 0.0], [0.0, 0.0]], "b": [0.0, 0.0]},
+    }
+    d = derive(VectorProblem(**case, activation=activation), Settings())
+    params = case["params"] | {"a": [[1.0, 1.0]], "c": [1.0]}
+    reference = vector_gradients(case["x"], case["g"], params, case["h0"], activation, "mse")
+    for name, expected in reference.items():
+        np.testing.assert_allclose(
+            np.array(d.gradients[name], dtype=float), expected, atol=1e-9, err_msg=name
+        )

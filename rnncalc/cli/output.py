@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -64,13 +65,18 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
     binary = FORMATS.get(format_name)
     if output is None and binary is not None and binary.binary:  # before typesetting: say it at once
         raise _not_text(format_name)
+    ascii = terminal.ascii or (output is None and terminal.wants_ascii())
+    if ascii:  # the layout is made in ASCII (δ is spelled delta before lines are wrapped and stacked)
+        on_screen = output is None and sys.stdout.isatty()
+        width = shutil.get_terminal_size().columns if on_screen else view.width
+        view = dataclasses.replace(view, ascii=True, width=width)
     text = render(result, format_name, view)
     if isinstance(text, bytes):
         if output is None:
             raise _not_text(format_name)
         emit(text, output, terminal.force)
         return
-    if terminal.ascii or (output is None and terminal.wants_ascii()):
+    if ascii:
         text = to_ascii(text)
     emit(text, output, terminal.force)
 

@@ -146,6 +146,8 @@ class VectorProblem:
         rows = [(entry,) if not isinstance(entry, tuple) else entry for entry in given]
         if len(rows[0]) != k:
             raise InputError(f"g has rows of {len(rows[0])} but the output y_t has K = {k} values")
+        if self.loss == "softmax-ce":
+            _check_probabilities(rows, entries)
         g = np.zeros((n, k))
         g[mask.astype(bool)] = _array(rows)
         return {"g": g, "mask": mask}
@@ -252,6 +254,18 @@ def _target_shape(given: list[Exact]) -> tuple[int, ...]:
     return shape
 
 
+def _check_probabilities(rows: list[tuple[Fraction, ...]], entries: list[Exact | None]) -> None:
+    """softmax-ce's target rows must be probabilities: each entry in [0, 1], each row summing to 1."""
+    steps = [t for t, entry in enumerate(entries, start=1) if entry is not None]
+    for t, row in zip(steps, rows):
+        if any(v < 0 or v > 1 for v in row) or sum(row) != 1:
+            shown = "[" + ", ".join(format(float(v), "g") for v in row) + "]"
+            raise InputError(
+                f"g_{t} = {shown} is not a probability row (entries in [0, 1] summing to 1); "
+                "for --loss softmax-ce give class indices (g = [0, 2]) or rows such as [0.2, 0.8]"
+            )
+
+
 def _one_hot(classes: list[Exact | None], k: int) -> np.ndarray:
     """Class indices as one-hot rows (a zero row for a step without a target), each index checked."""
     rows = np.zeros((len(classes), k))
@@ -306,7 +320,7 @@ def run_vector(problem: VectorProblem, settings: Settings | None = None, terms: 
     Wi, Wh, b, a, c = (A[k] for k in PARAMETER_ORDER)
     act = activation(problem.activation)
     n, hidden = problem.n, problem.shapes["H"]
-    with np.errstate(all="raise"):
+    with np.errstate(all="raise", under="ignore"):  # a value too small for a double is 0, as by hand
         try:
             o, h = np.empty((n, hidden)), np.empty((n + 1, hidden))
             h[0] = S(A["h0"])
@@ -322,12 +336,24 @@ def run_vector(problem: VectorProblem, settings: Settings | None = None, terms: 
             for t in range(n - 1, -1, -1):
                 delta[t] = S(dh_do[t] * (from_output[t] + carried))
                 carried = WhT @ delta[t]
+            shares, gradients = _gradients(A, h, dL_dy, delta, S, terms or settings.round_intermediate)
+            loss = float(S(np.array(np.sum(loss_terms))))
         except FloatingPointError as error:
             raise RnnCalcError(
                 f"the computation overflows or divides by zero ({error}); use smaller values"
             ) from None
+    _check_finite({"the loss L": loss, **{f"dL/d{k}": v for k, v in gradients.items()}})
+    return VectorTrace(problem, o, h, y, p, loss_terms, loss, dL_dy, dh_do, delta, shares, gradients)
+
+
+def _gradients(
+    A: dict[str, np.ndarray], h: np.ndarray, dL_dy: np.ndarray, delta: np.ndarray, S: Settle, shown: bool
+) -> tuple[dict[str, list[np.ndarray]], dict[str, np.ndarray]]:
+    """Each gradient as the sum of its per-step outer products (kept when ``shown``), or all steps at
+    once as matrix products; dL/dh_0 = W_hᵀ δ_1."""
+    n = len(delta)
     shares: dict[str, list[np.ndarray]] = {}
-    if terms or settings.round_intermediate:
+    if shown:
         shares = {
             "Wi": [S(np.outer(delta[t], A["x"][t])) for t in range(n)],
             "Wh": [S(np.outer(delta[t], h[t])) for t in range(n)],
@@ -344,9 +370,15 @@ def run_vector(problem: VectorProblem, settings: Settings | None = None, terms: 
             "a": dL_dy.T @ h[1:],
             "c": dL_dy.sum(axis=0),
         }
-    gradients["h0"] = S(Wh.T @ delta[0])
-    loss = float(S(np.array(np.sum(loss_terms))))
-    return VectorTrace(problem, o, h, y, p, loss_terms, loss, dL_dy, dh_do, delta, shares, gradients)
+    gradients["h0"] = S(A["Wh"].T @ delta[0])
+    return shares, gradients
+
+
+def _check_finite(values: dict[str, Any]) -> None:
+    """Refuse to print inf or nan (matrix products do not raise): name the first result that overflowed."""
+    for name, value in values.items():
+        if not np.isfinite(value).all():
+            raise RnnCalcError(f"{name} overflows double precision; use smaller values")
 
 
 def _loss(

@@ -23,6 +23,7 @@ class View:
     show_steps: bool = False
     param: str | None = None
     width: int | None = None
+    ascii: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 SPELLINGS = {
     "σ": "sigma",
     "·": "*",
@@ -24,6 +26,9 @@ SPELLINGS = {
     "✓": "ok",
     "✗": "X",
     "█": "#",
+    "ᵀ": "^T",
+    "⟨": "<",
+    "⟩": ">",
 }
 BOXES = (
     {ch: "+" for ch in "┏┓┗┛┳┻┣┫╋┡┩╇┢┪╈┠┨┯┷┼├┤┬┴┌┐└┘╭╮╰╯"}
@@ -33,9 +38,17 @@ BOXES = (
 TABLE = str.maketrans(SPELLINGS | BOXES)
 
 
-def to_ascii(text: str) -> str:
-    """The text with every character rnncalc prints beyond ASCII spelled in ASCII (others become ?)."""
-    return text.translate(TABLE).encode("ascii", "replace").decode("ascii")
+NOT_ASCII_NOR_PRIVATE = re.compile("[^\x00-\x7f\U000f0000-\U000ffffd]")
+"""A character to replace: neither ASCII nor a private-use mark (the terminal's matrix placeholders)."""
+
+
+def to_ascii(text: str, keep_private: bool = False) -> str:
+    """The text with every character rnncalc prints beyond ASCII spelled in ASCII (others become ?);
+    ``keep_private``: private-use placeholders are kept for the layout that replaces them."""
+    translated = text.translate(TABLE)
+    if keep_private:
+        return NOT_ASCII_NOR_PRIVATE.sub("?", translated)
+    return translated.encode("ascii", "replace").decode("ascii")
 
 
 def can_show(stream: object, sample: str = "σ·Σ━") -> bool:

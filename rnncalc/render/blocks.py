@@ -26,6 +26,7 @@ class MatrixPrinter(TextPrinter):
         super().__init__(digits, values=True, compact=True)
         self.matrices: dict[tuple[str, ...], str] = {}
         self.rows: dict[str, tuple[str, ...]] = {}
+        self.inline: dict[str, str] = {}
 
     def tensor(self, value, entry) -> str:  # type: ignore[no-untyped-def]
         """A matrix as the placeholder of its aligned rows; a vector (or a large matrix) as before."""
@@ -38,15 +39,35 @@ class MatrixPrinter(TextPrinter):
             mark = chr(FIRST_MARK + len(self.matrices))
             self.matrices[rows] = mark
             self.rows[mark] = rows
+            self.inline[mark] = super().tensor(value, entry)
         return self.matrices[rows] * len(rows[0])
 
-    def stacked(self, line: list[Segment]) -> list[list[Segment]]:
-        """The line as rows of text: the first as the line reads, each matrix's later rows below it."""
+    def stacked(self, line: list[Segment], width: int | None = None) -> list[list[Segment]]:
+        """The line as rows of text: the first as the line reads, each matrix's later rows below it.
+
+        A line still wider than ``width`` after wrapping keeps its matrices inline ([[1, 2], [3, 4]]):
+        the terminal folds it, which would tear stacked rows apart.
+        """
         text = "".join(s for s, _ in line)
         heights = [len(self.rows[ch]) for ch in set(text) if ch in self.rows]
         if not heights:
             return [line]
+        if width is not None and len(text) > width:
+            return [[(self._inline(piece), style) for piece, style in line]]
         return [_trimmed(self._row(line, r)) for r in range(max(heights))]
+
+    def _inline(self, text: str) -> str:
+        """Text with each placeholder run replaced by its matrix written on one line."""
+        pieces, i = [], 0
+        while i < len(text):
+            mark = text[i]
+            if mark in self.rows:
+                pieces.append(self.inline[mark])
+                i += len(self.rows[mark][0])
+            else:
+                pieces.append(mark)
+                i += 1
+        return "".join(pieces)
 
     def _row(self, line: list[Segment], r: int) -> list[Segment]:
         """Row ``r`` of the stacked line: on row 0 all the text, below it only each matrix's row r."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Callable
 
 from rich.console import Console, Group, RenderableType
@@ -18,6 +19,7 @@ from rich.text import Text
 from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from ..tensor import Tensor
 from . import View
+from .ascii import to_ascii
 from .blocks import MatrixPrinter
 from .layout import ELIDE_ABOVE, ROW_BUDGET, elided, packed_rows, step_parts, text_line
 from .printers import COMPACT_ABOVE, TextPrinter
@@ -35,11 +37,29 @@ def lines(derivation: Derivation, view: View) -> list[Line]:
     printer = MatrixPrinter(derivation.settings.digits)
     for section in derivation.sections:
         result += [[], *_section(section, derivation, elide, view.width, printer)]
-    if view.width is not None:
-        result = [wrapped for line in result for wrapped in wrap(line, view.width)]
+    if view.ascii:  # before wrapping and stacking, which count characters: delta is wider than δ
+        result = [[(to_ascii(text, keep_private=True), style) for text, style in line] for line in result]
+    if view.width is not None:  # equations break before = + ·, sentences between words
+        result = [wrapped for line in result for wrapped in _wrapped(line, view.width)]
     if not printer.rows:
         return result
-    return [row for line in result for row in printer.stacked(line)]
+    return [row for line in result for row in printer.stacked(line, view.width)]
+
+
+PROSE_STYLES = ("dim", "italic", "italic dim")
+"""The header, notes and explanations: sentences, not equations to break before = or +."""
+
+
+def _wrapped(line: Line, width: int) -> list[Line]:
+    """An equation broken before =, + or ·; a sentence (one styled segment) between words."""
+    if not line or line[0][1] not in PROSE_STYLES or len(line) > 1:
+        return wrap(line, width)
+    text, style = line[0]
+    indent = " " * (len(text) - len(text.lstrip()) + 2)
+    pieces = textwrap.wrap(
+        text, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    return [[(piece, style)] for piece in pieces] or [line]
 
 
 def tables(derivation: Derivation) -> list[Table]:
