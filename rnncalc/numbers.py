@@ -30,6 +30,14 @@ def looks_like_number(text: str) -> bool:
     return text == "_" or bool(_NUMBER.match(text))
 
 
+def as_float(value: Fraction, what: str = "value") -> float:
+    """An exact value as a double; one beyond double precision (1e309) is a clear error, not inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise InputError(f"{what}: {shown(str(value))} is too large for double precision") from None
+
+
 def parse_number(text: str, what: str = "value") -> Fraction:
     """Parse an integer, decimal, scientific number or fraction into an exact Fraction."""
     cleaned = text if text[:1].isdigit() and text[-1:].isdigit() else text.strip()

@@ -76,6 +76,8 @@ def _parse_list(text: str, start: int, what: str, blank: str | None) -> tuple[tu
         if piece == "[":
             if not expecting:
                 raise InputError(f"{what}: expected , or ] in {text!r}")
+            if len(open_lists) == 2:
+                raise InputError(f"{what}: lists nested more than two deep; give a vector or a matrix")
             open_lists.append([])
         elif piece in ",]" and expecting:
             if piece == "]" and not open_lists[-1]:

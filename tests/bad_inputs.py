@@ -348,6 +348,13 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ),
     ("an empty vector", ["grads", "--x", "[]"], 2, "an empty list []"),
     ("lists nested three deep", ["grads", "--x", "[[[1]]]", "--wh", "[[1]]"], 2, "nested more than two deep"),
+    ("lists nested 500 deep", ["grads", "--x", "[" * 500 + "1" + "]" * 500], 2, "nested more than two deep"),
+    (
+        "a hidden size too large for memory",
+        ["grads", "--x", "[[1], [2]]", "--h0", "[" + ", ".join(["0"] * 3000) + "]"],
+        2,
+        "W_h would be 3000×3000 = 9,000,000 numbers",
+    ),
     (
         "a class index out of range",
         [

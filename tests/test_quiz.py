@@ -72,3 +72,10 @@ def test_a_gated_cell_can_be_quizzed() -> None:
     assert names[:2] == ["z_1", "r_1"]
     with pytest.raises(InputError):
         q.answer(q.questions[0], "1/0")
+
+
+def test_a_number_beyond_double_precision_is_asked_again() -> None:
+    result = quiz("1e309\n[1e309, 1]\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "too large for double precision; type a number, or q to stop" in result.stdout
+    assert "internal error" not in result.stdout + result.stderr

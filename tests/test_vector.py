@@ -581,3 +581,24 @@ def test_saturated_units_underflow_to_zero_instead_of_failing(activation: str) -
         np.testing.assert_allclose(
             np.array(d.gradients[name], dtype=float), expected, atol=1e-9, err_msg=name
         )
+
+
+def test_check_at_a_relu_kink_skips_what_cannot_see_its_side(cli) -> None:
+    # W_i x_0 + b has an entry exactly 0: a central difference straddles the kink, so it is skipped
+    # (as for scalars) instead of reporting a false disagreement
+    args = [
+        "--x",
+        "[[1,-1],[2,1]]",
+        "--wi",
+        "[[1,1],[1,-1]]",
+        "--wh",
+        "[[0.5,0.1],[0.2,0.3]]",
+        "--b",
+        "[0,0]",
+    ]
+    code, out, _ = cli(
+        "check", *args, "--a", "[[1,1],[0.5,-1]]", "--g", "[[0.5,1],[0,-1]]", "--activation", "relu"
+    )
+    assert code == 0 and "finite differences skipped: some entry of o_t is within 0.001 of a kink" in out
+    code, out, _ = cli("check", *args[:-1], "[0.5,0.5]", "--activation", "relu")  # away from the kink
+    assert code == 0 and "finite differences skipped" not in out

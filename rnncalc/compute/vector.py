@@ -90,6 +90,7 @@ class VectorProblem:
         sizes["H"], origin_h = _hidden_size(params, h0)
         sizes["K"], origin_k = self._output_size(params)
         origins = {"H": origin_h, "K": origin_k, "D": "x"}
+        _check_sizes(sizes)
         arrays = {"x": _array(x)}
         expected = {"Wi": ("H", "D"), "Wh": ("H", "H"), "b": ("H",), "a": ("K", "H"), "c": ("K",)}
         for name, dims in expected.items():
@@ -252,6 +253,28 @@ def _target_shape(given: list[Exact]) -> tuple[int, ...]:
     if len(shape) > 1:
         raise InputError("g: lists nested more than two deep; give one number or one row per step")
     return shape
+
+
+MAX_ENTRIES = 4_000_000
+"""The most numbers one matrix or one quantity over all steps may hold (32 MB of doubles): beyond,
+the run would take minutes and gigabytes, so it is refused before any work."""
+
+
+def _check_sizes(sizes: dict[str, int]) -> None:
+    """Refuse sizes whose matrices (W_h is H×H) or step-by-step values (n×H) would not fit in memory."""
+    n, hidden, inputs, outputs = sizes["n"], sizes["H"], sizes["D"], sizes["K"]
+    for what, rows, columns in (("W_h", hidden, hidden), ("W_i", hidden, inputs), ("a", outputs, hidden)):
+        if rows * columns > MAX_ENTRIES:
+            raise InputError(
+                f"{what} would be {rows}×{columns} = {rows * columns:,} numbers (H = {hidden}, D = {inputs}, "
+                f"K = {outputs}); rnncalc works with at most {MAX_ENTRIES:,} in one matrix"
+            )
+    widest = max(hidden, inputs, outputs)
+    if n * widest > MAX_ENTRIES:
+        raise InputError(
+            f"n = {n:,} steps of {widest:,} values each is {n * widest:,} numbers per quantity; rnncalc "
+            f"works with at most {MAX_ENTRIES:,}: use fewer steps or a smaller network"
+        )
 
 
 def _check_probabilities(rows: list[tuple[Fraction, ...]], entries: list[Exact | None]) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from ..cell.functions import FUNCTIONS
 from ..compute.problem import Settings
 from ..compute.vector import PARAMETER_ORDER, VectorProblem, loss_only, run_vector
 from ..derivation.names import gradient
-from .check import FD_STEP, CheckReport, compare
+from .check import FD_STEP, KINK_MARGIN, KINK_NEAR, CheckReport, compare
 
 WITH_H0 = (*PARAMETER_ORDER, "h0")
 
@@ -19,10 +21,17 @@ def check_vector(problem: VectorProblem) -> CheckReport:
     trace = run_vector(problem, Settings())
     chain = {key: float(v) for name in WITH_H0 for key, v in _entries(name, trace.gradients[name])}
     notes = ["SymPy on the unrolled loss is used for scalar problems; vectors are checked numerically."]
+    nearest = float(np.min(np.abs(trace.o))) if FUNCTIONS[problem.activation].kink else math.inf
+    if nearest < KINK_MARGIN:  # as for scalars: a difference across the kink measures neither side
+        notes.append(f"finite differences skipped: some entry of o_t is within {KINK_MARGIN} of a kink at 0")
+    if nearest < KINK_NEAR:
+        notes.append(
+            "PyTorch skipped: some entry of o_t is at a kink, where floating point cannot tell its side"
+        )
     methods = {
-        "finite_difference": _finite_differences(problem),
+        "finite_difference": _finite_differences(problem) if nearest >= KINK_MARGIN else None,
         "sympy": None,
-        "torch": _torch_gradients(problem, notes),
+        "torch": _torch_gradients(problem, notes) if nearest >= KINK_NEAR else None,
     }
     return CheckReport(problem, trace.loss, compare(chain, methods, trace.loss, _label), tuple(notes))  # type: ignore[arg-type]
 
@@ -65,7 +74,6 @@ def _torch_gradients(problem: VectorProblem, notes: list[str]) -> dict[str, floa
     except ImportError:
         notes.append("PyTorch is not installed: its column is skipped.")
         return None
-    from ..cell.functions import FUNCTIONS
 
     leaves: dict[str, Any] = {
         name: torch.tensor(problem.arrays[name], dtype=torch.float64, requires_grad=True) for name in WITH_H0

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..derivation.derive import derive
 from ..derivation.formula import Evaluate, Form, with_values
 from ..derivation.model import Step
 from ..errors import InputError
-from ..numbers import parse_number
+from ..numbers import as_float, parse_number
 from ..tensor import parse_tensor, shape_of
 from .slips import name_slip
 
@@ -57,7 +58,7 @@ class Quiz:
         """Check one answer (an InputError when it is not a number); remember it for later reworks."""
         if isinstance(question.expected, tuple):
             return self._answer_entries(question, typed)
-        value = float(parse_number(typed.strip(), question.name))
+        value = as_float(parse_number(typed.strip(), question.name), question.name)
         ok = any(abs(value - v) <= self.tolerance for v in (question.expected, question.hand_rounded))
         working = with_values(question.rule, self.answers) if not ok else None
         from_yours = Evaluate()(working) if working is not None else None
@@ -74,7 +75,7 @@ class Quiz:
         if not text.startswith("["):
             raise InputError(f"{question.name}: type the vector or matrix in brackets, e.g. [0.46, 0.29]")
         value = parse_tensor(text, question.name)
-        entries = [float(v) for v in _entries(value)]
+        entries = [as_float(v, question.name) for v in _entries(value, exact=True)]
         if len(entries) != len(expected) or shape_of(value, question.name) not in _shapes(question.expected):
             raise InputError(f"{question.name}: give {len(expected)} entries in the shape of the answer")
         close = [min(abs(v - e), abs(v - r)) <= self.tolerance for v, e, r in zip(entries, expected, rounded)]
@@ -92,11 +93,11 @@ class Quiz:
         return result
 
 
-def _entries(value: object) -> list[float]:
-    """A number, vector or matrix as its entries, row by row."""
+def _entries(value: object, exact: bool = False) -> list[Any]:
+    """A number, vector or matrix as its entries, row by row (as floats, or ``exact`` as they are)."""
     if isinstance(value, tuple):
-        return [v for item in value for v in _entries(item)]
-    return [float(value)]  # type: ignore[arg-type]
+        return [v for item in value for v in _entries(item, exact)]
+    return [value if exact else float(value)]  # type: ignore[arg-type]
 
 
 def _shapes(expected: tuple) -> set[tuple[int, ...]]:
