@@ -78,3 +78,15 @@ def test_skips_are_explained() -> None:
     assert any("SymPy skipped" in note for note in long.notes) and long.ok
     kink = check(Problem(x=[1, 0], params={"b": -1, "Wi": 1, "Wh": 0}, activation="relu"))
     assert any("kink" in note for note in kink.notes) and kink.ok
+
+
+@pytest.mark.parametrize(("x", "activation"), [("-800", "sigmoid"), ("800", "softplus")])
+def test_a_saturated_unit_is_no_disagreement(cli, x: str, activation: str) -> None:
+    # PyTorch's float64 formulas overflow at exp(800); rnncalc's stable forms do not: no false ✗
+    code, out, _ = cli("check", "--x", x, "--wi", "1", "--wh", "0", "--b", "0", "--activation", activation)
+    assert code == 0 and "all agree" in out
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    assert "PyTorch skipped: its float64 formulas overflow" in out

@@ -25,7 +25,7 @@ def folder() -> Path | None:
     """The cache folder, or None when caching is off (RNNCALC_CACHE_DIR set to an empty value)."""
     chosen = os.environ.get("RNNCALC_CACHE_DIR")
     if chosen is not None:
-        return Path(chosen) if chosen.strip() else None
+        return Path(chosen).expanduser() if chosen.strip() else None  # ~/x as a shell would read it
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("rnncalc", appauthor=False))

@@ -293,4 +293,14 @@ def _torch_gradients(
         if target:
             total = total + LOSSES[problem.loss].term(torch, leaf["a"] * state + leaf["c"], gt)
     (total * float(problem.loss_weight)).backward()
-    return {k: (xs[int(k[2:])] if k.startswith("x_") else leaf[k]).grad.item() for k in keys}
+    values = {k: (xs[int(k[2:])] if k.startswith("x_") else leaf[k]).grad.item() for k in keys}
+    return finite_or_skipped(values, notes)
+
+
+def finite_or_skipped(values: dict[str, float], notes: list[str]) -> dict[str, float] | None:
+    """PyTorch's gradients, or None with a note where its twin overflowed (exp(800) in softplus, say,
+    where rnncalc's functions use a stable form): inf or nan there is no disagreement to report."""
+    if all(math.isfinite(v) for v in values.values()):
+        return values
+    notes.append("PyTorch skipped: its float64 formulas overflow at these values (rnncalc's are stable)")
+    return None

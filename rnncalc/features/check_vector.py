@@ -11,7 +11,7 @@ from ..cell.functions import FUNCTIONS
 from ..compute.problem import Settings
 from ..compute.vector import PARAMETER_ORDER, VectorProblem, loss_only, run_vector
 from ..derivation.names import gradient
-from .check import FD_STEP, KINK_MARGIN, KINK_NEAR, CheckReport, compare
+from .check import FD_STEP, KINK_MARGIN, KINK_NEAR, CheckReport, compare, finite_or_skipped
 
 WITH_H0 = (*PARAMETER_ORDER, "h0")
 
@@ -94,4 +94,5 @@ def _torch_gradients(problem: VectorProblem, notes: list[str]) -> dict[str, floa
         else:
             loss = loss + weight * torch.sum((y - g[t]) ** 2)
     loss.backward()
-    return {key: float(v) for name in WITH_H0 for key, v in _entries(name, leaves[name].grad.numpy())}
+    values = {key: float(v) for name in WITH_H0 for key, v in _entries(name, leaves[name].grad.numpy())}
+    return finite_or_skipped(values, notes)
