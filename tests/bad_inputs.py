@@ -348,6 +348,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
     ),
     ("an empty vector", ["grads", "--x", "[]"], 2, "an empty list []"),
     ("lists nested three deep", ["grads", "--x", "[[[1]]]", "--wh", "[[1]]"], 2, "nested more than two deep"),
+    (
+        "_ inside a row of targets",
+        ["grads", "--x", "[[1, 2], [0, 1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "--g", "[[_, 1], [1, 1]]"],
+        2,
+        "_ (no target) stands for a whole step, not for one entry of a row",
+    ),
     ("lists nested 500 deep", ["grads", "--x", "[" * 500 + "1" + "]" * 500], 2, "nested more than two deep"),
     (
         "a hidden size too large for memory",

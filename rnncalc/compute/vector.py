@@ -38,6 +38,8 @@ def _exact(value: Any, what: str) -> Exact:
         return parse_tensor(repr(value), what)
     if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
         return Fraction(value)
+    if value is None:
+        raise InputError(f"{what}: _ (no target) stands for a whole step, not for one entry of a row")
     raise InputError(f"{what}: {value!r} is not a number or a list of numbers")
 
 
