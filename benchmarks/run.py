@@ -424,7 +424,7 @@ def torch_grads():
     (loss / n).backward()
     return {k: v.grad.item() for k, v in p.items()}
 ours, theirs = [], []
-for _ in range(REPEAT):  # interleaved: a slow spell of the shared machine slows both sides alike
+for _ in range(2 * REPEAT):  # interleaved: a slow spell of the shared machine slows both sides alike
     ours += [timed_derive() for _ in range(5)]
     s = time.perf_counter(); torch_grads(); theirs.append(time.perf_counter() - s)
 print(min(ours), min(theirs))
