@@ -163,3 +163,18 @@ def test_the_command_line_overrides_a_problem_file_it_would_conflict_with(cli, t
     assert data["problem"]["loss"] == "sse" and data["problem"]["activation"] == "tanh"
     plain = _json.loads(cli("grads", "--x", "1", "0", *options)[1])
     assert data["gradients"] == plain["gradients"]
+
+
+def test_a_run_builds_only_its_own_command_with_the_same_options() -> None:
+    # typer builds every command's options on each start; a run builds just the one it names
+    import typer
+
+    from rnncalc.cli.app import app, app_for
+
+    full = typer.main.get_command(app)
+    for name in full.commands:  # type: ignore[attr-defined]
+        lean = typer.main.get_command(app_for([name, "--x", "1"]))
+        assert list(lean.commands) == [name]  # type: ignore[attr-defined]
+        assert [p.name for p in lean.commands[name].params] == [p.name for p in full.commands[name].params]  # type: ignore[attr-defined]
+    assert app_for(["--help"]) is app and app_for(["nosuch"]) is app
+    assert list(typer.main.get_command(app_for([])).commands) == []  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import sys
@@ -58,6 +59,25 @@ app = typer.Typer(
     "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
     "With no arguments: the whole derivation of the worked example (grads --show-steps).",
 )
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command being run: typer builds the options of every command it holds on
+    each start (half of the worked example's own time), so a run builds just its own; the whole app
+    for help, completion and a mistyped name."""
+    commands = {
+        info.name or info.callback.__name__.replace("_", "-"): info for info in app.registered_commands
+    }
+    named = next((arg for arg in args if not arg.startswith("-")), None)
+    if named in commands:
+        kept = [commands[named]]
+    elif not args and not any(key.startswith("_RNNCALC_COMPLETE") for key in os.environ):
+        kept = []  # the default derivation, run by the group's own callback
+    else:
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands = kept
+    return lean
 
 
 def _show_version(value: bool) -> None:
@@ -503,7 +523,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if argv is None:
         _catch_signals()
     try:
-        result = app(args=args, prog_name="rnncalc", standalone_mode=False)
+        result = app_for(args)(args=args, prog_name="rnncalc", standalone_mode=False)
         sys.stdout.flush()
     except RnnCalcError as error:
         return _fail(str(error), error.exit_code)
