@@ -118,6 +118,22 @@ def test_corrupt_cache_files_are_derived_again(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout == good, result.stderr
 
 
+def test_a_cached_rule_naming_an_unknown_variable_is_derived_again(tmp_path: Path) -> None:
+    good = run("grads", "--show-steps", *CUSTOM, cache_dir="").stdout
+    assert run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path).returncode == 0
+    edited = 0
+    for path in tmp_path.glob("*.json"):
+        entry = json.loads(path.read_text())
+        if isinstance(entry["data"], dict) and "rules" in entry["data"]:
+            entry["data"]["rules"]["o"][0] = "p_Wi*x + undefined_name"  # compiles, fails when run
+            path.write_text(json.dumps(entry))
+            edited += 1
+    assert edited
+    result = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
+    assert result.returncode == 0 and result.stdout == good, result.stderr
+    assert result.stderr.endswith("SYMPY IMPORTED\n")
+
+
 def test_an_unwritable_cache_folder_means_recomputing(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

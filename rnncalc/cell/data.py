@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -172,14 +173,29 @@ def spelled(function: str) -> Template | None:
 
 
 def _valid_rule(data: Any) -> bool:
-    """[code, template]: code that compiles as one expression and a well-formed template."""
+    """[code, template]: one expression that reads only the step's quantities, parameters (p_...) and
+    functions the sweep defines, and a well-formed template (an edited entry that names anything else
+    would fail at every run, so it is derived again)."""
     if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], str)):
         return False
     try:
-        compile(data[0], "<rnncalc cache>", "eval")
+        compiled = compile(data[0], "<rnncalc cache>", "eval")
     except (SyntaxError, ValueError):
         return False
-    return is_template(frozen(data[1]))
+    return all(_known_name(name) for name in compiled.co_names) and is_template(frozen(data[1]))
+
+
+KNOWN_NAME = re.compile(r"^(x|h_prev|o|h|y|g|p_\w+|_sq|_z\d+)$")
+"""The names generated rule code uses besides functions: step quantities, parameters, its temporaries."""
+
+
+def _known_name(name: str) -> bool:
+    """A name the sweep binds: a quantity, parameter or temporary, or a math or registry function."""
+    import math
+
+    from .functions import NUMERIC_FUNCTIONS
+
+    return bool(KNOWN_NAME.match(name)) or name in NUMERIC_FUNCTIONS or hasattr(math, name)
 
 
 def _valid_rules(data: Any) -> bool:
