@@ -354,6 +354,18 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "_ (no target) stands for a whole step, not for one entry of a row",
     ),
+    (
+        "a matrix entry too large for double precision",
+        ["grads", "--x", "[[1]]", "--wh", "[[1e309]]"],
+        2,
+        "Wh: 100000000000… (310 digits) is too large for double precision",
+    ),
+    (
+        "a number filling a vector, too large for double precision",
+        ["grads", "--x", "[[1]]", "--wh", "[[1]]", "--b", "1e309"],
+        2,
+        "is too large for double precision",
+    ),
     ("lists nested 500 deep", ["grads", "--x", "[" * 500 + "1" + "]" * 500], 2, "nested more than two deep"),
     (
         "a hidden size too large for memory",

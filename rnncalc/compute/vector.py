@@ -17,7 +17,7 @@ import numpy as np
 from ..cell.losses import VECTOR_ONLY_LOSSES
 from ..cell.vectorized import activation, loss_slope, loss_value, softmax
 from ..errors import InputError, RnnCalcError
-from ..numbers import round_half_up
+from ..numbers import as_float, round_half_up
 from ..tensor import Exact, describe, parse_tensor, shape_of
 from .problem import NO_TARGET, Settings
 
@@ -93,7 +93,7 @@ class VectorProblem:
         sizes["K"], origin_k = self._output_size(params)
         origins = {"H": origin_h, "K": origin_k, "D": "x"}
         _check_sizes(sizes)
-        arrays = {"x": _array(x)}
+        arrays = {"x": _array(x, "x")}
         expected = {"Wi": ("H", "D"), "Wh": ("H", "H"), "b": ("H",), "a": ("K", "H"), "c": ("K",)}
         for name, dims in expected.items():
             default = Fraction(1)
@@ -152,7 +152,7 @@ class VectorProblem:
         if self.loss == "softmax-ce":
             _check_probabilities(rows, entries)
         g = np.zeros((n, k))
-        g[mask.astype(bool)] = _array(rows)
+        g[mask.astype(bool)] = _array(rows, "g")
         return {"g": g, "mask": mask}
 
     @property
@@ -197,15 +197,33 @@ def _rows(value: Exact, what: str) -> list[tuple[Fraction, ...]]:
     return [tuple(row) for row in value]  # type: ignore[union-attr]
 
 
-def _array(value: Any) -> np.ndarray:
-    """Exact values as float64."""
+def _array(value: Any, what: str = "a value") -> np.ndarray:
+    """Exact values as float64; one beyond double precision is named in the error."""
     try:
         array = np.array(value, dtype=float)
     except OverflowError:
-        raise InputError("a value is too large for double precision") from None
+        array = np.array([np.inf])
     if not np.isfinite(array).all():
-        raise InputError("a value is too large for double precision")
+        raise InputError(f"{what}: {_first_too_large(value)} is too large for double precision")
     return array
+
+
+def _first_too_large(value: Any) -> str:
+    """The first entry (of a number, row or matrix) that a double cannot hold, shown briefly."""
+    for entry in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(entry, (list, tuple)):
+            found = _first_too_large(entry)
+            if found:
+                return found
+            continue
+        try:
+            if np.isfinite(float(entry)):
+                continue
+        except OverflowError:
+            pass
+        text = f"{float(entry):g}" if not isinstance(entry, Fraction) else str(entry)
+        return text if len(text) <= 24 else text[:12] + "…" + f" ({len(text)} digits)"
+    return ""
 
 
 def _hidden_size(params: dict[str, Exact], h0: Exact | None) -> tuple[int, str]:
@@ -229,16 +247,16 @@ def _fit(
     want = tuple(sizes[d] for d in dims)
     shape = shape_of(value, name)
     if not shape:
-        return np.full(want, float(value))  # type: ignore[arg-type]
+        return np.full(want, as_float(value, name))  # type: ignore[arg-type]
     if len(want) == 2 and len(shape) == 1 and (want[0] == 1 or want[1] == 1) and shape[0] == max(want):
-        return _array(value).reshape(want)
+        return _array(value, name).reshape(want)
     if shape != want:
         symbolic = (
             f"{'×'.join(dims)} = {describe(want)}" if len(dims) == 2 else f"a vector of {dims[0]} = {want[0]}"
         )
         why = ", ".join(f"{d} = {sizes[d]} from {origins[d]}" for d in dict.fromkeys(dims))
         raise InputError(f"{name} is {describe(shape)} but must be {symbolic} ({why})")
-    return _array(value)
+    return _array(value, name)
 
 
 def _is_blank(entry: Any) -> bool:
