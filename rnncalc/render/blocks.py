@@ -11,6 +11,9 @@ equation still starts with its name at the margin:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..tensor import Tensor
 from .printers import COMPACT_ABOVE, TextPrinter
 from .wrapping import Segment
 
@@ -28,7 +31,7 @@ class MatrixPrinter(TextPrinter):
         self.rows: dict[str, tuple[str, ...]] = {}
         self.inline: dict[str, str] = {}
 
-    def tensor(self, value, entry) -> str:  # type: ignore[no-untyped-def]
+    def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
         """A matrix as the placeholder of its aligned rows; a vector (or a large matrix) as before."""
         if not value.is_matrix or len(value) < 2 or max(value.shape) > COMPACT_ABOVE:
             return super().tensor(value, entry)
