@@ -61,7 +61,6 @@ class Elementwise:
     name: str
     value: Callable[[Array], Array]
     slope: Callable[[Array, Array], Array]
-    slope_text: str
 
 
 @functools.lru_cache(maxsize=32)
@@ -69,7 +68,7 @@ def activation(name: str) -> Elementwise:
     """The activation ``name`` elementwise, with its derivative dh/do (SymPy's rule, shipped as code)."""
     code = _vector_rule("slopes", name)
     slope = _broadcast(_compiled(("o", "h"), code))
-    return Elementwise(name, numpy_function(FUNCTIONS[name].shown_name), slope, code)
+    return Elementwise(name, numpy_function(FUNCTIONS[name].shown_name), slope)
 
 
 @functools.lru_cache(maxsize=16)

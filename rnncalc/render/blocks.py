@@ -21,6 +21,18 @@ FIRST_MARK = 0xF0000
 """Placeholders are characters of a private-use plane, one per distinct matrix."""
 
 
+def stackable(value: Tensor) -> bool:
+    """A matrix of 2 to COMPACT_ABOVE rows and columns: written as rows one under another."""
+    return value.is_matrix and len(value) >= 2 and max(value.shape) <= COMPACT_ABOVE
+
+
+def aligned_rows(value: Tensor, entry: Callable[[float], str]) -> tuple[str, ...]:
+    """A matrix as bracketed rows of equal width, its columns aligned: ("[0.5, 0.1]", "[0.2, 0.3]")."""
+    cells = [[entry(v) for v in row] for row in value]
+    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
+    return tuple("[" + ", ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells)
+
+
 class MatrixPrinter(TextPrinter):
     """The terminal's value printer: a matrix of 2 to COMPACT_ABOVE rows as a placeholder for its rows."""
 
@@ -33,11 +45,9 @@ class MatrixPrinter(TextPrinter):
 
     def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
         """A matrix as the placeholder of its aligned rows; a vector (or a large matrix) as before."""
-        if not value.is_matrix or len(value) < 2 or max(value.shape) > COMPACT_ABOVE:
+        if not stackable(value):
             return super().tensor(value, entry)
-        cells = [[entry(v) for v in row] for row in value]
-        widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
-        rows = tuple("[" + ", ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells)
+        rows = aligned_rows(value, entry)
         if rows not in self.matrices:  # the same matrix gets the same mark, so equal parts stay equal
             mark = chr(FIRST_MARK + len(self.matrices))
             self.matrices[rows] = mark
@@ -61,34 +71,37 @@ class MatrixPrinter(TextPrinter):
 
     def _inline(self, text: str) -> str:
         """Text with each placeholder run replaced by its matrix written on one line."""
-        pieces, i = [], 0
-        while i < len(text):
-            mark = text[i]
-            if mark in self.rows:
-                pieces.append(self.inline[mark])
-                i += len(self.rows[mark][0])
-            else:
-                pieces.append(mark)
-                i += 1
-        return "".join(pieces)
+        return "".join(self.inline[piece[0]] if mark else piece for piece, mark in self._runs(text))
 
     def _row(self, line: list[Segment], r: int) -> list[Segment]:
         """Row ``r`` of the stacked line: on row 0 all the text, below it only each matrix's row r."""
         row: list[Segment] = []
         for text, style in line:
-            pieces, i = [], 0
-            while i < len(text):
-                mark = text[i]
-                if mark in self.rows:
-                    rows = self.rows[mark]
-                    pieces.append(rows[r] if r < len(rows) else " " * len(rows[0]))
-                    i += len(rows[0])
-                else:
-                    pieces.append(mark if r == 0 else " ")
-                    i += 1
-            piece = "".join(pieces)
-            row.append((piece, style if piece.strip() else None))
+            joined = "".join(self._row_of(piece, mark, r) for piece, mark in self._runs(text))
+            row.append((joined, style if joined.strip() else None))
         return row
+
+    def _row_of(self, piece: str, mark: bool, r: int) -> str:
+        """Row ``r`` of one run: a matrix's row r (blank below its last), plain text only on row 0."""
+        rows = self.rows[piece[0]] if mark else (piece,)
+        return rows[r] if r < len(rows) else " " * len(piece)
+
+    def _runs(self, text: str) -> list[tuple[str, bool]]:
+        """The text as runs: each matrix's placeholder (True) and the text between them (False)."""
+        runs: list[tuple[str, bool]] = []
+        i = 0
+        while i < len(text):
+            if text[i] in self.rows:
+                width = len(self.rows[text[i]][0])
+                runs.append((text[i : i + width], True))
+                i += width
+            else:
+                j = i
+                while j < len(text) and text[j] not in self.rows:
+                    j += 1
+                runs.append((text[i:j], False))
+                i = j
+        return runs
 
 
 def _trimmed(row: list[Segment]) -> list[Segment]:

@@ -20,9 +20,9 @@ from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
 from ..tensor import Tensor
 from . import View
 from .ascii import to_ascii
-from .blocks import MatrixPrinter
+from .blocks import MatrixPrinter, aligned_rows, stackable
 from .layout import ELIDE_ABOVE, ROW_BUDGET, elided, packed_rows, step_parts, text_line
-from .printers import COMPACT_ABOVE, TextPrinter
+from .printers import TextPrinter
 from .wrapping import wrap
 
 NAME_STYLE = "bold cyan"
@@ -193,11 +193,7 @@ def _number(derivation: Derivation) -> Callable[[float], str]:
 
 def _matrix_rows(value: Tensor, printer: TextPrinter) -> str:
     """A matrix as bracketed rows, one per line, its columns aligned; a vector on one line."""
-    if not value.is_matrix or len(value) == 1 or max(value.shape) > COMPACT_ABOVE:
-        return printer.number(value)
-    cells = [[printer.number(v) for v in row] for row in value]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
-    return "\n".join("[" + ", ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells)
+    return "\n".join(aligned_rows(value, printer.number)) if stackable(value) else printer.number(value)
 
 
 def _gradient_table(derivation: Derivation) -> Table:
