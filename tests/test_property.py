@@ -49,9 +49,12 @@ def test_chain_rule_matches_finite_differences(case: dict) -> None:
     expected = finite_differences(
         [float(v) for v in case["x"]], [float(v) for v in case["g"]], theta, case["activation"], case["loss"]
     )
-    gradients = _derive(case).gradients
+    derivation = _derive(case)
+    # central differences carry a rounding error of about eps · |L| / step (≈ 1e-10 · |L|): a loss in the
+    # thousands leaves ~1e-7 of noise in the oracle itself, so the absolute slack grows with |L|
+    slack = 1e-8 + 1e-9 * abs(derivation.loss)
     for name, value in expected.items():
-        assert gradients[name] == pytest.approx(value, rel=1e-6, abs=1e-8), name
+        assert derivation.gradients[name] == pytest.approx(value, rel=1e-6, abs=slack), name
 
 
 @pytest.mark.slow

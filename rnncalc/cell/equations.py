@@ -18,6 +18,7 @@ from fractions import Fraction
 import sympy
 
 from ..errors import InputError
+from ..text import printable_ascii
 from . import PARAMETERS
 from .functions import ACTIVATIONS, CELL_FUNCTIONS
 from .rules import h, h_prev, o, x, y
@@ -208,6 +209,20 @@ def _check_identifier(equation: str, name: str) -> None:
         )
 
 
+def check_characters(label: str, text: str) -> None:
+    """Printable ASCII only, and no comment: whatever follows a # would never be read, only shown.
+
+    ``label`` names the text in the error (``--cell 'h = ...'``, its characters escaped by repr).
+    """
+    if not printable_ascii(text):
+        raise InputError(
+            f"{label}: only printable ASCII characters are allowed (look-alike letters and control "
+            "characters are rejected)"
+        )
+    if "#" in text:
+        raise InputError(f"{label}: comments (#) are not allowed; write only the formula")
+
+
 def _parse_expression(equation: str, text: str) -> ast.AST:
     """The ast of the right-hand side, or a clear error."""
     try:
@@ -229,8 +244,7 @@ def split_equations(equations: tuple[str, ...], inputs: set[str]) -> list[tuple[
     for equation in equations:
         if len(equation) > MAX_LENGTH:
             raise _fail(equation[:40] + "…", f"is longer than {MAX_LENGTH} characters")
-        if not equation.isascii():
-            raise _fail(equation, "only ASCII characters are allowed (look-alike letters are rejected)")
+        check_characters(f"--cell {equation!r}", equation)
         left, sign, right = equation.partition("=")
         name = left.strip()
         if not sign or "=" in right:

@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from ..errors import InputError
-from .equations import Builder, parse_expression, split_equations
+from .equations import Builder, check_characters, parse_expression, split_equations
 from .size import check_size
 from .states import PREV, initial
 
@@ -132,8 +132,9 @@ def _in_order(text: str, params: dict[str, sympy.Symbol]) -> list[str]:
 def parse_loss_term(text: str) -> sympy.Expr:
     """A per-step loss term in y and g (``abs(y - g)``), parsed safely."""
     label = f"--loss-term {text!r}"
-    if not text.isascii() or len(text) > 200:
-        raise InputError(f"{label}: write a short ASCII formula in y and g")
+    if len(text) > 200:
+        raise InputError(f"{label[:40]}…: write a short formula in y and g (at most 200 characters)")
+    check_characters(label, text)
     builder = Builder(label, {}, set(), {"y": sympy.Symbol("y", real=True), "g": TARGET})
     try:
         expr = builder.build(parse_expression(label, text))

@@ -17,6 +17,7 @@ from ..errors import InputError, RnnCalcError
 from ..numbers import parse_number
 from ..render import FORMATS, View
 from ..render.ascii import can_show, to_ascii
+from ..text import visible
 from .help import PanelledCommand, SummaryGroup
 from .options import (
     DERIVATION_ONLY,
@@ -477,7 +478,7 @@ def _format_name(chosen: Optional[FormatName], output: Optional[Path]) -> str:
 
 def _fail(message: str, code: int) -> int:
     """Print a one-line error on stderr (in ASCII where stderr cannot show more) and return the status."""
-    text = " ".join(message.split())
+    text = " ".join(visible(message).split())
     line = f"rnncalc: error: {text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + '…'}"
     if sys.stderr is None:
         return code

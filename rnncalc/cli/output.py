@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import InputError
 from ..render import FORMATS, View, render, rich_of
 from ..render.ascii import can_show, to_ascii
+from ..text import visible
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
         return
     if ascii:
         text = to_ascii(text)
+    if format_name != "json":  # JSON escapes control characters itself
+        text = visible(text)
     emit(text, output, terminal.force)
 
 

@@ -29,9 +29,8 @@ def network_of(problem: Problem) -> Network:
 
 def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
     """The loss's definition, over the steps with a target."""
-    if problem.loss == CUSTOM_LOSS:
-        term = problem.loss_term or ""
-        return Name(f"L = Σ_t {term} (y = y_t, g = g_t)", rf"L = \sum_{{t}} \mathrm{{{term}}}", "custom")
+    if problem.loss == CUSTOM_LOSS:  # the term itself is a step of the section, printed from its formula
+        return Name("L = Σ_t ℓ_t", r"L = \sum_{t} \ell_{t}", "custom")
     loss = LOSSES[problem.loss]
     if problem.every_step_has_a_target:
         return Name(loss.text, loss.latex, loss.name)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from ..cell.states import PREV, initial
 from ..compute.network import wrt
-from ..compute.problem import Problem
+from ..compute.problem import CUSTOM_LOSS, Problem
 from .formula import Add, Const, Form, Mul, Name, Ref, collapse_sums, fill
 from .model import Section, Step
 from .names import LOSS, gradient
@@ -25,8 +25,11 @@ def _product(parts: list[Form]) -> Form:
 def loss_section(q: NetQuantities, problem: Problem, lead: Name) -> Section:
     """The loss written out for this n (only the steps with a target)."""
     terms = Add(tuple(q.at(q.net.loss, t) for t in q.trace.target_steps))
-    step = Step(Ref(LOSS, q.trace.loss), terms, definition=True)
-    return Section("loss", problem.loss.upper(), (step,), lead)
+    steps = [Step(Ref(LOSS, q.trace.loss), terms, definition=True)]
+    if problem.loss == CUSTOM_LOSS:  # the user's term, as parsed: ℓ_t = |g_t - y_t|
+        term = Ref(Name("ℓ_t", r"\ell_{t}", "loss_term"), 0.0)
+        steps.insert(0, Step(term, fill(expr_template(q.net.loss), q.generic_binding()), definition=True))
+    return Section("loss", problem.loss.upper(), tuple(steps), lead)
 
 
 def model_section(q: NetQuantities) -> Section:
