@@ -254,6 +254,36 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "a loss term may use only y, g, numbers and functions, not k",
     ),
     (
+        "a loss term with a comment (text that would reach LaTeX unread)",
+        ["grads", "--loss-term", "abs(y - g) # }$ \\input{secret.txt}"],
+        2,
+        "comments (#) are not allowed",
+    ),
+    (
+        "a loss term with a terminal escape sequence",
+        ["grads", "--loss-term", "abs(y - g)\x1b[2J"],
+        2,
+        "--loss-term 'abs(y - g)\\x1b[2J': only printable ASCII characters are allowed",
+    ),
+    (
+        "a cell equation with a comment",
+        ["grads", "--cell", "h = tanh(x) # \\immediate\\write18{id}", "--cell", "y = h"],
+        2,
+        "comments (#) are not allowed",
+    ),
+    (
+        "a cell equation with a control character",
+        ["grads", "--cell", "h = tanh(x)\r", "--cell", "y = h"],
+        2,
+        "only printable ASCII characters are allowed",
+    ),
+    (
+        "a file name with an escape sequence (shown escaped, never raw)",
+        ["grads", "--config", "{tmp}/\x1b]0;owned\x07.toml"],
+        2,
+        "\\x1b]0;owned\\x07.toml",
+    ),
+    (
         "--loss with --loss-term",
         ["grads", "--loss", "sse", "--loss-term", "abs(y - g)"],
         2,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bad_inputs import BAD_INPUTS, FIXTURES, expand, prepare
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @pytest.fixture
@@ -22,6 +27,7 @@ def test_bad_input(cli, scratch, case: str, args: list[str], status: int, messag
     assert err.startswith("rnncalc: error: ") and err.count("\n") == 1, err
     assert message in err
     assert "Traceback" not in err and "internal error" not in err
+    assert not RAW_CONTROL.search(err), "control characters reach the terminal escaped, never raw"
     for name in ("file", "readonly.md"):
         assert (scratch / name).read_text(encoding="utf-8") == FIXTURES[name]
     assert not list(scratch.glob(".rnncalc-*")), "no temporary file is left behind"
