@@ -12,14 +12,13 @@ import sys
 from pathlib import Path
 
 from rnncalc.cell.rules import derived_data
-from rnncalc.compute.network import preset_data
 
 TARGET = Path(__file__).resolve().parent.parent / "rnncalc" / "cell" / "derived.json"
 
 
 def render() -> str:
     """The file's text: stable key order, one entry per line, so diffs stay readable."""
-    data = derived_data() | preset_data()
+    data = derived_data()
     lines = ["{"]
     for i, (section, entries) in enumerate(data.items()):
         lines.append(f"  {json.dumps(section)}: {{")

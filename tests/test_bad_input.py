@@ -9,7 +9,6 @@ from bad_inputs import BAD_INPUTS, FIXTURES, expand, prepare
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rnncalc"
 LAYERS = (
     ("rnncalc.errors", "rnncalc.numbers", "rnncalc.files", "rnncalc"),
     ("rnncalc.cell",),
+    ("rnncalc.engine",),
     ("rnncalc.compute",),
     ("rnncalc.derivation",),
     ("rnncalc.features",),

@@ -209,7 +209,7 @@ def test_a_chain_of_doubling_intermediates_stays_linear() -> None:
         "y = a*h",
     )
     problem = Problem(cell=cell, x=(1, 0.5), params={"Wh": 0.5})
-    assert len(forward_source(network_of(problem), False)) < 20_000
+    assert len(forward_source(network_of(problem), False).text) < 20_000
     report = check(problem)
     assert report.ok and all(row.finite_difference is not None for row in report.rows)
 

@@ -74,7 +74,7 @@ def _usable(base: Path) -> bool:
 
 
 def _read_entry(path: Path) -> bytes | None:
-    """An entry's bytes: a regular file of this user's, not a symlink, FIFO or device, within the size limit."""
+    """An entry's bytes: a regular file of this user's (never a symlink, FIFO or device), not too big."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         handle = os.open(path, flags)

@@ -1,8 +1,9 @@
-"""Parse a user's cell equations safely: Python's ast with an allow-list, building SymPy objects directly.
+"""Parse a user's cell equations safely: Python's ast with an allow-list, building formula trees directly.
 
-Nothing the user types is evaluated: no eval, exec, sympify or parse_expr. Only numbers, names,
-+ - * / **, unary minus and a fixed list of one-argument functions are accepted; names must be
-plain ASCII identifiers outside a reserved list; lengths, depth and exponents are limited.
+Nothing the user types is evaluated: no eval, exec, sympify or parse_expr, and no SymPy: each right-hand
+side becomes a tree of tuples (``cell.tree``). Only numbers, names, + - * / **, unary minus and a fixed
+list of one-argument functions are accepted; names must be plain ASCII identifiers outside a reserved
+list; lengths, depth and exponents are limited.
 """
 
 from __future__ import annotations
@@ -11,30 +12,26 @@ import ast
 import functools
 import keyword
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-
-import sympy
 
 from ..errors import InputError
 from ..text import printable_ascii
 from . import PARAMETERS
 from .functions import ACTIVATIONS, CELL_FUNCTIONS
-from .rules import h, h_prev, o, x, y
-from .size import check_size
-from .sympy_functions import sympy_function
+from .states import PREV, initial
+from .tree import MINUS_ONE, Tree, const, flat, size, slot, uses
 
 MAX_EQUATIONS = 20
 MAX_LENGTH = 500
 MAX_DEPTH = 40
 MAX_EXPONENT = 64
 MAX_LITERAL = 10**12
+MAX_TREE_SIZE = 20_000
+"""The largest formula rnncalc differentiates, prints or compiles (in tree nodes, shared ones once)."""
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
-FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
-    name: sympy_function(name) for name in CELL_FUNCTIONS
-}
-INPUTS = {"x": x, "h_prev": h_prev}
+FUNCTIONS: frozenset[str] = frozenset(CELL_FUNCTIONS)
+INPUTS = ("x", "h_prev")
 RESERVED = {
     "g",
     "t",
@@ -57,15 +54,43 @@ RESERVED = {
 
 
 @dataclass(frozen=True)
-class CellSpec:
-    """A parsed cell in rnncalc's shape: o from x, h_prev and parameters; h = act(o); y from h, parameters."""
+class Equation:
+    """One named quantity: its formula in the names it uses directly, and the text typed."""
 
-    equations: tuple[str, ...]
-    state: sympy.Expr
-    activation: sympy.Expr
-    output: sympy.Expr
+    name: str
+    tree: Tree
+    text: str
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        """The names the formula reads (quantities, NAME_prev, inputs, parameters), sorted."""
+        return tuple(sorted(uses(self.tree)))
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """A parsed cell: its equations in order, input streams, states (fed back) and parameters.
+
+    A cell of the worked example's shape (``plain``: o from x and h_prev, h = act(o), y from h) is kept
+    as exactly those three equations, the names it uses between them written out, so it is derived in
+    the document's layout; ``activation`` names its act (or "custom").
+    """
+
+    equations: tuple[Equation, ...]
+    inputs: tuple[str, ...]
+    states: tuple[str, ...]
     params: tuple[str, ...]
-    activation_name: str
+    plain: bool = False
+    activation: str = "custom"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The quantities defined, in order."""
+        return tuple(e.name for e in self.equations)
+
+    def equation(self, name: str) -> Equation:
+        """The equation defining ``name``."""
+        return next(e for e in self.equations if e.name == name)
 
 
 def _fail(equation: str, message: str) -> InputError:
@@ -74,33 +99,34 @@ def _fail(equation: str, message: str) -> InputError:
 
 
 class Builder:
-    """Turns an allow-listed ast into SymPy objects, keeping the order the user wrote."""
+    """Turns an allow-listed ast into a formula tree, keeping the order the user wrote."""
 
     def __init__(
         self,
         equation: str,
-        known: dict[str, sympy.Expr],
+        known: dict[str, Tree],
         later: set[str],
-        inputs: dict[str, sympy.Expr] | None = None,
+        inputs: frozenset[str] | tuple[str, ...] = INPUTS,
     ) -> None:
-        """Names already defined (``known``), defined by later equations (``later``), and the inputs."""
+        """Names already defined (``known``: a slot, or a formula written out), defined by later
+        equations (``later``), and the inputs."""
         self.equation = equation
         self.known = known
         self.later = later
-        self.inputs = INPUTS if inputs is None else inputs
-        self.params: dict[str, sympy.Symbol] = {}
+        self.inputs = frozenset(inputs)
+        self.params: dict[str, None] = {}
 
-    def build(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
-        """The SymPy expression of an ast node."""
+    def build(self, node: ast.AST, depth: int = 0) -> Tree:
+        """The tree of an ast node."""
         if depth > MAX_DEPTH:
             raise _fail(self.equation, f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, ast.BinOp):
             return self._binary(node, depth)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand, depth + 1)
-            return sympy.Mul(-1, operand, evaluate=False) if isinstance(node.op, ast.USub) else operand
+            return ("mul", (MINUS_ONE, operand)) if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.Constant):
-            return self._number(node.value)
+            return const(self._number(node.value))
         if isinstance(node, ast.Name):
             return self._name(node.id)
         if isinstance(node, ast.Call):
@@ -108,38 +134,38 @@ class Builder:
         raise _fail(
             self.equation,
             f"{type(node).__name__} is not allowed (use numbers, names, + - * / **, and "
-            f"{', '.join(FUNCTIONS)})",
+            f"{', '.join(CELL_FUNCTIONS)})",
         )
 
-    def _binary(self, node: ast.BinOp, depth: int) -> sympy.Expr:
-        """+ - * / **, with flat unevaluated sums and products."""
+    def _binary(self, node: ast.BinOp, depth: int) -> Tree:
+        """+ - * / **, with flat sums and products."""
         left = self.build(node.left, depth + 1)
         if isinstance(node.op, ast.Pow):
-            return sympy.Pow(left, self._exponent(node.right, depth), evaluate=False)
+            return ("pow", left, self._exponent(node.right, depth))
         right = self.build(node.right, depth + 1)
         if isinstance(node.op, ast.Add):
-            return _flat(sympy.Add, left, right)
+            return flat("add", left, right)
         if isinstance(node.op, ast.Sub):
-            return _flat(sympy.Add, left, sympy.Mul(-1, right, evaluate=False))
+            return flat("add", left, ("mul", (MINUS_ONE, right)))
         if isinstance(node.op, ast.Mult):
-            return _flat(sympy.Mul, left, right)
+            return flat("mul", left, right)
         if isinstance(node.op, ast.Div):
-            return _flat(sympy.Mul, left, sympy.Pow(right, -1, evaluate=False))
+            return flat("mul", left, ("pow", right, MINUS_ONE))
         raise _fail(self.equation, f"the operator {type(node.op).__name__} is not allowed (use + - * / **)")
 
-    def _exponent(self, node: ast.AST, depth: int) -> sympy.Expr:
+    def _exponent(self, node: ast.AST, depth: int) -> Tree:
         """Exponents: a number of size at most MAX_EXPONENT, or a parameter name."""
         value = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else node
         if isinstance(value, ast.Constant):
             number = self._number(value.value)
             if abs(number) > MAX_EXPONENT:
                 raise _fail(self.equation, f"exponents are limited to {MAX_EXPONENT} in size")
-            return -number if value is not node else number
+            return const(-number if value is not node else number)
         if isinstance(value, ast.Name):
             return self.build(node, depth + 1)
         raise _fail(self.equation, "an exponent must be a number or a parameter name")
 
-    def _number(self, value: object) -> sympy.Expr:
+    def _number(self, value: object) -> Fraction:
         """An int or float literal, kept exact."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _fail(self.equation, f"{value!r} is not a number")
@@ -147,14 +173,13 @@ class Builder:
             raise _fail(self.equation, "numbers must be finite")
         if abs(value) > MAX_LITERAL:
             raise _fail(self.equation, f"numbers are limited to {MAX_LITERAL:.0e} in size")
-        exact = Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-        return sympy.Rational(exact.numerator, exact.denominator)
+        return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
-    def _name(self, name: str) -> sympy.Expr:
+    def _name(self, name: str) -> Tree:
         """An input, an earlier quantity, or a parameter."""
         _check_identifier(self.equation, name)
         if name in self.inputs:
-            return self.inputs[name]
+            return slot(name)
         if name in self.known:
             return self.known[name]
         if name in self.later:
@@ -178,27 +203,28 @@ class Builder:
             )
         if name in RESERVED:
             raise _fail(self.equation, f"{name!r} is a reserved name")
-        return self.params.setdefault(name, sympy.Symbol(name, real=True))
+        self.params[name] = None
+        return slot(name)
 
-    def _call(self, node: ast.Call, depth: int) -> sympy.Expr:
+    def _call(self, node: ast.Call, depth: int) -> Tree:
         """One of the allowed functions with exactly one argument."""
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             shown = node.func.id if isinstance(node.func, ast.Name) else "this call"
             raise _fail(
-                self.equation, f"{shown} is not an allowed function (allowed: {', '.join(FUNCTIONS)})"
+                self.equation, f"{shown} is not an allowed function (allowed: {', '.join(CELL_FUNCTIONS)})"
             )
         if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
             raise _fail(self.equation, f"{node.func.id} takes exactly one argument")
-        return FUNCTIONS[node.func.id](self.build(node.args[0], depth + 1))
+        return ("call", node.func.id, self.build(node.args[0], depth + 1))
 
 
-def _flat(kind: type, left: sympy.Expr, right: sympy.Expr) -> sympy.Expr:
-    """An unevaluated sum or product, flattened so a + b + c has three terms."""
-    args = [
-        *(left.args if type(left) is kind else (left,)),
-        *(right.args if type(right) is kind else (right,)),
-    ]
-    return kind(*args, evaluate=False)
+def check_size(tree: Tree, what: str) -> None:
+    """Refuse a formula too big to differentiate, print or compile, naming it."""
+    if size(tree) > MAX_TREE_SIZE:
+        raise InputError(
+            f"--cell: {what} grows to more than {MAX_TREE_SIZE:,} terms (nested functions repeat their "
+            "argument); use a smaller cell"
+        )
 
 
 def _check_identifier(equation: str, name: str) -> None:
@@ -268,54 +294,95 @@ def parse_expression(equation: str, text: str) -> ast.AST:
 
 
 @functools.lru_cache(maxsize=64)
+def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",)) -> CellSpec:
+    """Parse ``NAME = EXPR`` equations; NAME_prev reads the previous step's NAME, streams are inputs."""
+    sides = split_equations(equations, set(streams))
+    names = [name for _, name, _ in sides]
+    inputs = frozenset(streams) | {name + PREV for name in names}
+    known: dict[str, Tree] = {}
+    built: list[Equation] = []
+    params: dict[str, None] = {}
+    for index, (equation, name, right) in enumerate(sides):
+        builder = Builder(equation, dict(known), set(names[index:]), inputs)
+        tree = builder.build(parse_expression(equation, right))
+        check_size(tree, name)
+        built.append(Equation(name, tree, equation))
+        known[name] = slot(name)
+        params |= builder.params
+    used = frozenset().union(*(uses(e.tree) for e in built))
+    states = tuple(n for n in names if n + PREV in used)
+    clashes = sorted(p for p in params if p in {initial(s) for s in states})
+    if clashes:
+        raise InputError(
+            f"--cell: the parameter {clashes[0]} has the name of an initial state; rename the parameter"
+        )
+    if not params and not states:
+        raise InputError("--cell: the cell has no parameter and no state, so it has no gradient to compute")
+    named = sorted(n for n in names if n in {initial(s) for s in states})
+    if named:
+        raise InputError(
+            f"--cell: the quantity {named[0]} has the name of an initial state "
+            f"({named[0][:-1]}'s value before step 1); rename the quantity"
+        )
+    order = [p for e in built for p in _in_order(e.text, params)]
+    return CellSpec(tuple(built), tuple(s for s in streams if s in used), states, tuple(dict.fromkeys(order)))
+
+
+def _in_order(text: str, params: dict[str, None]) -> list[str]:
+    """The parameters an equation's text names, in the order they appear."""
+    return [word for word in re.findall(r"[A-Za-z][A-Za-z0-9_]*", text.partition("=")[2]) if word in params]
+
+
+@functools.lru_cache(maxsize=64)
 def parse_cell(equations: tuple[str, ...]) -> CellSpec:
-    """Parse ``name = expression`` lines into rnncalc's o, h, y shape (other names are inlined)."""
+    """Parse ``name = expression`` lines into rnncalc's o, h, y shape (other names are written out)."""
     sides = split_equations(equations, set(INPUTS))
     names = [name for _, name, _ in sides]
     if names[-1] != "y":
         raise InputError("--cell: the last equation must define the output y")
-    known: dict[str, sympy.Expr] = {}
-    definitions: dict[str, sympy.Expr] = {}
-    params: dict[str, sympy.Symbol] = {}
+    known: dict[str, Tree] = {}
+    definitions: dict[str, Tree] = {}
+    params: dict[str, None] = {}
     for index, (equation, name, right) in enumerate(sides):
         builder = Builder(equation, dict(known), set(names[index:]))
-        definitions[name] = builder.build(_parse_expression(equation, right))
+        definitions[name] = builder.build(parse_expression(equation, right))
         check_size(definitions[name], f"{name} (with the names it uses written out)")
-        known[name] = {"o": o, "h": h, "y": y}.get(name, definitions[name])
+        known[name] = slot(name) if name in ("o", "h", "y") else definitions[name]
         params |= builder.params
     return _shape(equations, definitions, params)
 
 
-def _shape(
-    equations: tuple[str, ...], definitions: dict[str, sympy.Expr], params: dict[str, sympy.Symbol]
-) -> CellSpec:
+def _shape(equations: tuple[str, ...], definitions: dict[str, Tree], params: dict[str, None]) -> CellSpec:
     """Bring the equations into o, h, y form and check what each may depend on."""
     if "h" not in definitions:
-        if any(expr.has(h_prev) for expr in definitions.values()):
+        if any("h_prev" in uses(tree) for tree in definitions.values()):
             raise InputError("--cell: h_prev is used but the cell never defines the state h")
         raise InputError("--cell: the cell must define the carried state h")
-    state_expr = definitions["h"]
+    state = definitions["h"]
     if "o" in definitions:
-        pre, activation = definitions["o"], state_expr
-    elif isinstance(state_expr, sympy.Function) and len(state_expr.args) == 1:
-        pre, activation = state_expr.args[0], type(state_expr)(o)
+        pre, activation = definitions["o"], state
+    elif state[0] == "call":
+        pre, activation = state[2], ("call", state[1], slot("o"))
     else:
-        pre, activation = state_expr, o
-    if activation.free_symbols - {o}:
+        pre, activation = state, slot("o")
+    if uses(activation) - {"o"}:
         raise InputError("--cell: h must be a function of o alone (write o = ... for everything else)")
     output = definitions["y"]
-    if output.free_symbols - {h} - set(params.values()):
+    if uses(output) - {"h"} - set(params):
         raise InputError("--cell: y may depend only on h and parameters")
-    if not pre.has(x) and not pre.has(h_prev):
+    if not uses(pre) & {"x", "h_prev"}:
         raise InputError("--cell: the state must depend on the input x or on h_prev")
-    used = {str(s) for s in pre.free_symbols | output.free_symbols}
+    used = uses(pre) | uses(output)
     order = [p for p in PARAMETERS if p in used] + [p for p in params if p in used and p not in PARAMETERS]
-    return CellSpec(equations, pre, activation, output, tuple(order), _activation_name(activation))
+    cell = (Equation("o", pre, "o"), Equation("h", activation, "h"), Equation("y", output, "y"))
+    inputs = ("x",) if "x" in used else ()
+    return CellSpec(cell, inputs, ("h",), tuple(order), plain=True, activation=_activation_name(activation))
 
 
-def _activation_name(activation: sympy.Expr) -> str:
+def _activation_name(activation: Tree) -> str:
     """The registered activation this h = act(o) is, or "custom"."""
-    for name in ACTIVATIONS:
-        if sympy_function(name)(o) == activation:
-            return name
+    if activation == slot("o"):
+        return "identity"
+    if activation[0] == "call" and activation[2] == slot("o") and activation[1] in ACTIVATIONS:
+        return activation[1]
     return "custom"

@@ -83,9 +83,12 @@ def _equations(cell: str | tuple[str, ...]) -> tuple[sympy.Expr, sympy.Expr, sym
     if isinstance(cell, str):
         return (*default_equations(cell), PARAMETERS)
     from .equations import parse_cell
+    from .tree import to_sympy
 
     spec = parse_cell(cell)
-    return spec.state, spec.activation, spec.output, spec.params
+    symbols = {"x": x, "h_prev": h_prev, "o": o, "h": h, "y": y}
+    state, activation, output = (to_sympy(e.tree, symbols) for e in spec.equations)
+    return state, activation, output, spec.params
 
 
 @functools.lru_cache(maxsize=64)
@@ -154,7 +157,7 @@ def _activation_name(equations: tuple[str, ...]) -> str:
     """How a custom cell's activation is named in the summary line (tanh, or custom)."""
     from .equations import parse_cell
 
-    return parse_cell(equations).activation_name
+    return parse_cell(equations).activation
 
 
 def loss_data(loss_name: str, weight: Fraction) -> dict[str, Any]:
@@ -181,9 +184,9 @@ def shipped_weights(loss_name: str) -> list[Fraction]:
 def derived_data() -> dict[str, Any]:
     """What the package ships: every built-in activation's cell, the loss rules, the spelled-out functions."""
     from ..errors import InputError
+    from .equations import parse_network
     from .functions import ACTIVATIONS, REGISTRY
     from .losses import LOSSES
-    from .network import parse_network
     from .presets import PRESETS
     from .template import encode
 

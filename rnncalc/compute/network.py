@@ -7,7 +7,6 @@ on local variables.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,8 +14,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from ..cell.states import PREV, initial
-from ..cell.sweep import exec_source
-from ..errors import RnnCalcError
+from ..engine.cse import SHARED, common
+from ..engine.printer import Printer, namespace
+from ..errors import InputError, RnnCalcError
 from .forward import (
     EXACT_KINKS_MAX_N,
     _as_floats,
@@ -30,33 +30,31 @@ from .forward import (
 from .problem import Problem, Settings
 
 if TYPE_CHECKING:
-    import sympy
-
-    from ..cell.network import Network
+    from ..engine.graph import Network
 
 Progress = Callable[[int], None] | None
 
 
-def _printer(net: Network) -> Callable[[sympy.Expr], str]:
-    """A function printing an expression of this network as Python source: names v_, previous values
-    q_, inputs i_, parameters p_, the target g."""
-    from ..cell.codegen import _CellCodePrinter
-
-    class _NetworkPrinter(_CellCodePrinter):
-        def _print_Symbol(self, expr: sympy.Symbol) -> str:
-            return self.variables.get(expr.name, f"p_{expr.name}")  # type: ignore[attr-defined]
-
+def _printer(net: Network) -> Printer:
+    """Python source of this network's formula trees: names v_, previous values q_, inputs i_,
+    parameters p_, the target g, shared subexpressions as they are."""
     variables = {"g": "g"} | {name: f"v_{name}" for name in net.spec.names}
     variables |= {name + PREV: f"q_{name}" for name in net.spec.names}
     variables |= {s: f"i_{s}" for s in net.spec.inputs}
-    printer = _NetworkPrinter({"fully_qualified_modules": False})
-    printer.variables = variables  # type: ignore[attr-defined]
-    return printer.doprint
+    return Printer(lambda name: variables.get(name, name if name.startswith(SHARED) else f"p_{name}"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Generated code and the constants it reads (bound as floats, or as Fractions for exact work)."""
+
+    text: str
+    constants: dict[Fraction, str]
 
 
 def edges(net: Network) -> list[tuple[str, str]]:
     """Every (name, symbol it uses) pair with a partial derivative."""
-    return [(k, u) for k, partials in net.partials.items() for u in partials]
+    return [(k, u) for k, partials in net.trees.items() for u in partials]
 
 
 def _settled(text: str, rounding: bool) -> str:
@@ -64,21 +62,16 @@ def _settled(text: str, rounding: bool) -> str:
     return f"S({text})" if rounding else f"({text})"
 
 
-def forward_source(
-    net: Network, with_progress: bool, rounding: bool = True, lean: bool = False, weighted: bool = False
-) -> str:
+def forward_source(net: Network, with_progress: bool, rounding: bool = True, lean: bool = False) -> Source:
     """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step.
 
-    ``lean``: the values only; the lean adjoints take the partials as they go. ``weighted``: the network
-    was differentiated for a loss weight of 1 and the sweep takes the weight as ``w`` (so one source
-    serves every number of targets).
+    ``lean``: the values only; the lean adjoints take the partials as they go.
     """
     code = _printer(net)
     names, states = net.spec.names, net.states
     kept = [] if lean else edges(net)
-    w = "w * " if weighted else ""
     lines = [
-        f"def sweep(streams, gs, ms, init, params, S, progress{', w' if weighted else ''}):",
+        "def sweep(streams, gs, ms, init, params, S, progress):",
         f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
         *(f"    X_{s} = streams[{s!r}]" for s in net.spec.inputs),
         *(f"    q_{s} = S(init[{s!r}])" for s in states),
@@ -88,11 +81,11 @@ def forward_source(
         "    for t in range(len(gs)):",
         "        g = gs[t]; m = ms[t]",
         *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
-        *(f"        v_{e.name} = {_settled(code(e.expr), rounding)}" for e in net.spec.equations),
+        *(f"        v_{e.name} = {_settled(code(e.tree), rounding)}" for e in net.spec.equations),
         *(f"        V_{k}_append(v_{k})" for k in names),
-        *(f"        P_{k}__{u}_append({_settled(code(net.partials[k][u]), rounding)})" for k, u in kept),
-        f"        DLDY.append({w}{_settled(code(net.dL_dy), rounding)} if m else 0.0)",
-        f"        LT.append({w}({code(net.loss)}) if m else 0.0)",
+        *(f"        P_{k}__{u}_append({_settled(code(net.trees[k][u]), rounding)})" for k, u in kept),
+        f"        DLDY.append({_settled(code(net.dL_dy_tree), rounding)} if m else 0.0)",
+        f"        LT.append(({code(net.loss_tree)}) if m else 0.0)",
         *(f"        q_{s} = v_{s}" for s in states),
         *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
         "    return {",
@@ -101,7 +94,7 @@ def forward_source(
         "        'dL_dy': DLDY, 'loss_terms': LT,",
         "    }",
     ]
-    return "\n".join(lines) + "\n"
+    return Source("\n".join(lines) + "\n", code.constants)
 
 
 def wrt(net: Network) -> tuple[str, ...]:
@@ -113,7 +106,7 @@ def reach(net: Network, theta: str, before: frozenset[str]) -> frozenset[str]:
     """The names whose value at a step depends on θ, given the states that did at the step before."""
     reached: set[str] = set()
     for e in net.spec.equations:
-        uses = net.partials[e.name]
+        uses = net.trees[e.name]
         if (
             theta in uses
             or any(u in reached for u in uses)
@@ -148,8 +141,8 @@ def totals_source(net: Network, rounding: bool = True) -> str:
         for e in net.spec.equations:
             if e.name not in reached:
                 continue
-            parts = [f"P_{e.name}__{theta}[t]"] if theta in net.partials[e.name] else []
-            for u in net.partials[e.name]:
+            parts = [f"P_{e.name}__{theta}[t]"] if theta in net.trees[e.name] else []
+            for u in net.trees[e.name]:
                 if u in reached:
                     parts.append(f"P_{e.name}__{u}[t] * d_{u}")
                 elif u.endswith(PREV) and (u[: -len(PREV)] in carried or initial(u[: -len(PREV)]) == theta):
@@ -164,16 +157,19 @@ def totals_source(net: Network, rounding: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def adjoints_source(net: Network, rounding: bool = True, lean: bool = False) -> str:
+def adjoints_source(net: Network, rounding: bool = True, lean: bool = False) -> Source:
     """``adjoints(R, S, streams, init, params)``: reverse mode, dL/dk_t from t = n down to 1; each θ's
-    share at each step. ``lean``: each partial is computed where it is used, from the step's values."""
+    share at each step. ``lean``: each partial is computed where it is used, from the step's values,
+    what the partials share computed once."""
     users: dict[str, list[str]] = {}
     for k, u in edges(net):
         users.setdefault(u, []).append(k)
     names = net.spec.names
     kept = () if lean else names  # the lean adjoints keep no table of deltas
     code = _printer(net)
-    shared, inline = _shared_partials(net) if lean else ([], {})
+    pairs = edges(net)
+    shared, reduced = common([net.trees[k][u] for k, u in pairs]) if lean else ([], [])
+    inline = dict(zip(pairs, reduced, strict=True)) if lean else {}
 
     def partial(k: str, u: str) -> str:
         return f"({code(inline[k, u])})" if lean else f"P_{k}__{u}[t]"
@@ -188,7 +184,7 @@ def adjoints_source(net: Network, rounding: bool = True, lean: bool = False) -> 
         *(f"    T_{p} = [0.0] * n" for p in net.params),
         "    for t in range(n - 1, -1, -1):",
         *(_lean_step(net) if lean else []),
-        *(f"        {code(symbol)} = {code(expr)}" for symbol, expr in shared),
+        *(f"        {name} = {code(tree)}" for name, tree in shared),
     ]
     for k in reversed(names):
         parts = ["DLDY[t]"] if k == "y" else []
@@ -209,20 +205,7 @@ def adjoints_source(net: Network, rounding: bool = True, lean: bool = False) -> 
         f"        'initial': {{{', '.join(f'{initial(s)!r}: c_{s}' for s in net.states)}}},",
         "    }",
     ]
-    return "\n".join(lines) + "\n"
-
-
-def _shared_partials(
-    net: Network,
-) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], dict[tuple[str, str], sympy.Expr]]:
-    """Every partial with its common subexpressions (σ(1 - σ), 1 - tanh²) taken out once per step."""
-    pairs = edges(net)
-    import sympy
-
-    shared, reduced = sympy.cse(
-        [net.partials[k][u] for k, u in pairs], symbols=sympy.numbered_symbols("_shared")
-    )
-    return shared, dict(zip(pairs, reduced, strict=True))
+    return Source("\n".join(lines) + "\n", code.constants)
 
 
 def _lean_loads(net: Network) -> list[str]:
@@ -243,129 +226,44 @@ def _lean_step(net: Network) -> list[str]:
     ]
 
 
-@dataclass
-class NumbersNetwork:
-    """A cell of any shape reduced to what its numbers alone need (no steps shown): its quantities,
-    streams, states and parameters, whether it has a kink, and the reverse-mode sources. SymPy makes
-    them once; they are cached per user, so later runs of the cell never import SymPy."""
-
-    names: tuple[str, ...]
-    inputs: tuple[str, ...]
-    states: tuple[str, ...]
-    params: tuple[str, ...]
-    kinked: bool
-    sources: dict[str, str]
-    compiled: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def spec(self) -> NumbersNetwork:
-        """Its own spec (names, inputs), as a Network has."""
-        return self
-
-
-NUMBERS_SOURCES = ("sweep", "sweep progress", "adjoints")
-
-
-def numbers_network(problem: Problem) -> NumbersNetwork:
-    """The problem's cell for its numbers: from this user's cache, else differentiated and printed once."""
-    from ..cell import cache
-    from ..cell.data import shipped
+def numbers_network(problem: Problem) -> Network:
+    """The problem's cell for its numbers: parsed and differentiated by the engine (no SymPy, no cache)."""
+    from ..engine.graph import engine_network
 
     streams = ("x", *problem.inputs)
     equations = tuple(problem.cell or ())
-    what = [list(equations), list(streams), problem.loss, problem.loss_term]
-    found = shipped()["networks"].get(json.dumps(what)) or cache.load(
-        ["network numbers", *what], _valid_numbers
-    )
-    if found is None:
-        found = numbers_data(equations, streams, problem.loss, problem.loss_term)
-        cache.store(["network numbers", *what], found)
-    lists = {k: tuple(found[k]) for k in ("names", "inputs", "states", "params")}
-    return NumbersNetwork(**lists, kinked=found["kinked"], sources=dict(found["sources"]))
+    return engine_network(equations, streams, problem.loss_weight, problem.loss, problem.loss_term)
 
 
-def numbers_data(
-    equations: tuple[str, ...], streams: tuple[str, ...], loss: str, term: str | None
-) -> dict[str, Any]:
-    """What a cell's numbers need, as plain data: differentiated (SymPy) for a loss weight of 1."""
-    from ..cell.network import build_network
-
-    net = build_network(equations, streams, Fraction(1), loss, term)
-    return {
-        "names": list(net.spec.names),
-        "inputs": list(net.spec.inputs),
-        "states": list(net.states),
-        "params": list(net.params),
-        "kinked": net.kinked,
-        "sources": {
-            "sweep": forward_source(net, False, rounding=False, lean=True, weighted=True),
-            "sweep progress": forward_source(net, True, rounding=False, lean=True, weighted=True),
-            "adjoints": adjoints_source(net, rounding=False, lean=True),
-        },
-    }
-
-
-def preset_data() -> dict[str, Any]:
-    """What the package ships for the preset cells: their shapes, and their numbers for every loss."""
-    from ..cell.losses import LOSSES
-    from ..cell.network import parse_network
-    from ..cell.presets import PRESETS
-
-    shapes, networks = {}, {}
-    for preset in PRESETS.values():
-        spec = parse_network(preset.equations, ("x",))
-        shapes[json.dumps([list(preset.equations), ["x"]])] = {
-            "names": list(spec.names), "inputs": list(spec.inputs), "states": list(spec.states),
-            "params": list(spec.params),
-        }  # fmt: skip
-        for loss in LOSSES:
-            what = [list(preset.equations), ["x"], loss, None]
-            networks[json.dumps(what)] = numbers_data(preset.equations, ("x",), loss, None)
-    return {"shapes": shapes, "networks": networks}
-
-
-def _valid_numbers(data: Any) -> bool:
-    """A cached numbers-only network: every field, each name an identifier, sources that compile."""
-    if not isinstance(data, dict) or not isinstance(data.get("kinked"), bool):
-        return False
-    for field_name in ("names", "inputs", "states", "params"):
-        names = data.get(field_name)
-        if not isinstance(names, list) or not all(isinstance(n, str) and n.isidentifier() for n in names):
-            return False
-    sources = data.get("sources")
-    if not isinstance(sources, dict) or set(sources) != set(NUMBERS_SOURCES):
-        return False
-    try:
-        for source in sources.values():
-            compile(source, "<rnncalc cache>", "exec")
-    except (SyntaxError, ValueError, TypeError):
-        return False
-    return True
+MAX_SOURCE = 500_000
+"""The longest generated source rnncalc compiles (characters); Python's compiler is slow far below
+memory limits."""
 
 
 def _compiled(
-    net: Network | NumbersNetwork,
+    net: Network,
     kind: str,
     with_progress: bool = False,
     rounding: bool = True,
     lean: bool = False,
+    exact: bool = False,
 ) -> Callable[..., Any]:
     """The compiled function of one kind (sweep, totals, adjoints), made once per network and variant."""
-    key = (kind, with_progress, rounding, lean)
-    if key not in net.compiled and isinstance(net, NumbersNetwork):
-        if rounding or not lean or kind == "totals":
-            raise ValueError(
-                f"a numbers-only network has no {kind} source with hand rounding or every partial"
-            )
-        name = "sweep progress" if kind == "sweep" and with_progress else kind
-        net.compiled[key] = exec_source(net.sources[name], kind)
+    key = (kind, with_progress, rounding, lean, exact)
     if key not in net.compiled:
         source = {
             "sweep": lambda: forward_source(net, with_progress, rounding, lean),
-            "totals": lambda: totals_source(net, rounding),
+            "totals": lambda: Source(totals_source(net, rounding), {}),
             "adjoints": lambda: adjoints_source(net, rounding, lean),
         }[kind]()
-        net.compiled[key] = exec_source(source, kind)
+        if len(source.text) > MAX_SOURCE:
+            raise InputError(
+                f"--cell: the cell's rules written out take {len(source.text):,} characters, more than the "
+                f"{MAX_SOURCE:,} rnncalc compiles; use a smaller cell"
+            )
+        scope = namespace(source.constants, exact)
+        exec(compile(source.text, f"<rnncalc {kind}>", "exec"), scope)  # generated here, from parsed trees
+        net.compiled[key] = scope[kind]
     return net.compiled[key]
 
 
@@ -411,7 +309,7 @@ class NetTrace:
 
 def run_network(
     problem: Problem,
-    net: Network | NumbersNetwork,
+    net: Network,
     settings: Settings,
     progress: Progress = None,
     forward_mode: bool = True,
@@ -435,8 +333,7 @@ def run_network(
     try:
         rounding = bool(settings.round_intermediate)
         lean = lean and not forward_mode and not rounding
-        weight = {"w": numbers(problem.loss_weight)} if isinstance(net, NumbersNetwork) else {}
-        swept = _compiled(net, "sweep", progress is not None, rounding, lean)(
+        swept = _compiled(net, "sweep", progress is not None, rounding, lean, exact)(
             streams,
             gs,
             [int(t) for t in problem.targets],
@@ -444,11 +341,10 @@ def run_network(
             param_values,
             S,
             progress,
-            **weight,
         )
-        totals = _compiled(net, "totals", rounding=rounding)(swept, S) if forward_mode else {}
+        totals = _compiled(net, "totals", rounding=rounding, exact=exact)(swept, S) if forward_mode else {}
         back = (
-            _compiled(net, "adjoints", rounding=rounding, lean=lean)(
+            _compiled(net, "adjoints", rounding=rounding, lean=lean, exact=exact)(
                 swept, S, streams, init_values, param_values
             )
             if reverse_mode
@@ -506,7 +402,7 @@ def _name_output_out_of_range(problem: Problem, settings: Settings) -> None:
     import dataclasses
 
     from ..cell.losses import LOSSES
-    from ..cell.network import build_network
+    from ..engine.written import build_network
 
     if LOSSES.get(problem.loss) is None or LOSSES[problem.loss].y_range is None:
         return

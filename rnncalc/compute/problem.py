@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Sequence
@@ -114,29 +113,11 @@ class CellShape:
 
 
 def network_shape(equations: tuple[str, ...], streams: tuple[str, ...]) -> CellShape:
-    """A cell's shape: from this user's cache when it was parsed before, else parsed (SymPy) and cached."""
-    from ..cell import cache
-
-    key = ["network shape", list(equations), list(streams)]
-
-    def valid(data: object) -> bool:
-        return (
-            isinstance(data, dict)
-            and set(data) == set(CellShape.__dataclass_fields__)
-            and all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in data.values())
-        )
-
-    from ..cell.data import shipped
-
-    found = shipped()["shapes"].get(json.dumps(key[1:])) or cache.load(key, valid)
-    if found is not None:
-        return CellShape(**{k: tuple(v) for k, v in found.items()})
-    from ..cell.network import parse_network
+    """A cell's shape, parsed (the parser needs no SymPy, so nothing is cached)."""
+    from ..cell.equations import parse_network
 
     spec = parse_network(equations, streams)
-    shape = CellShape(spec.names, spec.inputs, spec.states, spec.params)
-    cache.store(key, {k: list(getattr(shape, k)) for k in CellShape.__dataclass_fields__})
-    return shape
+    return CellShape(spec.names, spec.inputs, spec.states, spec.params)
 
 
 def _network_spec(problem: Problem) -> CellShape | None:

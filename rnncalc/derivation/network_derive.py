@@ -14,12 +14,12 @@ from .model import Derivation, NamedColumns, Section
 from .network_quantities import NetQuantities
 
 if TYPE_CHECKING:
-    from ..cell.network import Network
+    from ..engine.graph import Network
 
 
 def network_of(problem: Problem) -> Network:
     """The problem's cell, differentiated once and shared by every problem like it."""
-    from ..cell.network import build_network
+    from ..engine.written import build_network
 
     streams = ("x", *problem.inputs)
     return build_network(

@@ -15,7 +15,7 @@ from .quantities import expr_template
 if TYPE_CHECKING:
     import sympy
 
-    from ..cell.network import Network
+    from ..engine.graph import Network
 
 
 @functools.lru_cache(maxsize=1024)

@@ -10,13 +10,13 @@ import mpmath
 import sympy
 
 from ..cell.functions import REGISTRY, Function
-from ..cell.network import PREV, TARGET, Network, initial
 from ..cell.size import tree_size
 from ..compute.network import NetTrace, loss_at, run_network, wrt
 from ..compute.problem import Problem, Settings
 from ..derivation.names import initial_state, parameter
 from ..derivation.network_derive import network_of
 from ..derivation.network_quantities import NetQuantities
+from ..engine.written import PREV, TARGET, Network, initial
 from ..errors import InputError
 from .check import (
     INPUTS_MAX_N,

@@ -229,7 +229,7 @@ def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float
 
 def _network(problem: Problem) -> Any:
     """The problem's cell as a network (the built-in cell written as its equations)."""
-    from ..cell.network import build_network
+    from ..engine.written import build_network
 
     equations = tuple(problem.cell) if problem.cell else builtin_equations(problem.activation)
     return build_network(

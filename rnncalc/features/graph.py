@@ -250,7 +250,7 @@ def _network_graph(problem: Problem, settings: Settings) -> Graph:
 
 def _network_edges(q: Any, k: str, t: int) -> list[Edge]:
     """The edges into k_t: one per input, quantity, previous state and parameter its equation reads."""
-    from ..cell.network import PREV
+    from ..engine.written import PREV
 
     edges = []
     for u in q.net.equation(k).uses:
