@@ -129,6 +129,7 @@ def error_table() -> str:
     from bad_inputs import BAD_INPUTS, expand, prepare
 
     from rnncalc.cli import main as rnncalc_main
+    from rnncalc.text import visible
 
     rows = []
     with tempfile.TemporaryDirectory() as directory:
@@ -138,7 +139,7 @@ def error_table() -> str:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
                 status = rnncalc_main(expand(args, directory))
             message = err.getvalue().strip().replace(directory, "DIR").replace("|", "\\|")
-            shown = " ".join(("''" if not a else a) for a in args).replace("{tmp}", "DIR")
+            shown = visible(" ".join(("''" if not a else a) for a in args).replace("{tmp}", "DIR"))
             rows.append(f"| {case} | `rnncalc {shown}` | {status} | `{message}` |")
     header = [
         "# Bad input and the errors it gets",
