@@ -136,7 +136,7 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
             "y = a*h",
         ],
         1,
-        "o is infinite or undefined",
+        "the computation is undefined (math domain error",
     ),
     (
         "--exact on a long sequence",
@@ -295,7 +295,7 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "--flow with a cell of several states",
         ["grads", "--show-steps", "--flow", "--preset", "lstm"],
         2,
-        "--flow follows one state h",
+        "--flow follows one state through time",
     ),
     (
         "a parameter named like an initial state",

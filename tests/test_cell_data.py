@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from rnncalc.cell import cache
-from rnncalc.cell.data import build_cell, shipped
-from rnncalc.cell.rules import cell_data, derived_data, loss_data
+from rnncalc.cell.data import loss_templates, shipped
+from rnncalc.cell.rules import derived_data, loss_data
 
 RUN = """
 import sys
@@ -96,7 +96,7 @@ def test_a_custom_cell_imports_sympy_once_then_reads_the_cache(tmp_path: Path) -
 
 def test_corrupt_cache_files_are_derived_again(tmp_path: Path) -> None:
     good = run("grads", "--show-steps", *CUSTOM, cache_dir="").stdout
-    assert run("grads", *CUSTOM, cache_dir=tmp_path).returncode == 0
+    assert run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path).returncode == 0
     entries = sorted(tmp_path.glob("*.json"))
     assert entries
     damage = [b"", b"{not json", b'{"key": 1, "data": 2}', b"\xff\xfe", b"[" * 100_000]
@@ -106,48 +106,73 @@ def test_corrupt_cache_files_are_derived_again(tmp_path: Path) -> None:
         result = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
         assert result.returncode == 0 and result.stdout == good, (content[:20], result.stderr)
         assert result.stderr.endswith("SYMPY IMPORTED\n")
-    # well formed JSON for the right key, but code that does not compile: derived again too
-    entry = json.loads(entries[0].read_text())
-    if "rules" in entry["data"]:
-        entry["data"]["rules"]["o"][0] = "p_Wi * ("
-    else:
-        entry["data"][next(iter(entry["data"]))][0] = "1 +"
-    entries[0].write_text(json.dumps(entry))
-    result = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
-    assert result.returncode == 0 and result.stdout == good, result.stderr
 
 
-def test_a_cached_rule_naming_an_unknown_variable_is_derived_again(tmp_path: Path) -> None:
-    good = run("grads", "--show-steps", *CUSTOM, cache_dir="").stdout
-    assert run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path).returncode == 0
+def _edit_forms(folder: Path, edit) -> int:
+    """Apply ``edit`` to every cached partial's form; the number of entries changed."""
     edited = 0
-    for path in tmp_path.glob("*.json"):
+    for path in folder.glob("*.json"):
         entry = json.loads(path.read_text())
-        if isinstance(entry["data"], dict) and "rules" in entry["data"]:
-            entry["data"]["rules"]["o"][0] = "p_Wi*x + undefined_name"  # compiles, fails when run
+        if isinstance(entry["data"], dict) and "partials" in entry["data"]:
+            partials = entry["data"]["partials"]
+            for key in partials:
+                partials[key] = edit(partials[key])
             path.write_text(json.dumps(entry))
             edited += 1
-    assert edited
+    return edited
+
+
+TAMPERING = {
+    "a form doubled (well formed, wrong)": lambda form: ["mul", [["const", "2"], form]],
+    "a form naming an unknown quantity": lambda form: ["add", [form, ["slot", "undefined_name"]]],
+    "a form calling what is no function": lambda form: ["call", "__import__", form],
+    "code where a form belongs": lambda form: "__import__('os').system('touch PWNED')",
+}
+
+
+@pytest.mark.parametrize("edit", TAMPERING.values(), ids=TAMPERING.keys())
+def test_a_tampered_cache_entry_changes_nothing_and_runs_nothing(tmp_path: Path, edit) -> None:
+    """The numbers never come from the cache, and a cached form must agree with the engine's own tree
+    at two sample points: a tampered entry is derived afresh, and the output is unchanged."""
+    good = run("grads", "--show-steps", *CUSTOM, cache_dir="").stdout
+    assert run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path).returncode == 0
+    assert _edit_forms(tmp_path, edit)
     result = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
     assert result.returncode == 0 and result.stdout == good, result.stderr
-    assert result.stderr.endswith("SYMPY IMPORTED\n")
+    assert result.stderr.endswith("SYMPY IMPORTED\n")  # derived afresh
+    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
+    again = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
+    assert again.stdout == good and again.stderr.endswith("NO SYMPY\n")  # and the entry repaired
 
 
 def test_an_unwritable_cache_folder_means_recomputing(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    result = run("grads", *CUSTOM, cache_dir=blocker / "cache")  # mkdir fails for anyone, root too
+    result = run("grads", "--show-steps", *CUSTOM, cache_dir=blocker / "cache")  # mkdir fails, root too
     assert result.returncode == 0 and result.stderr.endswith("SYMPY IMPORTED\n"), result.stderr
     if os.geteuid() != 0:  # permissions bind everyone but root
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o555)
-        result = run("grads", *CUSTOM, cache_dir=locked)
+        result = run("grads", "--show-steps", *CUSTOM, cache_dir=locked)
         assert result.returncode == 0 and not list(locked.iterdir())
 
 
 def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     env = os.environ | {"RNNCALC_CACHE_DIR": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "100"}
-    command = [sys.executable, "-c", RUN, "grads", "-f", "json", *CUSTOM, "--x", "1", "0", "1"]
+    command = [
+        sys.executable,
+        "-c",
+        RUN,
+        "grads",
+        "--show-steps",
+        "-f",
+        "json",
+        *CUSTOM,
+        "--x",
+        "1",
+        "0",
+        "1",
+    ]
     processes = [
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         for _ in range(6)
@@ -157,12 +182,7 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert len({out for out, _ in outputs}) == 1
     assert not list(tmp_path.glob(".entry-*"))  # no temporary file left behind
     for entry in tmp_path.glob("*.json"):
-        assert json.loads(entry.read_text())["key"][-1][0] in (
-            "cell",
-            "loss",
-            "network shape",
-            "network numbers",
-        )
+        assert json.loads(entry.read_text())["key"][-1][0] in ("written", "loss term")
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert again.stdout == outputs[0][0] and again.stderr.endswith("NO SYMPY\n")
 
@@ -170,21 +190,21 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
 @pytest.mark.parametrize("loss", ["mse", "sse", "bce"])
 @pytest.mark.parametrize("weight", [Fraction(1, 97), Fraction(1, 1000), Fraction(2, 3)])
 def test_loss_rules_beyond_the_shipped_counts_are_the_unit_rules_scaled(loss: str, weight: Fraction) -> None:
-    # more targets than the package ships rules for: the weight-1 rules times the weight, no SymPy;
-    # against what SymPy derives for that weight: the same numbers, and for the squared errors the
+    # more targets than the package ships rules for: the weight-1 forms times the weight, no SymPy;
+    # against what SymPy derives for that weight: the same values, and for the squared errors the
     # same display template
-    import math
+    from rnncalc.cell.template import frozen
+    from rnncalc.cell.tree import evaluate
 
     assert f"{loss}:{weight}" not in shipped()["losses"]
-    cell = build_cell("tanh", weight, loss)
+    ours = loss_templates(loss, weight)
     expected = loss_data(loss, weight)
-    for rule, (code, template) in ((cell.loss, expected["loss"]), (cell.dL_dy, expected["dL_dy"])):
+    for form, theirs in zip(ours, (expected["loss"], expected["dL_dy"]), strict=True):
         for y, g in ((0.3, 1.0), (0.75, 0.0), (0.2, 0.4)):
-            ours = eval(rule.code, vars(math) | {"y": y, "g": g})
-            theirs = eval(code, vars(math) | {"y": y, "g": g})
-            assert ours == pytest.approx(theirs, rel=1e-14)
+            point = {"y": y, "g": g}
+            assert evaluate(form, point) == pytest.approx(evaluate(frozen(theirs), point), rel=1e-14)
         if loss != "bce":
-            assert json.loads(json.dumps(rule.template)) == json.loads(json.dumps(template))
+            assert json.loads(json.dumps(form)) == json.loads(json.dumps(theirs))
 
 
 def test_a_long_sequence_never_imports_sympy(tmp_path: Path) -> None:
@@ -195,13 +215,20 @@ def test_a_long_sequence_never_imports_sympy(tmp_path: Path) -> None:
 
 
 def test_a_cached_cell_is_the_derived_cell(tmp_path: Path, monkeypatch) -> None:
+    from rnncalc import Problem
+    from rnncalc.cell.data import cell_key
+    from rnncalc.cell.rules import written_data
+    from rnncalc.compute.run import network_of
+    from rnncalc.engine.written import written
+
     monkeypatch.setenv("RNNCALC_CACHE_DIR", str(tmp_path))
-    spec = ("o = Wi*x + Wh*h_prev", "h = relu(o)", "y = a*h")
-    derived = json.loads(json.dumps(cell_data(spec)))
-    cache.store(["cell", list(spec)], derived)
-    cell = build_cell(spec, Fraction(1, 2), "mse")
-    assert cell.kinked and cell.params == tuple(derived["params"])
-    assert cell.dh_do.code == derived["rules"]["dh_do"][0]
+    problem = Problem(cell=("o = Wi*x + Wh*h_prev", "h = relu(o)", "y = a*h"))
+    derived = json.loads(json.dumps(written_data(problem.spec)))
+    cache.store(["written", cell_key(problem.spec)], derived)
+    net = network_of(problem)
+    forms = written.__wrapped__(net, "mse", Fraction(1, 2), None)
+    assert net.kinked and problem.params.keys() == {"Wi", "Wh", "a"}
+    assert json.loads(json.dumps(forms.partials)) == derived["partials"]
 
 
 REVERSE_CASES = [

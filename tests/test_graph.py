@@ -28,7 +28,7 @@ def test_node_gradients_match_a_perturbation(node: str, t: int) -> None:
         loss_with_bump(X, G, THETA, "tanh", node, t, step)
         - loss_with_bump(X, G, THETA, "tanh", node, t, -step)
     ) / (2 * step)
-    assert graph.node(f"{node}{t}").grad == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    assert graph.node(f"{node}_{t}").grad == pytest.approx(expected, rel=1e-6, abs=1e-9)
 
 
 def test_every_edge_joins_known_nodes_and_the_graph_is_complete() -> None:
@@ -63,7 +63,7 @@ def test_rich_tree_of_one_parameter(cli) -> None:
 
 def test_json_graph(cli) -> None:
     data = json.loads(cli("graph", "-f", "json")[1])
-    assert {n["id"] for n in data["nodes"]} >= {"Wi", "o1", "h2", "L"}
+    assert {n["id"] for n in data["nodes"]} >= {"Wi", "o_1", "h_2", "L"}
 
 
 def _node_centres(svg: str) -> dict[str, tuple[float, float]]:
@@ -90,7 +90,7 @@ def test_the_picture_runs_left_to_right_by_time_step_and_fits_1200_px(cli, tmp_p
     by_step = {t: [centres[n.id][0] for n in graph.nodes if n.t == t] for t in (1, 2)}
     assert max(by_step[1]) < min(by_step[2])  # every node of step 1 left of every node of step 2
     if not options:
-        rows = ["x0", "o1", "h1", "y1", "L1"]  # within a step the computation flows down
+        rows = ["x_0", "o_1", "h_1", "y_1", "L_1"]  # within a step the computation flows down
         assert [centres[r][1] for r in rows] == sorted(centres[r][1] for r in rows)
 
 
@@ -99,5 +99,5 @@ def test_a_long_sequence_keeps_its_steps_in_order(cli, tmp_path) -> None:
     svg = tmp_path / "graph.svg"
     assert cli("graph", "--x", "1", "0", "1", "1", "-o", str(svg))[0] == 0
     centres = _node_centres(svg.read_text(encoding="utf-8"))
-    xs = [centres[f"o{t}"][0] for t in range(1, 5)]
+    xs = [centres[f"o_{t}"][0] for t in range(1, 5)]
     assert xs == sorted(xs)

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from rnncalc import Problem, derive
 from rnncalc.cell.presets import PRESETS
-from rnncalc.compute.network import forward_source
 from rnncalc.compute.problem import Settings
-from rnncalc.derivation.network_derive import network_of
+from rnncalc.compute.run import network_of
+from rnncalc.engine.program import sweep_source
 from rnncalc.errors import InputError
 from rnncalc.features.check import check
 from rnncalc.features.graph import build_graph
@@ -82,12 +82,12 @@ def test_forward_and_backward_modes_agree_on_every_preset() -> None:
         assert all(_close(v, d.backward_gradients[k]) for k, v in d.gradients.items()), name
 
 
-def test_the_worked_example_cell_as_a_network_matches_the_classic_engine() -> None:
+def test_a_loss_term_written_out_is_the_registered_loss() -> None:
     classic = derive(Problem(x=(1, -0.5, 2), g=(0.3, 1, -0.2), h0=0.1, loss="sse"), Settings(), steps=False)
     network = derive(
         Problem(x=(1, -0.5, 2), g=(0.3, 1, -0.2), h0=0.1, loss_term="(y - g)**2"), Settings(), steps=False
     )
-    assert network.problem.network and not classic.problem.network
+    assert network.problem.loss == "custom" and classic.problem.loss == "sse"
     assert _close(network.loss, classic.loss)
     assert set(network.gradients) == set(classic.gradients)
     for key, value in classic.gradients.items():
@@ -209,7 +209,7 @@ def test_a_chain_of_doubling_intermediates_stays_linear() -> None:
         "y = a*h",
     )
     problem = Problem(cell=cell, x=(1, 0.5), params={"Wh": 0.5})
-    assert len(forward_source(network_of(problem), False).text) < 20_000
+    assert len(sweep_source(network_of(problem), False, rounding=False, lean=False).text) < 20_000
     report = check(problem)
     assert report.ok and all(row.finite_difference is not None for row in report.rows)
 

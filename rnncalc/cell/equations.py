@@ -386,3 +386,17 @@ def _activation_name(activation: Tree) -> str:
     if activation[0] == "call" and activation[2] == slot("o") and activation[1] in ACTIVATIONS:
         return activation[1]
     return "custom"
+
+
+def parse(
+    equations: tuple[str, ...], streams: tuple[str, ...] = ("x",), init: tuple[str, ...] = ()
+) -> CellSpec:
+    """A cell as rnncalc derives it: in the worked example's o, h, y shape when that holds it (the
+    document's layout), else a cell of any shape (gates, several states, input streams)."""
+    spec = parse_network(equations, streams)
+    if set(spec.names) <= {"o", "h", "y"} and streams == ("x",) and set(init) <= {"h"}:
+        try:
+            return parse_cell(equations)
+        except InputError:
+            return spec
+    return spec

@@ -1,177 +1,71 @@
-"""The recurrent cell as SymPy expressions, and the local derivatives SymPy takes of them.
+"""How a cell's formulas and local derivatives are written: SymPy's forms, kept as plain templates.
 
-This is where a cell is differentiated: ``symbolic_cell`` (the expressions, for ``check`` and the
-vector engine) and ``cell_data`` / ``loss_data`` (the same rules as Python code and display templates,
-the plain data ``cell.data`` ships for built-in cells and caches for custom ones). ``derived_data``
-is everything the package ships; scripts/make_cell_data.py writes it and a test re-derives it.
+The engine computes every number from its own trees; a derivation *shows* each formula as the user wrote
+it and each local derivative as SymPy simplifies it (common factors pulled out: x_0 · (1 - s_1^2)).
+SymPy derives those forms once per cell: shipped in ``derived.json`` for the built-in cells and presets
+(written by scripts/make_cell_data.py; tests/test_cell_data.py re-derives every entry), cached per user
+for any other cell (as data: templates are never run). ``derived_data`` is everything the package ships.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
-from . import PARAMETERS
-from .data import RULES
-from .size import check_size
-from .sympy_functions import sympy_function
+from .data import cell_key
+from .equations import CellSpec
+from .template import encode
+from .tree import Tree, to_sympy
 
-__all__ = [
-    "PARAMETERS",
-    "SymbolicCell",
-    "SymbolicRule",
-    "cell_data",
-    "derived_data",
-    "loss_data",
-    "symbolic_cell",
-    "vector_data",
-]
-x, h_prev, o, h, y, g = sympy.symbols("x h_prev o h y g", real=True)
-STEP_SYMBOLS: tuple[sympy.Symbol, ...] = (x, h_prev, o, h, y, g)
+y, g = sympy.symbols("y g", real=True)
 
 
-@dataclass(frozen=True)
-class SymbolicRule:
-    """One rule of the cell: the SymPy expression computed, and the expression shown."""
-
-    expr: sympy.Expr
-    display: sympy.Expr
-
-
-@dataclass(frozen=True)
-class SymbolicCell:
-    """The cell's equations and every local derivative the chain rule needs, as SymPy expressions."""
-
-    params: tuple[str, ...]
-    o: SymbolicRule
-    h: SymbolicRule
-    y: SymbolicRule
-    loss: SymbolicRule
-    dL_dy: SymbolicRule
-    dy_dh: SymbolicRule
-    dh_do: SymbolicRule
-    do_dhprev: SymbolicRule
-    do_dx: SymbolicRule
-    do_dparam: dict[str, SymbolicRule]
-    dy_dparam: dict[str, SymbolicRule]
-    kinked: bool = False
+def written_data(spec: CellSpec) -> dict[str, Any]:
+    """Each equation and each of its partial derivatives (by every name, previous value, parameter and
+    input it reads) as display templates: "k" and "k|u"."""
+    symbols: dict[str, Any] = {}
+    equations, partials = {}, {}
+    for e in spec.equations:
+        expr = to_sympy(e.tree, symbols)
+        equations[e.name] = list_of(encode(expr))
+        own = sympy.Symbol(e.name, real=True)
+        for u in e.uses:
+            derivative = sympy.diff(expr, sympy.Symbol(u, real=True))
+            if isinstance(expr, sympy.Function):  # h = tanh(o): written with h (1 - h^2)
+                derivative = derivative.subs(expr, own)
+            partials[f"{e.name}|{u}"] = list_of(encode(sympy.factor_terms(derivative)))
+    return {"equations": equations, "partials": partials}
 
 
-def default_equations(activation: str) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr]:
-    """The worked example's cell: o = Wi x + Wh h_prev + b, h = act(o), y = a h + c."""
-    Wi, Wh, a, b, c = sympy.symbols(PARAMETERS, real=True)
-    state = sympy.Add(
-        sympy.Mul(Wi, x, evaluate=False), sympy.Mul(Wh, h_prev, evaluate=False), b, evaluate=False
-    )
-    output = sympy.Add(sympy.Mul(a, h, evaluate=False), c, evaluate=False)
-    return state, sympy_function(activation)(o), output
-
-
-def loss_term(loss: str, weight: Fraction) -> sympy.Expr:
-    """One step's share of the loss: weight · term(y, g) (weight · (y - g)^2 for the squared errors)."""
-    from .losses import LOSSES
-
-    return sympy.Rational(weight.numerator, weight.denominator) * LOSSES[loss].term(sympy, y, g)
-
-
-def _equations(cell: str | tuple[str, ...]) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr, tuple[str, ...]]:
-    """o, h, y and the parameter names: the built-in cell for an activation name, or the user's equations."""
-    if isinstance(cell, str):
-        return (*default_equations(cell), PARAMETERS)
-    from .equations import parse_cell
-    from .tree import to_sympy
-
-    spec = parse_cell(cell)
-    symbols = {"x": x, "h_prev": h_prev, "o": o, "h": h, "y": y}
-    state, activation, output = (to_sympy(e.tree, symbols) for e in spec.equations)
-    return state, activation, output, spec.params
-
-
-@functools.lru_cache(maxsize=64)
-def symbolic_cell(cell: str | tuple[str, ...], weight: Fraction, loss_name: str = "mse") -> SymbolicCell:
-    """Differentiate the cell (an activation name, or the user's equations) once for a loss weight."""
-    state, activation, output, names = _equations(cell)
-    params = tuple(sympy.Symbol(p, real=True) for p in names)
-
-    def derivative(expr: sympy.Expr, by: sympy.Symbol) -> SymbolicRule:
-        """A local derivative, written in terms of the activation's output where it appears."""
-        result = sympy.diff(expr, by)
-        check_size(result, f"the derivative of {expr} by {by}")
-        if activation != o:
-            result = result.subs(activation, h)
-        if isinstance(output, sympy.Function):
-            result = result.subs(output, y)
-        return SymbolicRule(result, sympy.factor_terms(result))
-
-    loss = loss_term(loss_name, weight)
-    return SymbolicCell(
-        params=names,
-        o=SymbolicRule(state, state),
-        h=SymbolicRule(activation, activation),
-        y=SymbolicRule(output, output),
-        loss=SymbolicRule(loss, loss),
-        dL_dy=derivative(loss, y),
-        dy_dh=derivative(output, h),
-        dh_do=derivative(activation, o),
-        do_dhprev=derivative(state, h_prev),
-        do_dx=derivative(state, x),
-        do_dparam={p.name: derivative(state, p) for p in params if sympy.diff(state, p) != 0},
-        dy_dparam={p.name: derivative(output, p) for p in params if sympy.diff(output, p) != 0},
-        kinked=any(_has_kink(expr) for expr in (state, activation, output)),
-    )
-
-
-def _has_kink(expr: sympy.Expr) -> bool:
-    """True when the expression uses a function whose derivative jumps (relu, leaky_relu, abs)."""
-    from .functions import KINKED
-
-    return any(type(f).__name__ in KINKED for f in expr.atoms(sympy.Function))
-
-
-def _rule_data(rule: SymbolicRule) -> list[Any]:
-    """A rule as plain data: its Python code and its display template."""
-    from .codegen import code
-    from .template import encode
-
-    return [code(rule.expr), encode(rule.display)]
-
-
-def cell_data(cell: str | tuple[str, ...]) -> dict[str, Any]:
-    """Everything the sweep and the derivation need of a cell except its loss, as plain data."""
-    symbolic = symbolic_cell(cell, Fraction(1))
-    return {
-        "activation": cell if isinstance(cell, str) else _activation_name(cell),
-        "params": list(symbolic.params),
-        "kinked": symbolic.kinked,
-        "rules": {name: _rule_data(getattr(symbolic, name)) for name in RULES},
-        "do_dparam": {p: _rule_data(rule) for p, rule in symbolic.do_dparam.items()},
-        "dy_dparam": {p: _rule_data(rule) for p, rule in symbolic.dy_dparam.items()},
-    }
-
-
-def _activation_name(equations: tuple[str, ...]) -> str:
-    """How a custom cell's activation is named in the summary line (tanh, or custom)."""
-    from .equations import parse_cell
-
-    return parse_cell(equations).activation
+def term_data(term: Tree, weight: Fraction = Fraction(1)) -> dict[str, Any]:
+    """One step's loss term weight · term(y, g) and its derivative dL_t/dy_t, as templates."""
+    loss = sympy.Rational(weight.numerator, weight.denominator) * to_sympy(term, {"y": y, "g": g})
+    return _loss_templates(loss)
 
 
 def loss_data(loss_name: str, weight: Fraction) -> dict[str, Any]:
-    """One step's loss term and its derivative dL_t/dy_t for a loss weight, as plain data."""
-    loss = loss_term(loss_name, weight)
+    """A registered loss's term and its derivative for a loss weight, as templates."""
+    from .losses import LOSSES
+
+    loss = sympy.Rational(weight.numerator, weight.denominator) * LOSSES[loss_name].term(sympy, y, g)
+    return _loss_templates(loss)
+
+
+def _loss_templates(loss: sympy.Expr) -> dict[str, Any]:
+    """A loss term and its derivative by y (common factors pulled out) as templates."""
     derivative = sympy.diff(loss, y)
-    return {
-        "loss": _rule_data(SymbolicRule(loss, loss)),
-        "dL_dy": _rule_data(SymbolicRule(derivative, sympy.factor_terms(derivative))),
-    }
+    return {"loss": list_of(encode(loss)), "dL_dy": list_of(encode(sympy.factor_terms(derivative)))}
+
+
+def list_of(template: Any) -> Any:
+    """A template as JSON writes it (tuples as lists), so shipped, cached and fresh data compare equal."""
+    return [list_of(item) for item in template] if isinstance(template, tuple) else template
 
 
 SHIPPED_TARGET_COUNTS = 64
-"""Loss rules are shipped for 1/k weights up to this many targets; beyond, derived once and cached."""
+"""Loss rules are shipped for 1/k weights up to this many targets; beyond, the weight-1 rules scaled."""
 
 
 def shipped_weights(loss_name: str) -> list[Fraction]:
@@ -181,31 +75,35 @@ def shipped_weights(loss_name: str) -> list[Fraction]:
     return sorted({LOSSES[loss_name].weight(k) for k in range(1, SHIPPED_TARGET_COUNTS + 1)})
 
 
-def derived_data() -> dict[str, Any]:
-    """What the package ships: every built-in activation's cell, the loss rules, the spelled-out functions."""
-    from ..errors import InputError
-    from .equations import parse_network
-    from .functions import ACTIVATIONS, REGISTRY
-    from .losses import LOSSES
+def shipped_cells() -> list[CellSpec]:
+    """The cells the package ships the forms of: the built-in cell for each activation, every preset."""
+    from .equations import parse
+    from .functions import ACTIVATIONS
     from .presets import PRESETS
-    from .template import encode
+
+    built_in = [
+        ("o = Wi*x + Wh*h_prev + b", "h = o" if name == "identity" else f"h = {name}(o)", "y = a*h + c")
+        for name in ACTIVATIONS
+    ]
+    return [parse(equations) for equations in built_in] + [parse(p.equations) for p in PRESETS.values()]
+
+
+def derived_data() -> dict[str, Any]:
+    """What the package ships: the forms of the built-in cells and presets, the loss rules, the
+    spelled-out functions and the vector engine's array code."""
+    from .functions import REGISTRY
+    from .losses import LOSSES
 
     z = sympy.Symbol("z", real=True)
-    cells = {name: cell_data(name) for name in ACTIVATIONS}
-    for preset in PRESETS.values():  # the presets of the worked example's o, h, y shape (elman)
-        if not set(parse_network(preset.equations).names) <= {"o", "h", "y"}:
-            continue
-        try:
-            cells["\n".join(preset.equations)] = cell_data(preset.equations)
-        except InputError:
-            continue
     return {
-        "cells": cells,
+        "written": {cell_key(spec): written_data(spec) for spec in shipped_cells()},
         "losses": {
             f"{name}:{weight}": loss_data(name, weight) for name in LOSSES for weight in shipped_weights(name)
         },
         "spelled": {
-            record.shown_name: encode(record.formula(sympy, z)) for record in REGISTRY if record.spell_out
+            record.shown_name: list_of(encode(record.formula(sympy, z)))
+            for record in REGISTRY
+            if record.spell_out
         },
         "vector": vector_data(),
     }
@@ -217,8 +115,16 @@ def vector_data() -> dict[str, dict[str, str]]:
     from .codegen import array_code
     from .functions import ACTIVATIONS
     from .losses import LOSSES
+    from .sympy_functions import sympy_function
+
+    o, h = sympy.symbols("o h", real=True)
+
+    def slope(name: str) -> sympy.Expr:
+        activation = sympy_function(name)(o)
+        derivative = sympy.diff(activation, o)
+        return derivative.subs(activation, h) if activation != o else derivative
 
     return {
-        "slopes": {name: array_code(symbolic_cell(name, Fraction(1)).dh_do.expr) for name in ACTIVATIONS},
+        "slopes": {name: array_code(slope(name)) for name in ACTIVATIONS},
         "loss_slopes": {name: array_code(sympy.diff(LOSSES[name].term(sympy, y, g), y)) for name in LOSSES},
     }

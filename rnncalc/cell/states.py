@@ -9,3 +9,8 @@ PREV = "_prev"
 def initial(state: str) -> str:
     """The key of a state's initial value: h0, s0, y0."""
     return f"{state}0"
+
+
+def state_of(use: str) -> str | None:
+    """s for s_prev (a state's previous value), else None."""
+    return use[: -len(PREV)] if use.endswith(PREV) else None

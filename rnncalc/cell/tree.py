@@ -188,3 +188,44 @@ class TreeNamespace:
 
 
 TREES = TreeNamespace()
+
+
+def evaluate(tree: Tree, values: dict[str, float]) -> float:
+    """A tree's (or a template's) value in floats, each name looked up in ``values``."""
+    from .functions import BY_SHOWN_NAME, FUNCTIONS
+
+    tag = tree[0]
+    if tag == "slot":
+        return values[tree[1]]
+    if tag == "const":
+        return float(Fraction(tree[1]))
+    if tag == "add":
+        return sum(evaluate(t, values) for t in tree[1])
+    if tag == "mul":
+        product = 1.0
+        for factor in tree[1]:
+            product *= evaluate(factor, values)
+        return product
+    if tag == "neg":
+        return -evaluate(tree[1], values)
+    if tag == "div":
+        return evaluate(tree[1], values) / evaluate(tree[2], values)
+    if tag == "pow":
+        return float(evaluate(tree[1], values) ** evaluate(tree[2], values))
+    if tag == "call":
+        record = FUNCTIONS.get(tree[1]) or BY_SHOWN_NAME[tree[1]]
+        return float(record.value(evaluate(tree[2], values)))
+    raise ValueError(f"{tag} has no real value")
+
+
+SYMBOLS = {"add": "+", "mul": "*", "neg": "-", "div": "/", "pow": "^"}
+
+
+def compact(tree: Tree) -> str:
+    """A short, unambiguous text of a tree (prefix notation): (+ (* Wi x) (* Wh h_prev) b)."""
+    tag = tree[0]
+    if tag in ("slot", "const"):
+        return tree[1]
+    if tag == "call":
+        return f"({tree[1]} {compact(tree[2])})"
+    return f"({SYMBOLS[tag]} {' '.join(compact(child) for child in children(tree))})"

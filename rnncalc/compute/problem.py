@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..cell import PARAMETERS
+from ..cell.equations import CellSpec
 from ..cell.functions import ACTIVATIONS
 from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..errors import InputError
@@ -96,92 +96,46 @@ def _check_representable(value: Fraction, what: str) -> None:
 
 
 def builtin_equations(activation: str) -> tuple[str, ...]:
-    """The worked example's cell written as equations (for a network built from it)."""
+    """The worked example's cell written as equations: o = Wi·x + Wh·h_prev + b, h = act(o), y = a·h + c."""
     if activation not in ACTIVATIONS:
         raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return ("o = Wi*x + Wh*h_prev + b", f"h = {activation}(o)", "y = a*h + c")
+    state = "h = o" if activation == "identity" else f"h = {activation}(o)"
+    return ("o = Wi*x + Wh*h_prev + b", state, "y = a*h + c")
 
 
-@dataclass(frozen=True)
-class CellShape:
-    """What parsing a cell of any shape tells a problem: its quantities, input streams, states, parameters."""
+def cell_spec(problem: Problem) -> CellSpec:
+    """The problem's cell parsed: the worked example's o, h, y shape when it holds the cell (so it is
+    derived in the document's layout), else a cell of any shape (gates, several states, inputs)."""
+    from ..cell.equations import parse, parse_cell
 
-    names: tuple[str, ...]
-    inputs: tuple[str, ...]
-    states: tuple[str, ...]
-    params: tuple[str, ...]
-
-
-def network_shape(equations: tuple[str, ...], streams: tuple[str, ...]) -> CellShape:
-    """A cell's shape, parsed (the parser needs no SymPy, so nothing is cached)."""
-    from ..cell.equations import parse_network
-
-    spec = parse_network(equations, streams)
-    return CellShape(spec.names, spec.inputs, spec.states, spec.params)
-
-
-def _network_spec(problem: Problem) -> CellShape | None:
-    """The cell as a network when the worked example's o, h, y shape cannot hold it, else None.
-
-    A network: several states (NAME_prev for a NAME other than h), input streams, --init for a state
-    other than h, a --loss-term, or equations that do not fit o = f(x, h_prev), h = act(o), y = a·h + c.
-    """
     streams = ("x", *problem.inputs)
-    equations = tuple(problem.cell) if problem.cell is not None else None
-    plain = not problem.inputs and problem.loss_term is None and set(problem.init) <= {"h"}
-    if equations is not None and plain and _cached_plain_cell(equations) is not None:
-        return None  # parsed before (and cached): the worked example's o, h, y shape holds it
-    if equations is None:
+    if problem.cell is None:
         if problem.inputs:
             raise InputError(
                 f"--input {next(iter(problem.inputs))}: the built-in cell reads only x; "
                 "write a --cell that uses it"
             )
-        if problem.loss_term is None:
-            return None
-        return network_shape(builtin_equations(problem.activation), streams)
+        return parse_cell(builtin_equations(problem.activation))
+    equations = tuple(problem.cell)
     for name in problem.inputs:
         if name.endswith("_prev") or any(e.partition("=")[0].strip() == name for e in equations):
             raise InputError(
                 f"--input {name}: {name} is a quantity of the cell (or its previous value), not an input"
             )
-    spec = network_shape(equations, streams)
+    spec = parse(equations, streams, tuple(problem.init))
     unused = [name for name in problem.inputs if name not in spec.inputs]
     if unused:
         raise InputError(f"--input {unused[0]}: the cell never uses {unused[0]}")
-    simple = set(spec.names) <= {"o", "h", "y"} and not problem.inputs and problem.loss_term is None
-    if simple and set(problem.init) <= {"h"}:
-        try:
-            plain_cell(equations)
-        except InputError:
-            return spec
-        return None
     return spec
 
 
-def _cached_plain_cell(equations: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
-    """A plain cell's parameters and activation name, if this user's cache has its derived data."""
-    from ..cell.data import cached_cell_part
-
-    part = cached_cell_part(equations)
-    return (tuple(part["params"]), part["activation"]) if part is not None else None
-
-
-def plain_cell(equations: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
-    """The parameters and activation name of a cell of the worked example's shape (derived once per user)."""
-    from ..cell.data import cell_part
-
-    part = cell_part(equations)
-    return tuple(part["params"]), part["activation"]
-
-
 def _default_x(
-    x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: CellShape | None
+    x: Sequence[Number] | None, streams: dict[str, tuple[Fraction, ...]], spec: CellSpec
 ) -> tuple[Fraction, ...]:
     """The x sequence: as given; the worked example's 1, 0; or zeros (unread) when other streams set n."""
     if x is not None:
         return _exact_all(x, "x", 0)
-    if streams and spec is not None and "x" not in spec.inputs:
+    if streams and "x" not in spec.inputs:
         return (Fraction(0),) * len(next(iter(streams.values())))
     return (Fraction(1), Fraction(0))
 
@@ -220,6 +174,7 @@ class Problem:
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
+    spec: CellSpec = field(init=False, repr=False, compare=False)
     network: bool = field(init=False, repr=False, compare=False, default=False)
     reads_x: bool = field(init=False, repr=False, compare=False, default=True)
 
@@ -233,8 +188,9 @@ class Problem:
                 raise InputError("x is given twice (--x and --input x=...); give it once")
             object.__setattr__(self, "x", streams.pop("x"))
         object.__setattr__(self, "inputs", streams)
-        network = _network_spec(self)
-        x = _default_x(self.x, streams, network)
+        spec = cell_spec(self)
+        object.__setattr__(self, "spec", spec)
+        x = _default_x(self.x, streams, spec)
         if not x:
             raise InputError("x: the input sequence is empty; give at least one value")
         for name, values in streams.items():
@@ -248,21 +204,12 @@ class Problem:
             raise InputError(f"g has {len(g)} value(s) but x has {len(x)}; give one target per input")
         if all(v is None for v in g):
             raise InputError("g: every step is _ (no target); give at least one target")
-        names, activation = PARAMETERS, self.activation
-        if network is not None:
-            names, activation = network.params, "custom"
-            object.__setattr__(self, "network", True)
-            object.__setattr__(self, "reads_x", "x" in network.inputs)
-            if self.cell is None:
-                object.__setattr__(self, "cell", builtin_equations(self.activation))
-            _check_inits(self.init, network.states)
-        elif self.cell is not None:
-            names, activation = plain_cell(tuple(self.cell))
+        names, activation = spec.params, spec.activation if spec.plain else "custom"
+        object.__setattr__(self, "network", not spec.plain)
+        object.__setattr__(self, "reads_x", "x" in spec.inputs)
+        if self.cell is not None:
             object.__setattr__(self, "cell", tuple(self.cell))
-        elif activation not in ACTIVATIONS:
-            raise InputError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-        if network is None:
-            _check_inits(self.init, ("h",))
+        _check_inits(self.init, spec.states)
         init = {name: exact(value, f"--init {name}") for name, value in self.init.items()}
         if "h" in init:
             object.__setattr__(self, "h0", init["h"])

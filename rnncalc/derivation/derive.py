@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..compute.backward import Backward, backward
-from ..compute.forward import cell_for, run
 from ..compute.problem import Problem, Settings
+from ..compute.run import METHODS, Trace, run
 from ..errors import InputError
-from . import backward_steps, flow_steps, forward_steps
-from .model import Derivation, ForwardColumns, Section
-from .names import gradient
+from . import flow_steps
+from .model import Derivation, NamedColumns, Section
 from .quantities import Quantities
+from .sections import (
+    Backward,
+    Forward,
+    agreement_section,
+    forward_section,
+    gradient_name,
+    known_section,
+    local_section,
+    loss_section,
+    model_section,
+)
 
 ProgressCallback = Callable[[int, int, str], None]
-METHODS = ("forward", "backward", "both")
 MAX_STEPS = 2_000_000
 MAX_STEPS_SHOWN = 20_000
 PER_STEP_SHOWN_KB = 45
@@ -47,44 +55,42 @@ def derive(
                 "is the backward (delta) method"
             )
         return derive_vector(problem, settings, scope, steps)  # type: ignore[arg-type]
-    if problem.network:
-        from .network_derive import derive_network
-
-        return derive_network(problem, settings, scope, steps, progress, method)
-    cell = cell_for(problem)
+    flow = steps and settings.flow and scope == "grads"
     sweep_progress = (
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
     )
-    if method not in METHODS:
-        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    trace = run(problem, cell, settings, sweep_progress, lean=not steps and method == "forward")
-    back = backward(trace, settings) if method != "forward" else None
-    q = Quantities(trace, cell)
-    sections = _sections(q, problem, settings, scope, method, back) if steps else ()
-    if steps and settings.flow and scope == "grads":
-        deltas = back if back is not None else backward(trace, settings)
-        defined = (
-            () if back is not None else (backward_steps.deltas_section(q, deltas),)
-        )  # the shares use δ_t
-        sections += (flow_steps.reach_section(q), *defined, flow_steps.shares_section(q, deltas))
-    gradients = back.gradients if back is not None and method == "backward" else trace.gradients
+    computed = "both" if flow and method == "forward" else method
+    trace = run(problem, settings, computed, steps, sweep_progress)
+    sections = _sections(trace, problem, settings, scope, method) if steps else ()
+    forward = trace.forward is not None and method != "backward"
+    gradients = trace.forward.gradients if forward else trace.gradients  # type: ignore[union-attr]
     derivation = Derivation(
         problem=problem,
         settings=settings,
         scope=scope,
-        columns=ForwardColumns(trace.x, trace.o, trace.h[1:], trace.y),
+        columns=NamedColumns(trace.streams, trace.values),
         loss=trace.loss,
         gradients=dict(gradients),
-        gradient_names={p: gradient(p) for p in trace.gradients},
+        gradient_names={theta: _name(trace, theta) for theta in trace.plan.graph.wrt},
         sections=sections,
         method=method,
-        backward_gradients=dict(back.gradients) if back is not None and method == "both" else None,
+        backward_gradients=dict(trace.backward.gradients) if method == "both" and trace.backward else None,
     )
     if settings.exact and steps:
         from .exact import with_exact
 
         derivation = with_exact(derivation, progress)
     return derivation
+
+
+def _name(trace: Trace, theta: str) -> object:
+    """dL/dθ's name."""
+    from .names import LOSS, derivative, gradient, initial_state
+
+    if theta in trace.net.params:
+        return gradient(theta)
+    state = next(s for s in trace.net.states if f"{s}0" == theta)
+    return derivative(LOSS, initial_state(state))
 
 
 def _check_size(n: int, steps: bool, scope: str, exact: bool) -> None:
@@ -104,25 +110,31 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool) -> None:
 
 
 def _sections(
-    q: Quantities, problem: Problem, settings: Settings, scope: str, method: str, back: Backward | None
+    trace: Trace, problem: Problem, settings: Settings, scope: str, method: str
 ) -> tuple[Section, ...]:
     """The document's sections in its order; the backward derivation after (or instead of) the forward one."""
-    sections = [
-        forward_steps.loss_section(q, problem),
-        forward_steps.model_section(q),
-        forward_steps.known_section(q),
-        forward_steps.forward_section(q),
-    ]
+    from ..engine.written import written
+
+    forms = written(trace.net, problem.loss, problem.loss_weight, problem.loss_term)
+    q = Quantities(trace, forms)
+    sections = [loss_section(q, problem), model_section(q), known_section(q), forward_section(q)]
     if scope != "grads":
         return tuple(sections)
-    sections.append(forward_steps.local_section(q))
+    forward, backward = Forward(q), Backward(q)
+    sections.append(local_section(q, forward.used_links | backward.used_links()))
     if method != "backward":
-        sections.append(forward_steps.totals_section(q))
-        sections += [forward_steps.gradient_section(q, p, settings.per_step) for p in q.trace.terms]
-    if back is not None:
+        sections.append(forward.totals_section())
+        sections += [forward.gradient_section(theta, settings.per_step) for theta in q.plan.graph.wrt]
+    if method != "forward":
         suffix = " (backward)" if method == "both" else ""
-        sections.append(backward_steps.deltas_section(q, back))
-        sections += [backward_steps.gradient_section(q, back, p, suffix) for p in back.gradients]
-    if back is not None and method == "both":
-        sections.append(backward_steps.agreement_section(q.trace.gradients, back.gradients))
+        sections.append(backward.deltas_section())
+        sections += [backward.gradient_section(theta, suffix) for theta in q.plan.graph.wrt]
+    if method == "both":
+        sections.append(agreement_section(trace.forward.gradients, trace.backward.gradients))  # type: ignore[union-attr]
+    if settings.flow:
+        deltas = [] if method != "forward" else [backward.deltas_section()]  # the shares use δ_t
+        sections += [flow_steps.reach_section(q), *deltas, flow_steps.shares_section(q)]
     return tuple(sections)
+
+
+__all__ = ["derive", "gradient_name"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections import namedtuple
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..result import Result
@@ -61,42 +63,6 @@ class Section:
     note: str | None = None
 
 
-class ForwardRow(NamedTuple):
-    """One time step of the forward pass: x is the input x_{t-1} that step t reads."""
-
-    t: int
-    x: float
-    o: float
-    h: float
-    y: float
-
-
-@dataclass(frozen=True)
-class ForwardColumns:
-    """The forward pass as columns: x_0..x_{n-1}, o_1..o_n, h_1..h_n, y_1..y_n."""
-
-    x: list[float]
-    o: list[float]
-    h: list[float]
-    y: list[float]
-
-    def rows(self) -> tuple[ForwardRow, ...]:
-        """One row per step."""
-        return tuple(
-            ForwardRow(t, *values) for t, values in enumerate(zip(self.x, self.o, self.h, self.y), start=1)
-        )
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        """The table's column heads."""
-        return ("t", "x_{t-1}", "o_t", "h_t", "y_t")
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """The JSON keys of a row."""
-        return ("t", "x", "o", "h", "y")
-
-
 @dataclass(frozen=True)
 class NamedColumns:
     """A network's forward pass as columns: each input stream (read at t-1), then each named quantity."""
@@ -119,10 +85,17 @@ class NamedColumns:
         """The JSON keys of a row."""
         return ("t", *self.streams, *self.values)
 
-    def rows(self) -> tuple[tuple[float, ...], ...]:
-        """One row per step: t, then the columns in order."""
+    def rows(self) -> tuple[Any, ...]:
+        """One row per step: t, then the columns in order (each also by its key: row.h)."""
         columns = [*self.streams.values(), *self.values.values()]
-        return tuple((t, *row) for t, row in enumerate(zip(*columns), start=1))
+        row = _row_type(self.keys)
+        return tuple(row(t, *values) for t, values in enumerate(zip(*columns), start=1))
+
+
+@functools.lru_cache(maxsize=64)
+def _row_type(keys: tuple[str, ...]) -> Any:
+    """A named tuple type for the forward pass's rows: t, the inputs, then each quantity."""
+    return namedtuple("Row", keys)
 
 
 @dataclass(frozen=True, repr=False)
@@ -132,7 +105,7 @@ class Derivation(Result):
     problem: Problem
     settings: Settings
     scope: str
-    columns: ForwardColumns | NamedColumns
+    columns: NamedColumns
     loss: float
     gradients: dict[str, float]
     gradient_names: dict[str, Name]

@@ -1,32 +1,25 @@
-"""The named quantities of one trace, as references carrying their values, and the cell's rules per step."""
+"""The named quantities of one trace as references carrying their values, and the cell's forms per step."""
 
 from __future__ import annotations
 
 import functools
 from typing import TYPE_CHECKING
 
-from ..cell.sweep import INITIAL_STATE
-from ..compute.forward import Trace
-from .formula import Call, Form, Name, Rebuild, Ref, fill, from_sympy, from_template
-from .names import derivative, indexed, parameter
+from ..cell.states import PREV, initial, state_of
+from ..engine.plan import Chain, Direct, Link, Term
+from .formula import Call, Form, Mul, Name, Rebuild, Ref, fill, from_template
+from .names import LOSS, derivative, indexed, initial_state, parameter, partial
 
 if TYPE_CHECKING:
-    import sympy
-
-    from ..cell.data import Cell, Rule
     from ..cell.template import Template
+    from ..compute.run import Trace
+    from ..engine.written import Written
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
 def template(data: Template) -> Form:
-    """A rule's display template as a formula (made once per template)."""
+    """A display template as a formula (made once per template)."""
     return from_template(data)
-
-
-@functools.lru_cache(maxsize=1024)
-def expr_template(expr: sympy.Expr) -> Form:
-    """A SymPy expression as a formula template (network cells, still differentiated each run)."""
-    return from_sympy(expr)
 
 
 @functools.lru_cache(maxsize=64)
@@ -39,11 +32,7 @@ def closed_form(function: str) -> Form | None:
     if record is None or not record.spell_out:
         return None
     shipped = spelled(function)
-    if shipped is not None:
-        return from_template(shipped)
-    import sympy
-
-    return from_sympy(record.formula(sympy, sympy.Symbol("z", real=True)))
+    return from_template(shipped) if shipped is not None else None
 
 
 class SpellOut(Rebuild):
@@ -63,97 +52,136 @@ def spell_out(form: Form) -> Form | None:
     return None if written == form else written
 
 
-GENERIC = {
-    "x": Ref(Name("x_{t-1}", "x_{t-1}", "x_{t-1}"), 0.0),
-    "h_prev": Ref(Name("h_{t-1}", "h_{t-1}", "h_{t-1}"), 0.0),
-    "o": Ref(Name("o_t", "o_{t}", "o_t"), 0.0),
-    "h": Ref(Name("h_t", "h_{t}", "h_t"), 0.0),
-    "y": Ref(Name("y_t", "y_{t}", "y_t"), 0.0),
-    "g": Ref(Name("g_t", "g_{t}", "g_t"), 0.0),
-}
-"""The cell's symbols at a generic step t, for the model block."""
+def generic(symbol: str, previous: bool = False) -> Ref:
+    """A quantity at a generic step: a_t, or x_{t-1} and s_{t-1} for what step t reads from before."""
+    text = f"{symbol}_{{t-1}}" if previous else f"{symbol}_t"
+    return Ref(Name(text, f"{symbol}_{{t-1}}" if previous else f"{symbol}_{{t}}", text), 0.0)
+
+
+DELTA = "δ"
 
 
 class Quantities:
-    """The named quantities of one trace, as references carrying their values."""
+    """The named quantities of one trace (its values, partials, totals and adjoints) as references."""
 
-    def __init__(self, trace: Trace, cell: Cell) -> None:
-        """Index a trace."""
+    def __init__(self, trace: Trace, forms: Written) -> None:
+        """Index a trace and the forms its cell is shown by."""
         self.trace = trace
-        self.cell = cell
-        self.params = {p: Ref(parameter(p), v, given=True) for p, v in trace.params.items()}
-        self.params[INITIAL_STATE] = self.h(0)
-        self._locals: dict[tuple[str, int], Ref] = {}
+        self.forms = forms
+        self.plan = trace.plan
+        self.spec = trace.net.spec
+        self.params: dict[str, Form] = {p: Ref(parameter(p), v, given=True) for p, v in trace.params.items()}
         self._bindings: dict[int, dict[str, Form]] = {}
+        carriers = [k for k in self.plan.adjoint_carriers if not (k == "y" and self.plan.trivial_output())]
+        self.delta_of = carriers[0] if len(carriers) == 1 and self.spec.plain else None
 
-    def x(self, i: int) -> Ref:
-        """Input x_i (used at step i + 1)."""
-        return Ref(indexed("x", i), self.trace.x[i], given=True)
+    def theta(self, key: str) -> Name:
+        """How a parameter or initial state is named: W_i, ba, s_0."""
+        state = next((s for s in self.spec.states if initial(s) == key), None)
+        return initial_state(state) if state is not None else parameter(key)
+
+    def stream(self, name: str, i: int) -> Ref:
+        """Input ``name`` at index i (read by step i + 1)."""
+        return Ref(indexed(name, i), self.trace.streams[name][i], given=True)
+
+    def value(self, name: str, t: int) -> Ref:
+        """A named quantity at step t (t = 0: a state's initial value)."""
+        return Ref(indexed(name, t), self.trace.value(name, t), given=t == 0)
 
     def g(self, t: int) -> Ref:
         """Target g_t."""
         return Ref(indexed("g", t), self.trace.g[t - 1], given=True)
 
-    def h(self, t: int) -> Ref:
-        """State h_t (t = 0 is the initial state)."""
-        return Ref(indexed("h", t), self.trace.h[t], given=t == 0)
+    def below(self, u: str, t: int) -> Name:
+        """The name a partial is taken by at step t: a_t, s_{t-1} for s_prev, or a parameter."""
+        state = state_of(u)
+        if state is not None:
+            return indexed(state, t - 1)
+        if u in self.spec.names or u in self.spec.inputs:
+            return indexed(u, t - (1 if u in self.spec.inputs else 0))
+        return parameter(u)
 
-    def o(self, t: int) -> Ref:
-        """Pre-activation o_t."""
-        return Ref(indexed("o", t), self.trace.o[t - 1])
+    def single(self, k: str) -> bool:
+        """k's formula reads one quantity: its local derivative is also the total one, written d."""
+        g = self.plan.graph
+        return len([u for u in g.edges(k) if u not in g.params]) <= 1
 
-    def y(self, t: int) -> Ref:
-        """Output y_t."""
-        return Ref(indexed("y", t), self.trace.y[t - 1])
+    def partial(self, k: str, u: str, t: int) -> Ref:
+        """∂k_t/∂u: a local derivative at step t (written dk/du when k reads nothing else)."""
+        top, bottom = indexed(k, t), self.below(u, t)
+        name = derivative(top, bottom) if self.single(k) else partial(top, bottom)
+        return Ref(name, self.trace.partials[k, u][t - 1])
 
-    def local(self, kind: str, t: int) -> Ref:
-        """A local derivative at step t: dL_dy, dy_dh, dh_do or do_dhprev (each made once)."""
-        ref = self._locals.get((kind, t))
-        if ref is None:
-            ref = self._locals[kind, t] = self._make_local(kind, t)
-        return ref
+    def link(self, link: Link, t: int) -> Ref:
+        """A partial of a chain, at step t + dt."""
+        k, u, dt = link
+        return self.partial(k, u, t + dt)
 
-    def _make_local(self, kind: str, t: int) -> Ref:
-        """A new reference to a local derivative."""
-        top, bottom = {
-            "dL_dy": ("L", "y"),
-            "dy_dh": ("y", "h"),
-            "dh_do": ("h", "o"),
-            "do_dhprev": ("o", "h"),
-        }[kind]
-        below = t - 1 if kind == "do_dhprev" else t
-        return Ref(derivative(indexed(top, t), indexed(bottom, below)), getattr(self.trace, kind)[t - 1])
+    def form(self, k: str, u: str, t: int) -> Form:
+        """The local derivative's form at step t, in that step's quantities."""
+        return fill(template(self.forms.partials[f"{k}|{u}"]), self.binding(t))
 
-    def do_d(self, p: str, t: int) -> Ref:
-        """Total derivative do_t/dθ carried through time."""
-        return Ref(derivative(indexed("o", t), parameter(p)), self.trace.do_d[p][t - 1])
+    def equation(self, k: str, t: int) -> Form:
+        """k's formula at step t."""
+        return fill(template(self.forms.equations[k]), self.binding(t))
 
-    def dy_d(self, p: str, t: int) -> Ref:
-        """Local derivative dy_t/dθ."""
-        return Ref(derivative(indexed("y", t), parameter(p)), self.trace.dy_d[p][t - 1])
+    def total(self, k: str, theta: str, t: int) -> Ref:
+        """dk_t/dθ, the total derivative carried through time."""
+        column = self.trace.forward.totals[theta].get(k) if self.trace.forward else None
+        return Ref(derivative(indexed(k, t), self.theta(theta)), column[t - 1] if column else 0.0)
 
-    def term(self, p: str, t: int) -> Ref:
-        """Step t's share of the gradient, dL_t/dθ."""
-        return Ref(derivative(indexed("L", t), parameter(p)), self.trace.terms[p][t - 1])
+    def term(self, theta: str, t: int) -> Ref:
+        """Step t's share dL_t/dθ (forward mode)."""
+        value = self.trace.forward.terms[theta][t - 1] if self.trace.forward else 0.0
+        return Ref(derivative(indexed("L", t), self.theta(theta)), value)
+
+    def dL_dy(self, t: int) -> Ref:
+        """dL_t/dy_t."""
+        return Ref(derivative(indexed("L", t), indexed("y", t)), self.trace.dL_dy[t - 1])
+
+    def adjoint(self, k: str, t: int) -> Ref:
+        """dL/dk_t (δ_t when one quantity carries every adjoint of the worked example's cell)."""
+        value = self.trace.backward.adjoints[k][t - 1] if self.trace.backward else 0.0
+        if k == self.delta_of:
+            return Ref(Name(f"{DELTA}_{t}", rf"\delta_{{{t}}}", f"delta_{t}"), value)
+        return Ref(derivative(LOSS, indexed(k, t)), value)
+
+    def chain(self, chain: Chain, t: int, theta: str) -> Form:
+        """A chain's partials and the total it ends in, as a product (one link back to the initial state
+        θ itself: that partial's form)."""
+        factors: list[Form] = [self.link(link, t) for link in chain.links]
+        if chain.end is None:
+            k, u, dt = chain.links[0]
+            return self.form(k, u, t + dt) if len(chain.links) == 1 else Mul(tuple(factors))
+        factors.append(self.total(chain.end[0], theta, t + chain.end[1]))
+        return factors[0] if len(factors) == 1 else Mul(tuple(factors))
+
+    def rule_term(self, term: Term, k: str, theta: str, t: int) -> Form:
+        """One term of dk_t/dθ."""
+        if isinstance(term, Direct):
+            return self.form(k, term.use, t)
+        return self.chain(term, t, theta)
 
     def binding(self, t: int) -> dict[str, Form]:
         """What the cell's symbols mean at step t (made once per step)."""
         if t not in self._bindings:
-            step = {
-                "x": self.x(t - 1),
-                "h_prev": self.h(t - 1),
-                "o": self.o(t),
-                "h": self.h(t),
-                "y": self.y(t),
-                "g": self.g(t),
-            }
-            self._bindings[t] = step | self.params
+            step: dict[str, Form] = {s: self.stream(s, t - 1) for s in self.spec.inputs}
+            step |= {s + PREV: self.value(s, t - 1) for s in self.spec.states}
+            step |= {k: self.value(k, t) for k in self.spec.names}
+            self._bindings[t] = step | {"g": self.g(t)} | self.params
         return self._bindings[t]
 
-    def generic(self, rule: Rule) -> Form:
-        """A cell rule written for a generic step t (o_t = W_i · x_{t-1} + ...)."""
-        return fill(template(rule.template), GENERIC | self.params)
+    def generic_binding(self) -> dict[str, Form]:
+        """The cell's symbols at a generic step t."""
+        step: dict[str, Form] = {s: generic(s, True) for s in self.spec.inputs}
+        step |= {s + PREV: generic(s, True) for s in self.spec.states}
+        step |= {k: generic(k) for k in self.spec.names}
+        return step | {"g": generic("g")} | self.params
 
-    def at(self, rule: Rule, t: int) -> Form:
-        """A cell rule written for step t."""
-        return fill(template(rule.template), self.binding(t))
+    def loss_at(self, t: int) -> Form:
+        """Step t's loss term."""
+        return fill(template(self.forms.loss), self.binding(t))
+
+    def local_loss(self, t: int) -> Form:
+        """dL_t/dy_t's form at step t."""
+        return fill(template(self.forms.dL_dy), self.binding(t))

@@ -11,31 +11,28 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ..cell.equations import Builder, CellSpec, check_characters, check_size, parse_expression, parse_network
+from ..cell.equations import Builder, CellSpec, check_characters, check_size, parse_expression
 from ..cell.functions import FUNCTIONS
 from ..cell.tree import TREES, Formula, Tree, functions, slot, uses
 from ..errors import InputError
 from .diff import derivative, mul, partial
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Network:
-    """A cell ready to compute: the spec, the loss rules, and every partial derivative.
+    """A cell ready to compute: the parsed spec, one step's weighted loss term, every partial derivative.
 
-    ``partials[k][u]`` is ∂k/∂u (SymPy, as shown) for each name, previous value (``s_prev``) and
-    parameter u that the equation of k uses; ``trees`` holds the same as formula trees (from the engine's
-    chain rule: what the generated code computes); ``loss`` is one step's weighted loss term in y and g,
-    ``dL_dy`` its derivative, ``loss_tree`` and ``dL_dy_tree`` the same as trees.
+    ``trees[k][u]`` is ∂k/∂u for each name, previous value (``s_prev``) and parameter u that the
+    equation of k reads; ``input_trees[k][s]`` the same for the input streams; ``loss_tree`` is one
+    step's weighted loss term in y and g and ``dL_dy_tree`` its derivative.
     """
 
-    spec: Any
-    loss: Any
-    dL_dy: Any
-    partials: Any
+    spec: CellSpec
+    loss_tree: Tree
+    dL_dy_tree: Tree
+    trees: dict[str, dict[str, Tree]]
+    input_trees: dict[str, dict[str, Tree]]
     kinked: bool
-    loss_tree: Tree = ()
-    dL_dy_tree: Tree = ()
-    trees: dict[str, dict[str, Tree]] = field(default_factory=dict)
     compiled: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -47,10 +44,6 @@ class Network:
     def states(self) -> tuple[str, ...]:
         """The quantities fed back to the next step."""
         return self.spec.states
-
-    def equation(self, name: str) -> Any:
-        """The equation defining ``name``."""
-        return next(e for e in self.spec.equations if e.name == name)
 
 
 def parse_loss_term(text: str) -> Tree:
@@ -87,11 +80,8 @@ def loss_tree(loss_name: str, weight: Fraction, term: str | None) -> Tree:
 
 
 @functools.lru_cache(maxsize=64)
-def engine_network(
-    equations: tuple[str, ...], streams: tuple[str, ...], weight: Fraction, loss_name: str, term: str | None
-) -> Network:
-    """A cell ready to compute, without SymPy: parsed into trees, each partial by the engine's chain rule."""
-    spec: CellSpec = parse_network(equations, streams)
+def engine_network(spec: CellSpec, weight: Fraction, loss_name: str, term: str | None) -> Network:
+    """A parsed cell ready to compute, without SymPy: each partial by the engine's chain rule."""
     loss = loss_tree(loss_name, weight, term)
     trees = {
         e.name: {u: partial(e.tree, u, e.name) for u in e.uses if u not in spec.inputs}
@@ -100,8 +90,11 @@ def engine_network(
     for name, table in trees.items():
         for u, tree in table.items():
             check_size(tree, f"the derivative of {name} by {u}")
+    inputs = {
+        e.name: {u: partial(e.tree, u, e.name) for u in e.uses if u in spec.inputs}
+        for e in spec.equations
+        if any(u in spec.inputs for u in e.uses)
+    }
     called = frozenset().union(functions(loss), *(functions(e.tree) for e in spec.equations))
     kinked = any(FUNCTIONS[f].kink for f in called)
-    return Network(spec, None, None, None, kinked, loss, derivative(loss, "y"), trees)  # type: ignore[arg-type]
-
-
+    return Network(spec, loss, derivative(loss, "y"), trees, inputs, kinked)

@@ -1,100 +1,137 @@
-"""How a cell's formulas and local derivatives are written: SymPy's forms of the engine's network.
+"""How a cell's formulas and local derivatives are shown: SymPy's forms, found without running anything.
 
-The engine computes every number from its own trees (``graph``); a derivation shows each local derivative
-as SymPy writes it (common factors pulled out), so the network is also held as SymPy expressions here,
-for showing, checking and drawing. Only commands that show steps import this module (and SymPy).
+Shipped for the built-in cells and presets; for any other cell derived by SymPy once and kept in the
+per-user cache as templates (plain data, never code). A cached entry is believed only when every form
+it holds is well formed and has, at two sample points, the value of the engine's own tree for the same
+formula or derivative (a form edited to 2·(rule) is derived again): the numbers never come from the
+cache, and what is shown cannot drift from what is computed.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
-import sympy
+from ..cell import cache
+from ..cell.data import cell_key, loss_templates, shipped_written
+from ..cell.template import Template, frozen, is_template
+from ..cell.tree import Tree, evaluate
+from .graph import Network
 
-from ..cell import equations as parsed
-from ..cell.size import check_size as check_sympy_size
-from ..cell.states import PREV, initial
-from ..cell.tree import Tree, to_sympy
-from .graph import Network, engine_network
-
-__all__ = ["PREV", "TARGET", "Network", "build_network", "initial", "parse_network"]
-
-TARGET = sympy.Symbol("g", real=True)
-
-
-@dataclass(frozen=True)
-class Equation:
-    """One named quantity: its expression in the names it uses directly, its tree, and the text typed."""
-
-    name: str
-    expr: sympy.Expr
-    text: str
-    tree: Tree = ()
-
-    @property
-    def uses(self) -> tuple[str, ...]:
-        """The symbols the expression reads (names, NAME_prev, inputs, parameters), sorted."""
-        return tuple(sorted(s.name for s in self.expr.free_symbols))
+SAMPLES = (0.31, 0.77)
+"""Where a cached form is compared with the engine's tree: every name at 0.31 + k · 0.0137, then 0.77 + ...,
+away from the kinks at 0 and the poles of log and division."""
 
 
 @dataclass(frozen=True)
-class NetworkSpec:
-    """A parsed cell: its equations in order, input streams, states (fed back) and parameters."""
+class Written:
+    """The display templates of one cell and loss: each equation, each partial ("k|u"), the loss term
+    and dL_t/dy_t."""
 
-    equations: tuple[Equation, ...]
-    inputs: tuple[str, ...]
-    states: tuple[str, ...]
-    params: tuple[str, ...]
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The quantities defined, in order."""
-        return tuple(e.name for e in self.equations)
+    equations: dict[str, Template]
+    partials: dict[str, Template]
+    loss: Template
+    dL_dy: Template
 
 
 @functools.lru_cache(maxsize=64)
-def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",)) -> NetworkSpec:
-    """Parse ``NAME = EXPR`` equations; NAME_prev reads the previous step's NAME, streams are inputs."""
-    spec = parsed.parse_network(equations, streams)
-    symbols: dict[str, sympy.Symbol] = {}
-    built = tuple(Equation(e.name, to_sympy(e.tree, symbols), e.text, e.tree) for e in spec.equations)
-    return NetworkSpec(built, spec.inputs, spec.states, spec.params)
-
-
-@functools.lru_cache(maxsize=64)
-def build_network(
-    equations: tuple[str, ...], streams: tuple[str, ...], weight: Fraction, loss_name: str, term: str | None
-) -> Network:
-    """The engine's network with SymPy's forms of every partial and of the loss, for showing them."""
-    import dataclasses
-
-    engine = engine_network(equations, streams, weight, loss_name, term)
-    spec = parse_network(equations, streams)
-    y = sympy.Symbol("y", real=True)
-    if term is not None:
-        loss = to_sympy(engine.loss_tree)
+def written(net: Network, loss_name: str, weight: Fraction, term: str | None) -> Written:
+    """The forms of a cell ready to compute, for its loss."""
+    data = _cell_forms(net)
+    if term is None:
+        loss, dL_dy = loss_templates(loss_name, weight)
     else:
-        from ..cell.losses import LOSSES
-
-        loss = sympy.Rational(weight.numerator, weight.denominator) * LOSSES[loss_name].term(sympy, y, TARGET)
-    partials = {e.name: _partials(e, set(spec.inputs)) for e in spec.equations}
-    return dataclasses.replace(
-        engine, spec=spec, loss=loss, dL_dy=sympy.diff(loss, y), partials=partials, compiled={}
+        loss, dL_dy = _term_forms(net, term)
+    return Written(
+        {k: frozen(v) for k, v in data["equations"].items()},
+        {k: frozen(v) for k, v in data["partials"].items()},
+        loss,
+        dL_dy,
     )
 
 
-def _partials(equation: Equation, inputs: set[str]) -> dict[str, sympy.Expr]:
-    """∂k/∂u for each symbol u the equation uses except the inputs, written with k where k appears."""
-    result = {}
-    own = sympy.Symbol(equation.name, real=True)
-    for u in equation.uses:
-        if u in inputs:
-            continue
-        derivative = sympy.diff(equation.expr, sympy.Symbol(u, real=True))
-        check_sympy_size(derivative, f"the derivative of {equation.name} by {u}")
-        if isinstance(equation.expr, sympy.Function):
-            derivative = derivative.subs(equation.expr, own)
-        result[u] = derivative
-    return result
+def _cell_forms(net: Network) -> dict[str, Any]:
+    """A cell's forms: shipped, else cached and sound, else derived by SymPy (and cached)."""
+    key = cell_key(net.spec)
+    found = shipped_written(key)
+    if found is not None:
+        return found
+    found = cache.load(["written", key], lambda data: _sound(data, net))
+    if found is not None:
+        return found
+    from ..cell.rules import written_data
+
+    derived = written_data(net.spec)
+    cache.store(["written", key], derived)
+    return derived
+
+
+def _term_forms(net: Network, term: str) -> tuple[Template, Template]:
+    """A custom loss term's forms (cached like a cell's; checked against the engine's loss tree)."""
+    key = ["loss term", term]
+
+    def sound(data: Any) -> bool:
+        return (
+            _shaped(data, ("loss", "dL_dy"))
+            and _agrees(frozen(data["loss"]), net.loss_tree)
+            and _agrees(frozen(data["dL_dy"]), net.dL_dy_tree)
+        )
+
+    found = cache.load(key, sound)
+    if found is None:
+        from ..cell.rules import term_data
+
+        found = term_data(net.loss_tree)
+        cache.store(key, found)
+    return frozen(found["loss"]), frozen(found["dL_dy"])
+
+
+def _shaped(data: Any, keys: tuple[str, ...]) -> bool:
+    """A dict of exactly these keys, each a well-formed template."""
+    return (
+        isinstance(data, dict) and set(data) == set(keys) and all(is_template(frozen(data[k])) for k in keys)
+    )
+
+
+def _sound(data: Any, net: Network) -> bool:
+    """A cached entry of the right shape whose every form has the engine's values."""
+    if not isinstance(data, dict) or set(data) != {"equations", "partials"}:
+        return False
+    equations, partials = data["equations"], data["partials"]
+    if not isinstance(equations, dict) or not isinstance(partials, dict):
+        return False
+    trees = {e.name: e.tree for e in net.spec.equations}
+    derivatives = {f"{k}|{u}": tree for k, table in net.trees.items() for u, tree in table.items()}
+    derivatives |= {f"{k}|{u}": tree for k, table in net.input_trees.items() for u, tree in table.items()}
+    if set(equations) != set(trees) or set(partials) != set(derivatives):
+        return False
+    pairs = [(equations[k], trees[k]) for k in trees] + [(partials[k], derivatives[k]) for k in derivatives]
+    return all(is_template(frozen(form)) and _agrees(frozen(form), tree) for form, tree in pairs)
+
+
+def _agrees(form: Template, tree: Tree) -> bool:
+    """The form and the engine's tree have the same value at both sample points (to 1e-9)."""
+    for base in SAMPLES:
+        try:
+            shown, computed = evaluate(form, _point(base)), evaluate(tree, _point(base))
+        except (ArithmeticError, ValueError, TypeError, KeyError):
+            return False
+        if not math.isclose(shown, computed, rel_tol=1e-9, abs_tol=1e-12):
+            return False
+    return True
+
+
+class _point(dict):  # noqa: N801 (a mapping used like a function)
+    """Every name's sample value: base + 0.0137 · (a number fixed by the name)."""
+
+    def __init__(self, base: float) -> None:
+        super().__init__()
+        self.base = base
+
+    def __missing__(self, name: str) -> float:
+        value = self.base + 0.0137 * (sum(map(ord, name)) % 17)
+        self[name] = value
+        return value

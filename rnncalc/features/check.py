@@ -16,15 +16,14 @@ from typing import Any
 
 import mpmath
 
-from ..cell.data import Cell
-from ..cell.functions import ACTIVATIONS, REGISTRY, Function
-from ..cell.losses import LOSSES
+from ..cell.functions import FUNCTIONS, REGISTRY, Function
 from ..cell.size import tree_size
-from ..cell.sweep import INITIAL_STATE, compile_sweep
-from ..compute.backward import backward
-from ..compute.forward import Trace, cell_for, mask_of, run
+from ..cell.states import PREV, initial
+from ..cell.tree import Tree, children, evaluate
 from ..compute.problem import Problem, Settings
-from ..derivation.names import indexed, parameter
+from ..compute.run import Trace, loss_at, run
+from ..derivation.names import initial_state, parameter
+from ..engine.graph import Network
 from ..errors import InputError
 from ..result import Result
 
@@ -83,64 +82,104 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
         from .check_vector import check_vector
 
         return check_vector(problem)  # type: ignore[arg-type]
-    if problem.network:
-        from .check_network import check_network
-
-        return check_network(problem, inputs)
-    cell = cell_for(problem)
-    exact = Settings()
-    trace = run(problem, cell, exact)
+    trace = run(problem, Settings(), every_adjoint=inputs)
+    net = trace.net
+    keys = list(trace.plan.graph.wrt)
     chain = dict(trace.gradients)
     if inputs:
-        chain |= {f"x_{i}": v for i, v in enumerate(backward(trace, exact).inputs)}
+        chain |= {
+            _input_key(s, i): v for s, column in trace.input_gradients.items() for i, v in enumerate(column)
+        }
     notes: list[str] = []
-    near_kink = cell.kinked and min(map(abs, trace.o)) < KINK_NEAR
+    label = _labeller(net)
+    closest = _closest_kink(trace)
     methods = {
-        "finite_difference": _finite_differences(problem, cell, trace, list(chain), notes),
-        "sympy": _sympy_gradients(problem, cell, list(chain), notes),
-        "torch": _torch_gradients(problem, list(chain), notes, near_kink),
+        "finite_difference": _finite_differences(problem, net, keys, inputs, closest, notes, label),
+        "sympy": _sympy_gradients(problem, net, list(chain), notes),
+        "torch": _torch_gradients(problem, net, list(chain), notes, closest),
     }
-    return CheckReport(problem, trace.loss, compare(chain, methods, trace.loss, _label), tuple(notes))
+    return CheckReport(problem, trace.loss, compare(chain, methods, trace.loss, label), tuple(notes))
 
 
-def _label(key: str) -> str:
-    """dL/dW_i, dL/dx_3."""
-    if key.startswith("x_"):
-        return f"dL/d{indexed('x', int(key[2:])).text}"
-    return f"dL/d{parameter(key).text}"
+def _input_key(stream: str, i: int) -> str:
+    """x_3, x1_0: an input's key."""
+    return f"{stream}_{i}"
+
+
+def _labeller(net: Network) -> Callable[[str], str]:
+    """dL/dW_i, dL/ds_0, dL/dx_3."""
+    starts = {initial(s): s for s in net.states}
+
+    def label(key: str) -> str:
+        if key in starts:
+            return f"dL/d{initial_state(starts[key]).text}"
+        return f"dL/d{parameter(key).text if key in net.params else key}"
+
+    return label
+
+
+def _closest_kink(trace: Trace) -> tuple[float, str] | None:
+    """How close any argument of a function with a kink (relu, abs) comes to 0, and what it is called."""
+    found: tuple[float, str] | None = None
+    for e in trace.net.spec.equations:
+        for argument in _kinked_arguments(e.tree):
+            name = f"{argument[1]}_t" if argument[0] == "slot" else "an argument of a kinked function"
+            for t in range(1, trace.n + 1):
+                distance = abs(evaluate(argument, _step_values(trace, t)))
+                if found is None or distance < found[0]:
+                    found = (distance, name)
+    return found
+
+
+def _kinked_arguments(tree: Tree) -> list[Tree]:
+    """The arguments of every call of a function whose derivative jumps."""
+    own = [tree[2]] if tree[0] == "call" and FUNCTIONS[tree[1]].kink else []
+    return own + [arg for child in children(tree) for arg in _kinked_arguments(child)]
+
+
+def _step_values(trace: Trace, t: int) -> dict[str, float]:
+    """Every name's value at step t: quantities, previous states, inputs, parameters."""
+    values = dict(trace.params) | {k: column[t - 1] for k, column in trace.values.items()}
+    values |= {s + PREV: trace.value(s, t - 1) for s in trace.net.states}
+    return values | {s: column[t - 1] for s, column in trace.streams.items()}
+
+
+def _base(problem: Problem, net: Network) -> dict[str, float]:
+    """Every parameter and initial state at its given value."""
+    return {p: float(problem.params[p]) for p in net.params} | {
+        initial(s): float(problem.initial(s)) for s in net.states
+    }
 
 
 def _finite_differences(
-    problem: Problem, cell: Cell, trace: Trace, keys: list[str], notes: list[str]
-) -> dict[str, float] | None:
-    """Richardson-extrapolated central differences of the loss, through the same forward pass."""
-    if cell.kinked and min(map(abs, trace.o)) < KINK_MARGIN:
-        notes.append(f"finite differences skipped: some o_t is within {KINK_MARGIN} of a kink at 0")
+    problem: Problem,
+    net: Network,
+    keys: list[str],
+    inputs: bool,
+    closest: tuple[float, str] | None,
+    notes: list[str],
+    label: Callable[[str], str],
+) -> dict[str, float | None] | None:
+    """Richardson-extrapolated central differences of the loss, through the same compiled forward pass."""
+    if closest is not None and closest[0] < KINK_MARGIN:
+        notes.append(f"finite differences skipped: some {closest[1]} is within {KINK_MARGIN} of a kink at 0")
         return None
-    masked = not problem.every_step_has_a_target
-    sweep = compile_sweep(cell, rounding=False, masked=masked)
-    mask = mask_of(problem) if masked else None
-    xs, gs = list(problem.x_floats), list(problem.g_floats)
-    base = {**{p: float(v) for p, v in problem.params.items()}, INITIAL_STATE: float(problem.h0)}
+    base = _base(problem, net)
+    result: dict[str, float | None] = {
+        key: richardson(lambda v, key=key: loss_at(problem, {**base, key: v}), base[key]) for key in keys
+    }
+    if inputs:
+        streams = {s: problem.stream_floats(s) for s in net.spec.inputs}
 
-    def loss(values: dict[str, float], inputs: list[float]) -> float:
-        """The loss at these parameter and input values."""
-        try:
-            params = tuple(values[p] for p in cell.params)
-            swept = sweep(inputs, gs, values[INITIAL_STATE], params, _same, None, mask)
-            return math.fsum(swept["loss_terms"])
-        except (OverflowError, ValueError, ZeroDivisionError):
-            return math.nan  # the shifted point is outside double precision: no finite difference there
+        def shifted(stream: str, i: int, value: float) -> float:
+            """The loss with one input moved."""
+            moved = streams | {stream: streams[stream][:i] + [value] + streams[stream][i + 1 :]}
+            return loss_at(problem, base, moved)
 
-    derivative = richardson
-    result: dict[str, float | None] = {}
-    for key in keys:
-        if key.startswith("x_"):
-            i = int(key[2:])
-            result[key] = derivative(lambda v, i=i: loss(base, xs[:i] + [v] + xs[i + 1 :]), xs[i])
-        else:
-            result[key] = derivative(lambda v, key=key: loss({**base, key: v}, xs), base[key])
-    note_inconclusive(result, notes, _label)
+        for s in net.spec.inputs:
+            for i in range(problem.n):
+                result[_input_key(s, i)] = richardson(functools.partial(shifted, s, i), streams[s][i])
+    note_inconclusive(result, notes, label)
     return result
 
 
@@ -195,58 +234,143 @@ def compare(
     return tuple(rows)
 
 
-def _same(value: float) -> float:
-    """No rounding."""
-    return value
+def unrolled_loss(problem: Problem, net: Network) -> tuple[Any, dict[str, Any]] | None:
+    """The loss as one SymPy expression in the parameters, initial states and inputs (None when too
+    large): every step's equations written into the next."""
+    import sympy
+
+    from ..cell.tree import to_sympy
+
+    symbols = {p: sympy.Symbol(p, real=True) for p in net.params}
+    symbols |= {initial(s): sympy.Symbol(f"{initial(s)}_", real=True) for s in net.states}
+    symbols |= {
+        _input_key(s, i): sympy.Symbol(f"{s}_{i}_", real=True)
+        for s in net.spec.inputs
+        for i in range(problem.n)
+    }
+    previous = {s + PREV: symbols[initial(s)] for s in net.states}
+    total = sympy.Integer(0)
+    for t in range(problem.n):
+        env: dict[str, Any] = dict(previous) | {p: symbols[p] for p in net.params}
+        env |= {s: symbols[_input_key(s, t)] for s in net.spec.inputs}
+        for e in net.spec.equations:
+            env[e.name] = to_sympy(e.tree, dict(env))
+        if sum(tree_size(v, SYMPY_MAX_NODES) for v in env.values()) > SYMPY_MAX_NODES:
+            return None
+        if problem.targets[t]:
+            total += to_sympy(net.loss_tree, {"y": env["y"], "g": _rational(problem.g[t])})
+        previous = {s + PREV: env[s] for s in net.states}
+    return total, symbols
 
 
 def _sympy_gradients(
-    problem: Problem, cell: Cell, keys: list[str], notes: list[str]
+    problem: Problem, net: Network, keys: list[str], notes: list[str]
 ) -> dict[str, float] | None:
-    """Differentiate the fully unrolled loss with SymPy (small n only: it grows about 7x per doubling)."""
+    """Differentiate the fully unrolled loss with SymPy, evaluated in 40-digit arithmetic (small n only:
+    the unrolled loss grows about 7x per doubling of n)."""
     if problem.n > SYMPY_MAX_N:
         notes.append(
-            f"SymPy skipped: the unrolled loss is only differentiated for n <= {SYMPY_MAX_N} (n = "
-            f"{problem.n})"
+            f"SymPy skipped: the unrolled loss is only differentiated for n <= {SYMPY_MAX_N} "
+            f"(n = {problem.n})"
         )
+        return None
+    unrolled = unrolled_loss(problem, net)
+    if unrolled is None:
+        notes.append(f"SymPy skipped: the unrolled loss would have more than {SYMPY_MAX_NODES:,} nodes")
         return None
     import sympy
 
-    from ..cell.rules import g, h, h_prev, o, symbolic_cell, x, y
-
-    symbolic = symbolic_cell(cell.spec, cell.weight, cell.loss_name)
-    symbols = {p: sympy.Symbol(p, real=True) for p in cell.params}
-    symbols[INITIAL_STATE] = sympy.Symbol("h0_", real=True)
-    inputs = [sympy.Symbol(f"x_{i}_", real=True) for i in range(problem.n)]
-    state = symbols[INITIAL_STATE]
-    total = sympy.Integer(0)
-    params = {sympy.Symbol(p, real=True): s for p, s in symbols.items() if p != INITIAL_STATE}
-    uses = sum(1 for node in sympy.preorder_traversal(symbolic.o.expr) if node == h_prev)
-    size = 1
-    for t in range(problem.n):
-        size = tree_size(symbolic.o.expr) + uses * size + tree_size(symbolic.h.expr)  # before building it
-        if size > SYMPY_MAX_NODES:
-            notes.append(f"SymPy skipped: the unrolled loss would have more than {SYMPY_MAX_NODES:,} nodes")
-            return None
-        pre = symbolic.o.expr.xreplace({x: inputs[t], h_prev: state, **params})
-        state = symbolic.h.expr.xreplace({o: pre})
-        output = symbolic.y.expr.xreplace({h: state, **params})
-        if problem.targets[t]:
-            total += symbolic.loss.expr.xreplace({y: output, g: _rational(problem.g[t])})
-    if tree_size(total, SYMPY_MAX_NODES) > SYMPY_MAX_NODES:
-        notes.append(f"SymPy skipped: the unrolled loss has more than {SYMPY_MAX_NODES:,} nodes")
-        return None
-    arguments = [*(symbols[p] for p in cell.params), symbols[INITIAL_STATE], *inputs]
-    exact = [*(problem.params[p] for p in cell.params), problem.h0, *problem.x]
+    total, symbols = unrolled
+    names = list(symbols)
+    exact = [_exact_value(problem, net, key) for key in names]
     namespace = {f.shown_name: _mp_function(f) for f in REGISTRY if f.sympy_name is None}
     result = {}
     with mpmath.workdps(40):
         values = [mpmath.mpf(v.numerator) / v.denominator for v in exact]
+        arguments = [symbols[k] for k in names]
         for key in keys:
-            by = inputs[int(key[2:])] if key.startswith("x_") else symbols[key]
-            derivative = sympy.lambdify(arguments, sympy.diff(total, by), modules=[namespace, "mpmath"])
+            derivative = sympy.lambdify(
+                arguments, sympy.diff(total, symbols[key]), modules=[namespace, "mpmath"]
+            )
             result[key] = float(derivative(*values))
     return result
+
+
+def _exact_value(problem: Problem, net: Network, key: str) -> Any:
+    """A parameter's, initial state's or input's exact value."""
+    if key in net.params:
+        return problem.params[key]
+    state = next((s for s in net.states if initial(s) == key), None)
+    if state is not None:
+        return problem.initial(state)
+    stream, _, index = key.rpartition("_")
+    return problem.stream(stream)[int(index)]
+
+
+def _rational(value: Any) -> Any:
+    """A Fraction as a SymPy Rational."""
+    import sympy
+
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _torch_gradients(
+    problem: Problem, net: Network, keys: list[str], notes: list[str], closest: tuple[float, str] | None
+) -> dict[str, float] | None:
+    """PyTorch autograd on the same equations, step by step, when torch is installed."""
+    if closest is not None and closest[0] < KINK_NEAR:
+        notes.append(
+            f"PyTorch skipped: some {closest[1]} is at a kink, where floating point cannot tell its side"
+        )
+        return None
+    try:
+        import torch
+    except ImportError:
+        notes.append("PyTorch skipped: not installed (pip install torch)")
+        return None
+    leaf = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in _base(problem, net).items()
+    }
+    streams = {
+        s: [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in problem.stream_floats(s)]
+        for s in net.spec.inputs
+    }
+    previous = {s + PREV: leaf[initial(s)] for s in net.states}
+    total = torch.tensor(0.0, dtype=torch.float64)
+    for t in range(problem.n):
+        env: dict[str, Any] = dict(previous) | {p: leaf[p] for p in net.params}
+        env |= {s: column[t] for s, column in streams.items()}
+        for e in net.spec.equations:
+            env[e.name] = _torch_value(e.tree, env, torch)
+        if problem.targets[t]:
+            total = total + _torch_value(net.loss_tree, {"y": env["y"], "g": problem.g_floats[t]}, torch)
+        previous = {s + PREV: env[s] for s in net.states}
+    if total.requires_grad:  # else the loss depends on nothing given: every gradient is 0
+        total.backward()
+    every = leaf | {_input_key(s, i): v for s, column in streams.items() for i, v in enumerate(column)}
+    values = {k: every[k].grad.item() if every[k].grad is not None else 0.0 for k in keys}
+    return finite_or_skipped(values, notes)
+
+
+def _torch_value(tree: Tree, env: dict[str, Any], torch: Any) -> Any:
+    """A tree computed with PyTorch's functions (each the registry record's formula)."""
+    tag = tree[0]
+    if tag == "slot":
+        return env[tree[1]]
+    if tag == "const":
+        return float(Fraction(tree[1]))
+    values = [_torch_value(child, env, torch) for child in children(tree)]
+    if tag == "add":
+        return functools.reduce(lambda a, b: a + b, values)
+    if tag == "mul":
+        return functools.reduce(lambda a, b: a * b, values)
+    if tag == "neg":
+        return -values[0]
+    if tag == "div":
+        return values[0] / values[1]
+    if tag == "pow":
+        return values[0] ** values[1]
+    return FUNCTIONS[tree[1]].formula(torch, values[0])
 
 
 def _mp_function(record: Function) -> Callable[[Any], Any]:
@@ -257,44 +381,6 @@ def _mp_function(record: Function) -> Callable[[Any], Any]:
     if not record.kink:
         return functools.partial(record.formula, mpmath)
     return lambda z: record.formula(mpmath, z if abs(z) > KINK_ZERO else 0 * z)
-
-
-def _rational(value: Fraction) -> object:
-    """A Fraction as a SymPy Rational."""
-    import sympy
-
-    return sympy.Rational(value.numerator, value.denominator)
-
-
-def _torch_gradients(
-    problem: Problem, keys: list[str], notes: list[str], near_kink: bool
-) -> dict[str, float] | None:
-    """PyTorch autograd on the same network, when torch is installed."""
-    if problem.cell is not None:
-        notes.append("PyTorch skipped: it is compared on the built-in cell only")
-        return None
-    if near_kink:
-        notes.append("PyTorch skipped: some o_t is at a kink, where floating point cannot tell its side")
-        return None
-    try:
-        import torch
-    except ImportError:
-        notes.append("PyTorch skipped: not installed (pip install torch)")
-        return None
-    act = ACTIVATIONS[problem.activation].torch
-    leaf = {
-        k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in problem.params.items()
-    }
-    leaf[INITIAL_STATE] = torch.tensor(float(problem.h0), dtype=torch.float64, requires_grad=True)
-    xs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in problem.x_floats]
-    state, total = leaf[INITIAL_STATE], torch.tensor(0.0, dtype=torch.float64)
-    for xt, gt, target in zip(xs, problem.g_floats, problem.targets):
-        state = act(leaf["Wi"] * xt + leaf["Wh"] * state + leaf["b"])
-        if target:
-            total = total + LOSSES[problem.loss].term(torch, leaf["a"] * state + leaf["c"], gt)
-    (total * float(problem.loss_weight)).backward()
-    values = {k: (xs[int(k[2:])] if k.startswith("x_") else leaf[k]).grad.item() for k in keys}
-    return finite_or_skipped(values, notes)
 
 
 def finite_or_skipped(values: dict[str, float], notes: list[str]) -> dict[str, float] | None:

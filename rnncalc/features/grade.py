@@ -10,7 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..compute.problem import Problem, Settings, builtin_equations
+from ..compute.problem import Problem, Settings
 from ..derivation.derive import derive
 from ..derivation.formula import Evaluate, Form, Rebuild, Ref, with_values
 from ..derivation.model import Derivation
@@ -214,9 +214,9 @@ def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float
     wrong = [m for m in marks if not m.ok and not m.slip and m.name in by_name]
     if not wrong:
         return marks
-    from ..compute.network import gradients_without_time  # the network engine only when it is needed
+    from ..compute.run import gradients_without_time
 
-    direct = gradients_without_time(problem, _network(problem))
+    direct = gradients_without_time(problem)
     found = {
         id(m): "the path through time is missing (only each step's direct term is summed)"
         for m in wrong
@@ -225,16 +225,6 @@ def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float
         and abs(m.expected - direct[by_name[m.name]]) > typed_tolerance(m.shown, tolerance)
     }
     return tuple(dataclasses.replace(m, slip=found[id(m)]) if id(m) in found else m for m in marks)
-
-
-def _network(problem: Problem) -> Any:
-    """The problem's cell as a network (the built-in cell written as its equations)."""
-    from ..engine.written import build_network
-
-    equations = tuple(problem.cell) if problem.cell else builtin_equations(problem.activation)
-    return build_network(
-        equations, ("x", *problem.inputs), problem.loss_weight, problem.loss, problem.loss_term
-    )
 
 
 def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rework | None:

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ..cell.sweep import INITIAL_STATE
-from ..compute.backward import Backward, backward
-from ..compute.forward import cell_for, run
+from ..cell.states import initial, state_of
 from ..compute.problem import Problem, Settings
+from ..compute.run import run
 from ..derivation.formula import Const, Form, Name
 from ..derivation.names import LOSS, derivative, indexed, parameter
 from ..derivation.quantities import Quantities
@@ -51,7 +50,6 @@ class Graph(Result):
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
     gradients: dict[str, float]
-    back: Backward | None
     q: Any
 
     def node(self, node_id: str) -> Node:
@@ -60,74 +58,58 @@ class Graph(Result):
 
 
 def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
-    """Unroll the network for this problem's n."""
+    """Unroll the network for this problem's n: every named quantity at every step, an edge per
+    partial derivative, each node with dL/d(itself)."""
     if problem.n > MAX_GRAPH_STEPS:
         raise InputError(f"the graph is drawn for n <= {MAX_GRAPH_STEPS:,} steps (n = {problem.n:,})")
     settings = settings or Settings(digits=6)
     if getattr(problem, "vector", False):
         return _vector_graph(problem, settings)
-    if problem.network:
-        return _network_graph(problem, settings)
-    cell = cell_for(problem)
-    trace = run(problem, cell, settings)
-    back = backward(trace, settings)
-    q = Quantities(trace, cell)
-    n = trace.n
+    from ..engine.written import written
+
+    trace = run(problem, settings, method="backward", every_adjoint=True)
+    net = trace.net
+    q = Quantities(trace, written(net, problem.loss, problem.loss_weight, problem.loss_term))
     nodes = [Node(p, parameter(p), v, trace.gradients[p], "param") for p, v in trace.params.items()]
-    nodes.append(Node("h0", indexed("h", 0), trace.h[0], trace.gradients[INITIAL_STATE], "state", 0))
+    nodes += [
+        Node(f"{s}_0", indexed(s, 0), trace.init[initial(s)], trace.gradients[initial(s)], "state")
+        for s in net.states
+    ]
     edges: list[Edge] = []
-    for t in range(1, n + 1):
-        after = back.delta[t] * trace.do_dhprev[t] if t < n else 0.0
+    for t in range(1, trace.n + 1):
         nodes += [
-            Node(f"x{t - 1}", indexed("x", t - 1), trace.x[t - 1], back.inputs[t - 1], "input", t),
-            Node(f"o{t}", indexed("o", t), trace.o[t - 1], back.delta[t - 1], "state", t),
             Node(
-                f"h{t}",
-                indexed("h", t),
-                trace.h[t],
-                trace.dL_dy[t - 1] * trace.dy_dh[t - 1] + after,
-                "state",
-                t,
-            ),
-            Node(f"y{t}", indexed("y", t), trace.y[t - 1], trace.dL_dy[t - 1], "output", t),
+                f"{s}_{t - 1}", indexed(s, t - 1), column[t - 1], trace.input_gradients[s][t - 1], "input", t
+            )
+            for s, column in trace.streams.items()
         ]
+        for k in net.spec.names:
+            kind = "output" if k == "y" else "state"
+            value, grad = trace.values[k][t - 1], trace.adjoints[k][t - 1]
+            nodes.append(Node(f"{k}_{t}", indexed(k, t), value, grad, kind, t))
+            edges += _edges_into(q, k, t)
         if trace.has_target(t):
-            nodes.append(Node(f"L{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t))
-        edges += _edges_at(q, t)
+            nodes.append(Node(f"L_{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t))
+            dL = q.dL_dy(t)
+            edges.append(Edge(f"y_{t}", f"L_{t}", dL.name, q.local_loss(t), dL.value, t))
+            edges.append(Edge(f"L_{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
     nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
-    return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), back, q)
+    return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), q)
 
 
-def _edges_at(q: Quantities, t: int) -> list[Edge]:
-    """The edges into o_t, h_t, y_t, L_t and from L_t to L."""
-    trace, cell = q.trace, q.cell
-    o_t, x_prev = indexed("o", t), indexed("x", t - 1)
-    edges = [
-        Edge(f"x{t - 1}", f"o{t}", derivative(o_t, x_prev), q.at(cell.do_dx, t), trace.do_dx[t - 1], t),
-        Edge(
-            f"h{t - 1}",
-            f"o{t}",
-            q.local("do_dhprev", t).name,
-            q.at(cell.do_dhprev, t),
-            trace.do_dhprev[t - 1],
-            t,
-        ),
-    ]
-    edges += [
-        Edge(p, f"o{t}", derivative(o_t, parameter(p)), q.at(rule, t), trace.explicit[p][t - 1], t)
-        for p, rule in cell.do_dparam.items()
-    ]
-    edges.append(Edge(f"o{t}", f"h{t}", q.local("dh_do", t).name, q.at(cell.dh_do, t), trace.dh_do[t - 1], t))
-    edges.append(Edge(f"h{t}", f"y{t}", q.local("dy_dh", t).name, q.at(cell.dy_dh, t), trace.dy_dh[t - 1], t))
-    edges += [
-        Edge(p, f"y{t}", derivative(indexed("y", t), parameter(p)), q.at(rule, t), trace.dy_d[p][t - 1], t)
-        for p, rule in cell.dy_dparam.items()
-    ]
-    if trace.has_target(t):  # a step without a target has no loss term
-        edges.append(
-            Edge(f"y{t}", f"L{t}", q.local("dL_dy", t).name, q.at(cell.dL_dy, t), trace.dL_dy[t - 1], t)
-        )
-        edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
+def _edges_into(q: Quantities, k: str, t: int) -> list[Edge]:
+    """The edges into k_t: one per input, quantity, previous state and parameter its formula reads."""
+    edges = []
+    for u in q.spec.equation(k).uses:
+        state = state_of(u)
+        if state is not None:
+            source = f"{state}_{t - 1}"
+        elif u in q.spec.inputs:
+            source = f"{u}_{t - 1}"
+        else:
+            source = u if u in q.spec.params else f"{u}_{t}"
+        ref = q.partial(k, u, t)
+        edges.append(Edge(source, f"{k}_{t}", ref.name, q.form(k, u, t), ref.value, t))
     return edges
 
 
@@ -196,71 +178,4 @@ def _vector_graph(problem: Any, settings: Settings) -> Graph:
         edges += [Edge(source, target, name, ref, ref.value, t) for source, target, name, ref in jacobians]
         edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
     nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
-    return Graph(problem, tuple(nodes), tuple(edges), grads, None, q)  # type: ignore[arg-type]
-
-
-def _network_graph(problem: Problem, settings: Settings) -> Graph:
-    """Unroll a network cell: every named quantity at every step, an edge per partial derivative."""
-    from ..compute.network import run_network
-    from ..derivation.network_derive import network_of
-    from ..derivation.network_quantities import NetQuantities
-
-    net = network_of(problem)
-    trace = run_network(problem, net, settings)
-    q = NetQuantities(trace, net)
-    nodes = [Node(p, parameter(p), v, trace.gradients[p], "param") for p, v in trace.params.items()]
-    nodes += [
-        Node(f"{s}_0", indexed(s, 0), trace.init[f"{s}0"], trace.gradients[f"{s}0"], "state")
-        for s in net.states
-    ]
-    edges: list[Edge] = []
-    for t in range(1, trace.n + 1):
-        for s in net.spec.inputs:
-            nodes.append(
-                Node(
-                    f"{s}_{t - 1}",
-                    indexed(s, t - 1),
-                    trace.streams[s][t - 1],
-                    q.input_gradient(s, t - 1),
-                    "input",
-                    t,
-                )
-            )
-        for e in net.spec.equations:
-            kind = "output" if e.name == "y" else "state"
-            nodes.append(
-                Node(
-                    f"{e.name}_{t}",
-                    indexed(e.name, t),
-                    trace.values[e.name][t - 1],
-                    trace.adjoints[e.name][t - 1],
-                    kind,
-                    t,
-                )
-            )
-            edges += _network_edges(q, e.name, t)
-        if trace.has_target(t):
-            nodes.append(Node(f"L_{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t))
-            dL = q.dL_dy(t)
-            edges.append(Edge(f"y_{t}", f"L_{t}", dL.name, q.at(net.dL_dy, t), dL.value, t))
-            edges.append(Edge(f"L_{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
-    nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
-    return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), None, q)  # type: ignore[arg-type]
-
-
-def _network_edges(q: Any, k: str, t: int) -> list[Edge]:
-    """The edges into k_t: one per input, quantity, previous state and parameter its equation reads."""
-    from ..engine.written import PREV
-
-    edges = []
-    for u in q.net.equation(k).uses:
-        if u in q.net.spec.inputs:
-            name, rule, value = q.input_partial(k, u, t)
-            edges.append(Edge(f"{u}_{t - 1}", f"{k}_{t}", name, rule, value, t))
-            continue
-        ref = q.partial(k, u, t)
-        source = (
-            f"{u[: -len(PREV)]}_{t - 1}" if u.endswith(PREV) else (u if u in q.net.params else f"{u}_{t}")
-        )
-        edges.append(Edge(source, f"{k}_{t}", ref.name, q.partial_rule(k, u, t), ref.value, t))
-    return edges
+    return Graph(problem, tuple(nodes), tuple(edges), grads, q)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..derivation.model import Derivation, NamedColumns, Section, Step
+from ..derivation.model import Derivation, Section, Step
 from . import View
 from .html_page import math_rows, page, paragraph, step_body, steps_table
 from .latex import TITLE, section_title
@@ -85,7 +85,7 @@ def _forward_table(derivation: Derivation) -> str:
     """The forward pass as a table, when no steps are shown: the inputs as given, then each quantity."""
     printer = LatexPrinter(derivation.settings.digits)
     columns = derivation.columns
-    given = len(columns.streams) if isinstance(columns, NamedColumns) else 1
+    given = len(columns.streams)
     lines = ['<section id="forward-table">', "<h2>Forward pass</h2>", '<table class="data">']
     lines.append("<tr>" + "".join(f"<th>{mathml(head)}</th>" for head in columns.headers) + "</tr>")
     for t, *values in derivation.forward:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from ..compute.problem import Problem
-from ..derivation.model import Derivation, ForwardColumns, NamedColumns, Section, Step
+from ..derivation.model import Derivation, NamedColumns, Section, Step
 from . import View
 from .printers import TextPrinter
 
@@ -139,31 +138,20 @@ def _pretty(value: Any, depth: int) -> str:
 class ForwardRows:
     """The forward rows {"t", "x", "o", "h", "y"}, written as JSON straight from the columns."""
 
-    def __init__(self, columns: ForwardColumns | NamedColumns) -> None:
+    def __init__(self, columns: NamedColumns) -> None:
         """Keep the columns."""
         self.columns = columns
 
     def __iter__(self) -> Iterator[dict[str, float]]:
         """The rows as dicts."""
-        c = self.columns
-        if isinstance(c, NamedColumns):
-            yield from (dict(zip(c.keys, row)) for row in c.rows())
-            return
-        for t, x, o, h, y in zip(itertools.count(1), c.x, c.o, c.h, c.y):
-            yield {"t": t, "x": x, "o": o, "h": h, "y": y}
+        yield from (dict(zip(self.columns.keys, row)) for row in self.columns.rows())
 
     def dumps(self, depth: int) -> str:
         """The JSON array, one row per line; every number is finite, so repr() is what json.dumps writes."""
         inner = "  " * (depth + 1)
         c = self.columns
-        if isinstance(c, NamedColumns):
-            row = inner + "{{" + ", ".join(f"{json.dumps(k)}: {{}}" for k in c.keys) + "}}"
-            columns = [*c.streams.values(), *c.values.values()]
-            steps = map(str, range(1, len(columns[-1]) + 1))
-            rows = ",\n".join(map(row.format, steps, *(map(repr, column) for column in columns)))
-            return "[\n" + rows + "\n" + "  " * depth + "]"
-        rows = ",\n".join(
-            f'{inner}{{"t": {t}, "x": {x!r}, "o": {o!r}, "h": {h!r}, "y": {y!r}}}'
-            for t, x, o, h, y in zip(itertools.count(1), c.x, c.o, c.h, c.y)
-        )
+        row = inner + "{{" + ", ".join(f"{json.dumps(k)}: {{}}" for k in c.keys) + "}}"
+        columns = [*c.streams.values(), *c.values.values()]
+        steps = map(str, range(1, len(columns[-1]) + 1))
+        rows = ",\n".join(map(row.format, steps, *(map(repr, column) for column in columns)))
         return "[\n" + rows + "\n" + "  " * depth + "]"

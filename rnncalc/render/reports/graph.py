@@ -8,8 +8,6 @@ from typing import Any
 
 from rich.tree import Tree
 
-from ...cell.sweep import INITIAL_STATE
-from ...derivation.names import gradient, parameter
 from ...errors import InputError
 from ...features.graph import Edge, Graph, Node
 from .. import View
@@ -126,79 +124,82 @@ def _equation(name: str, rule: str, value: str) -> str:
 
 def tree(graph: Graph, param: str, digits: int) -> Tree:
     """How dL/dθ is assembled: each place θ enters, and the paths from there to the loss."""
+    from ...derivation.sections import Backward
+
     number = TextPrinter(digits).number
     if getattr(graph.problem, "vector", False):
         raise InputError("the tree of one gradient is drawn for scalar problems; use -f dot or -f json")
-    q, trace = graph.q, graph.q.trace
-    if graph.back is None:
-        return _network_tree(graph, param, digits)
-    root = Tree(f"{gradient(param).text} = {number(graph.gradients[param])}", guide_style="dim")
+    q = graph.q
+    if param not in graph.gradients:
+        raise InputError(f"--param {param}: the cell has no parameter {param} ({', '.join(graph.gradients)})")
+    back = Backward(q)
+    root = Tree(f"dL/d{q.theta(param).text} = {number(graph.gradients[param])}", guide_style="dim")
     n = graph.problem.n
-    steps = [1] if param == INITIAL_STATE else list(range(1, n + 1))
-    for t in steps:
-        if n > ELIDE_ABOVE and KEEP_FIRST < t <= n - KEEP_LAST:
+    for t in range(1, n + 1):
+        uses = [(j, u) for j, u in q.plan.gradient_uses(param, t) if not back.silent(j, t)]
+        if uses and n > ELIDE_ABOVE and KEEP_FIRST < t <= n - KEEP_LAST:
             if t == KEEP_FIRST + 1:
                 root.add(f"… time steps {t} to {n - KEEP_LAST} omitted")
             continue
-        if param in q.cell.dy_dparam:
-            local = q.dy_d(param, t)
-            rule = TextPrinter(digits).print(q.at(q.cell.dy_dparam[param], t))
-            root.add(
-                f"via y_{t}: {_equation(local.name.text, rule, number(local.value))}  ×  dL/dy_{t} = "
-                f"{number(trace.dL_dy[t - 1])}"
-                f"  →  {number(local.value * trace.dL_dy[t - 1])}"
-            )
-        if param in q.cell.do_dparam or param == INITIAL_STATE:
-            _via_state(root, graph, param, t, digits)
+        for j, u in uses:
+            _via(root, q, back, param, j, u, t, digits)
     return root
 
 
-def _network_tree(graph: Graph, param: str, digits: int) -> Tree:
-    """dL/dθ for a network: each equation j reading θ at each step, ∂j_t/∂θ times dL/dj_t."""
+def _via(root: Tree, q: Any, back: Any, param: str, j: str, u: str, t: int, digits: int) -> None:
+    """θ enters j_t: the local derivative times dL/dj_t, and where dL/dj_t comes from."""
+    from ...derivation.names import derivative, indexed
+    from ...derivation.names import partial as partial_name
+
     printer = TextPrinter(digits)
-    number = printer.number
-    q = graph.q
-    root = Tree(f"dL/d{q.theta(param).text} = {number(graph.gradients[param])}", guide_style="dim")
-    if param not in q.net.params:  # an initial state: what reads it at step 1
-        state = next(s for s in q.net.states if f"{s}0" == param)
-        param, steps = state + "_prev", [1]
-    else:
-        steps = list(range(1, graph.problem.n + 1))
-    for t in steps:
-        for e in q.net.spec.equations:
-            if param not in q.net.partials[e.name]:
-                continue
-            local, adjoint = q.partial(e.name, param, t), q.adjoint(e.name, t)
-            rule = printer.print(q.partial_rule(e.name, param, t))
-            root.add(
-                f"via {e.name}_{t}: {_equation(local.name.text, rule, number(local.value))}  ×  "
-                f"{adjoint.name.text} = {number(adjoint.value)}  →  {number(local.value * adjoint.value)}"
-            )
-    return root
-
-
-def _via_state(root: Tree, graph: Graph, param: str, t: int, digits: int) -> None:
-    """θ enters o_t: the local derivative times δ_t, and where δ_t comes from."""
-    number = TextPrinter(digits).number
-    q, trace, back, n = graph.q, graph.q.trace, graph.back, graph.problem.n
-    rule_form = q.at(q.cell.do_dhprev, 1) if param == INITIAL_STATE else q.at(q.cell.do_dparam[param], t)
-    local = trace.do_dhprev[0] if param == INITIAL_STATE else trace.explicit[param][t - 1]
-    name = f"do_{t}/d{parameter(param).text}"
-    branch = root.add(
-        f"via o_{t}: {_equation(name, TextPrinter(digits).print(rule_form), number(local))}  ×  "
-        f"dL/do_{t} = δ_{t} = {number(back.delta[t - 1])}"
-        f"  →  {number(local * back.delta[t - 1])}"
+    local = q.trace.partials[j, u][t - 1]
+    top = indexed(j, t)
+    name = (derivative if q.single(j) or back.plan.graph.uses[j] == (u,) else partial_name)(
+        top, q.theta(param)
     )
-    state = branch.add(f"o_{t} → h_{t}: dh_{t}/do_{t} = {number(trace.dh_do[t - 1])}")
-    state.add(
-        f"h_{t} → y_{t} → L_{t}: dy_{t}/dh_{t} · dL_{t}/dy_{t} = {number(trace.dy_dh[t - 1])} · "
-        f"{number(trace.dL_dy[t - 1])}"
-    )
-    if t < n:
-        state.add(
-            f"h_{t} → o_{t + 1}: do_{t + 1}/dh_{t} · δ_{t + 1} = {number(trace.do_dhprev[t])} · "
-            f"{number(back.delta[t])}"
+    rule = printer.print(q.form(j, u, t))
+    if j == "y" and back.plan.trivial_output():
+        dL = q.dL_dy(t)
+        root.add(
+            f"via y_{t}: {_equation(name.text, rule, printer.number(local))}  ×  dL/dy_{t} = "
+            f"{printer.number(dL.value)}  →  {printer.number(local * dL.value)}"
         )
+        return
+    adjoint = q.adjoint(j, t)
+    shown = f"dL/d{j}_{t} = {adjoint.name.text}" if q.delta_of == j else adjoint.name.text
+    branch = root.add(
+        f"via {j}_{t}: {_equation(name.text, rule, printer.number(local))}  ×  {shown} = "
+        f"{printer.number(adjoint.value)}  →  {printer.number(local * adjoint.value)}"
+    )
+    _sources(branch, q, back, j, t, printer)
+
+
+def _sources(node: Tree, q: Any, back: Any, k: str, t: int, printer: TextPrinter) -> None:
+    """Where dL/dk_t comes from: each quantity that reads k_t, down to a named adjoint or the loss."""
+    number = printer.number
+    for r, u, at in back.parts(k, t):
+        local = q.partial(r, u, at)
+        if r == "y" and back.plan.trivial_output():
+            dL = q.dL_dy(at)
+            node.add(
+                f"{k}_{t} → y_{at} → L_{at}: {local.name.text} · {dL.name.text} = "
+                f"{number(local.value)} · {number(dL.value)}"
+            )
+        elif r in back.plan.adjoint_carriers:
+            adjoint = q.adjoint(r, at)
+            node.add(
+                f"{k}_{t} → {r}_{at}: {local.name.text} · {adjoint.name.text} = "
+                f"{number(local.value)} · {number(adjoint.value)}"
+            )
+        else:
+            _sources(
+                node.add(f"{k}_{t} → {r}_{at}: {local.name.text} = {number(local.value)}"),
+                q,
+                back,
+                r,
+                at,
+                printer,
+            )
 
 
 def as_data(graph: Graph) -> dict[str, Any]:
@@ -218,8 +219,6 @@ def chosen_parameter(graph: Graph, view: View) -> str:
     """The parameter whose chain the tree shows: the one asked for, else W_h (or the first)."""
     if view.param is not None:
         return view.param
-    if view.param is None and graph.back is None:
-        return next(iter(graph.gradients))
     return "Wh" if "Wh" in graph.gradients else next(iter(graph.gradients))
 
 

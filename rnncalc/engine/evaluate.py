@@ -1,0 +1,167 @@
+"""The named derivatives of a derivation, computed exactly as the plan writes them.
+
+Each total dk_t/dθ is its terms added left to right, each term's partials multiplied left to right (as
+the line shows them); each adjoint likewise; every named quantity is written down through ``settle``
+(hand rounding rounds it, so the next line goes on from the rounded value). Terms that are exactly
+zero at a step (a path θ has not reached yet, a step without a target) are left out of both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .plan import Chain, Direct, Plan, Term
+
+Columns = dict[tuple[str, str], Sequence[Any]]
+Settle = Callable[[Any], Any]
+
+
+@dataclass
+class Forward:
+    """Forward mode: every carried total, each step's share dL_t/dθ, and the gradients."""
+
+    totals: dict[str, dict[str, list[Any]]]
+    terms: dict[str, list[Any]]
+    gradients: dict[str, Any]
+
+
+@dataclass
+class Backward:
+    """Reverse mode: every named adjoint, each step's share of each gradient, the gradients and
+    dL/d(input) per stream."""
+
+    adjoints: dict[str, list[Any]]
+    terms: dict[str, list[Any]]
+    gradients: dict[str, Any]
+    inputs: dict[str, list[Any]]
+
+
+def _fsum(values: list[Any]) -> Any:
+    """The exact-rounded sum (exact values summed exactly)."""
+    if values and not isinstance(values[0], float):
+        return sum(values[1:], values[0])
+    return math.fsum(values)
+
+
+class Evaluation:
+    """The plan's rules over one trace's partials."""
+
+    def __init__(self, plan: Plan, partials: Columns, dL_dy: Sequence[Any], targets: tuple[bool, ...]):
+        self.plan = plan
+        self.partials = partials
+        self.dL_dy = dL_dy
+        self.targets = targets
+        self.n = len(targets)
+
+    def term(self, term: Term, k: str, t: int, totals: dict[str, list[Any]]) -> Any:
+        """One term of dk_t/dθ."""
+        if isinstance(term, Direct):
+            return self.partials[k, term.use][t - 1]
+        return self.chain(term, t, totals)
+
+    def chain(self, chain: Chain, t: int, totals: dict[str, list[Any]], first: Any = None) -> Any:
+        """``first`` (if any), the chain's partials and the total (or the seed) it ends in, multiplied
+        left to right as the line writes them."""
+        value: Any = first
+        for k, u, dt in chain.links:
+            factor = self.partials[k, u][t + dt - 1]
+            value = factor if value is None else value * factor
+        if chain.end is None:  # reached back to the initial state θ itself: dθ/dθ = 1
+            return 1.0 if value is None else value
+        end = totals[chain.end[0]][t + chain.end[1] - 1]
+        return end if value is None else value * end
+
+    def forward(self, settle: Settle) -> Forward:
+        """Every total dk_t/dθ for t = 1..n, then dL_t/dθ = dL_t/dy_t · (chain from y_t)."""
+        plan, n = self.plan, self.n
+        result = Forward({}, {}, {})
+        for theta in plan.graph.wrt:
+            carriers = [k for k in plan.graph.names if k in plan.carriers(theta, n)]
+            totals: dict[str, list[Any]] = {k: [0.0] * n for k in carriers}
+            for t in range(1, n + 1):
+                reached = plan.reached(theta, t)
+                for k in carriers:
+                    if k in reached:
+                        rule = plan.total_rule(theta, k, t, n)
+                        value = _sum(self.term(term, k, t, totals) for term in rule)
+                        if self.waiting(theta, k, rule):
+                            value = value + 0.0  # a path through time not reached yet adds 0 (1 is 1.0)
+                        totals[k][t - 1] = settle(value)
+            terms: list[Any] = [0.0] * n
+            for t in range(1, n + 1):
+                chain = plan.gradient_chain(theta, t, n) if self.targets[t - 1] else None
+                if chain is not None:
+                    terms[t - 1] = self.chain(chain, t, totals, first=self.dL_dy[t - 1])
+            result.totals[theta], result.terms[theta] = totals, terms
+            result.gradients[theta] = settle(_fsum(terms))
+        return result
+
+    def waiting(self, theta: str, k: str, rule: tuple[Term, ...]) -> bool:
+        """k reads a previous state that θ has not reached through yet (a term that is 0 for now)."""
+        taken = {term.links[0][1] for term in rule if isinstance(term, Chain)}
+        return any(u.endswith("_prev") and u not in taken for u in self.plan.graph.uses[k])
+
+    def adjoint(self, k: str, t: int, adjoints: dict[str, list[Any]]) -> Any:
+        """dL/dk_t: a named one as written down, any other worked out from its parts."""
+        if k in adjoints:
+            return adjoints[k][t - 1]
+        return _sum(self.adjoint_parts(k, t, adjoints))
+
+    def adjoint_parts(self, k: str, t: int, adjoints: dict[str, list[Any]]) -> list[Any]:
+        """dL_t/dy_t (for y, at a step with a target), then dL/dj · ∂j/∂k over what reads k_t."""
+        parts = [self.dL_dy[t - 1]] if k == "y" and self.targets[t - 1] else []
+        for j, u, dt in self.plan.adjoint_parts(k):
+            if t + dt <= self.n and not self.silent(j, t + dt):
+                parts.append(self.adjoint(j, t + dt, adjoints) * self.partials[j, u][t + dt - 1])
+        return parts
+
+    def silent(self, k: str, t: int) -> bool:
+        """dL/dk_t is 0 by the problem's shape: the output at a step without a target, read by nothing."""
+        return k == "y" and self.plan.trivial_output() and not self.targets[t - 1]
+
+    def backward(self, settle: Settle, inputs: Sequence[str]) -> Backward:
+        """Every named adjoint from t = n down to 1, then each gradient's shares and dL/d(input)."""
+        plan, n = self.plan, self.n
+        adjoints: dict[str, list[Any]] = {k: [0.0] * n for k in plan.adjoint_carriers}
+        for t in range(n, 0, -1):
+            for k in reversed(plan.adjoint_carriers):
+                if k == "y" and plan.trivial_output():
+                    adjoints[k][t - 1] = self.dL_dy[t - 1] if self.targets[t - 1] else 0.0
+                else:
+                    adjoints[k][t - 1] = settle(_sum(self.adjoint_parts(k, t, adjoints)))
+        result = Backward(adjoints, {}, {}, {})
+        for theta in plan.graph.wrt:
+            terms = [_sum(self.share(theta, t, adjoints)) for t in range(1, n + 1)]
+            result.terms[theta] = terms
+            result.gradients[theta] = settle(_fsum(terms))
+        for s in inputs:
+            result.inputs[s] = [settle(_sum(self.input_share(s, t, adjoints))) for t in range(1, n + 1)]
+        return result
+
+    def share(self, theta: str, t: int, adjoints: dict[str, list[Any]]) -> list[Any]:
+        """Step t's parts of dL/dθ: dL/dj_t · ∂j_t/∂θ over what reads θ (θ a state's initial value: its
+        readers at step 1)."""
+        return [
+            self.adjoint(j, t, adjoints) * self.partials[j, u][t - 1]
+            for j, u in self.plan.gradient_uses(theta, t)
+            if not self.silent(j, t)
+        ]
+
+    def input_share(self, stream: str, t: int, adjoints: dict[str, list[Any]]) -> list[Any]:
+        """dL/d(input read at step t) as its parts."""
+        return [
+            self.adjoint(j, t, adjoints) * self.partials[j, stream][t - 1]
+            for j in self.plan.graph.users(stream)
+            if not self.silent(j, t)
+        ]
+
+
+def _sum(values: Any) -> Any:
+    """Left to right, as the line is written (nothing: 0)."""
+    total: Any = None
+    for value in values:
+        total = value if total is None else total + value
+    return 0.0 if total is None else total
