@@ -286,6 +286,11 @@ class Problem:
         return self.h0 if state == "h" else self.init.get(state, Fraction(0))
 
     @property
+    def mask(self) -> list[int]:
+        """1 for each step with a target, 0 for each without."""
+        return [int(t) for t in self.targets]
+
+    @property
     def every_step_has_a_target(self) -> bool:
         """True unless some g_t is _ (many-to-one and the like)."""
         return all(self.targets)

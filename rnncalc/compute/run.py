@@ -136,8 +136,9 @@ def run(
     params = tuple(numbers(problem.params[p]) for p in net.params)
     settle = exact_settler(settings) if exact else settler(settings)
     try:
-        swept = compiled(net, "sweep", progress is not None, rounding, lean, exact)(
-            streams, gs, [int(t) for t in problem.targets], init, params, settle, progress
+        masked = not problem.every_step_has_a_target
+        swept = compiled(net, "sweep", progress is not None, rounding, lean, exact, masked)(
+            streams, gs, problem.mask, init, params, settle, progress
         )
         evaluation = Evaluation(plan, swept["partials"], swept["dL_dy"], problem.targets)
         forward = evaluation.forward(settle) if not lean and method != "backward" else None
@@ -237,7 +238,7 @@ def _check_finite(trace: Trace) -> None:
     """Refuse to print inf or nan: name the first quantity that overflowed."""
     checks = {**trace.values, "L": [trace.loss], **{f"dL/d{p}": [v] for p, v in trace.gradients.items()}}
     for name, values in checks.items():
-        if not all(map(math.isfinite, values)):
+        if not math.isfinite(sum(values)) and not all(map(math.isfinite, values)):  # the sum first: fast
             raise RnnCalcError(
                 f"{name} is infinite or undefined (it overflows double precision, or a log of 0); "
                 "use smaller values"
@@ -263,7 +264,7 @@ def loss_at(
         swept = compiled(net, "sweep", lean=True)(
             streams or {s: problem.stream_floats(s) for s in net.spec.inputs},
             problem.g_floats,
-            [int(t) for t in problem.targets],
+            problem.mask,
             {s: values[initial(s)] for s in net.states},
             tuple(values[p] for p in net.params),
             _unchanged,

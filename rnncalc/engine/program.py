@@ -9,12 +9,14 @@ no table. Code is generated from the parsed trees at every run and never read ba
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from ..cell.states import PREV, initial
+from ..cell.tree import ONE
 from ..errors import InputError
 from .cse import SHARED, common
 from .graph import Network
@@ -55,12 +57,18 @@ def _settled(text: str, rounding: bool) -> str:
     return f"S({text})" if rounding else f"({text})"
 
 
-def sweep_source(net: Network, with_progress: bool, rounding: bool, lean: bool) -> Source:
-    """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step."""
+def sweep_source(
+    net: Network, with_progress: bool, rounding: bool, lean: bool, masked: bool = True
+) -> Source:
+    """``sweep(streams, gs, ms, init, params, S, progress)``: every value and partial, step by step.
+
+    ``masked``: some step has no target (its loss term and dL_t/dy_t are 0); else no test per step.
+    """
     code = printer(net)
     names, states = net.spec.names, net.states
     kept = [] if lean else edges(net, inputs=True)
     trees = net.trees | {k: net.trees.get(k, {}) | net.input_trees.get(k, {}) for k in net.input_trees}
+    when = " if m else 0.0" if masked else ""
     lines = [
         "def sweep(streams, gs, ms, init, params, S, progress):",
         f"    {''.join(f'p_{p}, ' for p in net.params)}= params" if net.params else "    pass",
@@ -68,15 +76,15 @@ def sweep_source(net: Network, with_progress: bool, rounding: bool, lean: bool) 
         *(f"    q_{s} = S(init[{s!r}])" for s in states),
         *(f"    V_{k} = []; V_{k}_append = V_{k}.append" for k in names),
         *(f"    P_{k}__{u} = []; P_{k}__{u}_append = P_{k}__{u}.append" for k, u in kept),
-        "    DLDY = []; LT = []",
+        "    DLDY = []; DLDY_append = DLDY.append; LT = []; LT_append = LT.append",
         "    for t in range(len(gs)):",
-        "        g = gs[t]; m = ms[t]",
+        "        g = gs[t]" + ("; m = ms[t]" if masked else ""),
         *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
         *(f"        v_{e.name} = {_settled(code(e.tree), rounding)}" for e in net.spec.equations),
         *(f"        V_{k}_append(v_{k})" for k in names),
         *(f"        P_{k}__{u}_append({_settled(code(trees[k][u]), rounding)})" for k, u in kept),
-        f"        DLDY.append({_settled(code(net.dL_dy_tree), rounding)} if m else 0.0)",
-        f"        LT.append(({code(net.loss_tree)}) if m else 0.0)",
+        f"        DLDY_append({_settled(code(net.dL_dy_tree), rounding)}{when})",
+        f"        LT_append(({code(net.loss_tree)}){when})",
         *(f"        q_{s} = v_{s}" for s in states),
         *(["        if t % 4096 == 4095: progress(t + 1)"] if with_progress else []),
         "    return {",
@@ -104,7 +112,27 @@ def adjoints_source(net: Network, lean: bool) -> Source:
     def partial(k: str, u: str) -> str:
         return f"({code(inline[k, u])})" if lean else f"P_{k}__{u}[t]"
 
+    def times(adjoint: str, k: str, u: str) -> str:
+        """adjoint · ∂k/∂u, the factor left out where the partial is 1."""
+        return adjoint if lean and inline[k, u] == ONE else f"{adjoint} * {partial(k, u)}"
+
     streams = () if lean else net.spec.inputs
+    body: list[str] = [f"        {name} = {code(tree)}" for name, tree in shared]
+    for k in reversed(names):
+        parts = ["DLDY[t]"] if k == "y" else []
+        parts += [f"c_{k}"] if k in net.states else []
+        parts += [times(f"b_{j}", j, k) for j in users.get(k, [])]
+        stored = "" if lean else f"A_{k}[t] = "
+        body.append(f"        b_{k} = {stored}{' + '.join(parts) or '0.0'}")
+    for p in net.params:
+        parts = [times(f"b_{j}", j, p) for j in users.get(p, [])]
+        body.append(f"        T_{p}[t] = {' + '.join(parts) or '0.0'}")
+    for s in streams:
+        parts = [f"b_{j} * P_{j}__{s}[t]" for j in users.get(s, [])]
+        body.append(f"        I_{s}[t] = {' + '.join(parts) or '0.0'}")
+    for s in net.states:
+        parts = [times(f"b_{j}", j, s + PREV) for j in users.get(s + PREV, [])]
+        body.append(f"        c_{s} = {' + '.join(parts) or '0.0'}")
     lines = [
         "def adjoints(R, streams, init, params):",
         "    P = R['partials']; V = R['values']; DLDY = R['dL_dy']; n = len(DLDY)",
@@ -115,24 +143,9 @@ def adjoints_source(net: Network, lean: bool) -> Source:
         *(f"    T_{p} = [0.0] * n" for p in net.params),
         *(f"    I_{s} = [0.0] * n" for s in streams),
         "    for t in range(n - 1, -1, -1):",
-        *(_lean_step(net) if lean else []),
-        *(f"        {name} = {code(tree)}" for name, tree in shared),
+        *(_lean_step(net, "\n".join(body)) if lean else []),
+        *body,
     ]
-    for k in reversed(names):
-        parts = ["DLDY[t]"] if k == "y" else []
-        parts += [f"c_{k}"] if k in net.states else []
-        parts += [f"b_{j} * {partial(j, k)}" for j in users.get(k, [])]
-        stored = "" if lean else f"A_{k}[t] = "
-        lines.append(f"        b_{k} = {stored}{' + '.join(parts) or '0.0'}")
-    for p in net.params:
-        parts = [f"b_{j} * {partial(j, p)}" for j in users.get(p, [])]
-        lines.append(f"        T_{p}[t] = {' + '.join(parts) or '0.0'}")
-    for s in streams:
-        parts = [f"b_{j} * P_{j}__{s}[t]" for j in users.get(s, [])]
-        lines.append(f"        I_{s}[t] = {' + '.join(parts) or '0.0'}")
-    for s in net.states:
-        parts = [f"b_{j} * {partial(j, s + PREV)}" for j in users.get(s + PREV, [])]
-        lines.append(f"        c_{s} = {' + '.join(parts) or '0.0'}")
     lines += [
         "    return {",
         f"        'adjoints': {{{', '.join(f'{k!r}: A_{k}' for k in kept)}}},",
@@ -153,24 +166,26 @@ def _lean_loads(net: Network) -> list[str]:
     ]
 
 
-def _lean_step(net: Network) -> list[str]:
-    """The lean adjoints' step: the step's inputs, values and previous states, named as in the sweep."""
+def _lean_step(net: Network, body: str) -> list[str]:
+    """The lean adjoints' step: the step's inputs, values and previous states that ``body`` reads,
+    named as in the sweep."""
+    read = set(re.findall(r"\b[viq]_\w+", body))
     return [
-        *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs),
-        *(f"        v_{k} = V_{k}[t]" for k in net.spec.names),
-        *(f"        q_{s} = V_{s}[t - 1] if t else init[{s!r}]" for s in net.states),
+        *(f"        i_{s} = X_{s}[t]" for s in net.spec.inputs if f"i_{s}" in read),
+        *(f"        v_{k} = V_{k}[t]" for k in net.spec.names if f"v_{k}" in read),
+        *(f"        q_{s} = V_{s}[t - 1] if t else init[{s!r}]" for s in net.states if f"q_{s}" in read),
     ]
 
 
 def compiled(
     net: Network, kind: str, with_progress: bool = False, rounding: bool = False, lean: bool = False,
-    exact: bool = False,
+    exact: bool = False, masked: bool = True,
 ) -> Callable[..., Any]:  # fmt: skip
     """The compiled ``sweep`` or ``adjoints`` of this network, made once per variant."""
-    key = (kind, with_progress, rounding, lean, exact)
+    key = (kind, with_progress, rounding, lean, exact, masked)
     if key not in net.compiled:
         if kind == "sweep":
-            source = sweep_source(net, with_progress, rounding, lean)
+            source = sweep_source(net, with_progress, rounding, lean, masked)
         else:
             source = adjoints_source(net, lean)
         if len(source.text) > MAX_SOURCE:
