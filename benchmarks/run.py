@@ -326,16 +326,17 @@ def vectors(repeat: int, example: float) -> list[Row]:
     code = r"""
 import random, sys, time
 import numpy as np
-from rnncalc.compute.vector import VectorProblem, run_vector
+from rnncalc.compute.problem import Problem, Settings
+from rnncalc.compute.run import run
 H, D, K, n = 64, 16, 8, 1000
 rng = np.random.default_rng(1)
 P = dict(Wi=rng.uniform(-0.5, 0.5, (H, D)), Wh=rng.uniform(-0.2, 0.2, (H, H)), b=np.zeros(H),
          a=rng.uniform(-0.5, 0.5, (K, H)), c=np.zeros(K))
 x, g = rng.uniform(-1, 1, (n, D)), rng.uniform(-1, 1, (n, K))
-problem = VectorProblem(x=x.round(3).tolist(), g=g.round(3).tolist(),
+problem = Problem(x=x.round(3).tolist(), g=g.round(3).tolist(),
                         params={k: v.round(3).tolist() for k, v in P.items()}, activation="tanh")
 def ours():
-    start = time.perf_counter(); run_vector(problem, terms=False); return time.perf_counter() - start
+    start = time.perf_counter(); run(problem, Settings(), "backward"); return time.perf_counter() - start
 best = min(ours() for _ in range(REPEAT))
 try:
     import torch
@@ -343,6 +344,7 @@ except ImportError:
     print(best, "none"); sys.exit()
 torch.set_num_threads(1)
 A = problem.arrays
+A = dict(A.params, h0=A.init["h"], x=A.streams["x"], g=A.g)
 def theirs():
     start = time.perf_counter()
     names = ("Wi", "Wh", "b", "a", "c", "h0")

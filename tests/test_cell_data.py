@@ -3,7 +3,6 @@ import SymPy, and the per-user cache survives corrupt files, unwritable folders 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -56,32 +55,6 @@ def test_the_worked_example_never_imports_sympy(args: tuple[str, ...], tmp_path:
     result = run(*args, cache_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.endswith("NO SYMPY\n")
-
-
-def test_vector_slopes_are_the_functions_derivatives() -> None:
-    # the shipped array code, run on arrays, against central differences of each scalar function and term
-    import math
-
-    import numpy as np
-
-    from rnncalc.cell.functions import ACTIVATIONS, FUNCTIONS
-    from rnncalc.cell.losses import LOSSES
-    from rnncalc.cell.vectorized import activation, loss_slope
-
-    step = 1e-6
-    points = np.array([-2.5, -0.3, 0.4, 1.7])  # away from every kink
-    for name in ACTIVATIONS:
-        f = functools.partial(FUNCTIONS[name].formula, math)
-        expected = [(f(p + step) - f(p - step)) / (2 * step) for p in points]
-        cell = activation(name)
-        assert cell.slope(points, cell.value(points)) == pytest.approx(expected, rel=1e-7), name
-    outputs, targets = np.array([0.3, 0.6, 0.25, 0.75]), np.array([0.2, 0.9, 0.5, 0.1])
-    for name, loss in LOSSES.items():
-        expected = [
-            (loss.term(math, y + step, g) - loss.term(math, y - step, g)) / (2 * step)
-            for y, g in zip(outputs, targets)
-        ]
-        assert loss_slope(name)(outputs, targets) == pytest.approx(expected, rel=1e-7), name
 
 
 def test_a_custom_cell_imports_sympy_once_then_reads_the_cache(tmp_path: Path) -> None:

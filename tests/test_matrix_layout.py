@@ -49,8 +49,8 @@ def test_every_stacked_gradient_spells_the_computed_matrix(cli) -> None:
 def test_wrapped_lines_keep_each_matrix_whole(width: int) -> None:
     # wrapping breaks before = or +, never inside a matrix: every stacked row is whole and in its column
     from rnncalc import derive
+    from rnncalc.compute.problem import Problem as VectorProblem
     from rnncalc.compute.problem import Settings
-    from rnncalc.compute.vector import VectorProblem
     from rnncalc.render import View
     from rnncalc.render.terminal import render
 
@@ -68,8 +68,8 @@ def test_wrapped_lines_keep_each_matrix_whole(width: int) -> None:
 def _render(view_args: dict, wh: list[list[float]] = WH) -> list[str]:
     """The terminal text of the 2-step tanh problem with this W_h, rendered with these View settings."""
     from rnncalc import derive
+    from rnncalc.compute.problem import Problem as VectorProblem
     from rnncalc.compute.problem import Settings
-    from rnncalc.compute.vector import VectorProblem
     from rnncalc.render import View
     from rnncalc.render.ascii import to_ascii
     from rnncalc.render.terminal import render

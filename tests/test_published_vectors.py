@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncalc.compute.vector import VectorProblem, run_vector
+from rnncalc.compute.problem import Problem as VectorProblem
+from rnncalc.compute.run import run
 
 
 def problem(x, g, h0, Wi, Wh, b, a, c, loss: str) -> VectorProblem:
@@ -37,7 +38,7 @@ def dinosaur_island():
 
 
 def test_dinosaur_island_optimize() -> None:
-    trace = run_vector(dinosaur_island())
+    trace = run(dinosaur_island())
     n = 6  # the notebook's loss is the sum over the steps, rnncalc's softmax-ce their mean
     grads = {k: n * v for k, v in trace.gradients.items()}
     assert n * trace.loss == pytest.approx(126.503975722, abs=5e-10)
@@ -45,7 +46,7 @@ def test_dinosaur_island_optimize() -> None:
     assert grads["a"][1][2] == pytest.approx(-0.007773876032, abs=5e-13)
     assert grads["b"][4] == pytest.approx(-0.06809825, abs=5e-9)
     assert grads["c"][1] == pytest.approx(0.01538192, abs=5e-9)
-    assert trace.h[-1][4] == pytest.approx(-1.0, abs=5e-9)
+    assert trace.values["h"][-1][4] == pytest.approx(-1.0, abs=5e-9)
     # argmax(dWax) = 93 holds for the gradient the notebook returns: clipped to [-5, 5] first
     assert np.argmax(np.clip(grads["Wi"], -5, 5)) == 93
     assert np.argmax(grads["Wi"]) != 93
@@ -70,9 +71,9 @@ def rnn_backward_test(last_only: bool = False):
     Wax, Waa, _Wya = np.random.randn(5, 3), np.random.randn(5, 5), np.random.randn(2, 5)
     ba, _by = np.random.randn(5, 1), np.random.randn(2, 1)
     da = np.random.randn(5, 10, 4)
-    traces = [run_vector(p) for p in upstream_problems(x, a0, Wax, Waa, ba, da, last_only)]
+    traces = [run(p, every_adjoint=True) for p in upstream_problems(x, a0, Wax, Waa, ba, da, last_only)]
     total = {k: sum(t.gradients[k] for t in traces) for k in ("Wi", "Wh", "b")}
-    dx_1_2 = Wax.T @ traces[2].delta.T  # dL/dx_t = W_axᵀ δ_t, column t of batch item 2
+    dx_1_2 = np.array(traces[2].input_gradients["x"]).T  # dL/dx_t, column t of batch item 2
     return total, traces[3].gradients["h0"], dx_1_2[1]
 
 
@@ -124,9 +125,9 @@ def hell_to_ello() -> VectorProblem:
 
 
 def test_hell_to_ello_forward_pass_and_output_layer() -> None:
-    trace = run_vector(hell_to_ello())
-    assert trace.h[1] == pytest.approx([0.13231045, -0.09032689, 0.04665659, -0.07534557], abs=5e-9)
-    assert trace.p[3] == pytest.approx([0.25212182, 0.25205417, 0.24162498, 0.25419902], abs=5e-9)
+    trace = run(hell_to_ello())
+    assert trace.value("h", 1) == pytest.approx([0.13231045, -0.09032689, 0.04665659, -0.07534557], abs=5e-9)
+    assert trace.softmax[3] == pytest.approx([0.25212182, 0.25205417, 0.24162498, 0.25419902], abs=5e-9)
     assert 4 * trace.loss == pytest.approx(5.5276, abs=5e-5)  # "Epoch 0, Loss: 5.5276", a sum
     # the output bias after one update with rate 0.1 (printed at epoch 1): b_y = -0.1 · 4 · dL/dc
     published = [-1.00477680e-01, 6.19678193e-04, 9.98898921e-02, -3.18899708e-05]
@@ -136,9 +137,9 @@ def test_hell_to_ello_forward_pass_and_output_layer() -> None:
 def test_hell_to_ello_recurrent_update_is_truncated_not_bptt() -> None:
     # the notebook backpropagates one step only (its comment: "not through time here"): its b_h update
     # equals δ_t = (1 - h_t²) ⊙ W_hyᵀ dy_t summed without the W_hhᵀ δ_{t+1} term, not the true gradient
-    trace = run_vector(hell_to_ello())
+    trace = run(hell_to_ello())
     published_bh = np.array([0.01409863, -0.01151364, -0.0259635, -0.00240078])
     Wy = np.array(HELL["a"])
-    truncated = sum((1 - trace.h[t + 1] ** 2) * (Wy.T @ (4 * trace.dL_dy[t])) for t in range(4))
+    truncated = sum((1 - trace.value("h", t + 1) ** 2) * (Wy.T @ (4 * trace.dL_dy[t])) for t in range(4))
     assert -0.1 * truncated == pytest.approx(published_bh, abs=5e-9)
     assert np.max(np.abs(-0.1 * 4 * trace.gradients["b"] - published_bh)) > 1e-3

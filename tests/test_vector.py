@@ -15,8 +15,9 @@ from test_published import close
 from rnncalc import derive
 from rnncalc.cell.functions import NUMERIC_FUNCTIONS
 from rnncalc.cell.vectorized import NUMPY_FUNCTIONS
+from rnncalc.compute.problem import Problem as VectorProblem
 from rnncalc.compute.problem import Settings
-from rnncalc.compute.vector import VectorProblem, run_vector
+from rnncalc.compute.run import run as run_trace
 from rnncalc.derivation.formula import Rebuild, Ref
 from rnncalc.errors import InputError
 
@@ -67,7 +68,7 @@ def test_random_problems_match_the_40_digit_reference(seed: int, activation: str
 def test_pytorch_agrees_when_installed() -> None:
     torch = pytest.importorskip("torch")
     case = random_problem(7, "tanh", "softmax-ce")
-    trace = run_vector(VectorProblem(**case))
+    trace = run_trace(VectorProblem(**case))
     p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in case["params"].items()}
     h = h0 = torch.tensor(case["h0"], dtype=torch.float64, requires_grad=True)
     loss = 0
@@ -367,9 +368,9 @@ def test_a_quiz_on_a_vector_problem_marks_entry_by_entry(tmp_path: Path) -> None
 
     case = random_problem(51, "tanh", "mse")
     problem = VectorProblem(**case)
-    trace = run_vector(problem)
-    o_1 = [round(v, 4) for v in trace.o[0]]
-    h_1 = [round(v, 4) for v in trace.h[1]]
+    trace = run_trace(problem)
+    o_1 = [round(v, 4) for v in trace.values["o"][0]]
+    h_1 = [round(v, 4) for v in trace.value("h", 1)]
     h_1[-1] = -h_1[-1] if abs(h_1[-1]) > 1e-3 else h_1[-1] + 0.5
     config = f"x = {json.dumps(case['x'])}\ng = {json.dumps(case['g'])}\nh0 = {json.dumps(case['h0'])}\n"
     config += 'activation = "tanh"\n[params]\n' + "".join(
@@ -398,12 +399,14 @@ def test_the_graph_of_a_vector_problem(cli, tmp_path: Path) -> None:
     assert code == 0, err
     data = json.loads(out)
     nodes = {node["id"]: node for node in data["nodes"]}
-    assert nodes["o1"]["value"] == [0.5, 0.30000000000000004] or np.allclose(nodes["o1"]["value"], [0.5, 0.3])
-    h1 = nodes["h1"]
+    assert nodes["o_1"]["value"] == [0.5, 0.30000000000000004] or np.allclose(
+        nodes["o_1"]["value"], [0.5, 0.3]
+    )
+    h1 = nodes["h_1"]
     # dL/dh_1 = aᵀ dL_1/dy_1 + W_hᵀ δ_2: the finite-difference slope of the loss in h_1 would need a bump
     # of h_1 alone, so check it against the delta relation δ_1 = dh_1/do_1 ⊙ dL/dh_1 instead.
     slope = 1 - np.array(h1["value"]) ** 2
-    np.testing.assert_allclose(slope * np.array(h1["grad"]), nodes["o1"]["grad"], rtol=1e-12)
+    np.testing.assert_allclose(slope * np.array(h1["grad"]), nodes["o_1"]["grad"], rtol=1e-12)
     reference = vector_gradients(
         [[1, 0], [0.5, -1]],
         [2, 0],
@@ -501,7 +504,7 @@ def test_published_many_to_one_thsis_in_matrix_form() -> None:
     }
     problem = VectorProblem(**case, activation="tanh", loss="half-sse")
     d = derive(problem, Settings(), steps=True)
-    h = run_vector(problem).h[1:]
+    h = run_trace(problem).values["h"]
     published_h = (("0.37994896", "0.19737532"), ("0.87975882", "0.97711011"), ("0.9986059", "0.99999815"))
     for t, row in enumerate(published_h):
         assert all(close(value, digits) for value, digits in zip(h[t], row)), t + 1
@@ -526,9 +529,9 @@ def test_published_single_step_pixelbank() -> None:
         h0=[0, 0],
         activation="tanh",
     )
-    trace = run_vector(problem)
-    assert trace.o[0].tolist() == pytest.approx([1.7, 2.3], rel=1e-15)
-    assert close(trace.h[1][0], "0.9354") and close(trace.h[1][1], "0.9801")
+    trace = run_trace(problem)
+    assert trace.values["o"][0].tolist() == pytest.approx([1.7, 2.3], rel=1e-15)
+    assert close(trace.value("h", 1)[0], "0.9354") and close(trace.value("h", 1)[1], "0.9801")
 
 
 @pytest.mark.parametrize("loss", LOSSES)

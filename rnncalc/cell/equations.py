@@ -60,6 +60,9 @@ class Equation:
     name: str
     tree: Tree
     text: str
+    grouped: Tree = ()
+    """The formula with every product kept as written (a · (b · c) is not a · b · c): for matrices and
+    vectors, where a matrix product and an elementwise one do not regroup."""
 
     @property
     def uses(self) -> tuple[str, ...]:
@@ -107,13 +110,15 @@ class Builder:
         known: dict[str, Tree],
         later: set[str],
         inputs: frozenset[str] | tuple[str, ...] = INPUTS,
+        grouped: bool = False,
     ) -> None:
         """Names already defined (``known``: a slot, or a formula written out), defined by later
-        equations (``later``), and the inputs."""
+        equations (``later``), and the inputs; ``grouped``: keep products as written."""
         self.equation = equation
         self.known = known
         self.later = later
         self.inputs = frozenset(inputs)
+        self.grouped = grouped
         self.params: dict[str, None] = {}
 
     def build(self, node: ast.AST, depth: int = 0) -> Tree:
@@ -148,9 +153,10 @@ class Builder:
         if isinstance(node.op, ast.Sub):
             return flat("add", left, ("mul", (MINUS_ONE, right)))
         if isinstance(node.op, ast.Mult):
-            return flat("mul", left, right)
+            return ("mul", (left, right)) if self.grouped else flat("mul", left, right)
         if isinstance(node.op, ast.Div):
-            return flat("mul", left, ("pow", right, MINUS_ONE))
+            inverse = ("pow", right, MINUS_ONE)
+            return ("mul", (left, inverse)) if self.grouped else flat("mul", left, inverse)
         raise _fail(self.equation, f"the operator {type(node.op).__name__} is not allowed (use + - * / **)")
 
     def _exponent(self, node: ast.AST, depth: int) -> Tree:
@@ -306,7 +312,8 @@ def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",))
         builder = Builder(equation, dict(known), set(names[index:]), inputs)
         tree = builder.build(parse_expression(equation, right))
         check_size(tree, name)
-        built.append(Equation(name, tree, equation))
+        grouped = Builder(equation, dict(known), set(names[index:]), inputs, grouped=True)
+        built.append(Equation(name, tree, equation, grouped.build(parse_expression(equation, right))))
         known[name] = slot(name)
         params |= builder.params
     used = frozenset().union(*(uses(e.tree) for e in built))
@@ -342,17 +349,27 @@ def parse_cell(equations: tuple[str, ...]) -> CellSpec:
         raise InputError("--cell: the last equation must define the output y")
     known: dict[str, Tree] = {}
     definitions: dict[str, Tree] = {}
+    grouped_known: dict[str, Tree] = {}
+    grouped: dict[str, Tree] = {}
     params: dict[str, None] = {}
     for index, (equation, name, right) in enumerate(sides):
         builder = Builder(equation, dict(known), set(names[index:]))
         definitions[name] = builder.build(parse_expression(equation, right))
         check_size(definitions[name], f"{name} (with the names it uses written out)")
         known[name] = slot(name) if name in ("o", "h", "y") else definitions[name]
+        as_written = Builder(equation, dict(grouped_known), set(names[index:]), grouped=True)
+        grouped[name] = as_written.build(parse_expression(equation, right))
+        grouped_known[name] = slot(name) if name in ("o", "h", "y") else grouped[name]
         params |= builder.params
-    return _shape(equations, definitions, params)
+    return _shape(equations, definitions, params, grouped)
 
 
-def _shape(equations: tuple[str, ...], definitions: dict[str, Tree], params: dict[str, None]) -> CellSpec:
+def _shape(
+    equations: tuple[str, ...],
+    definitions: dict[str, Tree],
+    params: dict[str, None],
+    grouped: dict[str, Tree],
+) -> CellSpec:
     """Bring the equations into o, h, y form and check what each may depend on."""
     if "h" not in definitions:
         if any("h_prev" in uses(tree) for tree in definitions.values()):
@@ -360,11 +377,11 @@ def _shape(equations: tuple[str, ...], definitions: dict[str, Tree], params: dic
         raise InputError("--cell: the cell must define the carried state h")
     state = definitions["h"]
     if "o" in definitions:
-        pre, activation = definitions["o"], state
+        pre, activation, pre_grouped = definitions["o"], state, grouped["o"]
     elif state[0] == "call":
-        pre, activation = state[2], ("call", state[1], slot("o"))
+        pre, activation, pre_grouped = state[2], ("call", state[1], slot("o")), grouped["h"][2]
     else:
-        pre, activation = state, slot("o")
+        pre, activation, pre_grouped = state, slot("o"), grouped["h"]
     if uses(activation) - {"o"}:
         raise InputError("--cell: h must be a function of o alone (write o = ... for everything else)")
     output = definitions["y"]
@@ -374,7 +391,11 @@ def _shape(equations: tuple[str, ...], definitions: dict[str, Tree], params: dic
         raise InputError("--cell: the state must depend on the input x or on h_prev")
     used = uses(pre) | uses(output)
     order = [p for p in PARAMETERS if p in used] + [p for p in params if p in used and p not in PARAMETERS]
-    cell = (Equation("o", pre, "o"), Equation("h", activation, "h"), Equation("y", output, "y"))
+    cell = (
+        Equation("o", pre, "o", pre_grouped),
+        Equation("h", activation, "h", activation),
+        Equation("y", output, "y", grouped["y"]),
+    )
     inputs = ("x",) if "x" in used else ()
     return CellSpec(cell, inputs, ("h",), tuple(order), plain=True, activation=_activation_name(activation))
 

@@ -38,6 +38,23 @@ class Loss:
 VECTOR_ONLY_LOSSES = ("softmax-ce",)
 """Losses only a vector output has: softmax cross-entropy, L = 1/n Σ_t -log softmax(y_t)[g_t]."""
 
+VECTOR_TEXT: dict[str, tuple[str, str]] = {
+    "mse": (
+        "L = 1/n Σ_{t=1}^{n} ‖y_t - g_t‖²",
+        r"L = \frac{1}{n} \sum_{t=1}^{n} \lVert y_{t} - g_{t} \rVert^{2}",
+    ),
+    "sse": ("L = Σ_{t=1}^{n} ‖y_t - g_t‖²", r"L = \sum_{t=1}^{n} \lVert y_{t} - g_{t} \rVert^{2}"),
+    "half-sse": (
+        "L = 1/2 Σ_{t=1}^{n} ‖y_t - g_t‖²",
+        r"L = \frac{1}{2} \sum_{t=1}^{n} \lVert y_{t} - g_{t} \rVert^{2}",
+    ),
+    "softmax-ce": (
+        "L = 1/n Σ_{t=1}^{n} -log p_t[g_t], p_t = softmax(y_t)",
+        r"L = \frac{1}{n} \sum_{t=1}^{n} -\log p_{t}[g_{t}],\ p_{t} = \operatorname{softmax}(y_{t})",
+    ),
+}
+"""Each loss over vector outputs in words and LaTeX (docs/math.md gives the same definitions)."""
+
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (

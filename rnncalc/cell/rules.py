@@ -89,8 +89,8 @@ def shipped_cells() -> list[CellSpec]:
 
 
 def derived_data() -> dict[str, Any]:
-    """What the package ships: the forms of the built-in cells and presets, the loss rules, the
-    spelled-out functions and the vector engine's array code."""
+    """What the package ships: the forms of the built-in cells and presets, the loss rules and the
+    spelled-out functions."""
     from .functions import REGISTRY
     from .losses import LOSSES
 
@@ -105,26 +105,4 @@ def derived_data() -> dict[str, Any]:
             for record in REGISTRY
             if record.spell_out
         },
-        "vector": vector_data(),
-    }
-
-
-def vector_data() -> dict[str, dict[str, str]]:
-    """The vector engine's rules as code that runs on arrays: each activation's dh/do (in o and h) and
-    each loss term's derivative d term/dy (in y and g, the weight not included)."""
-    from .codegen import array_code
-    from .functions import ACTIVATIONS
-    from .losses import LOSSES
-    from .sympy_functions import sympy_function
-
-    o, h = sympy.symbols("o h", real=True)
-
-    def slope(name: str) -> sympy.Expr:
-        activation = sympy_function(name)(o)
-        derivative = sympy.diff(activation, o)
-        return derivative.subs(activation, h) if activation != o else derivative
-
-    return {
-        "slopes": {name: array_code(slope(name)) for name in ACTIVATIONS},
-        "loss_slopes": {name: array_code(sympy.diff(LOSSES[name].term(sympy, y, g), y)) for name in LOSSES},
     }

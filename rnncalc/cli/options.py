@@ -516,24 +516,9 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _vector_problem(options: Any, settings: Settings) -> Any:
-    """A vector RNN problem from bracket notation (the built-in cell; matrices for W_i, W_h, a)."""
-    from ..compute.vector import VectorProblem
+    """A problem of vectors and matrices from bracket notation (any cell; matrices for W_i, W_h, a)."""
     from ..tensor import parse_tensor
 
-    unsupported = {
-        "--cell": options.cell,
-        "--preset": options.preset,
-        "--input": options.input,
-        "--init": options.init,
-        "--loss-term": options.loss_term,
-        "--flow": options.flow,
-        "--per-step": options.per_step,
-    }
-    given = [flag for flag, value in unsupported.items() if value]
-    if given:
-        raise InputError(
-            f"{given[0]} is not available with vectors and matrices yet (the built-in cell only)"
-        )
     params = {
         key: parse_tensor(getattr(options, flag), f"--{flag}")
         for key, flag in SHORTCUTS
@@ -548,14 +533,35 @@ def _vector_problem(options: Any, settings: Settings) -> Any:
         if name.strip() in params:
             raise InputError(f"the parameter {name.strip()} is given twice")
         params[name.strip()] = parse_tensor(value, f"--param {name.strip()}")
-    return VectorProblem(
-        x=_sequence(options.x, "--x"),
-        g=_sequence(options.g, "--g"),
-        h0=parse_tensor(options.h0, "--h0") if options.h0 is not None else None,
-        params=params,
-        activation=options.activation.value if options.activation is not None else "sigmoid",
-        loss=(options.loss or LossName("mse")).value,
-    )
+    problem_args: dict[str, Any] = {
+        "x": _sequence(options.x, "--x"),
+        "g": _sequence(options.g, "--g"),
+        "params": params,
+        "loss": (options.loss or LossName("mse")).value,
+    }
+    if options.h0 is not None:
+        problem_args["h0"] = parse_tensor(options.h0, "--h0")
+    if options.loss_term is not None:
+        if options.loss is not None:
+            raise InputError("--loss and --loss-term conflict: --loss-term is the loss")
+        problem_args["loss_term"] = options.loss_term
+    problem_args["init"] = {
+        name.strip(): parse_tensor(value, f"--init {name.strip()}")
+        for name, _, value in (item.partition("=") for item in options.init or [])
+    }
+    problem_args["inputs"] = {
+        name.strip(): parse_tensor(value, f"--input {name.strip()}")
+        for name, _, value in (item.partition("=") for item in options.input or [])
+    }
+    if options.preset is not None:
+        if options.cell or options.activation is not None:
+            raise InputError("--preset and --cell or --activation conflict: a preset is a whole cell")
+        problem_args["preset"] = options.preset
+    if options.cell:
+        problem_args["cell"] = tuple(options.cell)
+    elif options.activation is not None:
+        problem_args["activation"] = options.activation.value
+    return Problem(**problem_args)
 
 
 def _sequence(values: list[str] | None, flag: str) -> Any:

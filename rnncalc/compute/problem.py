@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from ..cell.equations import CellSpec
 from ..cell.functions import ACTIVATIONS
 from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
+
+if TYPE_CHECKING:
+    from .arrays import Arrays
+
 from ..errors import InputError
+
+ARRAY_LOSSES = ("mse", "sse", "half-sse")
+"""The registered losses defined for vector outputs (entry by entry, summed over the entries)."""
 
 Number = int | float | str | Fraction
 
@@ -93,6 +103,18 @@ def _check_representable(value: Fraction, what: str) -> None:
             f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most "
             "about 1.8e308)"
         )
+
+
+def is_array(value: Any) -> bool:
+    """A vector or matrix: a list of lists, a NumPy array, or text in brackets (a list of numbers is a
+    sequence of numbers)."""
+    if isinstance(value, str):
+        return value.lstrip().startswith("[")
+    if getattr(value, "ndim", 0):
+        return True
+    return isinstance(value, (list, tuple)) and any(
+        isinstance(item, (list, tuple)) or getattr(item, "ndim", 0) or is_array(item) for item in value
+    )
 
 
 def builtin_equations(activation: str) -> tuple[str, ...]:
@@ -177,11 +199,15 @@ class Problem:
     spec: CellSpec = field(init=False, repr=False, compare=False)
     network: bool = field(init=False, repr=False, compare=False, default=False)
     reads_x: bool = field(init=False, repr=False, compare=False, default=True)
+    arrays: Arrays | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
         if self.preset is not None:
             self._apply_preset()
+        if self.loss in VECTOR_ONLY_LOSSES or any(map(is_array, self._given_values())):
+            self._read_arrays()
+            return
         streams = {name: _exact_all(values, name, 0) for name, values in self.inputs.items()}
         if "x" in streams:  # --input x=... is --x
             if self.x is not None:
@@ -249,6 +275,69 @@ class Problem:
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
 
+    def _given_values(self) -> list[Any]:
+        """Every value given: inputs, targets, initial states and parameters."""
+        h0 = [] if self.h0 is None or (isinstance(self.h0, Fraction) and self.h0 == 0) else [self.h0]
+        return [self.x, self.g, *h0, *self.params.values(), *self.init.values(), *self.inputs.values()]
+
+    def _read_arrays(self) -> None:
+        """A problem of vectors and matrices: every value read exactly, every shape inferred and checked."""
+        from ..cell.presets import BUILT_IN_DIMS, PRESETS
+        from .arrays import arrays_of
+
+        if not any(map(is_array, self._given_values())):
+            raise InputError(
+                f"--loss {self.loss} needs a vector output: give a as a K×H matrix and g as class indices, "
+                '--wh "[[...]]" --a "[[...], [...]]" --g 0 2 (see docs/vectors.md)'
+            )
+        if self.loss not in (*ARRAY_LOSSES, *VECTOR_ONLY_LOSSES) and self.loss_term is None:
+            raise InputError(
+                f"--loss {self.loss} is not defined for vector outputs; choose one of "
+                f"{', '.join((*ARRAY_LOSSES, *VECTOR_ONLY_LOSSES))}"
+            )
+        if self.cell is None and self.activation not in ACTIVATIONS:
+            raise InputError(
+                f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
+        spec = cell_spec(self)
+        dims = BUILT_IN_DIMS if self.cell is None else PRESETS[self.preset].dims if self.preset else None
+        if dims is not None:  # the declared order: the state's parameters, then the output's
+            spec = dataclasses.replace(spec, params=tuple(p for p in dims if p in spec.params))
+        unknown = sorted(set(self.params) - set(spec.params))
+        if unknown:
+            raise InputError(
+                f"parameter {', '.join(unknown)} is not used by the cell (its parameters: "
+                f"{', '.join(spec.params)})"
+            )
+        init = dict(self.init)
+        if self.h0 is not None and not (isinstance(self.h0, Fraction) and self.h0 == 0):
+            init["h"] = self.h0
+        _check_inits(init, spec.states)
+        given = {name: value for name, value in self.params.items()}
+        arrays = arrays_of(spec, dims, self.x, dict(self.inputs), self.g, given, init, self.loss)
+        object.__setattr__(self, "spec", spec)
+        object.__setattr__(self, "arrays", arrays)
+        object.__setattr__(self, "network", not spec.plain)
+        object.__setattr__(self, "reads_x", "x" in spec.inputs)
+        object.__setattr__(self, "activation", spec.activation if spec.plain else "custom")
+        if self.loss_term is not None:
+            object.__setattr__(self, "loss", CUSTOM_LOSS)
+        object.__setattr__(self, "targets", tuple(bool(m) for m in arrays.mask))
+        object.__setattr__(self, "x", tuple(range(arrays.sizes["n"])))
+
+    @property
+    def vector(self) -> bool:
+        """True when the values are vectors and matrices."""
+        return self.arrays is not None
+
+    def with_parameters(self, params: dict[str, Any]) -> Problem:
+        """The same array problem with other parameter values of the same shapes (no exact values)."""
+        assert self.arrays is not None
+        new = copy.copy(self)
+        exact = {k: v for k, v in self.arrays.exact.items() if k not in params}
+        object.__setattr__(new, "arrays", dataclasses.replace(self.arrays, params=dict(params), exact=exact))
+        return new
+
     def _apply_preset(self) -> None:
         """A preset's equations become the cell, its defaults the parameters not given."""
         from ..cell.presets import PRESETS
@@ -271,6 +360,8 @@ class Problem:
         """The factor of each squared error: 1/(number of targets) for MSE, 1 for SSE, 1/2 for half-SSE."""
         if self.loss == CUSTOM_LOSS:
             return Fraction(1)
+        if self.loss in VECTOR_ONLY_LOSSES:
+            return Fraction(1, sum(self.targets))
         return LOSSES[self.loss].weight(sum(self.targets))
 
     def stream(self, name: str) -> tuple[Fraction, ...]:

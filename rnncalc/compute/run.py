@@ -35,6 +35,7 @@ class Trace:
 
     net: Network
     plan: Plan
+    problem: Problem
     streams: dict[str, list[float]]
     g: list[float]
     targets: tuple[bool, ...]
@@ -50,6 +51,8 @@ class Trace:
     gradients: dict[str, float] = field(default_factory=dict)
     adjoints: dict[str, list[float]] = field(default_factory=dict)
     input_gradients: dict[str, list[float]] = field(default_factory=dict)
+    softmax: list[Any] = field(default_factory=list)
+    """p_t = softmax(y_t) at each step (softmax cross-entropy only)."""
 
     @property
     def n(self) -> int:
@@ -124,6 +127,10 @@ def run(
     settings = settings or Settings()
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if problem.arrays is not None:  # the same plan and evaluation, on vectors
+        from .run_arrays import run_arrays
+
+        return run_arrays(problem, settings, progress, every_adjoint)
     net = network_of(problem)
     plan = plan_of(net.spec)
     rounding = settings.round_intermediate
@@ -154,6 +161,7 @@ def run(
     trace = Trace(
         net=net,
         plan=plan,
+        problem=problem,
         streams={s: problem.stream_floats(s) for s in net.spec.inputs},
         g=problem.g_floats,
         targets=problem.targets,
@@ -258,7 +266,12 @@ def gradients_without_time(problem: Problem) -> dict[str, float]:
 def loss_at(
     problem: Problem, values: dict[str, float], streams: dict[str, list[float]] | None = None
 ) -> float:
-    """The loss with these parameter and initial values (keys as in the plan's ``wrt``), in floats."""
+    """The loss with these parameter and initial values (keys as in the plan's ``wrt``), in floats (for
+    vectors: arrays)."""
+    if problem.arrays is not None:
+        from .run_arrays import array_loss
+
+        return array_loss(problem, values, streams)
     net = network_of(problem)
     try:
         swept = compiled(net, "sweep", lean=True)(

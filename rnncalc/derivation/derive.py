@@ -9,7 +9,7 @@ from ..compute.run import METHODS, Trace, run
 from ..errors import InputError
 from . import flow_steps
 from .model import Derivation, NamedColumns, Section
-from .quantities import Quantities
+from .quantities import Quantities, shown
 from .sections import (
     Backward,
     Forward,
@@ -46,15 +46,18 @@ def derive(
     _check_size(problem.n, steps, scope, settings.exact)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if getattr(problem, "vector", False):
-        from .vector_derive import derive_vector
-
+    if problem.arrays is not None:  # vectors: the backward (delta) derivation
+        if settings.flow:
+            raise InputError(
+                "--flow is not available with vectors and matrices yet: --show-steps writes each step's "
+                "share of every gradient (dL/dW_h (t = k)) and every δ_t"
+            )
         if method == "both":
             raise InputError(
                 "--method both compares forward and backward mode on scalar problems; a vector derivation "
                 "is the backward (delta) method"
             )
-        return derive_vector(problem, settings, scope, steps)  # type: ignore[arg-type]
+        method = "backward"
     flow = steps and settings.flow and scope == "grads"
     sweep_progress = (
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
@@ -68,19 +71,28 @@ def derive(
         problem=problem,
         settings=settings,
         scope=scope,
-        columns=NamedColumns(trace.streams, trace.values),
+        columns=NamedColumns(_shown(trace.streams), _shown(trace.values)),
         loss=trace.loss,
-        gradients=dict(gradients),
+        gradients={key: shown(value) for key, value in gradients.items()},
         gradient_names={theta: _name(trace, theta) for theta in trace.plan.graph.wrt},
         sections=sections,
         method=method,
         backward_gradients=dict(trace.backward.gradients) if method == "both" and trace.backward else None,
     )
-    if settings.exact and steps:
+    if settings.exact and steps and problem.arrays is not None:
+        from .vector_exact import with_exact_vector
+
+        derivation = with_exact_vector(derivation)
+    elif settings.exact and steps:
         from .exact import with_exact
 
         derivation = with_exact(derivation, progress)
     return derivation
+
+
+def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:
+    """Columns of values as renderers print them (vectors as Tensors)."""
+    return {name: [shown(v) for v in column] for name, column in columns.items()}
 
 
 def _name(trace: Trace, theta: str) -> object:
@@ -120,9 +132,10 @@ def _sections(
     sections = [loss_section(q, problem), model_section(q), known_section(q), forward_section(q)]
     if scope != "grads":
         return tuple(sections)
-    forward, backward = Forward(q), Backward(q)
-    sections.append(local_section(q, forward.used_links | backward.used_links()))
-    if method != "backward":
+    forward, backward = (None if q.arrays else Forward(q)), Backward(q)
+    used = backward.used_links() | (forward.used_links if forward is not None else set())
+    sections.append(local_section(q, used))
+    if forward is not None and method != "backward":
         sections.append(forward.totals_section())
         sections += [forward.gradient_section(theta, settings.per_step) for theta in q.plan.graph.wrt]
     if method != "forward":

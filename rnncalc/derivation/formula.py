@@ -58,9 +58,10 @@ class Add:
 
 @dataclass(frozen=True, slots=True)
 class Mul:
-    """A product."""
+    """A product (``hadamard``: of vectors entry by entry, written ⊙)."""
 
     factors: tuple[Form, ...]
+    hadamard: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ class Rebuild(Fold):
         return Add(tuple(self(t) for t in form.terms))
 
     def mul(self, form: Mul) -> Form:
-        return Mul(tuple(self(f) for f in form.factors))
+        return Mul(tuple(self(f) for f in form.factors), form.hadamard)
 
     def neg(self, form: Neg) -> Form:
         return Neg(self(form.arg))
@@ -217,7 +218,8 @@ class CollapseSums(Rebuild):
         super().__init__(lambda leaf: leaf)
 
     def mul(self, form: Mul) -> Form:
-        return Mul(tuple(_collapsed(f) if _is_numeric_sum(f) else self(f) for f in form.factors))
+        factors = tuple(_collapsed(f) if _is_numeric_sum(f) else self(f) for f in form.factors)
+        return Mul(factors, form.hadamard)
 
 
 def _is_numeric_sum(form: Form) -> bool:

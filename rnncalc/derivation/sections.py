@@ -9,20 +9,40 @@ worked example's cell that is the document's derivation, line for line.
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
-from ..cell.losses import LOSSES
+from ..cell.losses import LOSSES, VECTOR_TEXT
 from ..compute.problem import CUSTOM_LOSS, Problem
 from ..engine.plan import Chain
-from .formula import Add, Call, Const, Form, Mul, Name, Neg, Rebuild, Ref, collapse_sums, evaluate_as_written
+from .formula import (
+    Add,
+    Call,
+    Const,
+    Form,
+    Mul,
+    Name,
+    Neg,
+    Rebuild,
+    Ref,
+    collapse_sums,
+    evaluate_as_written,
+    fill,
+)
 from .model import Section, Step
 from .names import LOSS, derivative, gradient, indexed
-from .quantities import Quantities, spell_out
+from .quantities import Quantities, generic, shown, spell_out
 
 DELTA_LEAD = Name(
     "δ_t = dL/do_t = (dL_t/dy_t · dy_t/dh_t + δ_{t+1} · do_{t+1}/dh_t) · dh_t/do_t, with δ_{n+1} = 0",
     r"\delta_{t} = \frac{dL}{do_{t}} = \left(\frac{dL_{t}}{dy_{t}} \cdot \frac{dy_{t}}{dh_{t}} + "
     r"\delta_{t+1} \cdot \frac{do_{t+1}}{dh_{t}}\right) \cdot \frac{dh_{t}}{do_{t}}, \quad \delta_{n+1} = 0",
+    "delta",
+)
+VECTOR_DELTA_LEAD = Name(
+    "δ_t = dL/do_t = dh_t/do_t · (aᵀ · dL_t/dy_t + W_hᵀ · δ_{t+1}), with δ_{n+1} = 0",
+    r"\delta_{t} = \frac{dL}{do_{t}} = \frac{dh_{t}}{do_{t}} \left(a^{\top} \frac{dL_{t}}{dy_{t}} + "
+    r"W_{h}^{\top} \delta_{t+1}\right),\ \delta_{n+1} = 0",
     "delta",
 )
 ADJOINT_LEAD = Name(
@@ -50,10 +70,15 @@ def addition(parts: list[Form]) -> Form:
 
 
 def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
-    """The loss's definition, over the steps with a target."""
+    """The loss's definition, over the steps with a target (for vector outputs, with norms)."""
     if problem.loss == CUSTOM_LOSS:  # the term itself is a step of the section, printed from its formula
         return Name("L = Σ_t ℓ_t", r"L = \sum_{t} \ell_{t}", "custom")
-    loss = LOSSES[problem.loss]
+    if problem.arrays is not None:
+        text, latex = VECTOR_TEXT[problem.loss]
+        loss = LOSSES.get(problem.loss) or LOSSES["mse"]
+        loss = dataclasses.replace(loss, name=problem.loss, text=text, latex=latex)
+    else:
+        loss = LOSSES[problem.loss]
     if problem.every_step_has_a_target:
         return Name(loss.text, loss.latex, loss.name)
     steps = ", ".join(map(str, target_steps))
@@ -82,15 +107,37 @@ def model_section(q: Quantities) -> Section:
     """Each equation at a generic step t: the output first (as the worked example states it), then the
     cell in the order it is evaluated."""
     from .formula import fill
-    from .quantities import template
 
     binding = q.generic_binding()
     order = ["y", *(k for k in q.spec.names if k != "y")]
     steps = [
-        Step(binding[k], fill(template(q.forms.equations[k]), binding), definition=True)  # type: ignore[arg-type]
+        Step(binding[k], fill(q.equation_form(k), binding), definition=True)  # type: ignore[arg-type]
         for k in order
     ]
-    return Section("model", "Forward pass", tuple(steps))
+    if not q.arrays:
+        return Section("model", "Forward pass", tuple(steps))
+    if q.trace.problem.loss == "softmax-ce":
+        steps.append(Step(generic("p"), Call("softmax", generic("y")), definition=True))
+    return Section("model", "Forward pass", tuple(steps), note=_sizes_note(q))
+
+
+def _sizes_note(q: Quantities) -> str:
+    """H, D and K, and how the products are read."""
+    sizes = q.trace.problem.arrays.sizes
+    acts = (
+        f"{q.spec.activation} acts on each unit; " if q.spec.plain and q.spec.activation != "custom" else ""
+    )
+    entrywise = any("hadamard=True" in repr(q.equation_form(k)) for k in q.spec.names)
+    note = (
+        f"H = {sizes['H']} hidden unit(s), D = {sizes['D']} input(s), K = {sizes['K']} output(s); {acts}"
+        f"· is the matrix product{'; ⊙ multiplies entry by entry' if entrywise else ''}."
+    )
+    if max(sizes["H"], sizes["D"], sizes["K"]) > 4:
+        note += (
+            " On the terminal a vector or matrix larger than 4 is shown as its shape and norm;"
+            " files and JSON keep every number."
+        )
+    return note
 
 
 def known_section(q: Quantities) -> Section:
@@ -106,12 +153,19 @@ def known_section(q: Quantities) -> Section:
 def forward_section(q: Quantities) -> Section:
     """Every named quantity at every step, with its numbers and its value; then the loss."""
     steps = []
+    softmax = q.arrays and q.trace.problem.loss == "softmax-ce"
     for t in range(1, q.trace.n + 1):
         for k in q.spec.names:
             form = q.equation(k, t)
+            if q.arrays:  # vectors are shown as they are, their functions not written out
+                steps.append(Step(q.value(k, t), form, t=t))
+                continue
             collapsed = collapse_sums(_collapse_arguments(form))
             written = spell_out(collapsed) or (collapsed if collapsed != form else None)
             steps.append(Step(q.value(k, t), form, spelled=written, t=t))
+        if softmax:
+            p = Ref(indexed("p", t), shown(q.trace.softmax[t - 1]))
+            steps.append(Step(p, Call("softmax", q.value("y", t)), t=t))
     loss = Add(tuple(q.loss_at(t) for t in q.trace.target_steps))
     steps.append(Step(Ref(LOSS, q.trace.loss), loss))
     return Section("forward", "Calculations for the forward pass", tuple(steps))
@@ -138,20 +192,29 @@ def _collapse_arguments(form: Form) -> Form:
 def local_section(q: Quantities, used: set[tuple[str, str, int]]) -> Section:
     """dL_t/dy_t, then each local derivative that a later line uses: from the output back to the input,
     one partial at a time, step by step."""
-    from .formula import fill
-    from .quantities import template
-
-    dL_dy = template(q.forms.dL_dy)
-    steps = [_collapsed(q.dL_dy(t), fill(dL_dy, q.binding(t)), t) for t in q.trace.target_steps]
+    steps = [
+        Step(q.dL_dy(t), q.local_loss(t), t=t) if q.arrays else _collapsed(q.dL_dy(t), q.local_loss(t), t)
+        for t in q.trace.target_steps
+    ]
     g = q.plan.graph
     for k in reversed(g.names):
         for u in sorted(u for u in g.edges(k) if u not in g.params):
-            steps += [
-                _collapsed(q.partial(k, u, t), q.form(k, u, t), t)
-                for t in range(1, q.trace.n + 1)
-                if (k, u, t) in used
-            ]
-    return Section("local", "Local derivatives", tuple(steps))
+            steps += [_local(q, k, u, t) for t in range(1, q.trace.n + 1) if (k, u, t) in used]
+    if not q.arrays:
+        return Section("local", "Local derivatives", tuple(steps))
+    if q.spec.plain and q.spec.activation != "custom":
+        note = f"dh_t/do_t is diagonal: {q.spec.activation} acts on each unit alone."
+    else:
+        note = "diag(…) is a diagonal matrix: its function acts on each unit alone."
+    return Section("local", "Local derivatives (Jacobians)", tuple(steps), note=note)
+
+
+def _local(q: Quantities, k: str, u: str, t: int) -> Step:
+    """One local derivative at step t: its rule, the rule with numbers, its value (a Jacobian for
+    vectors: diag(…) and matrices)."""
+    if not q.arrays:
+        return _collapsed(q.partial(k, u, t), q.form(k, u, t), t)
+    return Step(q.partial(k, u, t), q.jacobian(k, u, t), t=t)
 
 
 def _collapsed(target: Ref, rule: Form, t: int) -> Step:
@@ -284,7 +347,11 @@ class Backward:
         """dL/dk_t's rule: dL_t/dy_t (for y with a target), then dL/dj · ∂j/∂k over what reads k_t."""
         q = self.q
         parts: list[Form] = [q.dL_dy(t)] if k == "y" and q.trace.targets[t - 1] else []
-        parts += [product(self.adjoint_form(j, at), q.partial(j, u, at)) for j, u, at in self.parts(k, t)]
+        for j, u, at in self.parts(k, t):
+            if q.arrays:  # a column: the Jacobian's transpose times dL/dj
+                parts.append(product(q.transposed(j, u, at), self.adjoint_form(j, at)))
+            else:
+                parts.append(product(self.adjoint_form(j, at), q.partial(j, u, at)))
         return addition(parts)
 
     def deltas_section(self) -> Section:
@@ -293,7 +360,7 @@ class Backward:
         steps = [
             Step(q.adjoint(k, t), self.rule(k, t), t=t) for t in range(self.n, 0, -1) for k in self.named
         ]
-        lead = DELTA_LEAD if q.delta_of is not None else ADJOINT_LEAD
+        lead = (VECTOR_DELTA_LEAD if q.arrays else DELTA_LEAD) if q.delta_of is not None else ADJOINT_LEAD
         return Section("deltas", "Deltas, backward in time", tuple(steps), lead)
 
     def share(self, theta: str, t: int) -> Step | None:
@@ -329,6 +396,8 @@ class Backward:
 
     def gradient_section(self, theta: str, suffix: str) -> Section:
         """dθ as the sum of each step's share, each with its value."""
+        if self.q.arrays:
+            return self.array_gradient_section(theta, suffix)
         q = self.q
         terms = [step for t in range(1, self.n + 1) if (step := self.share(theta, t)) is not None]
         value = q.trace.backward.gradients[theta]  # type: ignore[union-attr]
@@ -341,6 +410,61 @@ class Backward:
         else:
             total = Step(Ref(gradient_name(q, theta), value), Const(Fraction(0)))
         return Section(f"bgrad:{theta}", f"d{q.theta(theta).text}{suffix}", (*terms, total))
+
+    def array_share(self, theta: str, t: int) -> Form | None:
+        """Step t's share of dL/dθ for vectors: δ_t · x_{t-1}ᵀ for a matrix in a matrix product, δ_t for
+        a vector added, the transposed Jacobian times δ_1 for an initial state; None when nothing."""
+        q = self.q
+        forms: list[Form] = []
+        for j, u in self.plan.gradient_uses(theta, t):
+            if self.silent(j, t):
+                continue
+            adjoint = self.adjoint_form(j, t)
+            if u != theta:  # the initial state, through what reads it at step 1
+                forms.append(product(q.transposed(j, u, t), adjoint))
+                continue
+            for term in q.trace.net.maps[j, u]:
+                forms.append(self._share_term(adjoint, term, t))
+        return addition(forms) if forms else None
+
+    def _share_term(self, adjoint: Form, term: tuple[tuple[object, ...], ...], t: int) -> Form:
+        """One term of a parameter's share: diagonal factors entry by entry, then δ ⊗ v or Σ(δ)."""
+        q = self.q
+        factors: list[Form] = []
+        for factor in term:
+            kind = factor[0]
+            if kind == "outer":
+                tree = factor[1]
+                row = q.row(tree, t)
+                return Mul((product(*factors, adjoint) if factors else adjoint, row))
+            if kind == "diag":
+                from .quantities import array_form
+
+                factors.append(fill(array_form(factor[1], q.trace.net.shapes), q.binding(t)))
+            if kind == "sum":
+                return Call("sum", product(*factors, adjoint) if factors else adjoint)
+        return Mul((*factors, adjoint), hadamard=True) if factors else adjoint
+
+    def array_gradient_section(self, theta: str, suffix: str) -> Section:
+        """dθ for vectors: each step's product on a line of its own (dL/dW_i (t = 1) = δ_1 · x_0ᵀ), then
+        their sum; a sum of adjoints (dL/db = δ_1 + δ_2) or a single product on one line."""
+        q = self.q
+        shares = {t: f for t in range(1, self.n + 1) if (f := self.array_share(theta, t)) is not None}
+        value = shown(q.trace.backward.gradients[theta])  # type: ignore[union-attr]
+        total = Ref(gradient_name(q, theta), value)
+        title = f"d{q.theta(theta).text}{suffix}"
+        bare = all(isinstance(f, Ref) for f in shares.values())
+        if bare or len(shares) == 1:
+            rule = addition(list(shares.values()))
+            return Section(f"bgrad:{theta}", title, (Step(total, rule),))
+        steps = []
+        for t, form in shares.items():
+            name = gradient_name(q, theta)
+            label = Name(f"{name.text} (t = {t})", rf"{name.latex}\Big|_{{t={t}}}", f"{name.key}@{t}")
+            part = q.trace.backward.terms[theta][t - 1]  # type: ignore[union-attr]
+            steps.append(Step(Ref(label, shown(part)), form, t=t))
+        rule = Add(tuple(step.target for step in steps))
+        return Section(f"bgrad:{theta}", title, (*steps, Step(total, rule)))
 
 
 def agreement_section(forward: dict[str, float], backward: dict[str, float]) -> Section:

@@ -10,7 +10,7 @@ from typing import Any
 import sympy
 
 from ..errors import InputError
-from .formula import Add, Call, Const, Form, Mul, Name, Neg, Ref
+from .formula import Add, Call, Const, Div, Form, Mul, Name, Neg, Pow, Ref
 from .model import COMPACT_OPS, Derivation, Step
 
 MAX_EXACT_SIZE = 4
@@ -20,23 +20,18 @@ MAX_EXACT_SIZE = 4
 def with_exact_vector(derivation: Derivation) -> Derivation:
     """The vector derivation with each step's exact value, as a matrix of SymPy expressions."""
     problem: Any = derivation.problem
-    too_big = {k: v for k, v in problem.shapes.items() if k != "n" and v > MAX_EXACT_SIZE}
+    too_big = {k: v for k, v in problem.arrays.sizes.items() if k != "n" and v > MAX_EXACT_SIZE}
     if too_big:
         sizes = ", ".join(f"{k} = {v}" for k, v in too_big.items())
         raise InputError(
             f"--exact writes matrices out in full up to {MAX_EXACT_SIZE} rows and columns ({sizes})"
         )
     compact: dict[str, sympy.Matrix] = {}
-    z = sympy.Symbol("z", real=True)
-    from ..cell.functions import FUNCTIONS
-    from ..cell.sympy_functions import by_shown_name
-
-    slope = sympy.Lambda(z, sympy.diff(by_shown_name(FUNCTIONS[problem.activation].shown_name)(z), z))
     sections = []
     for section in derivation.sections:
         steps = []
         for step in section.steps:
-            value = _step_value(step, compact, slope)
+            value = _step_value(step, compact)
             if value is not None and all(sympy.count_ops(e) <= COMPACT_OPS for e in value):
                 compact[step.target.name.key] = value
             exact = _as_ref(value) if value is not None and step.rule is not None else None
@@ -45,13 +40,13 @@ def with_exact_vector(derivation: Derivation) -> Derivation:
     return dataclasses.replace(derivation, sections=tuple(sections))
 
 
-def _step_value(step: Step, compact: dict[str, sympy.Matrix], slope: sympy.Lambda) -> sympy.Matrix | None:
+def _step_value(step: Step, compact: dict[str, sympy.Matrix]) -> sympy.Matrix | None:
     """A step's exact value: a given one from its typed value, a computed one from its rule."""
     if step.definition:
         return None
     if step.target.given or step.rule is None or isinstance(step.rule, Const):
         return _given(step.target.value)  # a constant rule (δ_n = 0 without a target) is its value
-    value = _evaluate(step.rule, compact, slope)
+    value = _evaluate(step.rule, compact)
     return value if isinstance(value, sympy.MatrixBase) else sympy.Matrix([[value]])
 
 
@@ -91,37 +86,79 @@ def _symbols(ref: Ref) -> sympy.Matrix:
     return sympy.Matrix([[_entry(ref, "")]])
 
 
-def _evaluate(form: Form, compact: dict[str, sympy.Matrix], slope: sympy.Lambda) -> Any:
-    """A rule's exact value: matrix products, sums, diag, softmax and the activation entry by entry;
-    act'(o_t) is the activation's derivative (SymPy's) at each entry of o_t."""
+def _evaluate(form: Form, compact: dict[str, sympy.Matrix]) -> Any:
+    """A rule's exact value: matrix products, entry-by-entry products (⊙), sums, diag, softmax and
+    functions entry by entry; tanh'(o_t) is the function's derivative (SymPy's) at each entry of o_t."""
     if isinstance(form, Ref):
         key = form.name.key
         if key in compact:
             return compact[key]
         if key.endswith("^T") and key[:-2] in compact:
             return compact[key[:-2]].T
-        if key.startswith("act'(") and key[5:-1] in compact:
-            return compact[key[5:-1]].applyfunc(slope)
+        function, slope, argument = key.partition("'(")
+        if slope and argument[:-1] in compact:
+            return compact[argument[:-1]].applyfunc(_slope(function))
         return _given(form.value) if form.given else _symbols(form)
     if isinstance(form, Const):
         return sympy.Rational(form.value.numerator, form.value.denominator)
     if isinstance(form, Neg):
-        return -_evaluate(form.arg, compact, slope)
+        return -_evaluate(form.arg, compact)
     if isinstance(form, Add):
-        parts = [_evaluate(t, compact, slope) for t in form.terms]
+        parts = [_evaluate(t, compact) for t in form.terms]
         total = parts[0]
         for part in parts[1:]:
-            total = total + part
+            total = _plus(total, part)
         return total
     if isinstance(form, Mul):
-        parts = [_evaluate(f, compact, slope) for f in form.factors]
+        parts = [_evaluate(f, compact) for f in form.factors]
         product = parts[0]
         for part in parts[1:]:
-            product = _times(product, part)
+            product = _entrywise(product, part, sympy.Mul) if form.hadamard else _times(product, part)
         return product
+    if isinstance(form, Div):
+        return _entrywise(
+            _evaluate(form.numerator, compact), _evaluate(form.denominator, compact), lambda a, b: a / b
+        )
+    if isinstance(form, Pow):
+        return _entrywise(_evaluate(form.base, compact), _evaluate(form.exponent, compact), sympy.Pow)
     if isinstance(form, Call):
-        return _call(form.function, _evaluate(form.arg, compact, slope))
+        return _call(form.function, _evaluate(form.arg, compact))
     raise InputError(f"--exact cannot write {type(form).__name__} exactly for a vector problem")
+
+
+def _slope(function: str) -> sympy.Lambda:
+    """A registry function's derivative, as SymPy takes it."""
+    from ..cell.functions import FUNCTIONS
+    from ..cell.sympy_functions import by_shown_name
+
+    z = sympy.Symbol("z", real=True)
+    return sympy.Lambda(z, sympy.diff(by_shown_name(FUNCTIONS[function].shown_name)(z), z))
+
+
+def _plus(left: Any, right: Any) -> Any:
+    """A sum; a number added to a vector adds to every entry."""
+    if isinstance(left, sympy.MatrixBase) and not isinstance(right, sympy.MatrixBase):
+        return left.applyfunc(lambda v: v + right)
+    if isinstance(right, sympy.MatrixBase) and not isinstance(left, sympy.MatrixBase):
+        return right.applyfunc(lambda v: left + v)
+    return left + right
+
+
+def _entrywise(left: Any, right: Any, operation: Any) -> Any:
+    """An operation entry by entry (a number or a 1×1 matrix taken with every entry)."""
+    left, right = _scalar(left), _scalar(right)
+    if isinstance(left, sympy.MatrixBase) and isinstance(right, sympy.MatrixBase):
+        return sympy.Matrix(left.rows, left.cols, lambda i, j: operation(left[i, j], right[i, j]))
+    if isinstance(left, sympy.MatrixBase):
+        return left.applyfunc(lambda v: operation(v, right))
+    if isinstance(right, sympy.MatrixBase):
+        return right.applyfunc(lambda v: operation(left, v))
+    return operation(left, right)
+
+
+def _scalar(value: Any) -> Any:
+    """A 1×1 matrix as its entry."""
+    return value[0, 0] if isinstance(value, sympy.MatrixBase) and value.shape == (1, 1) else value
 
 
 def _times(left: Any, right: Any) -> Any:
@@ -139,6 +176,8 @@ def _call(function: str, arg: Any) -> Any:
     """diag(v), softmax(y), or a registry function on every entry."""
     if function == "diag":
         return sympy.diag(*list(arg))
+    if function == "sum":
+        return sum(arg) if isinstance(arg, sympy.MatrixBase) else arg
     if function == "softmax":
         exps = [sympy.exp(v) for v in arg]
         total = sum(exps)

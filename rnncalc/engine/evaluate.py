@@ -40,17 +40,27 @@ class Backward:
 
 
 def _fsum(values: list[Any]) -> Any:
-    """The exact-rounded sum (exact values summed exactly)."""
-    if values and not isinstance(values[0], float):
-        return sum(values[1:], values[0])
-    return math.fsum(values)
+    """The exact-rounded sum of numbers (exact values summed exactly; vectors entry by entry)."""
+    if all(isinstance(v, float) for v in values):
+        return math.fsum(values)
+    return sum(values[1:], values[0]) if values else 0.0
 
 
 class Evaluation:
     """The plan's rules over one trace's partials."""
 
-    def __init__(self, plan: Plan, partials: Columns, dL_dy: Sequence[Any], targets: tuple[bool, ...]):
+    def __init__(
+        self,
+        plan: Plan,
+        partials: Columns,
+        dL_dy: Sequence[Any],
+        targets: tuple[bool, ...],
+        named_shares: bool = False,
+    ):
+        """``named_shares``: each step's share of a gradient is a line of its own (vectors), so it is
+        written down (rounded by hand rounding) before the shares are added."""
         self.plan = plan
+        self.named_shares = named_shares
         self.partials = partials
         self.dL_dy = dL_dy
         self.targets = targets
@@ -115,7 +125,7 @@ class Evaluation:
         parts = [self.dL_dy[t - 1]] if k == "y" and self.targets[t - 1] else []
         for j, u, dt in self.plan.adjoint_parts(k):
             if t + dt <= self.n and not self.silent(j, t + dt):
-                parts.append(self.adjoint(j, t + dt, adjoints) * self.partials[j, u][t + dt - 1])
+                parts.append(pull(self.adjoint(j, t + dt, adjoints), self.partials[j, u][t + dt - 1]))
         return parts
 
     def silent(self, k: str, t: int) -> bool:
@@ -135,6 +145,8 @@ class Evaluation:
         result = Backward(adjoints, {}, {}, {})
         for theta in plan.graph.wrt:
             terms = [_sum(self.share(theta, t, adjoints)) for t in range(1, n + 1)]
+            if self.named_shares:
+                terms = [settle(term) for term in terms]
             result.terms[theta] = terms
             result.gradients[theta] = settle(_fsum(terms))
         for s in inputs:
@@ -145,7 +157,7 @@ class Evaluation:
         """Step t's parts of dL/dθ: dL/dj_t · ∂j_t/∂θ over what reads θ (θ a state's initial value: its
         readers at step 1)."""
         return [
-            self.adjoint(j, t, adjoints) * self.partials[j, u][t - 1]
+            pull(self.adjoint(j, t, adjoints), self.partials[j, u][t - 1])
             for j, u in self.plan.gradient_uses(theta, t)
             if not self.silent(j, t)
         ]
@@ -153,10 +165,16 @@ class Evaluation:
     def input_share(self, stream: str, t: int, adjoints: dict[str, list[Any]]) -> list[Any]:
         """dL/d(input read at step t) as its parts."""
         return [
-            self.adjoint(j, t, adjoints) * self.partials[j, stream][t - 1]
+            pull(self.adjoint(j, t, adjoints), self.partials[j, stream][t - 1])
             for j in self.plan.graph.users(stream)
             if not self.silent(j, t)
         ]
+
+
+def pull(adjoint: Any, partial: Any) -> Any:
+    """dL/dk · ∂k/∂u: a product of numbers, or for vectors a vector-Jacobian product."""
+    vjp = getattr(partial, "vjp", None)
+    return adjoint * partial if vjp is None else vjp(adjoint)
 
 
 def _sum(values: Any) -> Any:

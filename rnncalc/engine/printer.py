@@ -22,8 +22,10 @@ ATOM, POWER, PRODUCT, SUM = 0, 1, 2, 3
 class Printer:
     """Python source for formula trees; ``name(slot)`` says how each named value is written."""
 
-    def __init__(self, name: Callable[[str], str]) -> None:
+    def __init__(self, name: Callable[[str], str], arrays: bool = False) -> None:
+        """``arrays``: the values are NumPy arrays (a matrix product is @, sigmoid a plain call)."""
         self.name = name
+        self.arrays = arrays
         self.constants: dict[Fraction, str] = {}
         self.depth = 0
 
@@ -50,6 +52,8 @@ class Printer:
             return self._power(tree[1], tree[2])
         if tag == "call":
             return self._call(tree[1], tree[2]), ATOM
+        if tag == "matvec":
+            return f"({self._wrapped(tree[1], PRODUCT)} @ {self._wrapped(tree[2], PRODUCT)})", ATOM
         raise ValueError(f"not a formula node: {tag!r}")
 
     def number(self, value: Fraction) -> tuple[str, int]:
@@ -100,7 +104,7 @@ class Printer:
     def _call(self, function: str, arg: Tree) -> str:
         """sigmoid inline and stable for any sign (a longer argument computed once into _z0, _z1, ... by
         nesting depth); every other function called by its registry name."""
-        if function != "sigmoid":
+        if function != "sigmoid" or self.arrays:
             return f"{function}({self(arg)})"
         if arg[0] == "slot":
             z = self.name(arg[1])
@@ -127,12 +131,17 @@ def _negated(tree: Tree) -> Tree | None:
     return rest[0] if len(rest) == 1 else ("mul", rest)
 
 
-def namespace(constants: dict[Fraction, str], exact: bool = False) -> dict[str, Any]:
+def namespace(constants: dict[Fraction, str], exact: bool = False, arrays: bool = False) -> dict[str, Any]:
     """What generated code may call and read: math, every registry function (by its name and by the
-    name SymPy gives it) and the module's constants (as floats, or as Fractions for exact work)."""
+    name SymPy gives it; on NumPy arrays for ``arrays``) and the module's constants (as floats, or as
+    Fractions for exact work)."""
     found: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
     found |= NUMERIC_FUNCTIONS
     found |= {name: record.numeric or record.value for name, record in FUNCTIONS.items()}
+    if arrays:
+        from ..cell.vectorized import numpy_function
+
+        found |= {name: numpy_function(record.shown_name) for name, record in FUNCTIONS.items()}
     found |= {name: (value if exact else float(value)) for value, name in constants.items()}
     found["__builtins__"] = {"range": range, "len": len, "float": float, "int": int}
     return found

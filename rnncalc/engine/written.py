@@ -17,6 +17,7 @@ from typing import Any
 
 from ..cell import cache
 from ..cell.data import cell_key, loss_templates, shipped_written
+from ..cell.losses import VECTOR_ONLY_LOSSES
 from ..cell.template import Template, frozen, is_template
 from ..cell.tree import Tree, evaluate
 from .graph import Network
@@ -29,19 +30,23 @@ away from the kinks at 0 and the poles of log and division."""
 @dataclass(frozen=True)
 class Written:
     """The display templates of one cell and loss: each equation, each partial ("k|u"), the loss term
-    and dL_t/dy_t."""
+    and dL_t/dy_t (None for a loss on vectors only, written from the softmax)."""
 
     equations: dict[str, Template]
     partials: dict[str, Template]
-    loss: Template
-    dL_dy: Template
+    loss: Template | None
+    dL_dy: Template | None
 
 
 @functools.lru_cache(maxsize=64)
 def written(net: Network, loss_name: str, weight: Fraction, term: str | None) -> Written:
     """The forms of a cell ready to compute, for its loss."""
     data = _cell_forms(net)
-    if term is None:
+    loss: Template | None
+    dL_dy: Template | None
+    if loss_name in VECTOR_ONLY_LOSSES:  # written from the softmax's p_t, not from the cell's symbols
+        loss = dL_dy = None
+    elif term is None:
         loss, dL_dy = loss_templates(loss_name, weight)
     else:
         loss, dL_dy = _term_forms(net, term)

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 import mpmath
+import numpy as np
 
 from ..cell.functions import FUNCTIONS, REGISTRY, Function
 from ..cell.size import tree_size
@@ -23,6 +24,7 @@ from ..cell.tree import Tree, children, evaluate
 from ..compute.problem import Problem, Settings
 from ..compute.run import Trace, loss_at, run
 from ..derivation.names import initial_state, parameter
+from ..engine.arrays import evaluate_array
 from ..engine.graph import Network
 from ..errors import InputError
 from ..result import Result
@@ -78,18 +80,14 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
             f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of "
             f"{INPUTS_MAX_N}"
         )
-    if getattr(problem, "vector", False):
-        from .check_vector import check_vector
-
-        return check_vector(problem)  # type: ignore[arg-type]
     trace = run(problem, Settings(), every_adjoint=inputs)
     net = trace.net
     keys = list(trace.plan.graph.wrt)
-    chain = dict(trace.gradients)
+    chain = entries(trace.gradients)
     if inputs:
-        chain |= {
-            _input_key(s, i): v for s, column in trace.input_gradients.items() for i, v in enumerate(column)
-        }
+        chain |= entries(
+            {_input_key(s, i): v for s, column in trace.input_gradients.items() for i, v in enumerate(column)}
+        )
     notes: list[str] = []
     label = _labeller(net)
     closest = _closest_kink(trace)
@@ -99,6 +97,19 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
         "torch": _torch_gradients(problem, net, list(chain), notes, closest),
     }
     return CheckReport(problem, trace.loss, compare(chain, methods, trace.loss, label), tuple(notes))
+
+
+def entries(values: dict[str, Any]) -> dict[str, float]:
+    """Every number: a vector's or matrix's entries as W_i[1,2] (indices from 1, as the derivation
+    shows its matrices)."""
+    found: dict[str, float] = {}
+    for key, value in values.items():
+        if not getattr(value, "ndim", 0):
+            found[key] = float(value)
+            continue
+        for index, entry in np.ndenumerate(value):
+            found[f"{key}[{','.join(str(i + 1) for i in index)}]"] = float(entry)
+    return found
 
 
 def _input_key(stream: str, i: int) -> str:
@@ -111,9 +122,10 @@ def _labeller(net: Network) -> Callable[[str], str]:
     starts = {initial(s): s for s in net.states}
 
     def label(key: str) -> str:
+        key, bracket, index = key.partition("[")
         if key in starts:
-            return f"dL/d{initial_state(starts[key]).text}"
-        return f"dL/d{parameter(key).text if key in net.params else key}"
+            return f"dL/d{initial_state(starts[key]).text}{bracket}{index}"
+        return f"dL/d{parameter(key).text if key in net.params else key}{bracket}{index}"
 
     return label
 
@@ -121,11 +133,15 @@ def _labeller(net: Network) -> Callable[[str], str]:
 def _closest_kink(trace: Trace) -> tuple[float, str] | None:
     """How close any argument of a function with a kink (relu, abs) comes to 0, and what it is called."""
     found: tuple[float, str] | None = None
+    arrays = trace.problem.arrays is not None
+    value = evaluate_array if arrays else evaluate
     for e in trace.net.spec.equations:
-        for argument in _kinked_arguments(e.tree):
+        tree = trace.net.trees[e.name] if arrays else e.tree
+        for argument in _kinked_arguments(tree):
             name = f"{argument[1]}_t" if argument[0] == "slot" else "an argument of a kinked function"
+            name = f"entry of {name}" if arrays and argument[0] == "slot" else name
             for t in range(1, trace.n + 1):
-                distance = abs(evaluate(argument, _step_values(trace, t)))
+                distance = float(np.min(np.abs(value(argument, _step_values(trace, t)))))
                 if found is None or distance < found[0]:
                     found = (distance, name)
     return found
@@ -144,8 +160,10 @@ def _step_values(trace: Trace, t: int) -> dict[str, float]:
     return values | {s: column[t - 1] for s, column in trace.streams.items()}
 
 
-def _base(problem: Problem, net: Network) -> dict[str, float]:
-    """Every parameter and initial state at its given value."""
+def _base(problem: Problem, net: Network) -> dict[str, Any]:
+    """Every parameter and initial state at its given value (a float, or for vectors an array)."""
+    if problem.arrays is not None:
+        return dict(problem.arrays.params) | {initial(s): problem.arrays.init[s] for s in net.states}
     return {p: float(problem.params[p]) for p in net.params} | {
         initial(s): float(problem.initial(s)) for s in net.states
     }
@@ -165,22 +183,53 @@ def _finite_differences(
         notes.append(f"finite differences skipped: some {closest[1]} is within {KINK_MARGIN} of a kink at 0")
         return None
     base = _base(problem, net)
-    result: dict[str, float | None] = {
-        key: richardson(lambda v, key=key: loss_at(problem, {**base, key: v}), base[key]) for key in keys
-    }
+    result: dict[str, float | None] = {}
+    for key in keys:
+        result |= _slopes(key, base[key], lambda v, key=key: loss_at(problem, {**base, key: v}))
     if inputs:
-        streams = {s: problem.stream_floats(s) for s in net.spec.inputs}
-
-        def shifted(stream: str, i: int, value: float) -> float:
-            """The loss with one input moved."""
-            moved = streams | {stream: streams[stream][:i] + [value] + streams[stream][i + 1 :]}
-            return loss_at(problem, base, moved)
-
+        streams = _streams(problem, net)
         for s in net.spec.inputs:
             for i in range(problem.n):
-                result[_input_key(s, i)] = richardson(functools.partial(shifted, s, i), streams[s][i])
+
+                def shifted(value: Any, s: str = s, i: int = i) -> float:
+                    """The loss with one input moved."""
+                    return loss_at(problem, base, streams | {s: _replaced(streams[s], i, value)})
+
+                result |= _slopes(_input_key(s, i), streams[s][i], shifted)
     note_inconclusive(result, notes, label)
     return result
+
+
+def _streams(problem: Problem, net: Network) -> dict[str, Any]:
+    """Every input stream: a list of floats, or for vectors an array of rows."""
+    if problem.arrays is not None:
+        return {s: problem.arrays.streams[s] for s in net.spec.inputs}
+    return {s: problem.stream_floats(s) for s in net.spec.inputs}
+
+
+def _replaced(column: Any, i: int, value: Any) -> Any:
+    """The column with its i-th entry (a number or a row) replaced."""
+    if isinstance(column, list):
+        return column[:i] + [value] + column[i + 1 :]
+    moved = column.copy()
+    moved[i] = value
+    return moved
+
+
+def _slopes(key: str, at: Any, loss: Callable[[Any], float]) -> dict[str, float | None]:
+    """dL/d(key) by Richardson's central differences: one number, or every entry of an array."""
+    if not getattr(at, "ndim", 0):
+        return {key: richardson(loss, float(at))}
+    found: dict[str, float | None] = {}
+    for index, entry in np.ndenumerate(at):
+
+        def moved(v: float, index: tuple[int, ...] = index) -> float:
+            changed = at.copy()
+            changed[index] = v
+            return loss(changed)
+
+        found[f"{key}[{','.join(str(i + 1) for i in index)}]"] = richardson(moved, float(entry))
+    return found
 
 
 def richardson(shifted: Callable[[float], float], at: float) -> float | None:
@@ -268,6 +317,12 @@ def _sympy_gradients(
 ) -> dict[str, float] | None:
     """Differentiate the fully unrolled loss with SymPy, evaluated in 40-digit arithmetic (small n only:
     the unrolled loss grows about 7x per doubling of n)."""
+    if problem.arrays is not None:
+        notes.append(
+            "SymPy skipped: the unrolled loss is differentiated for scalar problems; vectors are "
+            "checked numerically"
+        )
+        return None
     if problem.n > SYMPY_MAX_N:
         notes.append(
             f"SymPy skipped: the unrolled loss is only differentiated for n <= {SYMPY_MAX_N} "
@@ -332,8 +387,8 @@ def _torch_gradients(
         k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in _base(problem, net).items()
     }
     streams = {
-        s: [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in problem.stream_floats(s)]
-        for s in net.spec.inputs
+        s: [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in column]
+        for s, column in _streams(problem, net).items()
     }
     previous = {s + PREV: leaf[initial(s)] for s in net.states}
     total = torch.tensor(0.0, dtype=torch.float64)
@@ -341,15 +396,28 @@ def _torch_gradients(
         env: dict[str, Any] = dict(previous) | {p: leaf[p] for p in net.params}
         env |= {s: column[t] for s, column in streams.items()}
         for e in net.spec.equations:
-            env[e.name] = _torch_value(e.tree, env, torch)
+            env[e.name] = _torch_value(net.trees[e.name] if problem.arrays else e.tree, env, torch)
         if problem.targets[t]:
-            total = total + _torch_value(net.loss_tree, {"y": env["y"], "g": problem.g_floats[t]}, torch)
+            total = total + _torch_loss(problem, net, env["y"], t, torch)
         previous = {s + PREV: env[s] for s in net.states}
     if total.requires_grad:  # else the loss depends on nothing given: every gradient is 0
         total.backward()
     every = leaf | {_input_key(s, i): v for s, column in streams.items() for i, v in enumerate(column)}
-    values = {k: every[k].grad.item() if every[k].grad is not None else 0.0 for k in keys}
-    return finite_or_skipped(values, notes)
+    grads = {k: v.grad.numpy() if v.grad is not None else np.zeros(tuple(v.shape)) for k, v in every.items()}
+    found = entries(grads)
+    return finite_or_skipped({k: found[k] for k in keys}, notes)
+
+
+def _torch_loss(problem: Problem, net: Any, y: Any, t: int, torch: Any) -> Any:
+    """Step t's weighted loss term on PyTorch tensors (on vectors: summed over the entries; softmax
+    cross-entropy by PyTorch's own log_softmax)."""
+    if problem.arrays is None:
+        return _torch_value(net.loss_tree, {"y": y, "g": problem.g_floats[t]}, torch)
+    g = torch.tensor(problem.arrays.g[t] if y.dim() else problem.arrays.g[t, 0], dtype=torch.float64)
+    weight = float(problem.loss_weight)
+    if problem.loss == "softmax-ce":
+        return -weight * torch.sum(g * torch.log_softmax(y, 0))
+    return weight * torch.sum(_torch_value(net.term, {"y": y, "g": g}, torch))
 
 
 def _torch_value(tree: Tree, env: dict[str, Any], torch: Any) -> Any:
@@ -370,7 +438,12 @@ def _torch_value(tree: Tree, env: dict[str, Any], torch: Any) -> Any:
         return values[0] / values[1]
     if tag == "pow":
         return values[0] ** values[1]
-    return FUNCTIONS[tree[1]].formula(torch, values[0])
+    if tag == "matvec":
+        return values[0] @ values[1]
+    record = FUNCTIONS[tree[1]]
+    if record.kink and getattr(values[0], "dim", lambda: 0)():  # a branch on the sign: entry by entry
+        return torch.stack([record.formula(torch, entry) for entry in values[0]])
+    return record.formula(torch, values[0])
 
 
 def _mp_function(record: Function) -> Callable[[Any], Any]:

@@ -179,7 +179,7 @@ def grade(
     problem: Problem, answers: dict[str, float], digits: int = 6, typed: dict[str, str] | None = None
 ) -> Grade:
     """Mark an answer right within half a unit of the last shown digit of the exact or hand-rounded value."""
-    method = "backward" if getattr(problem, "vector", False) else "both"
+    method = "backward" if problem.arrays is not None else "both"
     derivation = derive(problem, Settings(digits=digits), method=method)
     exact = _quantities(derivation)
     hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method=method))
@@ -198,7 +198,7 @@ def grade(
         slip = "" if ok else name_slip(answer, expected, typed_text, problem.n, tolerance)
         marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
-    vector = getattr(problem, "vector", False)
+    vector = problem.arrays is not None
     if not vector:
         ordered = _with_time_slips(problem, ordered, tolerance)
     first = next((mark for mark in ordered if not mark.ok), None)

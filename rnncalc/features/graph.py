@@ -11,7 +11,7 @@ from ..compute.problem import Problem, Settings
 from ..compute.run import run
 from ..derivation.formula import Const, Form, Name
 from ..derivation.names import LOSS, derivative, indexed, parameter
-from ..derivation.quantities import Quantities
+from ..derivation.quantities import Quantities, shown
 from ..errors import InputError
 from ..result import Result
 
@@ -63,38 +63,42 @@ def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
     if problem.n > MAX_GRAPH_STEPS:
         raise InputError(f"the graph is drawn for n <= {MAX_GRAPH_STEPS:,} steps (n = {problem.n:,})")
     settings = settings or Settings(digits=6)
-    if getattr(problem, "vector", False):
-        return _vector_graph(problem, settings)
     from ..engine.written import written
 
     trace = run(problem, settings, method="backward", every_adjoint=True)
     net = trace.net
     q = Quantities(trace, written(net, problem.loss, problem.loss_weight, problem.loss_term))
-    nodes = [Node(p, parameter(p), v, trace.gradients[p], "param") for p, v in trace.params.items()]
+    grads = {k: shown(v) for k, v in trace.gradients.items()}
+    nodes = [Node(p, parameter(p), shown(v), grads[p], "param") for p, v in trace.params.items()]
     nodes += [
-        Node(f"{s}_0", indexed(s, 0), trace.init[initial(s)], trace.gradients[initial(s)], "state")
+        Node(f"{s}_0", indexed(s, 0), shown(trace.init[initial(s)]), grads[initial(s)], "state")
         for s in net.states
     ]
     edges: list[Edge] = []
     for t in range(1, trace.n + 1):
         nodes += [
             Node(
-                f"{s}_{t - 1}", indexed(s, t - 1), column[t - 1], trace.input_gradients[s][t - 1], "input", t
+                f"{s}_{t - 1}",
+                indexed(s, t - 1),
+                shown(column[t - 1]),
+                shown(trace.input_gradients[s][t - 1]),
+                "input",
+                t,
             )
             for s, column in trace.streams.items()
         ]
         for k in net.spec.names:
             kind = "output" if k == "y" else "state"
             value, grad = trace.values[k][t - 1], trace.adjoints[k][t - 1]
-            nodes.append(Node(f"{k}_{t}", indexed(k, t), value, grad, kind, t))
+            nodes.append(Node(f"{k}_{t}", indexed(k, t), shown(value), shown(grad), kind, t))
             edges += _edges_into(q, k, t)
         if trace.has_target(t):
-            nodes.append(Node(f"L_{t}", indexed("L", t), trace.loss_terms[t - 1], 1.0, "loss", t))
+            nodes.append(Node(f"L_{t}", indexed("L", t), float(trace.loss_terms[t - 1]), 1.0, "loss", t))
             dL = q.dL_dy(t)
             edges.append(Edge(f"y_{t}", f"L_{t}", dL.name, q.local_loss(t), dL.value, t))
             edges.append(Edge(f"L_{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
     nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
-    return Graph(problem, tuple(nodes), tuple(edges), dict(trace.gradients), q)
+    return Graph(problem, tuple(nodes), tuple(edges), grads, q)
 
 
 def _edges_into(q: Quantities, k: str, t: int) -> list[Edge]:
@@ -108,74 +112,6 @@ def _edges_into(q: Quantities, k: str, t: int) -> list[Edge]:
             source = f"{u}_{t - 1}"
         else:
             source = u if u in q.spec.params else f"{u}_{t}"
-        ref = q.partial(k, u, t)
-        edges.append(Edge(source, f"{k}_{t}", ref.name, q.form(k, u, t), ref.value, t))
+        name, rule, value = q.edge(k, u, t)
+        edges.append(Edge(source, f"{k}_{t}", name, rule, value, t))
     return edges
-
-
-def _vector_graph(problem: Any, settings: Settings) -> Graph:
-    """Unroll a vector RNN: each node a vector with its gradient, each edge a Jacobian (or the factor
-    a weight matrix's gradient takes from it, x_{t-1}ᵀ)."""
-    import numpy as np
-
-    from ..compute.vector import run_vector
-    from ..derivation.vector_derive import VectorQuantities, _ref
-    from ..tensor import Tensor
-
-    q = VectorQuantities(run_vector(problem, settings))
-    trace, arrays, n = q.trace, problem.arrays, problem.n
-    Wi, Wh, a = arrays["Wi"], arrays["Wh"], arrays["a"]
-    grads = {k: Tensor.of(v) for k, v in trace.gradients.items()}
-    nodes = [
-        Node(p, parameter(p), Tensor.of(arrays[p]), grads[p], "param") for p in ("Wi", "Wh", "b", "a", "c")
-    ]
-    nodes.append(Node("h0", indexed("h", 0), Tensor.of(arrays["h0"]), grads["h0"], "state", 0))
-    edges: list[Edge] = []
-    for t in range(1, n + 1):
-        delta = trace.delta[t - 1]
-        after = Wh.T @ trace.delta[t] if t < n else np.zeros_like(delta)
-        nodes += [
-            Node(
-                f"x{t - 1}",
-                indexed("x", t - 1),
-                Tensor.of(arrays["x"][t - 1]),
-                Tensor.of(Wi.T @ delta),
-                "input",
-                t,
-            ),
-            Node(f"o{t}", indexed("o", t), Tensor.of(trace.o[t - 1]), Tensor.of(delta), "state", t),
-            Node(
-                f"h{t}",
-                indexed("h", t),
-                Tensor.of(trace.h[t]),
-                Tensor.of(a.T @ trace.dL_dy[t - 1] + after),
-                "state",
-                t,
-            ),
-            Node(
-                f"y{t}",
-                indexed("y", t),
-                Tensor.of(trace.y[t - 1]),
-                Tensor.of(trace.dL_dy[t - 1]),
-                "output",
-                t,
-            ),
-            Node(f"L{t}", indexed("L", t), float(trace.loss_terms[t - 1]), 1.0, "loss", t),
-        ]
-        o_t, y_t = indexed("o", t), indexed("y", t)
-        jacobians = [
-            (f"x{t - 1}", f"o{t}", derivative(o_t, indexed("x", t - 1)), q.param("Wi")),
-            (f"h{t - 1}", f"o{t}", derivative(o_t, indexed("h", t - 1)), q.param("Wh")),
-            ("Wi", f"o{t}", derivative(o_t, parameter("Wi")), q.x(t - 1, transposed=True)),
-            ("Wh", f"o{t}", derivative(o_t, parameter("Wh")), q.h(t - 1, transposed=True)),
-            ("b", f"o{t}", derivative(o_t, parameter("b")), _ref(Name("I", "I", "I"), 1.0, True)),
-            (f"o{t}", f"h{t}", derivative(indexed("h", t), o_t), q.dh_do(t)),
-            (f"h{t}", f"y{t}", derivative(y_t, indexed("h", t)), q.param("a")),
-            ("a", f"y{t}", derivative(y_t, parameter("a")), q.h(t, transposed=True)),
-            ("c", f"y{t}", derivative(y_t, parameter("c")), _ref(Name("I", "I", "I"), 1.0, True)),
-            (f"y{t}", f"L{t}", derivative(indexed("L", t), y_t), q.dL_dy(t)),
-        ]
-        edges += [Edge(source, target, name, ref, ref.value, t) for source, target, name, ref in jacobians]
-        edges.append(Edge(f"L{t}", "L", derivative(LOSS, indexed("L", t)), Const(Fraction(1)), 1.0, t))
-    nodes.append(Node("L", LOSS, trace.loss, 1.0, "loss"))
-    return Graph(problem, tuple(nodes), tuple(edges), grads, q)  # type: ignore[arg-type]

@@ -59,9 +59,9 @@ def train(
     """
     problem = problem or Problem()
     _validate(lr, epochs, optimizer, beta, clip)
-    vector = getattr(problem, "vector", False)
+    vector = problem.arrays is not None
     params: dict[str, Any] = (
-        dict(problem.parameters) if vector else {k: float(v) for k, v in problem.params.items()}  # type: ignore[attr-defined]
+        dict(problem.arrays.params) if problem.arrays else {k: float(v) for k, v in problem.params.items()}
     )
     velocity: dict[str, Any] = dict.fromkeys(params, 0.0)
     history: list[Epoch] = []
@@ -109,8 +109,8 @@ def _validate(lr: float, epochs: int, optimizer: str, beta: float, clip: float |
 
 def _with(problem: Problem, params: dict[str, Any]) -> Problem:
     """The problem with these parameter values (a vector problem takes its arrays as they are)."""
-    if getattr(problem, "vector", False):
-        return problem.with_parameters(params)  # type: ignore[attr-defined]
+    if problem.arrays is not None:
+        return problem.with_parameters(params)
     return dataclasses.replace(problem, params={k: Fraction(v) for k, v in params.items()})
 
 

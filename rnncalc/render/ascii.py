@@ -7,6 +7,7 @@ import re
 SPELLINGS = {
     "σ": "sigma",
     "·": "*",
+    "⊙": ".*",
     "Σ": "sum",
     "δ": "delta",
     "θ": "theta",

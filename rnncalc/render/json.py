@@ -19,8 +19,8 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     problem, settings = derivation.problem, derivation.settings
     data: dict[str, Any] = {
         "rnncalc": __version__,
-        "problem": _vector_problem(problem)
-        if getattr(problem, "vector", False)
+        "problem": _array_problem(problem)
+        if problem.arrays is not None
         else {
             "n": problem.n,
             "x": problem.x_floats if problem.reads_x else None,
@@ -60,19 +60,28 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     return data
 
 
-def _vector_problem(problem: Any) -> dict[str, Any]:
-    """A vector problem: its sizes, then every value as a nested list in its shape."""
+def _array_problem(problem: Problem) -> dict[str, Any]:
+    """A problem of vectors and matrices: its sizes, then every value as a nested list in its shape."""
     arrays = problem.arrays
-    return {
+    assert arrays is not None
+    spec = problem.spec
+    data: dict[str, Any] = {
         "n": problem.n,
-        "sizes": {k: problem.shapes[k] for k in ("H", "D", "K")},
-        "x": arrays["x"].tolist(),
-        "g": [row if given else None for row, given in zip(arrays["g"].tolist(), problem.targets)],
-        "h0": arrays["h0"].tolist(),
-        "params": {name: array.tolist() for name, array in problem.parameters.items()},
-        "activation": problem.activation,
-        "loss": problem.loss,
+        "sizes": {k: arrays.sizes[k] for k in ("H", "D", "K") if k in arrays.sizes},
+        "x": arrays.streams["x"].tolist() if problem.reads_x else None,
+        "g": [row if given else None for row, given in zip(arrays.g.tolist(), problem.targets)],
     }
+    if "h" in spec.states:
+        data["h0"] = arrays.init["h"].tolist()
+    data["params"] = {name: arrays.params[name].tolist() for name in spec.params}
+    data["activation"] = problem.activation
+    if problem.network:
+        data["cell"] = list(problem.cell or ())
+        data["inputs"] = {s: arrays.streams[s].tolist() for s in spec.inputs if s != "x"}
+        data["init"] = {s: arrays.init[s].tolist() for s in spec.states}
+        data["loss_term"] = problem.loss_term
+    data["loss"] = problem.loss
+    return data
 
 
 def _network_problem(problem: Problem) -> dict[str, Any]:

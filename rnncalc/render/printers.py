@@ -19,6 +19,7 @@ class TextPrinter(Fold):
     """Plain text with Unicode: W_i · x_0 + b, σ(o_1), (y_1 - g_1)^2."""
 
     times = " · "
+    hadamard = " ⊙ "
     spelling = "text"
     unknown_function = "{name}({{}})"
 
@@ -122,10 +123,11 @@ class TextPrinter(Fold):
         return self._sum(form), ADD
 
     def mul(self, form: Mul) -> tuple[str, int]:
-        """A product."""
+        """A product (entry by entry: ⊙)."""
+        times = self.hadamard if form.hadamard else self.times
         if all(type(f) is Ref for f in form.factors):
-            return self.times.join(map(self._factor, form.factors)), MUL
-        return self.times.join(self.wrap(f, MUL) for f in form.factors), MUL
+            return times.join(map(self._factor, form.factors)), MUL
+        return times.join(self.wrap(f, MUL) for f in form.factors), MUL
 
     def neg(self, form: Neg) -> tuple[str, int]:
         """A negation."""
@@ -180,6 +182,7 @@ class LatexPrinter(TextPrinter):
     """LaTeX math: W_{i} \\cdot x_{0}, \\sigma\\left(o_{1}\\right), \\frac{1}{2}."""
 
     times = r" \cdot "
+    hadamard = r" \odot "
     spelling = "latex"
     unknown_function = r"\operatorname{{{name}}}\left({{}}\right)"
 

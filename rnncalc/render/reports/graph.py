@@ -57,7 +57,7 @@ def dot(graph: Graph, digits: int) -> str:
     number = TextPrinter(digits).number
     n = graph.problem.n
     per_step = sum(1 for node in graph.nodes if node.t == 1)
-    scalar = not getattr(graph.problem, "vector", False)  # matrices in the labels need their width
+    scalar = graph.problem.arrays is None  # matrices in the labels need their width
     size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES and scalar else ""
     lines = [
         "digraph rnncalc {",
@@ -127,7 +127,7 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
     from ...derivation.sections import Backward
 
     number = TextPrinter(digits).number
-    if getattr(graph.problem, "vector", False):
+    if graph.problem.arrays is not None:
         raise InputError("the tree of one gradient is drawn for scalar problems; use -f dot or -f json")
     q = graph.q
     if param not in graph.gradients:
