@@ -54,12 +54,27 @@ def top_level_statements(tree: ast.Module) -> list[ast.stmt]:
     return found
 
 
-def imports_of(path: Path) -> set[str]:
-    """The rnncalc modules a module imports when it is imported."""
+def _every_import(tree: ast.AST) -> list[ast.AST]:
+    """Every node of the module, except those under ``if TYPE_CHECKING:`` (names for annotations only)."""
+    found: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            pending += node.orelse
+            continue
+        pending += list(ast.iter_child_nodes(node))
+    return found
+
+
+def imports_of(path: Path, everywhere: bool = False) -> set[str]:
+    """The rnncalc modules a module imports when it is imported (``everywhere``: or inside a function)."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in top_level_statements(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in _every_import(tree) if everywhere else top_level_statements(tree):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name.startswith("rnncalc")}
         elif isinstance(node, ast.ImportFrom):
@@ -77,15 +92,27 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Every module of the package and what it imports at import time."""
-    return {module_name(path): imports_of(path) for path in sorted(PACKAGE.rglob("*.py"))}
+def import_graph(everywhere: bool = False) -> dict[str, set[str]]:
+    """Every module of the package and what it imports at import time (``everywhere``: at any time,
+    except the one documented way up: a result renders itself by calling the renderers)."""
+    graph = {module_name(path): imports_of(path, everywhere) for path in sorted(PACKAGE.rglob("*.py"))}
+    if everywhere:
+        graph["rnncalc.result"] = {t for t in graph["rnncalc.result"] if not t.startswith(LAZY_RENDERING)}
+    return graph
 
 
-def test_imports_only_go_downward() -> None:
+LAZY_RENDERING = "rnncalc.render"
+"""What ``result.py`` imports inside its methods (``to_markdown()`` and the like): the renderers."""
+
+
+def test_imports_only_go_downward_even_inside_functions() -> None:
+    test_imports_only_go_downward(everywhere=True)
+
+
+def test_imports_only_go_downward(everywhere: bool = False) -> None:
     upward = [
         f"{module} (layer {layer_of(module)}) imports {target} (layer {layer_of(target)})"
-        for module, targets in import_graph().items()
+        for module, targets in import_graph(everywhere).items()
         for target in targets
         if layer_of(target) > layer_of(module)
     ]
@@ -123,6 +150,23 @@ def levels(graph: dict[str, set[str]]) -> dict[str, int]:
 def test_no_import_cycles() -> None:
     depth = levels(import_graph())
     assert max(depth.values()) <= 12, f"{max(depth.values())} import levels"
+
+
+def test_no_import_cycles_even_through_imports_inside_functions() -> None:
+    levels(import_graph(everywhere=True))
+
+
+def test_the_layer_test_catches_a_cycle_inside_functions() -> None:
+    bad = PACKAGE / "cell" / "_planted_cycle.py"
+    bad.write_text("def f():\n    from . import _planted_cycle_back\n", encoding="utf-8")
+    back = PACKAGE / "cell" / "_planted_cycle_back.py"
+    back.write_text("def g():\n    from . import _planted_cycle\n", encoding="utf-8")
+    try:
+        with pytest.raises(pytest.fail.Exception, match="_planted_cycle"):
+            test_no_import_cycles_even_through_imports_inside_functions()
+    finally:
+        bad.unlink()
+        back.unlink()
 
 
 def test_the_layer_test_catches_an_upward_import(tmp_path: Path) -> None:

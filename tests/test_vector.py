@@ -14,7 +14,7 @@ from test_published import close
 
 from rnncalc import derive
 from rnncalc.cell.functions import NUMERIC_FUNCTIONS
-from rnncalc.cell.vectorized import NUMPY_FUNCTIONS
+from rnncalc.cell.numpy_functions import NUMPY_FUNCTIONS
 from rnncalc.compute.problem import Problem as VectorProblem
 from rnncalc.compute.problem import Settings
 from rnncalc.compute.run import run as run_trace
@@ -605,3 +605,17 @@ def test_check_at_a_relu_kink_skips_what_cannot_see_its_side(cli) -> None:
     assert code == 0 and "finite differences skipped: some entry of o_t is within 0.001 of a kink" in out
     code, out, _ = cli("check", *args[:-1], "[0.5,0.5]", "--activation", "relu")  # away from the kink
     assert code == 0 and "finite differences skipped" not in out
+
+
+def test_a_vector_kink_is_decided_exactly(cli) -> None:
+    """o_1 = 0.1 + 0.2 - 0.3 is exactly 0 (5.6e-17 in floating point): relu'(0) = 0 stops every path
+    through h, as for scalars; only c's gradient, 2·(c - g) = -8 with y_1 = 0 + 1, is left."""
+    args = ["--activation", "relu", "--x", "[[0.1]]", "--wi", "[[1]]", "--wh", "[[1]]", "--h0", "[0.2]"]
+    code, out, err = cli("grads", *args, "--b", "[-0.3]", "--c", "[1]", "--g", "5", "-f", "json")
+    assert code == 0, err
+    gradients = json.loads(out)["gradients"]
+    assert gradients["Wi"] == [[0.0]] and gradients["Wh"] == [[0.0]] and gradients["b"] == [0.0]
+    assert gradients["c"] == [-8.0]
+    # a hair above the kink the slope is 1 again: the decision is the value's, not a tolerance's
+    code, out, err = cli("grads", *args, "--b", "[-0.2999]", "--c", "[1]", "--g", "5", "-f", "json")
+    assert json.loads(out)["gradients"]["b"][0] == pytest.approx(2 * (1.0001 - 5), rel=1e-12)

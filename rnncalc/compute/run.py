@@ -11,66 +11,23 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..cell.states import PREV, initial
 from ..engine.evaluate import Backward, Evaluation, Forward
 from ..engine.graph import Network, engine_network
-from ..engine.plan import Plan, plan_of
+from ..engine.plan import plan_of
 from ..engine.program import compiled
 from ..errors import InputError, RnnCalcError
 from ..numbers import round_half_up, round_half_up_exact
 from .problem import Problem, Settings
+from .run_arrays import array_loss, run_arrays
+from .trace import Trace
 
 Progress = Callable[[int], None] | None
 EXACT_KINKS_MAX_N = 1000
 """Cells with a kink (relu, abs) are swept in exact arithmetic up to this n, so relu'(0) sees an exact 0."""
 METHODS = ("forward", "backward", "both")
-
-
-@dataclass
-class Trace:
-    """Every number of one problem; lists hold steps 1..n (index t-1)."""
-
-    net: Network
-    plan: Plan
-    problem: Problem
-    streams: dict[str, list[float]]
-    g: list[float]
-    targets: tuple[bool, ...]
-    params: dict[str, float]
-    init: dict[str, float]
-    values: dict[str, list[float]]
-    partials: dict[tuple[str, str], list[float]]
-    dL_dy: list[float]
-    loss_terms: list[float]
-    loss: float = 0.0
-    forward: Forward | None = None
-    backward: Backward | None = None
-    gradients: dict[str, float] = field(default_factory=dict)
-    adjoints: dict[str, list[float]] = field(default_factory=dict)
-    input_gradients: dict[str, list[float]] = field(default_factory=dict)
-    softmax: list[Any] = field(default_factory=list)
-    """p_t = softmax(y_t) at each step (softmax cross-entropy only)."""
-
-    @property
-    def n(self) -> int:
-        """Sequence length."""
-        return len(self.g)
-
-    def has_target(self, t: int) -> bool:
-        """True when step t has a target."""
-        return self.targets[t - 1]
-
-    @property
-    def target_steps(self) -> list[int]:
-        """The steps with a target."""
-        return [t for t in range(1, self.n + 1) if self.targets[t - 1]]
-
-    def value(self, name: str, t: int) -> float:
-        """A quantity at step t (t = 0: a state's initial value)."""
-        return self.init[initial(name)] if t == 0 else self.values[name][t - 1]
 
 
 def network_of(problem: Problem) -> Network:
@@ -128,8 +85,6 @@ def run(
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if problem.arrays is not None:  # the same plan and evaluation, on vectors
-        from .run_arrays import run_arrays
-
         return run_arrays(problem, settings, progress, every_adjoint)
     net = network_of(problem)
     plan = plan_of(net.spec)
@@ -269,8 +224,6 @@ def loss_at(
     """The loss with these parameter and initial values (keys as in the plan's ``wrt``), in floats (for
     vectors: arrays)."""
     if problem.arrays is not None:
-        from .run_arrays import array_loss
-
         return array_loss(problem, values, streams)
     net = network_of(problem)
     try:

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ..cell.states import initial
-from ..engine.arrays import ArrayCell, array_cell, compiled_sweep, jacobians
+from ..engine.arrays import ArrayCell, array_cell, compiled_sweep, jacobians, kinked
 from ..engine.evaluate import Evaluation
 from ..engine.plan import plan_of
 from ..errors import RnnCalcError
 from ..numbers import round_half_up
 from .problem import Problem, Settings
+from .trace import Trace
 
 Settle = Callable[[Any], Any]
 
@@ -39,26 +41,28 @@ def run_arrays(
     every_adjoint: bool = False,
 ) -> Any:
     """The trace of an array problem: values, Jacobians, the adjoints and the gradients (backward)."""
-    from .run import Trace
-
     arrays = problem.arrays
     assert arrays is not None
     spec = problem.spec
     cell = _cell(problem)
     settle = settler(settings)
-    params = tuple(arrays.params[p] for p in spec.params)
+    exact = _exactly(problem, cell, settings)
+    number = _fractions if exact else (lambda value: value)
+    params = tuple(number(arrays.params[p]) for p in spec.params)
     with np.errstate(all="raise", under="ignore"):  # a value too small for a double is 0, as by hand
         try:
-            swept = compiled_sweep(cell)(
-                arrays.streams,
-                _targets(problem),
+            swept = compiled_sweep(cell, exact)(
+                {s: number(v) for s, v in arrays.streams.items()},
+                number(_targets(problem)),
                 [int(m) for m in arrays.mask],
-                arrays.init,
+                {s: number(v) for s, v in arrays.init.items()},
                 params,
                 settle,
                 progress or (lambda done: None),
-                float(problem.loss_weight),
+                problem.loss_weight if exact else float(problem.loss_weight),
             )
+            if exact:
+                swept = _in_floats(swept)
             partials = jacobians(cell, swept, arrays.params)
             evaluation = Evaluation(
                 plan_of(spec), partials, swept["dL_dy"], problem.targets, named_shares=True
@@ -94,6 +98,40 @@ def run_arrays(
         trace.input_gradients = backward.inputs
     _check_finite({"the loss L": loss, **{f"dL/d{k}": v for k, v in trace.gradients.items()}})
     return trace
+
+
+EXACT_KINKS_MAX_ENTRIES = 4_000
+"""A cell with a kink (relu, abs) on vectors is swept in exact arithmetic while n times the widest
+quantity is at most this: relu'(0) then sees an exact 0 (0.1 + 0.2 - 0.3 is 0, not 5.6e-17)."""
+
+
+def _exactly(problem: Problem, cell: ArrayCell, settings: Settings) -> bool:
+    """Sweep in Fractions: a kinked cell, small enough, not rounded by hand, not softmax (irrational)."""
+    if settings.round_intermediate or problem.loss == "softmax-ce" or not kinked(cell):
+        return False
+    widest = max((int(np.prod(shape)) for shape in cell.shapes.values()), default=1)
+    return problem.n * widest <= EXACT_KINKS_MAX_ENTRIES
+
+
+def _fractions(values: np.ndarray) -> np.ndarray:
+    """Floats as the decimals they were typed as (0.1 as 1/10), in an array of Fractions."""
+    return np.frompyfunc(lambda v: Fraction(repr(float(v))), 1, 1)(values)
+
+
+def _in_floats(swept: dict[str, Any]) -> dict[str, Any]:
+    """An exact sweep's values as float arrays (numbers as floats)."""
+
+    def floats(value: Any) -> Any:
+        array = np.asarray(value, dtype=float)
+        return float(array) if array.ndim == 0 else array
+
+    return {
+        "values": {k: [floats(v) for v in column] for k, column in swept["values"].items()},
+        "factors": [[floats(v) for v in column] for column in swept["factors"]],
+        "dL_dy": [floats(v) for v in swept["dL_dy"]],
+        "loss_terms": [float(v) for v in swept["loss_terms"]],
+        "p": swept["p"],
+    }
 
 
 def array_loss(problem: Problem, values: dict[str, Any], streams: dict[str, Any] | None = None) -> float:

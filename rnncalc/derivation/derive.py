@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..compute.problem import Problem, Settings
-from ..compute.run import METHODS, Trace, run
+from ..compute.run import METHODS, run
+from ..compute.trace import Trace
 from ..errors import InputError
 from . import flow_steps
 from .model import Derivation, NamedColumns, Section
@@ -80,9 +81,9 @@ def derive(
         backward_gradients=dict(trace.backward.gradients) if method == "both" and trace.backward else None,
     )
     if settings.exact and steps and problem.arrays is not None:
-        from .vector_exact import with_exact_vector
+        from .exact_entries import with_exact_entries
 
-        derivation = with_exact_vector(derivation)
+        derivation = with_exact_entries(derivation)
     elif settings.exact and steps:
         from .exact import with_exact
 

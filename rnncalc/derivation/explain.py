@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..cell.functions import BY_SHOWN_NAME
 from .formula import Add, Call, Form, Neg, Rebuild, Ref
-from .model import Derivation, Section, Step
+
+if TYPE_CHECKING:  # only named in annotations: model.py calls this module
+    from .model import Derivation, Section, Step
 
 DERIVATIVE = re.compile(r"^[d∂](?P<top>[^/]+)/[d∂](?P<bottom>.+)$")
 INDEXED = re.compile(r"^(?P<base>.+?)_(?P<t>\d+)$")

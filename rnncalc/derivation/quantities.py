@@ -12,7 +12,7 @@ from .names import LOSS, derivative, indexed, initial_state, parameter, partial
 
 if TYPE_CHECKING:
     from ..cell.template import Template
-    from ..compute.run import Trace
+    from ..compute.trace import Trace
     from ..engine.written import Written
 
 

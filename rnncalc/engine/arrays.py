@@ -152,14 +152,26 @@ def log_softmax(y: np.ndarray) -> np.ndarray:
     return y - top - np.log(np.sum(np.exp(y - top)))
 
 
-def compiled_sweep(cell: ArrayCell) -> Callable[..., dict[str, Any]]:
-    """The compiled sweep of an array cell (made once)."""
-    if "sweep" not in cell.compiled:
+def compiled_sweep(cell: ArrayCell, exact: bool = False) -> Callable[..., dict[str, Any]]:
+    """The compiled sweep of an array cell (made once; ``exact``: on arrays of Fractions, the constants
+    as Fractions)."""
+    key = "exact sweep" if exact else "sweep"
+    if key not in cell.compiled:
         text, constants = sweep_source(cell)
-        scope = namespace(constants, arrays=True) | {"np": np, "log_softmax": log_softmax, "float": float}
+        scope = namespace(constants, exact=exact, arrays=True)
+        scope |= {"np": np, "log_softmax": log_softmax, "float": float}
         exec(compile(text, "<rnncalc array sweep>", "exec"), scope)  # generated here, from parsed trees
-        cell.compiled["sweep"] = scope["sweep"]
-    return cell.compiled["sweep"]
+        cell.compiled[key] = scope["sweep"]
+    return cell.compiled[key]
+
+
+def kinked(cell: ArrayCell) -> bool:
+    """The cell calls a function whose derivative jumps (relu, abs): where it is decided matters."""
+    from ..cell.functions import FUNCTIONS
+    from ..cell.tree import functions
+
+    trees = (*cell.trees.values(), *cell.factors)
+    return any(FUNCTIONS[f].kink for tree in trees for f in functions(tree))
 
 
 def jacobians(
@@ -210,17 +222,11 @@ def _shape_of(name: str, cell: ArrayCell, params: dict[str, np.ndarray]) -> Shap
     return cell.shapes[name]
 
 
-def weight_of(loss: str, targets: int) -> Fraction:
-    """The loss weight for vector outputs: 1/(number of targets) for mse and softmax-ce, 1 for sse,
-    1/2 for half-sse."""
-    return {"sse": Fraction(1), "half-sse": Fraction(1, 2)}.get(loss, Fraction(1, targets))
-
-
 def evaluate_array(tree: Tree, values: dict[str, Any]) -> Any:
     """An array tree's value in floats (matrix products with @, functions entry by entry)."""
     from ..cell.functions import FUNCTIONS
+    from ..cell.numpy_functions import numpy_function
     from ..cell.tree import children
-    from ..cell.vectorized import numpy_function
 
     tag = tree[0]
     if tag == "slot":

@@ -138,8 +138,12 @@ def namespace(constants: dict[Fraction, str], exact: bool = False, arrays: bool 
     found: dict[str, Any] = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
     found |= NUMERIC_FUNCTIONS
     found |= {name: record.numeric or record.value for name, record in FUNCTIONS.items()}
-    if arrays:
-        from ..cell.vectorized import numpy_function
+    if arrays and exact:  # arrays of Fractions: each entry by the registry function, exact where it can be
+        import numpy as np
+
+        found |= {name: np.frompyfunc(found[name], 1, 1) for name in FUNCTIONS}
+    elif arrays:
+        from ..cell.numpy_functions import numpy_function
 
         found |= {name: numpy_function(record.shown_name) for name, record in FUNCTIONS.items()}
     found |= {name: (value if exact else float(value)) for value, name in constants.items()}

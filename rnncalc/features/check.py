@@ -22,7 +22,8 @@ from ..cell.size import tree_size
 from ..cell.states import PREV, initial
 from ..cell.tree import Tree, children, evaluate
 from ..compute.problem import Problem, Settings
-from ..compute.run import Trace, loss_at, run
+from ..compute.run import loss_at, run
+from ..compute.trace import Trace
 from ..derivation.names import initial_state, parameter
 from ..engine.arrays import evaluate_array
 from ..engine.graph import Network

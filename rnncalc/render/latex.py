@@ -6,14 +6,8 @@ from ..derivation.model import Derivation, Section
 from ..derivation.names import gradient
 from . import View
 from .latex_rows import explained_rows, gradient_rows, header
-from .reports import latex_text
+from .latex_text import PREAMBLE, latex_text
 
-PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[a4paper,margin=2cm]{geometry}
-\usepackage{amsmath}
-\allowdisplaybreaks
-\begin{document}
-"""
 TITLE = "Backpropagation through time, step by step"
 
 

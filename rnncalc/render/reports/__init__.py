@@ -14,6 +14,7 @@ from typing import Any
 
 from ...derivation.model import Step
 from .. import View
+from ..latex_text import PREAMBLE, latex_text
 
 Cell = tuple[str, str | None]
 GOOD, BAD = "bold green", "bold red"
@@ -138,41 +139,8 @@ def render_markdown(report: Report, view: View) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-LATEX_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}"}
-LATEX_UNICODE = {
-    "✓": r"$\surd$",
-    "✗": r"$\times$",
-    "·": r"$\cdot$",
-    "≤": r"$\le$",
-    "η": r"$\eta$",
-    "β": r"$\beta$",
-    "θ": r"$\theta$",
-    "δ": r"$\delta$",
-    "σ": r"$\sigma$",
-    "Σ": r"$\Sigma$",
-    "−": "-",
-    "…": r"\dots{}",
-    "‖": r"$\|$",
-    "→": r"$\to$",
-    "×": r"$\times$",
-    "|": r"$|$",
-    "<": r"$<$",
-    ">": r"$>$",
-    "^": r"\^{}",
-    "\\": r"\textbackslash{}",
-}
-
-
-def latex_text(text: str) -> str:
-    """Plain text made safe for LaTeX (specials escaped, the few symbols reports use as math)."""
-    return "".join(
-        LATEX_SPECIALS.get(ch) or LATEX_UNICODE.get(ch) or (ch if ch.isascii() else "?") for ch in text
-    )
-
-
 def render_latex(report: Report, view: View) -> str:
     """A LaTeX document (or fragment): tabulars, paragraphs, verbatim charts and align* equations."""
-    from ..latex import PREAMBLE
     from ..latex_rows import step_rows
 
     lines = [rf"\section*{{{latex_text(report.title)}}}"]

@@ -17,7 +17,7 @@ MAX_EXACT_SIZE = 4
 """--exact writes matrices out in full up to 4 rows and columns (H, D and K at most 4)."""
 
 
-def with_exact_vector(derivation: Derivation) -> Derivation:
+def with_exact_entries(derivation: Derivation) -> Derivation:
     """The vector derivation with each step's exact value, as a matrix of SymPy expressions."""
     problem: Any = derivation.problem
     too_big = {k: v for k, v in problem.arrays.sizes.items() if k != "n" and v > MAX_EXACT_SIZE}

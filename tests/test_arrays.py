@@ -1,0 +1,73 @@
+"""The array engine's first line of defence: Jacobian products, loss weights and a small vector problem,
+each against NumPy written here (fast, so a slip in the engine fails within the first seconds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnncalc.compute.problem import Problem, Settings
+from rnncalc.derivation.derive import derive
+from rnncalc.engine.linear import Jacobian
+
+RNG = np.random.default_rng(5)
+
+
+def test_a_vector_jacobian_product_is_the_transposed_jacobian_times_the_vector() -> None:
+    W, d, v = RNG.normal(size=(3, 2)), RNG.normal(size=3), RNG.normal(size=3)
+    jacobian = Jacobian(((("diag", d), ("mat", W)),), (3, 2))  # diag(d) · W
+    dense = np.diag(d) @ W
+    np.testing.assert_allclose(jacobian.dense(), dense, rtol=1e-15)
+    np.testing.assert_allclose(jacobian.vjp(v), dense.T @ v, rtol=1e-14)
+    outer = Jacobian(((("outer", np.array([1.0, 2.0])),),), (3, 6))  # ∂(W · x)/∂W takes δ ⊗ x
+    np.testing.assert_allclose(outer.vjp(v), np.outer(v, [1.0, 2.0]), rtol=1e-15)
+
+
+def reference(x, g, Wi, Wh, b, a, c, h0, weight):
+    """Loss and gradients of the built-in tanh cell on vectors by central differences of a NumPy loop."""
+
+    def loss(Wi, Wh, b, a, c, h0):
+        h, total = h0, 0.0
+        for row, target in zip(x, g):
+            h = np.tanh(Wi @ row + Wh @ h + b)
+            total += weight * np.sum((a @ h + c - target) ** 2)
+        return total
+
+    values = {"Wi": Wi, "Wh": Wh, "b": b, "a": a, "c": c, "h0": h0}
+    grads = {}
+    for key, value in values.items():
+        grad = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            up, down = ({k: v.copy() for k, v in values.items()} for _ in range(2))
+            up[key][index] += 1e-6
+            down[key][index] -= 1e-6
+            grad[index] = (loss(**up) - loss(**down)) / 2e-6
+        grads[key] = grad
+    return loss(**values), grads
+
+
+@pytest.mark.parametrize(("name", "weight"), [("mse", 1 / 3), ("sse", 1.0), ("half-sse", 0.5)])
+def test_a_vector_problem_against_a_numpy_loop(name: str, weight: float) -> None:
+    x, g = RNG.uniform(-1, 1, (3, 2)).round(2), RNG.uniform(-1, 1, (3, 2)).round(2)
+    Wi, Wh = RNG.uniform(-1, 1, (3, 2)).round(2), RNG.uniform(-1, 1, (3, 3)).round(2)
+    b, a, c = (
+        RNG.uniform(-1, 1, 3).round(2),
+        RNG.uniform(-1, 1, (2, 3)).round(2),
+        RNG.uniform(-1, 1, 2).round(2),
+    )
+    h0 = RNG.uniform(-1, 1, 3).round(2)
+    params = {"Wi": Wi, "Wh": Wh, "b": b, "a": a, "c": c}
+    problem = Problem(
+        x=x.tolist(),
+        g=g.tolist(),
+        h0=h0.tolist(),
+        params={k: v.tolist() for k, v in params.items()},
+        activation="tanh",
+        loss=name,
+    )
+    expected_loss, expected = reference(x, g, Wi, Wh, b, a, c, h0, weight)
+    for steps in (False, True):
+        derivation = derive(problem, Settings(), steps=steps)
+        assert derivation.loss == pytest.approx(expected_loss, rel=1e-13)
+        for key, value in expected.items():
+            np.testing.assert_allclose(np.array(derivation.gradients[key]), value, rtol=1e-6, atol=1e-9)
