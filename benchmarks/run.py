@@ -263,10 +263,30 @@ LSTM_EXAMPLE = [
 
 
 def gated_cells(repeat: int, baseline: float) -> list[Row]:
-    """Issue 11: a GRU at n = 100,000 (JSON) within 3x of the example; the LSTM example with --show-steps."""
+    """Issue 11: a GRU at n = 100,000 (JSON) within 3x of the example; the LSTM example with --show-steps.
+    Issue 22: an LSTM's --show-steps at n = 400 against the built-in cell's, per step (start-up taken off)."""
     gru = wall([*RNNCALC, "grads", "--preset", "gru", "--format", "json", "--x", *sequence(100_000)], repeat)
     lstm = wall([*RNNCALC, "grads", "--show-steps", *LSTM_EXAMPLE], repeat)
+    lstm_cmd, built_in_cmd = (
+        [*RNNCALC, "grads", "--show-steps", "--preset", "lstm"],
+        [*RNNCALC, "grads", "--show-steps"],
+    )
+    lstm_400 = wall([*lstm_cmd, "--x", *sequence(400)], repeat)
+    built_in_400 = wall([*built_in_cmd, "--x", *sequence(400)], repeat)
+    lstm_2, built_in_2 = (
+        wall([*lstm_cmd, "--x", "1", "0"], repeat),
+        wall([*built_in_cmd, "--x", "1", "0"], repeat),
+    )
+    per_step = (lstm_400 - lstm_2) / max(built_in_400 - built_in_2, 1e-9)
     return [
+        Row(
+            "grads --show-steps --preset lstm, n = 400",
+            f"{lstm_400 * 1000:.0f} ms",
+            f"built-in {built_in_400 * 1000:.0f} ms; n = 2: {lstm_2 * 1000:.0f}, {built_in_2 * 1000:.0f} ms",
+            per_step,
+            "≤ 4x per step",
+            per_step <= 4,
+        ),
         Row(
             "grads --preset gru --format json, n = 100,000",
             f"{gru * 1000:.0f} ms",

@@ -129,3 +129,17 @@ def describe(shape: tuple[int, ...]) -> str:
     if len(shape) == 1:
         return f"a vector of {shape[0]}"
     return f"{shape[0]}×{shape[1]}"
+
+
+AMSMATH_COLUMNS = 10
+"""amsmath's bmatrix takes at most 10 columns (MaxMatrixCols): a wider matrix is written as an array."""
+
+
+def latex_matrix(rows: list[list[str]]) -> str:
+    """LaTeX of a matrix from its entries' LaTeX: a bmatrix, or a bracketed array when it is wider than
+    amsmath's bmatrix allows (so any document, and any \\input fragment, compiles)."""
+    body = " \\\\ ".join(" & ".join(row) for row in rows)
+    columns = max((len(row) for row in rows), default=1)
+    if columns <= AMSMATH_COLUMNS:
+        return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+    return rf"\left[\begin{{array}}{{{'c' * columns}}} {body} \end{{array}}\right]"

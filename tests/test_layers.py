@@ -212,3 +212,14 @@ def test_renderers_need_no_sympy() -> None:
         [sys.executable, "-c", RENDER_WITHOUT_SYMPY], capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0 and "rendered" in result.stdout, result.stderr
+
+
+def test_the_map_names_every_module() -> None:
+    """docs/architecture.md is the map: every module of the package is named in it."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name not in ("__init__.py", "__main__.py") and path.name not in text
+    ]
+    assert not missing, f"docs/architecture.md does not name {', '.join(missing)}"

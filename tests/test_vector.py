@@ -619,3 +619,13 @@ def test_a_vector_kink_is_decided_exactly(cli) -> None:
     # a hair above the kink the slope is 1 again: the decision is the value's, not a tolerance's
     code, out, err = cli("grads", *args, "--b", "[-0.2999]", "--c", "[1]", "--g", "5", "-f", "json")
     assert json.loads(out)["gradients"]["b"][0] == pytest.approx(2 * (1.0001 - 5), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_a_matrix_of_eleven_columns_compiles(cli, tmp_path: Path) -> None:
+    """amsmath's bmatrix stops at 10 columns: a wider matrix is an array, so the document compiles."""
+    x = str([[round(0.1 * i, 1) for i in range(11)]])
+    code, out, err = cli("grads", "--show-steps", "--x", x, "--wh", "[[0.5]]", "--g", "1", "-f", "latex")
+    assert code == 0, err
+    assert r"\begin{array}{ccccccccccc}" in out
+    compile_latex(out, tmp_path)

@@ -21,7 +21,6 @@ from ..engine.program import compiled
 from ..errors import InputError, RnnCalcError
 from ..numbers import round_half_up, round_half_up_exact
 from .problem import Problem, Settings
-from .run_arrays import array_loss, run_arrays
 from .trace import Trace
 
 Progress = Callable[[int], None] | None
@@ -84,7 +83,9 @@ def run(
     settings = settings or Settings()
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if problem.arrays is not None:  # the same plan and evaluation, on vectors
+    if problem.arrays is not None:  # the same plan and evaluation, on vectors (NumPy loaded only here)
+        from .run_arrays import run_arrays
+
         return run_arrays(problem, settings, progress, every_adjoint)
     net = network_of(problem)
     plan = plan_of(net.spec)
@@ -224,6 +225,8 @@ def loss_at(
     """The loss with these parameter and initial values (keys as in the plan's ``wrt``), in floats (for
     vectors: arrays)."""
     if problem.arrays is not None:
+        from .run_arrays import array_loss
+
         return array_loss(problem, values, streams)
     net = network_of(problem)
     try:

@@ -10,6 +10,7 @@ from typing import Any
 import sympy
 
 from ..errors import InputError
+from ..tensor import latex_matrix
 from .formula import Add, Call, Const, Div, Form, Mul, Name, Neg, Pow, Ref
 from .model import COMPACT_OPS, Derivation, Step
 
@@ -202,6 +203,6 @@ def _as_ref(value: sympy.Matrix) -> Ref:
     def spelled(entry: sympy.Expr) -> str:
         return sympy.latex(entry, symbol_names=names)
 
-    rows = r" \\ ".join(" & ".join(spelled(v) for v in row) for row in entries)
-    latex = spelled(entries[0][0]) if value.shape == (1, 1) else rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+    matrix = latex_matrix([[spelled(v) for v in row] for row in entries])
+    latex = spelled(entries[0][0]) if value.shape == (1, 1) else matrix
     return Ref(Name(text, latex, "exact"), 0.0)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from ..cell.functions import BY_SHOWN_NAME
 from ..derivation.formula import Add, Blank, Call, Const, Div, Fold, Form, Gap, Mul, Name, Neg, Pow, Ref, Slot
-from ..tensor import Tensor
+from ..tensor import Tensor, latex_matrix
 from .number_format import format_fraction, format_given, format_number
 
 ADD, NEG, MUL, POW, ATOM = 1, 2, 3, 4, 5
@@ -192,8 +192,7 @@ class LatexPrinter(TextPrinter):
 
     def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
         """A vector as a column, a matrix row by row: \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}."""
-        rows = " \\\\ ".join(" & ".join(entry(v) for v in row) for row in value.rows())
-        return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+        return latex_matrix([[entry(v) for v in row] for row in value.rows()])
 
     def scientific(self, text: str) -> str:
         """Scientific notation as mantissa times a power of ten."""
