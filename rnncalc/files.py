@@ -36,6 +36,21 @@ def _mode(path: Path) -> int | None:
         raise _fail(path, error.strerror or error) from None
 
 
+def refuse_overwriting(output: Path | None, *inputs: Path | None) -> None:
+    """An output file may not be one of the command's inputs (it would replace what it was read from)."""
+    if output is None or str(output) == "-":
+        return
+    for source in inputs:
+        if source is None or str(source) == "-":
+            continue
+        try:
+            same = output.exists() and source.exists() and os.path.samefile(output, source)
+        except OSError:
+            same = False
+        if same or output.resolve(strict=False) == source.resolve(strict=False):
+            raise InputError(f"-o {output}: that is the input file {source}; write the output somewhere else")
+
+
 def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None:
     """Write text to path; on any failure the previous file is untouched and no partial file is left."""
     data = text.encode("utf-8") if isinstance(text, str) else text

@@ -38,12 +38,21 @@ def as_float(value: Fraction, what: str = "value") -> float:
         raise InputError(f"{what}: {shown(str(value))} is too large for double precision") from None
 
 
+MAX_NUMBER_LENGTH = 1000
+"""The longest number rnncalc reads (Python refuses to convert integers of more than 4,300 digits)."""
+
+
 def parse_number(text: str, what: str = "value") -> Fraction:
     """Parse an integer, decimal, scientific number or fraction into an exact Fraction."""
     cleaned = text if text[:1].isdigit() and text[-1:].isdigit() else text.strip()
     match = _NUMBER.match(cleaned)
     if match is None:
         raise InputError(f"{what}: {shown(text)} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
+    if len(cleaned) > MAX_NUMBER_LENGTH:
+        raise InputError(
+            f"{what}: a number of {len(cleaned):,} characters is longer than rnncalc reads "
+            f"(at most {MAX_NUMBER_LENGTH:,}); write it with an exponent, e.g. 1.23e400"
+        )
     exponents = match.group("e1", "e2")
     if exponents != (None, None) and any(e is not None and abs(int(e)) > _MAX_EXPONENT for e in exponents):
         raise InputError(f"{what}: {shown(text)} is too large or too small to represent")

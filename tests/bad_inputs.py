@@ -487,6 +487,48 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "--exact writes matrices out in full up to 4 rows and columns (H = 5)",
     ),
+    (
+        "a number of 4,301 digits",
+        ["grads", "--x", "1" * 4301],
+        2,
+        "--x: a number of 4,301 characters is longer than rnncalc reads (at most 1,000)",
+    ),
+    (
+        "a matrix entry of 4,301 digits",
+        ["grads", "--x", "[[1]]", "--wh", "[[" + "1" * 4301 + "]]"],
+        2,
+        "a number of 4,301 characters is longer than rnncalc reads",
+    ),
+    (
+        "a problem file's integer of 4,301 digits",
+        ["grads", "--config", "{tmp}/digits.toml"],
+        2,
+        "holds an integer of more than 4,300 digits",
+    ),
+    (
+        "a parameter named like a quantity at a step",
+        ["grads", "--cell", "h = tanh(h_1*x + h_prev)", "--cell", "y = h", "--param", "h_1=0.5"],
+        2,
+        "--cell: the parameter h_1 reads like h at step 1",
+    ),
+    (
+        "a misspelt previous state",
+        ["grads", "--cell", "h = tanh(W*x + hprev)", "--cell", "y = h"],
+        2,
+        "--cell: hprev is not a name of the cell; did you mean h_prev",
+    ),
+    (
+        "an output file that is the problem file",
+        ["grads", "--config", "{tmp}/self.toml", "-o", "{tmp}/self.toml"],
+        2,
+        "that is the input file",
+    ),
+    (
+        "a grade report written over its answers",
+        ["grade", "{tmp}/self-answers.toml", "-o", "{tmp}/self-answers.toml"],
+        2,
+        "that is the input file",
+    ),
 ]
 
 FIXTURES = {
@@ -497,6 +539,9 @@ FIXTURES = {
     "long.toml": "x = [" + "1," * 2_000_001 + "]\n",
     "deep.toml": "a = " + "[" * 5000 + "]" * 5000 + "\n",
     "huge-answer.toml": "h_1 = " + "9" * 400 + "\n",
+    "self.toml": "x = [1, 0]\n",
+    "self-answers.toml": "h_1 = 0.880797\n[problem]\nx = [1, 0]\n",
+    "digits.toml": "x = [1, 0]\nwh = " + "1" * 4301 + "\n",
     "no-problem.toml": "h_1 = 0.880797\n",
     "problem-number.toml": "h_1 = 0.880797\nproblem = 3\n",
 }

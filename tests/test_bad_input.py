@@ -27,8 +27,8 @@ def test_bad_input(cli, scratch, case: str, args: list[str], status: int, messag
     assert message in err
     assert "Traceback" not in err and "internal error" not in err
     assert not RAW_CONTROL.search(err), "control characters reach the terminal escaped, never raw"
-    for name in ("file", "readonly.md"):
-        assert (scratch / name).read_text(encoding="utf-8") == FIXTURES[name]
+    for name, text in FIXTURES.items():  # nothing the user had is lost or changed
+        assert (scratch / name).read_text(encoding="utf-8") == text, name
     assert not list(scratch.glob(".rnncalc-*")), "no temporary file is left behind"
 
 

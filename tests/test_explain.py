@@ -81,3 +81,18 @@ def test_every_format_carries_the_notes(cli, tmp_path: Path) -> None:
 def test_without_explain_there_are_no_notes(cli) -> None:
     assert "↳" not in cli("grads", "--show-steps")[1]
     assert all(s.explanation is None for s in derive().steps())
+
+
+@pytest.mark.parametrize(
+    ("loss", "word"), [("bce", "averaged over the 2 steps"), ("sse", "summed"), ("mse", "averaged")]
+)
+def test_the_loss_note_says_how_the_terms_are_combined(loss: str, word: str) -> None:
+    """The note follows the loss's own weight (bce, like mse, is averaged over the steps with a target)."""
+    from fractions import Fraction
+
+    cell = ("o = Wi*x + Wh*h_prev", "h = sigmoid(o)", "y = h")
+    problem = Problem(cell=cell, loss=loss, g=[1, 0])
+    notes = [s.explanation for s in derive(problem).explained().steps() if s.target.name.text == "L"]
+    note = notes[-1]  # the forward pass's L (the first is the loss's definition)
+    assert word in note
+    assert (problem.loss_weight == Fraction(1, 2)) == ("averaged" in note)

@@ -127,3 +127,13 @@ def test_grade_needs_to_know_the_problem(cli, tmp_path: Path) -> None:
     answers.write_text("h_1 = 0.9\nproblem = 3\n")
     code, _, err = cli("grade", str(answers))
     assert code == 2 and "problem must be a table" in err
+
+
+def test_init_dash_prints_the_template(cli, tmp_path: Path, monkeypatch) -> None:
+    """rnncalc init - writes the template to standard output, not to a file named -."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("init", "-")
+    assert code == 0, err
+    assert out.startswith("# rnncalc problem file") and not (tmp_path / "-").exists()
+    (tmp_path / "p.toml").write_text(out, encoding="utf-8")
+    assert cli("grads", "--config", str(tmp_path / "p.toml"))[0] == 0

@@ -78,3 +78,16 @@ def test_json_round_trips(xg, activation, show_steps) -> None:
     again = derive(_from_json(data), Settings(), steps=show_steps)
     assert again.to_json() == text
     assert data["gradients"] == first.gradients
+
+
+def test_hand_rounding_rounds_ties_of_the_written_decimals_half_up() -> None:
+    """0.7 · 0.35 is 0.245 on paper (0.24499999999999997 in binary): half up gives 0.25, and so does
+    rnncalc's hand rounding; half-even or the binary value would give 0.24."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from rnncalc import Problem, Settings, derive
+
+    on_paper = (Decimal("0.7") * Decimal("0.35")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    problem = Problem(cell=("o = Wi*x", "h = o", "y = a*h"), x=["0.7"], g=[1], params={"Wi": "0.35", "a": 1})
+    derivation = derive(problem, Settings(digits=2, round_intermediate=True))
+    assert derivation.columns.values["o"][0] == float(on_paper) == 0.25

@@ -323,6 +323,7 @@ def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",))
         raise InputError(
             f"--cell: the parameter {clashes[0]} has the name of an initial state; rename the parameter"
         )
+    _check_parameter_names(params, names, streams)
     if not params and not states:
         raise InputError("--cell: the cell has no parameter and no state, so it has no gradient to compute")
     named = sorted(n for n in names if n in {initial(s) for s in states})
@@ -333,6 +334,38 @@ def parse_network(equations: tuple[str, ...], streams: tuple[str, ...] = ("x",))
         )
     order = [p for e in built for p in _in_order(e.text, params)]
     return CellSpec(tuple(built), tuple(s for s in streams if s in used), states, tuple(dict.fromkeys(order)))
+
+
+def _check_parameter_names(params: dict[str, None], names: list[str], streams: tuple[str, ...]) -> None:
+    """Refuse a parameter that reads like a quantity at a step (h_1, x_0) or like a misspelt previous
+    state (hprev for h_prev: as a parameter it would quietly end the recurrence)."""
+    steps = {*names, *streams, "y", "g", "L"}
+    for p in params:
+        base, underscore, index = p.rpartition("_")
+        if underscore and index.isdigit() and base in steps:
+            raise InputError(
+                f"--cell: the parameter {p} reads like {base} at step {index}; give it another name"
+            )
+        near = [n + PREV for n in names if p != n + PREV and _one_edit(p, n + PREV)]
+        if near:
+            raise InputError(
+                f"--cell: {p} is not a name of the cell; did you mean {near[0]} (the previous step's "
+                f"{near[0][: -len(PREV)]})? As a parameter it would end the recurrence"
+            )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one inserted, deleted or changed character (two for names of 6 or more)."""
+    limit = 2 if len(b) >= 6 else 1
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            row.append(min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = row
+    return previous[-1] <= limit
 
 
 def _in_order(text: str, params: dict[str, None]) -> list[str]:

@@ -14,6 +14,7 @@ import typer
 
 from .. import __version__
 from ..errors import InputError, RnnCalcError
+from ..files import refuse_overwriting
 from ..numbers import parse_number
 from ..render import FORMATS, View
 from ..render.ascii import can_show, to_ascii
@@ -319,6 +320,7 @@ def grade_command(
     """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
     from ..features.grade import grade, read_answers_file
 
+    refuse_overwriting(options.output, answers)
     given, table = read_answers_file(answers)
     if table is not None:
         options = with_problem(options, table)
@@ -384,13 +386,20 @@ def _ask(quiz: Any, question: Any, say: Any) -> Any:
 def init_command(
     path: Annotated[
         Path,
-        typer.Argument(help="The problem file to write, e.g. problem.toml.", dir_okay=False, metavar="FILE"),
+        typer.Argument(
+            help="The problem file to write, e.g. problem.toml (- for standard output).",
+            dir_okay=False,
+            metavar="FILE",
+        ),
     ],
     force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
 ) -> None:
-    """Write a commented problem file of the worked example, for --config."""
-    from ..features.problem_file import write_template
+    """Write a commented problem file of the worked example, for --config (- prints it)."""
+    from ..features.problem_file import TEMPLATE, write_template
 
+    if str(path) == "-":  # as every Unix tool reads -: standard output
+        print(TEMPLATE, end="")
+        return
     write_template(path, force)
     print(f"wrote {path}; use it with: rnncalc grads --show-steps --config {path}")
 

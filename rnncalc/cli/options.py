@@ -19,6 +19,7 @@ from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..cell.presets import PRESETS
 from ..compute.problem import MAX_DIGITS, NO_TARGET, Problem, Settings
 from ..errors import InputError
+from ..files import refuse_overwriting
 from ..numbers import looks_like_number, parse_number, parse_values, shown
 from ..render import FORMATS, MARKDOWN_FLAVORS
 
@@ -298,6 +299,7 @@ def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[...
             options = SharedOptions(**{name: kwargs.pop(name) for name in offered})
             if options.output == Path("-"):  # -o - is stdout, as in every Unix tool
                 options = dataclasses.replace(options, output=None)
+            refuse_overwriting(options.output, options.config)
             return command(options=with_config(options), **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]

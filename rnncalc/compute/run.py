@@ -91,7 +91,7 @@ def run(
     plan = plan_of(net.spec)
     rounding = settings.round_intermediate
     lean = not steps and method == "forward" and not rounding and not every_adjoint
-    exact = net.kinked and problem.n <= EXACT_KINKS_MAX_N
+    exact = (net.kinked or rounding) and problem.n <= EXACT_KINKS_MAX_N  # ties of hand rounding too
     numbers = _unchanged if exact else float
     streams = {s: list(problem.stream(s)) if exact else problem.stream_floats(s) for s in net.spec.inputs}
     gs = [g if g is not None else 0 for g in problem.g] if exact else problem.g_floats

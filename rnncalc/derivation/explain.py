@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..cell.functions import BY_SHOWN_NAME
 from .formula import Add, Call, Form, Neg, Rebuild, Ref
@@ -111,13 +111,23 @@ def _definition(step: Step, derivation: Derivation) -> str:
     return note
 
 
+def _combined(problem: Any) -> str:
+    """How the loss terms make the loss, read off the loss's weight: averaged, summed or scaled."""
+    from fractions import Fraction
+
+    weight, targets = Fraction(problem.loss_weight), sum(problem.targets)
+    if weight == 1:
+        return "summed"
+    if weight == Fraction(1, targets) and targets > 1:
+        return f"averaged over the {targets} steps with a target"
+    return f"summed and multiplied by {weight}"
+
+
 def _forward(step: Step, derivation: Derivation) -> str:
     """A forward step: the rule at step t with the numbers known so far."""
     name = step.target.name.text
     if name == "L":
-        combined = (
-            "averaged over the n steps" if derivation.problem.loss in ("mse", "softmax-ce") else "summed"
-        )
+        combined = _combined(derivation.problem)
         return f"The loss: every output with a target put into its loss term, then {combined}."
     base, t = _step_of(name)
     earlier = [n for n in _names(step.rule) if _step_of(n)[1] == (t or 0) - 1 and not n.startswith("x")]

@@ -111,6 +111,10 @@ def read_toml_with_text(path: Path, what: str, missing_hint: str = "") -> tuple[
         raise InputError(f"{what}: {shown} is not valid TOML: {error}") from None
     except RecursionError:
         raise InputError(f"{what}: {shown} is nested too deeply") from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InputError(
+            f"{what}: {shown} holds an integer of more than 4,300 digits; write it with an exponent (1e4300)"
+        ) from None
 
 
 def load(path: Path) -> dict[str, Any]:
