@@ -71,3 +71,60 @@ def test_a_vector_problem_against_a_numpy_loop(name: str, weight: float) -> None
         assert derivation.loss == pytest.approx(expected_loss, rel=1e-13)
         for key, value in expected.items():
             np.testing.assert_allclose(np.array(derivation.gradients[key]), value, rtol=1e-6, atol=1e-9)
+
+
+def test_row_vectors_times_matrices_as_cs231n_writes_them() -> None:
+    """h = tanh(x · W_x + h_prev · W_h + b) with W_x of shape (D, H): a vector times a matrix is the row
+    product; gradients (W_x's is x ⊗ δ) against central differences of the NumPy loop."""
+    D, H, n = 2, 3, 3
+    x, g = RNG.uniform(-1, 1, (n, D)).round(2), RNG.uniform(-1, 1, n).round(2)
+    Wx, Wh = RNG.uniform(-1, 1, (D, H)).round(2), RNG.uniform(-1, 1, (H, H)).round(2)
+    b, a, h0 = (
+        RNG.uniform(-1, 1, H).round(2),
+        RNG.uniform(-1, 1, (H, 1)).round(2),
+        RNG.uniform(-1, 1, H).round(2),
+    )
+    values = {"Wx": Wx, "Wh": Wh, "b": b, "a": a, "h0": h0}
+
+    def loss(Wx, Wh, b, a, h0):
+        h, total = h0, 0.0
+        for row, target in zip(x, g):
+            h = np.tanh(row @ Wx + h @ Wh + b)
+            total += float(np.sum((h @ a - target) ** 2)) / n
+        return total
+
+    problem = Problem(
+        cell=("h = tanh(x*Wx + h_prev*Wh + b)", "y = h*a"),
+        x=x.tolist(),
+        g=g.tolist(),
+        params={k: v.tolist() for k, v in values.items() if k != "h0"},
+        init={"h": h0.tolist()},
+    )
+    derivation = derive(problem, Settings(), steps=True)
+    assert derivation.loss == pytest.approx(loss(**values), rel=1e-13)
+    for key, value in values.items():
+        expected = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            up, down = ({k: v.copy() for k, v in values.items()} for _ in range(2))
+            up[key][index] += 1e-6
+            down[key][index] -= 1e-6
+            expected[index] = (loss(**up) - loss(**down)) / 2e-6
+        np.testing.assert_allclose(np.array(derivation.gradients[key]), expected, rtol=1e-6, atol=1e-9)
+
+
+def test_an_array_cell_reads_its_display_forms_from_the_cache(tmp_path, monkeypatch) -> None:
+    """The second run of a custom cell on vectors finds its forms cached, checked against its trees."""
+    monkeypatch.setenv("RNNCALC_CACHE_DIR", str(tmp_path))
+    problem = Problem(
+        cell=("h = tanh(x*Wx + h_prev*Wh + b)", "y = h*a"),
+        x=[[1, 2], [0, 1]],
+        g=[1, 0.5],
+        params={"Wx": [[1, 0.5], [0, 1]], "Wh": [[0.5, 0.1], [0.2, 0.3]], "b": [0, 0], "a": [[1], [1]]},
+    )
+    first = derive(problem, Settings(), steps=True)
+    assert list(tmp_path.rglob("*.json")), "the forms were cached"
+    from rnncalc.engine.written import written
+
+    written.cache_clear()
+    second = derive(problem, Settings(), steps=True)
+    assert [s.target.name.text for s in first.steps()] == [s.target.name.text for s in second.steps()]

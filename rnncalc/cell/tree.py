@@ -48,7 +48,7 @@ def children(tree: Tree) -> tuple[Tree, ...]:
         return tuple(tree[1])
     if tag in ("neg",):
         return (tree[1],)
-    if tag in ("div", "pow", "matvec"):
+    if tag in ("div", "pow", "matvec", "vecmat"):
         return (tree[1], tree[2])
     if tag == "call":
         return (tree[2],)

@@ -122,7 +122,11 @@ class Quantities:
     def matrix(self, k: str, u: str) -> bool:
         """∂k/∂u is a parameter matrix itself (∂(W_h · h_{t-1})/∂h_{t-1} = W_h)."""
         terms = self.trace.net.maps[k, u]
-        return len(terms) == 1 and len(terms[0]) == 1 and terms[0][0][0] == "mat"
+        return len(terms) == 1 and len(terms[0]) == 1 and terms[0][0][0] in ("mat", "matT")
+
+    def parameter_transposed(self, name: str) -> Ref:
+        """W_xᵀ: a parameter matrix transposed (the Jacobian of x · W_x by x)."""
+        return Ref(_transpose(parameter(name)), shown(self.trace.params[name].T), given=True)
 
     def link(self, link: Link, t: int) -> Ref:
         """A partial of a chain, at step t + dt."""
@@ -155,6 +159,8 @@ class Quantities:
             for factor, (_, value) in zip(term, valued, strict=True):
                 if factor[0] == "mat":
                     factors.append(self.params[factor[1]])
+                elif factor[0] == "matT":
+                    factors.append(self.parameter_transposed(factor[1]))
                 else:
                     factors.append(Call("diag", self._diagonal(k, u, factor[1], value, t)))
             if not factors:
@@ -179,12 +185,21 @@ class Quantities:
         matrix as its transpose (W_hᵀ), any other Jacobian with ᵀ."""
         jacobian = self.trace.partials[k, u][t - 1]
         if self.matrix(k, u):
-            name = self.trace.net.maps[k, u][0][0][1]
-            return Ref(_transpose(parameter(name)), shown(self.trace.params[name].T), given=True)
+            kind, name = self.trace.net.maps[k, u][0][0]
+            return self.parameter_transposed(name) if kind == "mat" else self.params[name]
         if jacobian.diagonal is not None:
             return self.partial(k, u, t)
         ref = self.partial(k, u, t)
         return Ref(_transpose(ref.name, brackets=True), shown(jacobian.dense().T))
+
+    def as_row(self, form: Form) -> Form:
+        """A column written as a row: δ_tᵀ (any other form as transpose(…))."""
+        import numpy as np
+
+        if isinstance(form, Ref):
+            row = np.asarray(form.value, dtype=float).reshape(1, -1)
+            return Ref(_transpose(form.name), shown(row), form.given)
+        return Call("transpose", form)
 
     def row(self, tree: Any, t: int) -> Form:
         """vᵀ: what a matrix's share multiplies δ by, as a row (x_{t-1}ᵀ, h_{t-1}ᵀ)."""
@@ -210,6 +225,8 @@ class Quantities:
         for factor in self.trace.net.maps[k, u][0]:
             if factor[0] == "outer":
                 factors.append(self.row(factor[1], t))
+            elif factor[0] == "outer_left":
+                factors.append(fill(array_form(factor[1], self.trace.net.shapes), self.binding(t)))
             elif factor[0] == "diag":
                 factors.append(fill(array_form(factor[1], self.trace.net.shapes), self.binding(t)))
         rule: Form = Mul(tuple(factors)) if len(factors) > 1 else factors[0] if factors else _identity()
@@ -342,7 +359,7 @@ def array_form(tree: Any, shapes: dict[str, Any]) -> Form:
         terms = [array_form(t, shapes) for t in tree[1]]
         later = [t for t in terms if isinstance(t, Neg)]
         return Add(tuple([t for t in terms if not isinstance(t, Neg)] + later))
-    if tag == "matvec":
+    if tag in ("matvec", "vecmat"):
         return Mul((array_form(tree[1], shapes), array_form(tree[2], shapes)))
     if tag == "mul":
         factors = list(tree[1])
@@ -372,7 +389,7 @@ def _vector(tree: Any, shapes: dict[str, Any]) -> bool:
         return len(shapes.get(tree[1], ())) == 1
     if tree[0] == "const":
         return False
-    if tree[0] == "matvec":
+    if tree[0] in ("matvec", "vecmat"):
         return True
     from ..cell.tree import children
 

@@ -437,6 +437,11 @@ class Backward:
                 tree = factor[1]
                 row = q.row(tree, t)
                 return Mul((product(*factors, adjoint) if factors else adjoint, row))
+            if kind == "outer_left":  # x · W_x: W_x's share is x_{t-1} · δ_tᵀ
+                from .quantities import array_form
+
+                column = fill(array_form(factor[1], q.trace.net.shapes), q.binding(t))
+                return Mul((column, q.as_row(product(*factors, adjoint) if factors else adjoint)))
             if kind == "diag":
                 from .quantities import array_form
 

@@ -201,9 +201,9 @@ def _factor(
 ) -> tuple[str, Any]:
     """One factor's kind and its value at step t."""
     kind = factor[0]
-    if kind in ("diag", "outer"):
+    if kind in ("diag", "outer", "outer_left"):
         return kind, values[index[factor[1]]][t]
-    if kind == "mat":
+    if kind in ("mat", "matT"):
         return kind, params[factor[1]]
     return kind, None
 
@@ -238,7 +238,7 @@ def evaluate_array(tree: Tree, values: dict[str, Any]) -> Any:
         return functools.reduce(lambda a, b: a + b, found)
     if tag == "mul":
         return functools.reduce(lambda a, b: a * b, found)
-    if tag == "matvec":
+    if tag in ("matvec", "vecmat"):
         return found[0] @ found[1]
     if tag == "neg":
         return -found[0]

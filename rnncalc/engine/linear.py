@@ -71,6 +71,11 @@ def derivative(tree: Tree, by: str, shapes: dict[str, Shape]) -> Map:
         if matrix == ("slot", by):
             return ((("outer", vector),),)
         return _prefix(("mat", matrix[1]), derivative(vector, by, shapes))
+    if tag == "vecmat":  # v · W: the Jacobian by v is Wᵀ, W's own gradient v ⊗ δ
+        vector, matrix = tree[1], tree[2]
+        if matrix == ("slot", by):
+            return ((("outer_left", vector),),)
+        return _prefix(("matT", matrix[1]), derivative(vector, by, shapes))
     if tag == "neg":
         return _prefix(("diag", ("const", "-1")), derivative(tree[1], by, shapes))
     if tag == "pow":
@@ -120,7 +125,7 @@ def trees_of(terms: Map) -> list[Tree]:
     found: list[Tree] = []
     for term in terms:
         for factor in term:
-            if factor[0] in ("diag", "outer") and factor[1] not in found:
+            if factor[0] in ("diag", "outer", "outer_left") and factor[1] not in found:
                 found.append(factor[1])
     return found
 
@@ -142,6 +147,10 @@ class Jacobian:
                     value = value * factor
                 elif kind == "mat":
                     value = factor.T @ value
+                elif kind == "matT":
+                    value = factor @ value
+                elif kind == "outer_left":
+                    value = np.outer(factor, value)
                 elif kind == "outer":
                     value = np.outer(value, factor)
                 else:  # sum
@@ -156,6 +165,7 @@ class Jacobian:
             matrix: Any = np.eye(self.size[1]) if not term else None
             for kind, factor in reversed(term):
                 step = np.diag(np.broadcast_to(factor, (self.size[0],))) if kind == "diag" else factor
+                step = factor.T if kind == "matT" else step
                 if kind == "diag" and np.ndim(factor) == 0:
                     step = factor * np.eye(self.size[0] if matrix is None else matrix.shape[0])
                 matrix = step if matrix is None else step @ matrix

@@ -52,7 +52,7 @@ class Printer:
             return self._power(tree[1], tree[2])
         if tag == "call":
             return self._call(tree[1], tree[2]), ATOM
-        if tag == "matvec":
+        if tag in ("matvec", "vecmat"):
             return f"({self._wrapped(tree[1], PRODUCT)} @ {self._wrapped(tree[2], PRODUCT)})", ATOM
         raise ValueError(f"not a formula node: {tag!r}")
 

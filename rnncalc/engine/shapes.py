@@ -154,8 +154,11 @@ def _product(factors: tuple[Tree, ...], shapes: dict[str, Shape], name: str) -> 
         if part is not None:
             continue
         before = parts[i - 1][0] if i else None
+        after = parts[i + 1][0] if i + 1 < len(parts) else None
         if before is not None and len(before) == 2:
             _hint(factors[i], (before[1],), shapes)  # W · s_prev: s_prev has W's columns
+        elif after is not None and len(after) == 2:
+            _hint(factors[i], (after[0],), shapes)  # s_prev · W: s_prev has W's rows
         else:
             vectors = [p for p, _ in parts if p is not None and len(p) == 1]
             if vectors:
@@ -177,7 +180,13 @@ def _product(factors: tuple[Tree, ...], shapes: dict[str, Shape], name: str) -> 
                 scalars.append(tree)
                 shape, tree = factor_shape, factor
                 continue
-            raise InputError(f"{name}: write the matrix first (W*x), not a vector times a matrix")
+            if shape[0] != factor_shape[0]:
+                raise InputError(
+                    f"{name}: {compact(tree)} is {describe(shape)} but multiplies {compact(factor)}, "
+                    f"{describe(factor_shape)}: a row vector's length must match the matrix's rows"
+                )
+            shape, tree = (factor_shape[1],), ("vecmat", tree, factor)  # x · W_x, rows as in CS231n
+            continue
         shape = _common([shape, factor_shape], name, "a product")
         tree = ("mul", (*(tree[1] if tree[0] == "mul" else (tree,)), factor))
     if len(shape) == 2:
@@ -189,7 +198,7 @@ def _product(factors: tuple[Tree, ...], shapes: dict[str, Shape], name: str) -> 
 
 def is_matvec(tree: Tree) -> bool:
     """A matrix product node."""
-    return tree[0] == "matvec"
+    return tree[0] in ("matvec", "vecmat")
 
 
 def constant(tree: Tree) -> bool:

@@ -20,7 +20,7 @@ from ..cell.data import cell_key, loss_templates, shipped_written
 from ..cell.losses import VECTOR_ONLY_LOSSES
 from ..cell.template import Template, frozen, is_template
 from ..cell.tree import Tree, evaluate
-from .graph import Network
+from .graph import Network, engine_network
 
 SAMPLES = (0.31, 0.77)
 """Where a cached form is compared with the engine's tree: every name at 0.31 + k · 0.0137, then 0.77 + ...,
@@ -40,7 +40,9 @@ class Written:
 
 @functools.lru_cache(maxsize=64)
 def written(net: Network, loss_name: str, weight: Fraction, term: str | None) -> Written:
-    """The forms of a cell ready to compute, for its loss."""
+    """The forms of a cell ready to compute, for its loss (an array cell's are its scalar cell's)."""
+    if not isinstance(net, Network):  # the same equations on vectors: checked against the scalar trees
+        net = engine_network(net.spec, Fraction(1), "mse", None)
     data = _cell_forms(net)
     loss: Template | None
     dL_dy: Template | None

@@ -439,7 +439,7 @@ def _torch_value(tree: Tree, env: dict[str, Any], torch: Any) -> Any:
         return values[0] / values[1]
     if tag == "pow":
         return values[0] ** values[1]
-    if tag == "matvec":
+    if tag in ("matvec", "vecmat"):
         return values[0] @ values[1]
     record = FUNCTIONS[tree[1]]
     if record.kink and getattr(values[0], "dim", lambda: 0)():  # a branch on the sign: entry by entry

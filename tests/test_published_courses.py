@@ -1,0 +1,148 @@
+"""CS231n assignment 3 (RNN_Captioning.ipynb, LSTM_Captioning.ipynb): the expected values the notebooks
+print, reproduced with cells written in the course's own row layout (x @ Wx + prev_h @ Wh + b).
+
+Source: AKSoo/CS231n-2017, commit 07e1861c98100010f9441c3ed4d1116408d7743c (the same test cells in the
+2016 and 2022 versions); see docs/examples/published.md §15. The notebooks take a mini-batch of N rows;
+each row is its own sequence here (rnncalc runs one sequence per problem), so each test runs N problems.
+The LSTM's fused Wx (D, 4H) is split into its gates i, f, o, g in the notebook's order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnncalc.compute.problem import Problem
+from rnncalc.compute.run import run
+
+RNN = ("h = tanh(x*Wx + h_prev*Wh + b)", "y = h")
+LSTM = (
+    "i = sigmoid(x*Wxi + h_prev*Whi + bi)",
+    "f = sigmoid(x*Wxf + h_prev*Whf + bf)",
+    "og = sigmoid(x*Wxo + h_prev*Who + bo)",
+    "cc = tanh(x*Wxg + h_prev*Whg + bg)",
+    "c = f*c_prev + i*cc",
+    "h = og*tanh(c)",
+    "y = h",
+)
+
+
+def rnn_states(x, h0, Wx, Wh, b) -> np.ndarray:
+    """h_1..h_T of every row of the batch, by rnncalc."""
+    found = []
+    for row, start in zip(x, h0):
+        problem = Problem(
+            cell=RNN,
+            x=row.tolist(),
+            g=np.zeros((len(row), Wh.shape[0])).tolist(),
+            params={"Wx": Wx.tolist(), "Wh": Wh.tolist(), "b": b.tolist()},
+            init={"h": start.tolist()},
+        )
+        found.append(run(problem).values["h"])
+    return np.array(found)
+
+
+def lstm_values(x, h0, c0, Wx, Wh, b) -> tuple[np.ndarray, np.ndarray]:
+    """h_1..h_T and c_1..c_T of every row, the fused weights split by gate (i, f, o, g)."""
+    H = Wh.shape[0]
+    params = {}
+    for k, gate in enumerate("ifog"):
+        params[f"Wx{gate}"] = Wx[:, k * H : (k + 1) * H].tolist()
+        params[f"Wh{gate}"] = Wh[:, k * H : (k + 1) * H].tolist()
+        params[f"b{gate}"] = b[k * H : (k + 1) * H].tolist()
+    hs, cs = [], []
+    for row, h_start, c_start in zip(x, h0, c0):
+        problem = Problem(
+            cell=LSTM,
+            x=row.tolist(),
+            g=np.zeros((len(row), H)).tolist(),
+            params=params,
+            init={"h": h_start.tolist(), "c": c_start.tolist()},
+        )
+        trace = run(problem)
+        hs.append(trace.values["h"])
+        cs.append(trace.values["c"])
+    return np.array(hs), np.array(cs)
+
+
+def test_rnn_step_forward() -> None:
+    N, D, H = 3, 10, 4
+    x = np.linspace(-0.4, 0.7, num=N * D).reshape(N, 1, D)
+    prev_h = np.linspace(-0.2, 0.5, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.1, 0.9, num=D * H).reshape(D, H)
+    Wh = np.linspace(-0.3, 0.7, num=H * H).reshape(H, H)
+    b = np.linspace(-0.2, 0.4, num=H)
+    expected_next_h = [
+        [-0.58172089, -0.50182032, -0.41232771, -0.31410098],
+        [0.66854692, 0.79562378, 0.87755553, 0.92795967],
+        [0.97934501, 0.99144213, 0.99646691, 0.99854353],
+    ]
+    assert rnn_states(x, prev_h, Wx, Wh, b)[:, 0] == pytest.approx(np.array(expected_next_h), abs=5e-9)
+
+
+def test_rnn_forward() -> None:
+    N, T, D, H = 2, 3, 4, 5
+    x = np.linspace(-0.1, 0.3, num=N * T * D).reshape(N, T, D)
+    h0 = np.linspace(-0.3, 0.1, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.2, 0.4, num=D * H).reshape(D, H)
+    Wh = np.linspace(-0.4, 0.1, num=H * H).reshape(H, H)
+    b = np.linspace(-0.7, 0.1, num=H)
+    expected_h = [
+        [
+            [-0.42070749, -0.27279261, -0.11074945, 0.05740409, 0.22236251],
+            [-0.39525808, -0.22554661, -0.0409454, 0.14649412, 0.32397316],
+            [-0.42305111, -0.24223728, -0.04287027, 0.15997045, 0.35014525],
+        ],
+        [
+            [-0.55857474, -0.39065825, -0.19198182, 0.02378408, 0.23735671],
+            [-0.27150199, -0.07088804, 0.13562939, 0.33099728, 0.50158768],
+            [-0.51014825, -0.30524429, -0.06755202, 0.17806392, 0.40333043],
+        ],
+    ]
+    assert rnn_states(x, h0, Wx, Wh, b) == pytest.approx(np.array(expected_h), abs=5e-9)
+
+
+def test_lstm_step_forward() -> None:
+    N, D, H = 3, 4, 5
+    x = np.linspace(-0.4, 1.2, num=N * D).reshape(N, 1, D)
+    prev_h = np.linspace(-0.3, 0.7, num=N * H).reshape(N, H)
+    prev_c = np.linspace(-0.4, 0.9, num=N * H).reshape(N, H)
+    Wx = np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
+    Wh = np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H)
+    b = np.linspace(0.3, 0.7, num=4 * H)
+    expected_next_h = [
+        [0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
+        [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
+        [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299],
+    ]
+    expected_next_c = [
+        [0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
+        [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
+        [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676],
+    ]
+    h, c = lstm_values(x, prev_h, prev_c, Wx, Wh, b)
+    assert h[:, 0] == pytest.approx(np.array(expected_next_h), abs=5e-9)
+    assert c[:, 0] == pytest.approx(np.array(expected_next_c), abs=5e-9)
+
+
+def test_lstm_forward() -> None:
+    N, D, H, T = 2, 5, 4, 3
+    x = np.linspace(-0.4, 0.6, num=N * T * D).reshape(N, T, D)
+    h0 = np.linspace(-0.4, 0.8, num=N * H).reshape(N, H)
+    Wx = np.linspace(-0.2, 0.9, num=4 * D * H).reshape(D, 4 * H)
+    Wh = np.linspace(-0.3, 0.6, num=4 * H * H).reshape(H, 4 * H)
+    b = np.linspace(0.2, 0.7, num=4 * H)
+    expected_h = [
+        [
+            [0.01764008, 0.01823233, 0.01882671, 0.0194232],
+            [0.11287491, 0.12146228, 0.13018446, 0.13902939],
+            [0.31358768, 0.33338627, 0.35304453, 0.37250975],
+        ],
+        [
+            [0.45767879, 0.4761092, 0.4936887, 0.51041945],
+            [0.6704845, 0.69350089, 0.71486014, 0.7346449],
+            [0.81733511, 0.83677871, 0.85403753, 0.86935314],
+        ],
+    ]
+    h, _ = lstm_values(x, h0, np.zeros((N, H)), Wx, Wh, b)  # the notebook's c0 is zero
+    assert h == pytest.approx(np.array(expected_h), abs=5e-9)
