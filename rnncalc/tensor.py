@@ -53,21 +53,24 @@ class Tensor(tuple):
         return "[" + ", ".join(map(repr, self)) + "]"
 
 
-def parse_tensor(text: str, what: str, blank: str | None = None) -> Exact:
+def parse_tensor(text: str, what: str, blank: str | None = None, depth: int = 2) -> Exact:
     """A number, ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (fractions and decimals kept exact).
 
     ``blank``: a mark (``_``) that may stand for a whole item (a step without a target); it reads as None.
+    ``depth``: how deep lists may nest (3 for a mini-batch of sequences: one matrix per sequence).
     """
     text = text.strip()
     if not text.startswith("["):
         return parse_number(text, what)
-    value, rest = _parse_list(text, 0, what, blank)
+    value, rest = _parse_list(text, 0, what, blank, depth)
     if text[rest:].strip():
         raise InputError(f"{what}: unexpected {text[rest:].strip()!r} after the closing ]")
     return value
 
 
-def _parse_list(text: str, start: int, what: str, blank: str | None) -> tuple[tuple[Any, ...], int]:
+def _parse_list(
+    text: str, start: int, what: str, blank: str | None, depth: int = 2
+) -> tuple[tuple[Any, ...], int]:
     """The bracketed list that starts at ``start`` and the position after its ]."""
     open_lists: list[list[Any]] = []
     expecting = True  # an item (or the first ]) comes next, not a , or ]
@@ -76,8 +79,9 @@ def _parse_list(text: str, start: int, what: str, blank: str | None) -> tuple[tu
         if piece == "[":
             if not expecting:
                 raise InputError(f"{what}: expected , or ] in {text!r}")
-            if len(open_lists) == 2:
-                raise InputError(f"{what}: lists nested more than two deep; give a vector or a matrix")
+            if len(open_lists) == depth:
+                kind = "a vector or a matrix" if depth == 2 else "one matrix per sequence of the batch"
+                raise InputError(f"{what}: lists nested more than {DEPTHS[depth]} deep; give {kind}")
             open_lists.append([])
         elif piece in ",]" and expecting:
             if piece == "]" and not open_lists[-1]:
@@ -99,6 +103,7 @@ def _parse_list(text: str, start: int, what: str, blank: str | None) -> tuple[tu
     raise InputError(f"{what}: a [ is never closed")
 
 
+DEPTHS = {2: "two", 3: "three"}
 _PIECE = re.compile(r"[\[\],]|[^\[\],]+")
 """A bracket, a comma, or the text between them (a number, perhaps with spaces around it)."""
 

@@ -377,7 +377,8 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "a [ is never closed",
     ),
     ("an empty vector", ["grads", "--x", "[]"], 2, "an empty list []"),
-    ("lists nested three deep", ["grads", "--x", "[[[1]]]", "--wh", "[[1]]"], 2, "nested more than two deep"),
+    ("lists nested four deep", ["grads", "--x", "[[[[1]]]]", "--wh", "[[1]]"], 2, "nested more than three deep"),
+    ("a matrix nested three deep", ["grads", "--x", "[[1]]", "--wh", "[[[1]]]"], 2, "nested more than two deep"),
     (
         "_ inside a row of targets",
         ["grads", "--x", "[[1, 2], [0, 1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "--g", "[[_, 1], [1, 1]]"],
@@ -396,7 +397,7 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "is too large for double precision",
     ),
-    ("lists nested 500 deep", ["grads", "--x", "[" * 500 + "1" + "]" * 500], 2, "nested more than two deep"),
+    ("lists nested 500 deep", ["grads", "--x", "[" * 500 + "1" + "]" * 500], 2, "nested more than three deep"),
     (
         "a hidden size too large for memory",
         ["grads", "--x", "[[1], [2]]", "--h0", "[" + ", ".join(["0"] * 3000) + "]"],
@@ -528,6 +529,34 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         ["grade", "{tmp}/self-answers.toml", "-o", "{tmp}/self-answers.toml"],
         2,
         "that is the input file",
+    ),
+    (
+        "a sequence beyond the batch",
+        [
+            "grads",
+            "--x",
+            "[[[1], [0]], [[0.5], [1]]]",
+            "--wh",
+            "[[1]]",
+            "--g",
+            "[[1, 0], [0, 1]]",
+            "--sequence",
+            "3",
+        ],
+        2,
+        "--sequence 3: the batch has sequences 1 to 2",
+    ),
+    (
+        "a batch's targets for fewer sequences",
+        ["grads", "--x", "[[[1], [0]], [[0.5], [1]]]", "--wh", "[[1]]", "--g", "[[1, 0]]"],
+        2,
+        "g has 1 row(s) for a batch of 2 sequences",
+    ),
+    (
+        "check on a mini-batch",
+        ["check", "--x", "[[[1], [0]], [[0.5], [1]]]", "--wh", "[[1]]"],
+        2,
+        "this works on one sequence at a time for now",
     ),
 ]
 

@@ -130,7 +130,7 @@ SHAPE_ERRORS = [
     ),
     ({"x": [[1]], "params": {"Wh": [[1]]}, "loss": "softmax-ce"}, "needs targets"),
     ({"x": [[1]], "params": {"Wh": [[1]]}, "loss": "bce"}, "not defined for vector outputs"),
-    ({"x": [[[1]]], "params": {"Wh": [[1]]}}, "nested more than two deep"),
+    ({"x": [[[[1]]]], "params": {"Wh": [[1]]}}, "nested more than two deep"),
 ]
 
 

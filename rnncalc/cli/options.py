@@ -17,6 +17,7 @@ import typer
 from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
 from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..cell.presets import PRESETS
+from ..compute.batch import REDUCTIONS
 from ..compute.problem import MAX_DIGITS, NO_TARGET, Problem, Settings
 from ..errors import InputError
 from ..files import refuse_overwriting
@@ -29,6 +30,7 @@ FlavorName = Enum("FlavorName", {name: name for name in MARKDOWN_FLAVORS}, type=
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
+BatchReduction = Enum("BatchReduction", {name: name for name in REDUCTIONS}, type=str)  # type: ignore[misc]
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
 BLANK_MODES = ("values", "rules", "both")
 BlankMode = Enum("BlankMode", {name: name for name in BLANK_MODES}, type=str)  # type: ignore[misc]
@@ -127,6 +129,20 @@ SHARED: dict[str, tuple[Any, Any]] = {
         "--h0 V is --init h=V.",
         PARAMETERS,
         metavar="NAME=NUM",
+    ),
+    "sequence": _option(
+        Optional[int],
+        "--sequence",
+        "In a mini-batch (x nested three deep), the sequence derived in full (default 1); the batch's sums "
+        "follow it.",
+        PROBLEM,
+        metavar="K",
+    ),
+    "reduce_batch": _option(
+        Optional[BatchReduction],
+        "--reduce-batch",
+        "In a mini-batch, the loss is the mean (default) or the sum of the sequences' losses.",
+        PROBLEM,
     ),
     "input": _option(
         Optional[list[str]],
@@ -388,6 +404,8 @@ def with_problem(options: Any, table: dict[str, Any]) -> Any:
             value = _choice(LossName, value, key)
         elif key == "method":
             value = _choice(MethodName, value, key)
+        elif key == "reduce_batch":
+            value = _choice(BatchReduction, value, key)
         current = merged.get(target)
         if key == "params":
             given = {item.partition("=")[0].strip() for item in current or []}
@@ -542,19 +560,23 @@ def _vector_problem(options: Any, settings: Settings) -> Any:
         "loss": (options.loss or LossName("mse")).value,
     }
     if options.h0 is not None:
-        problem_args["h0"] = parse_tensor(options.h0, "--h0")
+        problem_args["h0"] = parse_tensor(options.h0, "--h0", depth=3)
     if options.loss_term is not None:
         if options.loss is not None:
             raise InputError("--loss and --loss-term conflict: --loss-term is the loss")
         problem_args["loss_term"] = options.loss_term
     problem_args["init"] = {
-        name.strip(): parse_tensor(value, f"--init {name.strip()}")
+        name.strip(): parse_tensor(value, f"--init {name.strip()}", depth=3)
         for name, _, value in (item.partition("=") for item in options.init or [])
     }
     problem_args["inputs"] = {
-        name.strip(): parse_tensor(value, f"--input {name.strip()}")
+        name.strip(): parse_tensor(value, f"--input {name.strip()}", depth=3)
         for name, _, value in (item.partition("=") for item in options.input or [])
     }
+    if options.sequence is not None:
+        problem_args["sequence"] = options.sequence
+    if options.reduce_batch is not None:
+        problem_args["reduce_batch"] = options.reduce_batch.value
     if options.preset is not None:
         if options.cell or options.activation is not None:
             raise InputError("--preset and --cell or --activation conflict: a preset is a whole cell")
@@ -574,7 +596,7 @@ def _sequence(values: list[str] | None, flag: str) -> Any:
         return None if flag == "--g" else _missing_x()
     blank = NO_TARGET if flag == "--g" else None
     if len(values) == 1 and values[0].lstrip().startswith("["):
-        return parse_tensor(values[0], flag, blank)
+        return parse_tensor(values[0], flag, blank, depth=3)  # three deep: a mini-batch of sequences
     parsed = parse_values(values, flag, blank)
     return tuple(parsed) if parsed is not None else None
 

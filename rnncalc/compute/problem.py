@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .arrays import Arrays
 
 from ..errors import InputError
+from .batch import Batch, check_batch, is_batch, split
 
 ARRAY_LOSSES = ("mse", "sse", "half-sse")
 """The registered losses defined for vector outputs (entry by entry, summed over the entries)."""
@@ -193,6 +194,8 @@ class Problem:
     init: dict[str, Fraction] = field(default_factory=dict)
     loss_term: str | None = None
     preset: str | None = None
+    sequence: int = 1
+    reduce_batch: str = "mean"
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
@@ -200,11 +203,15 @@ class Problem:
     network: bool = field(init=False, repr=False, compare=False, default=False)
     reads_x: bool = field(init=False, repr=False, compare=False, default=True)
     arrays: Arrays | None = field(init=False, repr=False, compare=False, default=None)
+    batch: Batch | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
         if self.preset is not None:
             self._apply_preset()
+        if is_batch(self.x):
+            self._read_batch()
+            return
         if self.loss in VECTOR_ONLY_LOSSES or any(map(is_array, self._given_values())):
             self._read_arrays()
             return
@@ -325,15 +332,61 @@ class Problem:
         object.__setattr__(self, "targets", tuple(bool(m) for m in arrays.mask))
         object.__setattr__(self, "x", tuple(range(arrays.sizes["n"])))
 
+    def _read_batch(self) -> None:
+        """A mini-batch: each sequence its own problem (same cell and parameters), checked alike."""
+        x = self.x.tolist() if hasattr(self.x, "tolist") else list(self.x)  # type: ignore[union-attr]
+        n = len(x)
+        check_batch(n, self.reduce_batch, self.sequence)
+        targets = split(self.g, n, "g", 2) if self.g is not None else None
+        if self.g is not None and targets is None:
+            raise InputError("g: a batch needs the targets of each sequence: one list per sequence")
+        h0 = None if self.h0 is None or (isinstance(self.h0, Fraction) and self.h0 == 0) else self.h0
+        own = {"h": split(h0, n, "h0", 2)} | {s: split(v, n, f"--init {s}", 2) for s, v in self.init.items()}
+        streams = {s: split(v, n, f"--input {s}", 3) for s, v in self.inputs.items()}
+        for name, rows in streams.items():
+            if rows is None:
+                raise InputError(f"--input {name}: a batch needs one matrix of inputs per sequence")
+        sequences = []
+        for i in range(n):
+            init = {s: (rows[i] if rows is not None else self.init[s]) for s, rows in own.items() if s != "h"}
+            start = own["h"][i] if own["h"] is not None else h0
+            sequences.append(
+                Problem(
+                    x=x[i],
+                    g=targets[i] if targets is not None else None,
+                    h0=start if start is not None else Fraction(0),
+                    params=dict(self.params),
+                    activation=self.activation,
+                    loss=self.loss if self.loss_term is None else "mse",
+                    cell=self.cell,
+                    inputs={s: rows[i] for s, rows in streams.items() if rows is not None},
+                    init=init,
+                    loss_term=self.loss_term,
+                    preset=self.preset,
+                )
+            )
+        shown = sequences[self.sequence - 1]
+        if shown.arrays is None:
+            raise InputError("--x: a batch's inputs are one matrix per sequence, a row per step")
+        given = frozenset(s for s, rows in own.items() if rows is not None)
+        batch = Batch(tuple(sequences), self.reduce_batch, self.sequence - 1, given)
+        object.__setattr__(self, "batch", batch)
+        for name in ("spec", "network", "reads_x", "activation", "loss", "targets", "x", "arrays"):
+            object.__setattr__(self, name, getattr(shown, name))
+
     @property
     def vector(self) -> bool:
         """True when the values are vectors and matrices."""
         return self.arrays is not None
 
     def with_parameters(self, params: dict[str, Any]) -> Problem:
-        """The same array problem with other parameter values of the same shapes (no exact values)."""
+        """The same array problem with other parameter values of the same shapes (no exact values); a
+        batch's every sequence."""
         assert self.arrays is not None
         new = copy.copy(self)
+        if self.batch is not None:
+            sequences = tuple(s.with_parameters(params) for s in self.batch.sequences)
+            object.__setattr__(new, "batch", dataclasses.replace(self.batch, sequences=sequences))
         exact = {k: v for k, v in self.arrays.exact.items() if k not in params}
         object.__setattr__(new, "arrays", dataclasses.replace(self.arrays, params=dict(params), exact=exact))
         return new
@@ -358,6 +411,8 @@ class Problem:
     @property
     def loss_weight(self) -> Fraction:
         """The factor of each squared error: 1/(number of targets) for MSE, 1 for SSE, 1/2 for half-SSE."""
+        if self.batch is not None:
+            return self.batch.sequences[self.batch.shown].loss_weight
         if self.loss == CUSTOM_LOSS:
             return Fraction(1)
         if self.loss in VECTOR_ONLY_LOSSES:

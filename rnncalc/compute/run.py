@@ -81,6 +81,11 @@ def run(
     ``every_adjoint``: also dL/dk_t of every quantity and dL/d(every input), for the graph and check.
     """
     settings = settings or Settings()
+    if problem.batch is not None:
+        raise InputError(
+            "this works on one sequence at a time for now: give one sequence (or --sequence K with grads, "
+            "which derives the whole batch)"
+        )
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if problem.arrays is not None:  # the same plan and evaluation, on vectors (NumPy loaded only here)

@@ -44,6 +44,10 @@ def derive(
     """
     problem = problem or Problem()
     settings = settings or Settings()
+    if problem.batch is not None:  # each sequence by the same engine, then the batch's sums
+        from .batch import derive_batch
+
+        return derive_batch(problem, settings, derive, scope, steps, method)
     _check_size(problem.n, steps, scope, settings.exact)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")

@@ -48,6 +48,12 @@ c = 1
 # s = 0.1
 # [inputs]                      # further input streams, n values each
 # x2 = [2, 3]
+#
+# A mini-batch: x nested three deep, one matrix (a row per step) per sequence; g one list per sequence.
+# x = [[[1, 2], [0, 1]], [[0.5, 1], [1, 0]]]
+# g = [[1, 0.5], [0, 1]]
+# reduce_batch = "mean"         # the batch loss: the mean (or sum) of the sequences' losses
+# sequence = 1                  # the sequence derived in full
 """
 
 KINDS: dict[str, str] = {
@@ -62,6 +68,8 @@ KINDS: dict[str, str] = {
     "inputs": "streams",
     "init": "table",
     "loss_term": "text",
+    "sequence": "integer",
+    "reduce_batch": "text",
     "digits": "integer",
     "method": "text",
     "round_intermediate": "boolean",

@@ -61,7 +61,16 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
 
 
 def _array_problem(problem: Problem) -> dict[str, Any]:
-    """A problem of vectors and matrices: its sizes, then every value as a nested list in its shape."""
+    """A problem of vectors and matrices: its sizes, then every value as a nested list in its shape (a
+    batch: its size, reduction and shown sequence, then each sequence)."""
+    if problem.batch is not None:
+        batch = problem.batch
+        return {
+            "batch": len(batch.sequences),
+            "reduce_batch": batch.reduction,
+            "sequence": batch.shown + 1,
+            "sequences": [_array_problem(sequence) for sequence in batch.sequences],
+        }
     arrays = problem.arrays
     assert arrays is not None
     spec = problem.spec
