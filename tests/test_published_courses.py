@@ -2,9 +2,9 @@
 print, reproduced with cells written in the course's own row layout (x @ Wx + prev_h @ Wh + b).
 
 Source: AKSoo/CS231n-2017, commit 07e1861c98100010f9441c3ed4d1116408d7743c (the same test cells in the
-2016 and 2022 versions); see docs/examples/published.md §15. The notebooks take a mini-batch of N rows;
-each row is its own sequence here (rnncalc runs one sequence per problem), so each test runs N problems.
-The LSTM's fused Wx (D, 4H) is split into its gates i, f, o, g in the notebook's order.
+2016 and 2022 versions); see docs/examples/published.md §15. The notebooks' mini-batches (x of shape
+N×T×D, h0 N×H) are given to rnncalc as they are. The LSTM's fused Wx (D, 4H) is split into its gates
+i, f, o, g in the notebook's order.
 """
 
 from __future__ import annotations
@@ -28,18 +28,16 @@ LSTM = (
 
 
 def rnn_states(x, h0, Wx, Wh, b) -> np.ndarray:
-    """h_1..h_T of every row of the batch, by rnncalc."""
-    found = []
-    for row, start in zip(x, h0):
-        problem = Problem(
-            cell=RNN,
-            x=row.tolist(),
-            g=np.zeros((len(row), Wh.shape[0])).tolist(),
-            params={"Wx": Wx.tolist(), "Wh": Wh.tolist(), "b": b.tolist()},
-            init={"h": start.tolist()},
-        )
-        found.append(run(problem).values["h"])
-    return np.array(found)
+    """h_1..h_T of every sequence of the mini-batch (x is N×T×D, h0 N×H, as the notebook has them)."""
+    problem = Problem(
+        cell=RNN,
+        x=x.tolist(),
+        g=np.zeros((x.shape[0], x.shape[1], Wh.shape[0])).tolist(),
+        params={"Wx": Wx.tolist(), "Wh": Wh.tolist(), "b": b.tolist()},
+        init={"h": h0.tolist()},
+    )
+    assert problem.batch is not None
+    return np.array([run(sequence).values["h"] for sequence in problem.batch.sequences])
 
 
 def lstm_values(x, h0, c0, Wx, Wh, b) -> tuple[np.ndarray, np.ndarray]:
@@ -50,19 +48,16 @@ def lstm_values(x, h0, c0, Wx, Wh, b) -> tuple[np.ndarray, np.ndarray]:
         params[f"Wx{gate}"] = Wx[:, k * H : (k + 1) * H].tolist()
         params[f"Wh{gate}"] = Wh[:, k * H : (k + 1) * H].tolist()
         params[f"b{gate}"] = b[k * H : (k + 1) * H].tolist()
-    hs, cs = [], []
-    for row, h_start, c_start in zip(x, h0, c0):
-        problem = Problem(
-            cell=LSTM,
-            x=row.tolist(),
-            g=np.zeros((len(row), H)).tolist(),
-            params=params,
-            init={"h": h_start.tolist(), "c": c_start.tolist()},
-        )
-        trace = run(problem)
-        hs.append(trace.values["h"])
-        cs.append(trace.values["c"])
-    return np.array(hs), np.array(cs)
+    problem = Problem(
+        cell=LSTM,
+        x=x.tolist(),
+        g=np.zeros((x.shape[0], x.shape[1], H)).tolist(),
+        params=params,
+        init={"h": h0.tolist(), "c": c0.tolist()},
+    )
+    assert problem.batch is not None
+    traces = [run(sequence) for sequence in problem.batch.sequences]
+    return np.array([t.values["h"] for t in traces]), np.array([t.values["c"] for t in traces])
 
 
 def test_rnn_step_forward() -> None:
