@@ -377,8 +377,18 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "a [ is never closed",
     ),
     ("an empty vector", ["grads", "--x", "[]"], 2, "an empty list []"),
-    ("lists nested four deep", ["grads", "--x", "[[[[1]]]]", "--wh", "[[1]]"], 2, "nested more than three deep"),
-    ("a matrix nested three deep", ["grads", "--x", "[[1]]", "--wh", "[[[1]]]"], 2, "nested more than two deep"),
+    (
+        "lists nested four deep",
+        ["grads", "--x", "[[[[1]]]]", "--wh", "[[1]]"],
+        2,
+        "nested more than three deep",
+    ),
+    (
+        "a matrix nested three deep",
+        ["grads", "--x", "[[1]]", "--wh", "[[[1]]]"],
+        2,
+        "nested more than two deep",
+    ),
     (
         "_ inside a row of targets",
         ["grads", "--x", "[[1, 2], [0, 1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "--g", "[[_, 1], [1, 1]]"],
@@ -397,7 +407,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "is too large for double precision",
     ),
-    ("lists nested 500 deep", ["grads", "--x", "[" * 500 + "1" + "]" * 500], 2, "nested more than three deep"),
+    (
+        "lists nested 500 deep",
+        ["grads", "--x", "[" * 500 + "1" + "]" * 500],
+        2,
+        "nested more than three deep",
+    ),
     (
         "a hidden size too large for memory",
         ["grads", "--x", "[[1], [2]]", "--h0", "[" + ", ".join(["0"] * 3000) + "]"],
