@@ -223,3 +223,19 @@ def test_the_map_names_every_module() -> None:
         if path.name not in ("__init__.py", "__main__.py") and path.name not in text
     ]
     assert not missing, f"docs/architecture.md does not name {', '.join(missing)}"
+
+
+def test_the_installed_package_holds_every_module() -> None:
+    """Every folder of rnncalc/ is a package the build finds (a wheel without one fails on a fresh machine)."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = set(find_packages(str(PACKAGE.parent), **config["packages"]["find"]))
+    folders = {
+        ".".join(path.relative_to(PACKAGE.parent).parts)
+        for path in PACKAGE.rglob("*")
+        if path.is_dir() and path.name != "__pycache__" and any(path.glob("*.py"))
+    }
+    assert folders | {"rnncalc"} <= found
