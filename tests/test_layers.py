@@ -226,7 +226,7 @@ def test_the_map_names_every_module() -> None:
 
 
 def test_the_installed_package_holds_every_module() -> None:
-    """Every folder of rnncalc/ is a package the build finds (a wheel without one fails on a fresh machine)."""
+    """Every folder of rnncalc/ is a package the build finds (else a fresh machine cannot import it)."""
     import tomllib
 
     from setuptools import find_packages
