@@ -573,6 +573,40 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "this works on one sequence at a time for now",
     ),
+    (
+        "a vector problem's x given twice",
+        ["grads", "--cell", "h = tanh(W*x + U*h_prev)", "--x", "[[1], [2]]", "--input", "x=[[3], [4]]"],
+        2,
+        "--input x is given twice (x comes from --x)",
+    ),
+    (
+        "a vector problem's h_0 given twice",
+        ["grads", "--x", "[[1], [2]]", "--wh", "[[1]]", "--h0", "[0.5]", "--init", "h=[0.1]"],
+        2,
+        "--h0 and --init h= both set h_0",
+    ),
+    (
+        "a vector problem's --activation with --cell",
+        ["grads", "--x", "[[1]]", "--activation", "tanh", "--cell", "h = tanh(W*x)", "--cell", "y = h"],
+        2,
+        "--activation and --cell conflict",
+    ),
+    (
+        "a vector problem's stream named twice",
+        [
+            "grads",
+            "--cell",
+            "h = tanh(W*x + U*u)",
+            "--x",
+            "[[1]]",
+            "--input",
+            "u=[[1]]",
+            "--input",
+            "u=[[2]]",
+        ],
+        2,
+        "--input u is given twice",
+    ),
 ]
 
 FIXTURES = {

@@ -128,3 +128,23 @@ def test_an_array_cell_reads_its_display_forms_from_the_cache(tmp_path, monkeypa
     written.cache_clear()
     second = derive(problem, Settings(), steps=True)
     assert [s.target.name.text for s in first.steps()] == [s.target.name.text for s in second.steps()]
+
+
+def test_a_vector_problem_with_its_own_loss_term_shows_that_term() -> None:
+    """ℓ_t = |y_t - g_t| entry by entry: each step's Σ ℓ_t and each dL_t/dy_t are the term's, not MSE's."""
+    from rnncalc.derivation.formula import Ref
+    from rnncalc.render.json import render
+
+    x, g = [[1, 0], [0, 1]], [[1, 0], [0, 2]]
+    Wi, Wh = np.array([[0.3, -0.2], [0.1, 0.4]]), np.array([[0.5, 0], [0, 0.2]])
+    problem = Problem(x=x, g=g, params={"Wi": Wi.tolist(), "Wh": Wh.tolist()}, loss_term="abs(y - g)")
+    derivation = derive(problem, Settings(), steps=True)
+    h, ys = np.zeros(2), []
+    for row in np.array(x, dtype=float):
+        h = 1 / (1 + np.exp(-(Wi @ row + Wh @ h + 1)))
+        ys.append(np.ones((2, 2)) @ h + 1)
+    loss = next(s for s in derivation.sections if s.key == "loss")
+    terms = [r.value for r in loss.steps[-1].rule.terms if isinstance(r, Ref)]
+    assert terms == pytest.approx([np.abs(y - t).sum() for y, t in zip(ys, np.array(g))], rel=1e-12)
+    text = render(derivation)
+    assert "sign" in text and "(y_1 - g_1)^2" not in text and "2 · (y_1" not in text

@@ -426,83 +426,110 @@ def _choice(kind: Any, value: str, key: str) -> Any:
         ) from None
 
 
-def _named_numbers(items: list[str] | None, flag: str) -> dict[str, Fraction]:
-    """NAME=NUMBER items as a dict (each name once)."""
-    result: dict[str, Fraction] = {}
+def _named(items: list[str] | None, flag: str, form: str, parse: Any) -> dict[str, Any]:
+    """NAME=VALUE items as a dict, each name once, each value read by ``parse(text, label)``."""
+    result: dict[str, Any] = {}
     for item in items or []:
         name, sign, value = item.partition("=")
         name = name.strip()
         if not sign or not name or any(ch.isspace() for ch in name):
-            raise InputError(f"{flag} {shown(item)}: write NAME=NUMBER, e.g. {flag} s=0.5")
+            raise InputError(f"{flag} {shown(item)}: write {form.format(flag=flag)}")
         if name in result:
             raise InputError(f"{flag} {name} is given twice")
-        result[name] = parse_number(value, f"{flag} {name}")
+        if flag == "--input" and name == "x":
+            raise InputError("--input x is given twice (x comes from --x)")
+        result[name] = parse(value, f"{flag} {name}")
     return result
+
+
+def _named_numbers(items: list[str] | None, flag: str) -> dict[str, Fraction]:
+    """NAME=NUMBER items as a dict (each name once)."""
+    return _named(items, flag, "NAME=NUMBER, e.g. {flag} s=0.5", parse_number)
 
 
 def _streams(items: list[str] | None) -> dict[str, tuple[Fraction, ...]]:
     """--input NAME=V1,V2,... items as named sequences."""
-    result: dict[str, tuple[Fraction, ...]] = {}
-    for item in items or []:
-        name, sign, values = item.partition("=")
-        name = name.strip()
-        if not sign or not name or any(ch.isspace() for ch in name):
-            raise InputError(f"--input {shown(item)}: write NAME=V1,V2,..., e.g. --input x2=2,3")
-        if name in result or name == "x":
-            raise InputError(f"--input {name} is given twice (x comes from --x)")
-        parsed = parse_values([values], f"--input {name}")
-        result[name] = tuple(parsed or ())
-    return result
+    return _named(
+        items,
+        "--input",
+        "NAME=V1,V2,..., e.g. --input x2=2,3",
+        lambda text, label: tuple(parse_values([text], label) or ()),
+    )
+
+
+def _tensor(text: str, label: str) -> Any:
+    """A number, vector or matrix (or one per sequence of a batch) in bracket notation."""
+    from ..tensor import parse_tensor
+
+    return parse_tensor(text, label, depth=3)
+
+
+def _shared_args(options: Any) -> dict[str, Any]:
+    """What scalar and vector problems read alike: the loss, the cell (preset, equations or activation)."""
+    args: dict[str, Any] = {"loss": (options.loss or LossName("mse")).value}
+    if options.loss_term is not None:
+        if options.loss is not None:
+            raise InputError("--loss and --loss-term conflict: --loss-term is the loss")
+        args["loss_term"] = options.loss_term
+    if options.preset is not None:
+        if options.cell or options.activation is not None:
+            raise InputError("--preset and --cell or --activation conflict: a preset is a whole cell")
+        args["preset"] = options.preset
+    if options.cell:
+        if options.activation is not None:
+            raise InputError(
+                "--activation and --cell conflict: write the activation into the cell (h = tanh(o))"
+            )
+        args["cell"] = tuple(options.cell)
+    elif options.activation is not None:
+        args["activation"] = options.activation.value
+    return args
+
+
+def _param_items(options: Any, params: dict[str, Any], parse: Any) -> dict[str, Any]:
+    """--param NAME=VALUE items added to the shortcut options' parameters (each name once)."""
+    for item in options.param or []:
+        name, sign, value = item.partition("=")
+        if not sign or not name.strip():
+            raise InputError(f"--param {shown(item)}: write NAME=VALUE, e.g. --param Wh=-1")
+        if any(ch.isspace() for ch in name.strip()):
+            raise InputError(f"--param {shown(item)}: a parameter name has no spaces")
+        if name.strip() in params:
+            raise InputError(f"the parameter {name.strip()} is given twice")
+        params[name.strip()] = parse(value, f"--param {name.strip()}")
+    return params
+
+
+def _initial_state(options: Any, init: dict[str, Any], parse: Any) -> dict[str, Any]:
+    """--h0 as the problem's h0 argument (refused when --init h= also sets h_0)."""
+    if options.h0 is None:
+        return {}
+    if "h" in init:
+        raise InputError("--h0 and --init h= both set h_0; give one")
+    return {"h0": parse(options.h0, "--h0")}
 
 
 def build_inputs(options: Any) -> tuple[Problem, Settings]:
     """Turn the shared options (and --config) into a Problem and Settings (InputError on bad values)."""
     settings = _settings(options)
     if _bracketed(options):
-        return _vector_problem(options, settings), settings
+        return _vector_problem(options), settings
     params = {
         key: parse_number(getattr(options, flag), f"--{flag}")
         for key, flag in SHORTCUTS
         if getattr(options, flag) is not None
     }
-    for item in options.param or []:
-        name, sign, value = item.partition("=")
-        if not sign or not name.strip():
-            raise InputError(f"--param {shown(item)}: write NAME=NUMBER, e.g. --param Wh=-1")
-        if any(ch.isspace() for ch in name.strip()):
-            raise InputError(f"--param {shown(item)}: a parameter name has no spaces")
-        if name.strip() in params:
-            raise InputError(f"the parameter {name.strip()} is given twice")
-        params[name.strip()] = parse_number(value, f"--param {name.strip()}")
-    problem_args: dict[str, Any] = {"params": params, "loss": (options.loss or LossName("mse")).value}
-    if options.loss_term is not None:
-        if options.loss is not None:
-            raise InputError("--loss and --loss-term conflict: --loss-term is the loss")
-        problem_args["loss_term"] = options.loss_term
+    problem_args = _shared_args(options)
+    problem_args["params"] = _param_items(options, params, parse_number)
     problem_args["init"] = _named_numbers(options.init, "--init")
     problem_args["inputs"] = _streams(options.input)
-    if options.preset is not None:
-        if options.cell or options.activation is not None:
-            raise InputError("--preset and --cell or --activation conflict: a preset is a whole cell")
-        problem_args["preset"] = options.preset
-    if options.cell:
-        if options.activation is not None:
-            raise InputError(
-                "--activation and --cell conflict: write the activation into the cell (h = tanh(o))"
-            )
-        problem_args["cell"] = tuple(options.cell)
-    elif options.activation is not None:
-        problem_args["activation"] = options.activation.value
     x = parse_values(options.x, "--x")
     if x is not None:
         problem_args["x"] = tuple(x)
     g = parse_values(options.g, "--g", blank=NO_TARGET)
     if g is not None:
         problem_args["g"] = tuple(g)
-    if options.h0 is not None:
-        if "h" in problem_args["init"]:
-            raise InputError("--h0 and --init h= both set h_0; give one")
-        problem_args["h0"] = parse_number(options.h0, "--h0")
+    problem_args |= _initial_state(options, problem_args["init"], parse_number)
     return Problem(**problem_args), settings
 
 
@@ -535,56 +562,26 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _vector_problem(options: Any, settings: Settings) -> Any:
+def _vector_problem(options: Any) -> Any:
     """A problem of vectors and matrices from bracket notation (any cell; matrices for W_i, W_h, a)."""
-    from ..tensor import parse_tensor
-
     params = {
-        key: parse_tensor(getattr(options, flag), f"--{flag}")
+        key: _tensor(getattr(options, flag), f"--{flag}")
         for key, flag in SHORTCUTS
         if getattr(options, flag) is not None
     }
-    for item in options.param or []:
-        name, sign, value = item.partition("=")
-        if not sign or not name.strip():
-            raise InputError(
-                f"--param {shown(item)}: write NAME=VALUE, e.g. --param Wh=[[0.5,0.1],[0.2,0.3]]"
-            )
-        if name.strip() in params:
-            raise InputError(f"the parameter {name.strip()} is given twice")
-        params[name.strip()] = parse_tensor(value, f"--param {name.strip()}")
-    problem_args: dict[str, Any] = {
-        "x": _sequence(options.x, "--x"),
-        "g": _sequence(options.g, "--g"),
-        "params": params,
-        "loss": (options.loss or LossName("mse")).value,
-    }
-    if options.h0 is not None:
-        problem_args["h0"] = parse_tensor(options.h0, "--h0", depth=3)
-    if options.loss_term is not None:
-        if options.loss is not None:
-            raise InputError("--loss and --loss-term conflict: --loss-term is the loss")
-        problem_args["loss_term"] = options.loss_term
-    problem_args["init"] = {
-        name.strip(): parse_tensor(value, f"--init {name.strip()}", depth=3)
-        for name, _, value in (item.partition("=") for item in options.init or [])
-    }
-    problem_args["inputs"] = {
-        name.strip(): parse_tensor(value, f"--input {name.strip()}", depth=3)
-        for name, _, value in (item.partition("=") for item in options.input or [])
-    }
+    problem_args = _shared_args(options)
+    problem_args["x"] = _sequence(options.x, "--x")
+    problem_args["g"] = _sequence(options.g, "--g")
+    problem_args["params"] = _param_items(options, params, _tensor)
+    problem_args["init"] = _named(options.init, "--init", "NAME=VALUE, e.g. --init h=[0.5,0.1]", _tensor)
+    problem_args["inputs"] = _named(
+        options.input, "--input", "NAME=ROWS, e.g. --input u=[[1,0],[0,1]]", _tensor
+    )
+    problem_args |= _initial_state(options, problem_args["init"], _tensor)
     if options.sequence is not None:
         problem_args["sequence"] = options.sequence
     if options.reduce_batch is not None:
         problem_args["reduce_batch"] = options.reduce_batch.value
-    if options.preset is not None:
-        if options.cell or options.activation is not None:
-            raise InputError("--preset and --cell or --activation conflict: a preset is a whole cell")
-        problem_args["preset"] = options.preset
-    if options.cell:
-        problem_args["cell"] = tuple(options.cell)
-    elif options.activation is not None:
-        problem_args["activation"] = options.activation.value
     return Problem(**problem_args)
 
 

@@ -304,6 +304,10 @@ class Quantities:
             name = Name(f"p_{t}[g_{t}]", rf"p_{{{t}}}[g_{{{t}}}]", f"p_{t}[g_{t}]")
             picked = Ref(name, float(np.sum(p * g)))
             return Neg(Mul((weight, Call("log", picked))))
+        if problem.loss_term is not None:  # the user's term entry by entry, summed over the entries
+            total = Name(f"Σ ℓ_{t}", rf"\textstyle\sum \ell_{{{t}}}", f"sum(l_{t})")
+            value = Ref(total, self.trace.loss_terms[t - 1] / float(weight.value))
+            return Mul((weight, value)) if weight.value != 1 else value
         norm = Name(f"‖y_{t} - g_{t}‖²", rf"\lVert y_{{{t}}} - g_{{{t}}} \rVert^{{2}}", f"|y_{t}-g_{t}|^2")
         value = Ref(norm, float(((y - g) ** 2).sum()))
         return Mul((weight, value)) if weight.value != 1 else value

@@ -71,6 +71,13 @@ def addition(parts: list[Form]) -> Form:
 
 def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
     """The loss's definition, over the steps with a target (for vector outputs, with norms)."""
+    if problem.loss == CUSTOM_LOSS and problem.arrays is not None:  # ℓ_t is taken entry by entry
+        return Name(
+            "L = Σ_t Σ ℓ_t, ℓ_t entry by entry, Σ over its entries",
+            r"L = \sum_{t} \textstyle\sum \ell_{t},\ \ell_{t} \text{ entry by entry, } \textstyle\sum"
+            r" \text{ over its entries}",
+            "custom",
+        )
     if problem.loss == CUSTOM_LOSS:  # the term itself is a step of the section, printed from its formula
         return Name("L = Σ_t ℓ_t", r"L = \sum_{t} \ell_{t}", "custom")
     if problem.arrays is not None:

@@ -42,7 +42,8 @@ class Written:
 def written(net: Network, loss_name: str, weight: Fraction, term: str | None) -> Written:
     """The forms of a cell ready to compute, for its loss (an array cell's are its scalar cell's)."""
     if not isinstance(net, Network):  # the same equations on vectors: checked against the scalar trees
-        net = engine_network(net.spec, Fraction(1), "mse", None)
+        scalar_loss = "mse" if loss_name in VECTOR_ONLY_LOSSES else loss_name
+        net = engine_network(net.spec, weight, scalar_loss, term)
     data = _cell_forms(net)
     loss: Template | None
     dL_dy: Template | None
