@@ -79,6 +79,37 @@ def test_the_batch_section_adds_every_sequence(cli) -> None:
     assert "L = 1/2 · (L⁽¹⁾ + L⁽²⁾)" in out and "dL/dW_h = 1/2 · (dL⁽¹⁾/dW_h + dL⁽²⁾/dW_h)" in out
 
 
+def test_a_batch_of_a_cell_with_scalar_parameters_adds_up_its_gradients() -> None:
+    """h = tanh(W·x + U·h_prev) with W, U numbers: the batch's dL/dW is the mean of the sequences'."""
+    x = [[[1.0], [0.0]], [[0.5], [1.0]]]
+    cell = ("h = tanh(W*x + U*h_prev)", "y = h")
+    params = {"W": 0.7, "U": -0.4}
+
+    def loss(W: float, U: float) -> float:
+        total = 0.0
+        for sequence in x:
+            h = 0.0
+            for (value,) in sequence:
+                h = np.tanh(W * value + U * h)
+                total += (h - 1) ** 2 / len(sequence)  # MSE: the mean over the steps
+        return total / len(x)
+
+    derivation = derive(Problem(x=x, cell=cell, params=params), Settings(), steps=True)
+    step = 1e-6
+    expected = {
+        "W": (loss(0.7 + step, -0.4) - loss(0.7 - step, -0.4)) / (2 * step),
+        "U": (loss(0.7, -0.4 + step) - loss(0.7, -0.4 - step)) / (2 * step),
+    }
+    batch = derivation.sections[-1]
+    shown = {s.target.name.key: s.target.value for s in batch.steps}
+    for key, value in expected.items():
+        assert float(derivation.gradients[key]) == pytest.approx(value, rel=1e-7)
+        assert shown[f"dL/d{key}"] == pytest.approx(value, rel=1e-7)
+    from rnncalc.render.terminal import render
+
+    assert "dL/dW = 1/2 · (dL⁽¹⁾/dW + dL⁽²⁾/dW)" in render(derivation)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from reference import finite_differences, loss
 
@@ -42,6 +43,28 @@ def test_momentum_matches_an_independent_implementation() -> None:
         params = {k: params[k] - 0.3 * velocity[k] for k in params}
         for key, value in run.history[epoch].params.items():
             assert value == pytest.approx(params[key], rel=1e-7)
+
+
+@pytest.mark.parametrize("clip", [None, 0.25])
+def test_momentum_on_vectors_matches_an_independent_implementation(clip: float | None) -> None:
+    """The worked example written as 1×1 matrices trains as the scalar reference does (and shows its
+    first update, velocities included)."""
+    vector = Problem(x=[[1], [0]], g=[[1], [1]], params={"Wh": [[1.0]]})
+    run = train(vector, lr=0.3, epochs=3, optimizer="momentum", beta=0.8, clip=clip)
+    params, velocity = dict(START), dict.fromkeys(START, 0.0)
+    for epoch in range(1, 4):
+        grads = _reference_grads(params)
+        norm = math.sqrt(sum(grads[k] ** 2 for k in START))
+        scale = min(1.0, clip / norm) if clip else 1.0
+        velocity = {k: 0.8 * velocity[k] + scale * grads[k] for k in params}
+        params = {k: params[k] - 0.3 * velocity[k] for k in params}
+        for key, value in run.history[epoch].params.items():
+            assert np.ravel(value.rows())[0] == pytest.approx(params[key], rel=1e-6), key
+    shown = {s.target.name.key: s.target.value for s in run.first_update.steps}
+    first = _reference_grads(START)
+    norm = math.sqrt(sum(first[k] ** 2 for k in START))
+    scale = min(1, clip / norm) if clip else 1
+    assert np.ravel(shown["v_Wh"].rows())[0] == pytest.approx(first["Wh"] * scale)
 
 
 def test_clipping_limits_the_step() -> None:

@@ -73,7 +73,7 @@ def _batch_section(parts: list[Derivation], batch: Any, gradients: dict[str, Any
         if _initial_state(key) in batch.per_sequence:
             continue  # each sequence's own initial state: its gradient is that sequence's, times the weight
         values = [shown(np.asarray(p.gradients[key], dtype=float)) for p in parts]
-        steps.append(_combined(name, values, weight, gradients[key], key))
+        steps.append(_combined(name, values, weight, shown(np.asarray(gradients[key], dtype=float)), key))
     how = "the mean" if batch.reduction == "mean" else "the sum"
     note = f"L is {how} of the {n} sequences' losses L⁽ⁱ⁾, so each gradient is {how} of theirs."
     if batch.per_sequence:

@@ -332,7 +332,7 @@ def shown(value: Any) -> Any:
         from ..tensor import Tensor
 
         return Tensor.of(value)
-    return value
+    return float(value) if hasattr(value, "ndim") else value  # a NumPy scalar as a plain number
 
 
 def _identity() -> Ref:

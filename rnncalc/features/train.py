@@ -87,7 +87,8 @@ def train(
             why = f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr"
             return Training(lr, optimizer, beta, clip, tuple(history), first, why)
         if first is None:
-            shown = (_shown(params), _shown(grads), _shown(new)) if vector else (params, grads, new)
+            moved = (params, grads, new, velocity)
+            shown = tuple(map(_shown, moved)) if vector else moved
             first = _first_update(*shown, lr, (scale, clip), optimizer, beta)
         params = new
     return Training(lr, optimizer, beta, clip, tuple(history), first)
@@ -146,10 +147,21 @@ def _clip_scale(grads: dict[str, Any], clip: float | None) -> float:
     return 1.0 if clip is None or norm <= clip else clip / norm
 
 
+def _size(name: Name, value: Any) -> Ref:
+    """A gradient as its size enters ‖g‖: the number itself, or a matrix's Frobenius norm ‖dL/dW‖."""
+    if not hasattr(value, "rows"):
+        return Ref(name, value)
+    import numpy as np
+
+    norm = float(np.linalg.norm(np.asarray(value.rows(), dtype=float)))
+    return Ref(Name(f"‖{name.text}‖", rf"\lVert {name.latex} \rVert", f"|{name.key}|"), norm)
+
+
 def _first_update(
     params: dict[str, float],
     grads: dict[str, float],
     new: dict[str, float],
+    velocity: dict[str, float],
     lr: float,
     clipping: tuple[float, float | None],
     optimizer: str,
@@ -165,7 +177,7 @@ def _first_update(
             Step(
                 norm,
                 Pow(
-                    Add(tuple(Pow(Ref(gradient(k), v), Const(Fraction(2))) for k, v in grads.items())),
+                    Add(tuple(Pow(_size(gradient(k), v), Const(Fraction(2))) for k, v in grads.items())),
                     Const(Fraction(1, 2)),
                 ),
             )
@@ -182,7 +194,7 @@ def _first_update(
         if optimizer == "momentum":
             # The first momentum step starts from v = 0, so v_θ = dθ (times s when clipping).
             step_size = Ref(
-                Name(f"v_{parameter(k).text}", rf"v_{{{parameter(k).latex}}}", f"v_{k}"), scale * grads[k]
+                Name(f"v_{parameter(k).text}", rf"v_{{{parameter(k).latex}}}", f"v_{k}"), velocity[k]
             )
             steps.append(
                 Step(
