@@ -438,8 +438,6 @@ def _refs_in(form) -> list:
 @pytest.mark.parametrize("loss", ["mse", "softmax-ce"])
 def test_exact_values_evaluate_to_the_numbers(loss: str) -> None:
     """Each exact value, read back by SymPy with its named entries put in, equals the step's number."""
-    import sympy
-
     case = random_problem(61, "sigmoid" if loss == "mse" else "tanh", loss)
     case["x"] = [row[:2] for row in case["x"]][:2]
     d = derive(
@@ -448,6 +446,22 @@ def test_exact_values_evaluate_to_the_numbers(loss: str) -> None:
         ),
         Settings(exact=True),
     )
+    assert _exact_values_checked(d) > 10
+
+
+@pytest.mark.parametrize("preset", ["gru", "lstm"])
+def test_exact_values_of_a_gated_cell_evaluate_to_the_numbers(preset: str) -> None:
+    """A GRU's and an LSTM's exact values (diagonal Jacobians shown as vectors) equal the numbers."""
+    init = {"h": [0.1, 0.2]} | ({"s": [0.3, -0.1]} if preset == "lstm" else {})
+    problem = VectorProblem(preset=preset, x=[[1], [0]], init=init)
+    assert _exact_values_checked(derive(problem, Settings(exact=True))) > 40
+
+
+def _exact_values_checked(d) -> int:
+    """How many exact values, read back by SymPy with their named entries put in, equal their numbers."""
+    import sympy
+    from sympy.parsing.sympy_parser import convert_xor, standard_transformations
+
     entries: dict[str, float] = {}
     for step in d.steps():
         if step.definition:
@@ -481,7 +495,9 @@ def test_exact_values_evaluate_to_the_numbers(loss: str) -> None:
             "log": sympy.log,
         }
         parsed = sympy.parse_expr(
-            text, local_dict={**functions, **{k: sympy.Float(v, 30) for k, v in symbols.items()}}
+            text,
+            local_dict={**functions, **{k: sympy.Float(v, 30) for k, v in symbols.items()}},
+            transformations=(*standard_transformations, convert_xor),
         )
         got = np.array(
             sympy.Matrix(parsed).evalf(30).tolist() if isinstance(parsed, list) else [[parsed.evalf(30)]],
@@ -490,7 +506,7 @@ def test_exact_values_evaluate_to_the_numbers(loss: str) -> None:
         expected = np.array(step.target.value, dtype=float).reshape(got.shape)
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=step.target.name.text)
         checked += 1
-    assert checked > 10
+    return checked
 
 
 def test_published_many_to_one_thsis_in_matrix_form() -> None:

@@ -20,6 +20,21 @@ MAX_EXACT_SIZE = 4
 
 def with_exact_entries(derivation: Derivation) -> Derivation:
     """The vector derivation with each step's exact value, as a matrix of SymPy expressions."""
+    exact = iter(exact_values(derivation))
+    sections = []
+    for section in derivation.sections:
+        steps = []
+        for step in section.steps:
+            value = next(exact)
+            shown = _as_ref(value) if value is not None and step.rule is not None else None
+            steps.append(dataclasses.replace(step, exact=shown))
+        sections.append(dataclasses.replace(section, steps=tuple(steps)))
+    return dataclasses.replace(derivation, sections=tuple(sections))
+
+
+def exact_values(derivation: Derivation) -> list[sympy.Matrix | None]:
+    """Every step's exact value in order (None for a definition), later ones in terms of earlier named
+    entries once those are no longer compact."""
     problem: Any = derivation.problem
     too_big = {k: v for k, v in problem.arrays.sizes.items() if k != "n" and v > MAX_EXACT_SIZE}
     if too_big:
@@ -28,17 +43,14 @@ def with_exact_entries(derivation: Derivation) -> Derivation:
             f"--exact writes matrices out in full up to {MAX_EXACT_SIZE} rows and columns ({sizes})"
         )
     compact: dict[str, sympy.Matrix] = {}
-    sections = []
+    values: list[sympy.Matrix | None] = []
     for section in derivation.sections:
-        steps = []
         for step in section.steps:
             value = _step_value(step, compact)
             if value is not None and all(sympy.count_ops(e) <= COMPACT_OPS for e in value):
                 compact[step.target.name.key] = value
-            exact = _as_ref(value) if value is not None and step.rule is not None else None
-            steps.append(dataclasses.replace(step, exact=exact))
-        sections.append(dataclasses.replace(section, steps=tuple(steps)))
-    return dataclasses.replace(derivation, sections=tuple(sections))
+            values.append(value)
+    return values
 
 
 def _step_value(step: Step, compact: dict[str, sympy.Matrix]) -> sympy.Matrix | None:
@@ -169,6 +181,8 @@ def _times(left: Any, right: Any) -> Any:
             return left[0, 0] * right
         if right.shape == (1, 1) and left.shape[1] != 1:
             return left * right[0, 0]
+        if left.cols != right.rows and left.cols == 1 and left.rows == right.rows:
+            return sympy.diag(*left) * right  # a diagonal Jacobian, shown as the vector of its diagonal
         return left * right
     return left * right
 
@@ -177,6 +191,8 @@ def _call(function: str, arg: Any) -> Any:
     """diag(v), softmax(y), or a registry function on every entry."""
     if function == "diag":
         return sympy.diag(*list(arg))
+    if function == "transpose":
+        return arg.T
     if function == "sum":
         return sum(arg) if isinstance(arg, sympy.MatrixBase) else arg
     if function == "softmax":
@@ -192,12 +208,16 @@ def _call(function: str, arg: Any) -> Any:
 def _as_ref(value: sympy.Matrix) -> Ref:
     """An exact matrix as a quantity whose name is its text and LaTeX (printers show names as they are)."""
     entries = [[value[i, j] for j in range(value.cols)] for i in range(value.rows)]
+
+    def text_of(entry: sympy.Expr) -> str:
+        return sympy.sstr(entry).replace("**", "^")  # powers as the rest of the page writes them
+
     if value.cols == 1 and value.rows > 1:
-        text = "[" + ", ".join(sympy.sstr(row[0]) for row in entries) + "]"
+        text = "[" + ", ".join(text_of(row[0]) for row in entries) + "]"
     elif value.shape == (1, 1):
-        text = sympy.sstr(entries[0][0])
+        text = text_of(entries[0][0])
     else:
-        text = "[" + ", ".join("[" + ", ".join(sympy.sstr(v) for v in row) + "]" for row in entries) + "]"
+        text = "[" + ", ".join("[" + ", ".join(text_of(v) for v in row) + "]" for row in entries) + "]"
     names = {symbol: LATEX_NAMES[symbol] for symbol in value.free_symbols if symbol in LATEX_NAMES}
 
     def spelled(entry: sympy.Expr) -> str:

@@ -209,7 +209,7 @@ class Quantities:
         if isinstance(form, Ref):
             row = np.asarray(form.value, dtype=float).reshape(1, -1)
             return Ref(_transpose(form.name), shown(row), form.given)
-        return form
+        return Call("transpose", form)
 
     def edge(self, k: str, u: str, t: int) -> tuple[Name, Form, Any]:
         """∂k_t/∂u as the graph labels an edge: its name, its rule and its value (for vectors: the

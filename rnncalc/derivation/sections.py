@@ -435,27 +435,27 @@ class Backward:
         return addition(forms) if forms else None
 
     def _share_term(self, adjoint: Form, term: tuple[tuple[object, ...], ...], t: int) -> Form:
-        """One term of a parameter's share: diagonal factors entry by entry, then δ ⊗ v or Σ(δ)."""
+        """One term of a parameter's share: diagonal factors entry by entry (⊙), then δ ⊗ v or Σ(δ)."""
+        from .quantities import array_form
+
         q = self.q
         factors: list[Form] = []
+
+        def scaled() -> Form:
+            return Mul((*factors, adjoint), hadamard=True) if factors else adjoint
+
         for factor in term:
             kind = factor[0]
             if kind == "outer":
-                tree = factor[1]
-                row = q.row(tree, t)
-                return Mul((product(*factors, adjoint) if factors else adjoint, row))
+                return Mul((scaled(), q.row(factor[1], t)))
             if kind == "outer_left":  # x · W_x: W_x's share is x_{t-1} · δ_tᵀ
-                from .quantities import array_form
-
                 column = fill(array_form(factor[1], q.trace.net.shapes), q.binding(t))
-                return Mul((column, q.as_row(product(*factors, adjoint) if factors else adjoint)))
+                return Mul((column, q.as_row(scaled())))
             if kind == "diag":
-                from .quantities import array_form
-
                 factors.append(fill(array_form(factor[1], q.trace.net.shapes), q.binding(t)))
             if kind == "sum":
-                return Call("sum", product(*factors, adjoint) if factors else adjoint)
-        return Mul((*factors, adjoint), hadamard=True) if factors else adjoint
+                return Call("sum", scaled())
+        return scaled()
 
     def array_gradient_section(self, theta: str, suffix: str) -> Section:
         """dθ for vectors: each step's product on a line of its own (dL/dW_i (t = 1) = δ_1 · x_0ᵀ), then

@@ -22,6 +22,7 @@ class TextPrinter(Fold):
     hadamard = " ⊙ "
     spelling = "text"
     unknown_function = "{name}({{}})"
+    transposed = "({})ᵀ"
 
     def __init__(self, digits: int = 6, values: bool = False, compact: bool = False) -> None:
         """Print names, or values with ``digits`` decimals when ``values``; ``compact``: a vector or
@@ -93,6 +94,8 @@ class TextPrinter(Fold):
 
     def call_text(self, function: str, arg: str) -> str:
         """A function applied to its argument, spelled as the function registry says."""
+        if function == "transpose":  # (r_1 ⊙ h_0)ᵀ: a column written as a row
+            return self.transposed.format(arg)
         record = BY_SHOWN_NAME.get(function)
         if record is None:  # diag, softmax: spelled by name (the name's own braces kept as they are)
             return self.unknown_function.format(name=function).replace("{}", arg)
@@ -127,7 +130,13 @@ class TextPrinter(Fold):
         times = self.hadamard if form.hadamard else self.times
         if all(type(f) is Ref for f in form.factors):
             return times.join(map(self._factor, form.factors)), MUL
-        return times.join(self.wrap(f, MUL) for f in form.factors), MUL
+        return times.join(self._operand(f, form.hadamard) for f in form.factors), MUL
+
+    def _operand(self, factor: Form, hadamard: bool) -> str:
+        """A factor of a product; a product of the other kind in brackets: (z ⊙ dL/dz) · xᵀ."""
+        if isinstance(factor, Mul) and factor.hadamard != hadamard:
+            return self.paren(self.print(factor))
+        return self.wrap(factor, MUL)
 
     def neg(self, form: Neg) -> tuple[str, int]:
         """A negation."""
@@ -185,6 +194,7 @@ class LatexPrinter(TextPrinter):
     hadamard = r" \odot "
     spelling = "latex"
     unknown_function = r"\operatorname{{{name}}}\left({{}}\right)"
+    transposed = r"\left({}\right)^{{\top}}"
 
     def name(self, name: Name) -> str:
         """A quantity's LaTeX name."""
