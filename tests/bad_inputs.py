@@ -607,6 +607,26 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "--input u is given twice",
     ),
+    (
+        "a vector cell raised to a parameter's power",
+        ["grads", "--cell", "h = tanh(W*x + U*h_prev)**W", "--cell", "y = h", "--x", "[[1], [0]]"],
+        2,
+        "on vectors a power must be a number",
+    ),
+    (
+        "a vector cell's square root of an exact 0, differentiated",
+        ["grads", "--cell", "h = abs(W*x + U*h_prev)**0.5", "--cell", "y = h"]
+        + ["--x", "[[1], [0]]", "--param", "W=[[0]]", "--param", "U=[[1]]"],
+        1,
+        "the computation divides by zero",
+    ),
+    (
+        "a vector cell's log of an exact 0",
+        ["grads", "--cell", "h = log(abs(W*x + U*h_prev))", "--cell", "y = h"]
+        + ["--x", "[[1], [0]]", "--param", "W=[[0]]", "--param", "U=[[1]]"],
+        1,
+        "the computation is undefined",
+    ),
 ]
 
 FIXTURES = {

@@ -18,7 +18,7 @@ from ..engine.evaluate import Backward, Evaluation, Forward
 from ..engine.graph import Network, engine_network
 from ..engine.plan import plan_of
 from ..engine.program import compiled
-from ..errors import InputError, RnnCalcError
+from ..errors import InputError, RnnCalcError, failure
 from ..numbers import round_half_up, round_half_up_exact
 from .problem import Problem, Settings
 from .trace import Trace
@@ -159,19 +159,6 @@ def _floats(value: Any) -> Any:
     if isinstance(value, list):
         return [float(item) for item in value] if value and not isinstance(value[0], (list, dict)) else value
     return float(value)
-
-
-def failure(error: Exception) -> str:
-    """Why the sweep stopped, in words: overflow, division by zero, a domain error, a complex number."""
-    if isinstance(error, OverflowError) or "range" in str(error):
-        return "overflows double precision; use smaller values"
-    if isinstance(error, ZeroDivisionError):
-        return "divides by zero"
-    if isinstance(error, TypeError) and "complex" in str(error):
-        return "gives a complex number (a fractional power of a negative value?); rnncalc works with reals"
-    if isinstance(error, TypeError):
-        raise error
-    return f"is undefined ({error}: e.g. the log or square root of a negative number)"
 
 
 def check_outputs_in_range(problem: Problem, ys: list[float]) -> None:

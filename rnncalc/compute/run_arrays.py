@@ -17,7 +17,7 @@ from ..cell.states import initial
 from ..engine.arrays import ArrayCell, array_cell, compiled_sweep, jacobians, kinked
 from ..engine.evaluate import Evaluation
 from ..engine.plan import plan_of
-from ..errors import RnnCalcError
+from ..errors import RnnCalcError, failure
 from ..numbers import round_half_up
 from .problem import Problem, Settings
 from .trace import Trace
@@ -72,6 +72,8 @@ def run_arrays(
             raise RnnCalcError(
                 f"the computation overflows or divides by zero ({error}); use smaller values"
             ) from None
+        except (OverflowError, ValueError, ZeroDivisionError, TypeError) as error:  # the exact sweep's
+            raise RnnCalcError(f"the computation {failure(error)}") from None
     loss = float(settle(np.array(sum(swept["loss_terms"]))))
     trace = Trace(
         net=cell,  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..cell.tree import ONE, Tree, value_of
+from ..errors import InputError
 from .diff import mul, slope
 from .shapes import Shape
 
@@ -82,7 +83,10 @@ def derivative(tree: Tree, by: str, shapes: dict[str, Shape]) -> Map:
         base, exponent = tree[1], tree[2]
         number = value_of(exponent)
         if number is None:
-            raise ValueError("a vector raised to a parameter's power")
+            raise InputError(
+                "on vectors a power must be a number (h**2, x**0.5), not a parameter or a quantity; "
+                "write the power out, or use scalars"
+            )
         rule = (
             mul(exponent, ("pow", base, ("const", str(number - 1)))) if number != 2 else mul(exponent, base)
         )
