@@ -90,3 +90,29 @@ def test_a_saturated_unit_is_no_disagreement(cli, x: str, activation: str) -> No
     except ImportError:
         return
     assert "PyTorch skipped: its float64 formulas overflow" in out
+
+
+def test_finite_differences_past_their_budget_move_an_evenly_spread_sample(monkeypatch) -> None:
+    """A big vector problem: finite differences on a sample of entries (each matching the chain rule)."""
+    import numpy as np
+
+    monkeypatch.setattr(rnncalc.features.check, "FD_MAX_WORK", 40)
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (4, 3)).round(2).tolist()
+    wh = (rng.uniform(-1, 1, (3, 3)) * 0.5).round(2).tolist()
+    report = check(Problem(x=x, params={"Wh": wh}, activation="tanh"))
+    moved = [row for row in report.rows if row.finite_difference is not None]
+    assert 0 < len(moved) < len(report.rows)
+    assert any(
+        f"finite differences on {len(moved)} of the {len(report.rows)} entries" in n for n in report.notes
+    )
+    for row in moved:
+        assert row.finite_difference == pytest.approx(row.chain, rel=1e-6, abs=1e-9)
+    assert {"dL/dW_h[1,1]", "dL/dW_h[3,3]"} <= {row.label for row in moved}
+
+
+def test_a_check_with_every_method_skipped_does_not_say_all_agree(cli) -> None:
+    args = ["--activation", "relu", "--x", "[[0.1]]", "--wi", "[[1]]", "--wh", "[[1]]", "--h0", "[0.2]"]
+    code, out, err = cli("check", *args, "--b", "[-0.3]")
+    assert code == 0, err
+    assert "nothing to compare with" in out and "all agree" not in out and "✓" not in out

@@ -20,9 +20,14 @@ def report(result: CheckReport, view: View) -> Report:
             for v in (row.chain, row.finite_difference, row.sympy, row.torch)
         ]
         rows.append(
-            [(row.label, None), *((v, None) for v in values), (f"{row.max_rel_diff:.1e}", None), mark(row.ok)]
+            [
+                (row.label, None),
+                *((v, None) for v in values),
+                (f"{row.max_rel_diff:.1e}", None),
+                mark(row.ok) if row.compared else ("–", None),
+            ]
         )
-    verdict = "all agree" if result.ok else "DISAGREEMENT"
+    verdict = _verdict(result)
     tolerance = f"|a - b| <= {result.rtol:g}·max(|a|,|b|) + {result.atol:g}·max(1, |L|)"
     step = f"{result.fd_step:g}·max(1, |θ|)"
     columns = ("gradient", "chain rule", "finite diff.", "SymPy", "PyTorch", "max rel. diff.", "")
@@ -31,10 +36,22 @@ def report(result: CheckReport, view: View) -> Report:
     return Report("Gradient check", (table, *(Line(note) for note in result.notes)), as_data(result))
 
 
+def _verdict(result: CheckReport) -> str:
+    """All agree, a disagreement, or how many gradients nothing else confirmed."""
+    if not result.ok:
+        return "DISAGREEMENT"
+    if result.unconfirmed == len(result.rows):
+        return "nothing to compare with: every other method was skipped (see below)"
+    if result.unconfirmed:
+        return f"all compared agree ({result.unconfirmed} gradient(s) no other method gave: –)"
+    return "all agree"
+
+
 def as_data(report: CheckReport) -> dict[str, Any]:
     """The report as plain data."""
     return {
         "ok": report.ok,
+        "unconfirmed": report.unconfirmed,
         "loss": report.loss,
         "tolerance": {"rtol": report.rtol, "atol": report.atol, "fd_step": report.fd_step},
         "rows": [
@@ -47,6 +64,7 @@ def as_data(report: CheckReport) -> dict[str, Any]:
                 "torch": r.torch,
                 "max_rel_diff": r.max_rel_diff,
                 "ok": r.ok,
+                "compared": r.compared,
             }
             for r in report.rows
         ],
