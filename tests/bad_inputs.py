@@ -627,6 +627,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         1,
         "the computation is undefined",
     ),
+    (
+        "--show-steps on long sequences of big matrices",
+        ["grads", "--show-steps", "--x", "[" + "[1]," * 400 + "[1]]", "--wh", str([[0.01] * 50] * 50)],
+        2,
+        "--show-steps would write out n × 2,701 numbers",
+    ),
 ]
 
 FIXTURES = {

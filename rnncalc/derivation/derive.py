@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..compute.run import METHODS, run
@@ -28,6 +29,9 @@ MAX_STEPS = 2_000_000
 MAX_STEPS_SHOWN = 20_000
 PER_STEP_SHOWN_KB = 45
 MAX_EXACT_STEPS = 500
+MAX_NUMBERS_SHOWN = 1_000_000
+"""--show-steps on vectors: n times the entries of the parameters and initial states (each step's share
+of every gradient is written out) at most this: about 50 MB of Markdown, 10 s."""
 
 
 def derive(
@@ -48,7 +52,7 @@ def derive(
         from .batch import derive_batch
 
         return derive_batch(problem, settings, derive, scope, steps, method)
-    _check_size(problem.n, steps, scope, settings.exact)
+    _check_size(problem.n, steps, scope, settings.exact, problem.arrays)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if problem.arrays is not None:  # vectors: the backward (delta) derivation
@@ -110,13 +114,21 @@ def _name(trace: Trace, theta: str) -> object:
     return derivative(LOSS, initial_state(state))
 
 
-def _check_size(n: int, steps: bool, scope: str, exact: bool) -> None:
+def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None) -> None:
     """Refuse sequences whose derivation would not fit in memory or time, before any work."""
     if exact and steps and n > MAX_EXACT_STEPS:
         raise InputError(
             f"--exact is limited to n = {MAX_EXACT_STEPS:,} steps (each exact step takes milliseconds); "
             f"n = {n:,}"
         )
+    if steps and arrays is not None:
+        entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
+        if n * entries > MAX_NUMBERS_SHOWN:
+            raise InputError(
+                f"--show-steps would write out n × {entries:,} numbers (every step's share of every "
+                f"gradient) for n = {n:,}: above {MAX_NUMBERS_SHOWN:,}; give fewer steps or smaller "
+                "matrices, or drop --show-steps for just the gradients"
+            )
     limit, per_step = (MAX_STEPS_SHOWN, f"{PER_STEP_SHOWN_KB} kB") if steps else (MAX_STEPS, "2.5 kB")
     if n > limit:
         hint = " (drop --show-steps for just the numbers)" if steps and scope == "grads" else ""
