@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -121,3 +122,22 @@ def round_half_up_exact(value: Fraction | float, digits: int) -> Fraction:
         shown = Decimal(repr(value))
     quantum = Decimal(1).scaleb(-digits)
     return Fraction(shown.quantize(quantum, rounding=ROUND_HALF_UP, context=WIDE))
+
+
+def check_representable(value: Fraction, what: str) -> None:
+    """Refuse numbers that double precision cannot hold."""
+    try:
+        as_float = float(value)
+    except OverflowError:
+        as_float = math.inf
+    if as_float == 0 and value != 0 or 0 < abs(as_float) < sys.float_info.min:
+        raise InputError(
+            f"{what} is too small to represent as a double-precision number (smallest about 2.2e-308); "
+            "use 0 or a larger value"
+        )
+    if not math.isfinite(as_float):
+        digits = round((abs(value.numerator).bit_length() - value.denominator.bit_length()) * math.log10(2))
+        raise InputError(
+            f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most "
+            "about 1.8e308)"
+        )

@@ -633,6 +633,18 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         2,
         "--show-steps would write out n × 2,701 numbers",
     ),
+    (
+        "--method forward on vectors",
+        ["grads", "--x", "[[1]]", "--wh", "[[1]]", "--method", "forward"],
+        2,
+        "a vector derivation is the backward (delta) method",
+    ),
+    (
+        "a vector entry too small for a double",
+        ["grads", "--x", "[[0, 1e-400]]", "--wh", "[[1]]"],
+        2,
+        "x[1,2] is too small",
+    ),
 ]
 
 FIXTURES = {

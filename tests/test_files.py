@@ -44,6 +44,18 @@ def test_config_with_a_custom_cell(cli, tmp_path: Path) -> None:
     assert cli("grads", "--show-steps", "--config", str(target))[1] == cli("grads", "--show-steps")[1]
 
 
+def test_config_with_a_stream_of_rows(cli, tmp_path: Path) -> None:
+    """[inputs] u = [[1, 0], [0, 1]]: a vector problem's further input, as --input u=[[...]] gives it."""
+    target = tmp_path / "rows.toml"
+    cell = '["h = tanh(W*x + U*h_prev + V*u)", "y = h"]'
+    target.write_text(f"x = [[1, 0], [0, 1]]\ncell = {cell}\n[inputs]\nu = [[1, 0], [0, 1]]\n")
+    options = ["--cell", "h = tanh(W*x + U*h_prev + V*u)", "--cell", "y = h", "--x", "[[1, 0], [0, 1]]"]
+    code, out, err = cli("grads", "--config", str(target), "-f", "json")
+    assert code == 0, err
+    assert out == cli("grads", *options, "--input", "u=[[1, 0], [0, 1]]", "-f", "json")[1]
+    assert out != cli("grads", *options, "--input", "u=[[0, 1], [1, 0]]", "-f", "json")[1]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -132,8 +132,8 @@ def grads(
     ] = None,
 ) -> None:
     """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
-    chosen = method or options.method or MethodName("forward")
-    _run(options, scope="grads", steps=show_steps, method=chosen.value)
+    chosen = method or options.method  # none: forward mode, or for vectors backward
+    _run(options, scope="grads", steps=show_steps, method=chosen.value if chosen else None)
 
 
 @app.command("check", cls=PanelledCommand)
@@ -412,7 +412,7 @@ def cells_command() -> None:
     print(presets_text(), end="")
 
 
-def _run(options: SharedOptions, scope: str, steps: bool, method: str = "forward") -> None:
+def _run(options: SharedOptions, scope: str, steps: bool, method: Optional[str] = None) -> None:
     """Build the derivation and write it to stdout or the output file."""
     from ..derivation.derive import derive
 
@@ -450,7 +450,7 @@ def _picture(options: SharedOptions) -> Optional[str]:
     return PICTURE_SUFFIXES.get(options.output.suffix.lower())
 
 
-def _run_picture(options: SharedOptions, scope: str, method: str) -> None:
+def _run_picture(options: SharedOptions, scope: str, method: Optional[str]) -> None:
     """grads --flow -o flow.svg: the gradient through time drawn (matplotlib)."""
     from ..derivation.derive import derive
     from ..files import write_atomically

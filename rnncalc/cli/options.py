@@ -551,7 +551,7 @@ VECTOR_VALUES = ("x", "g", "h0", "wi", "wh", "a", "b", "c")
 def _bracketed(options: Any) -> bool:
     """True when any value is written as a vector or matrix: the problem is then a vector RNN."""
     texts = [v for name in VECTOR_VALUES for v in _as_list(getattr(options, name, None))]
-    texts += [item.partition("=")[2] for item in options.param or []]
+    texts += [item.partition("=")[2] for item in (*(options.param or []), *(options.input or []))]
     return any(text.lstrip().startswith("[") for text in texts)
 
 

@@ -10,6 +10,7 @@ rows of the output's size (class indices, or probability rows, for softmax cross
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -20,7 +21,7 @@ from ..cell.equations import CellSpec
 from ..cell.states import initial
 from ..engine.shapes import Resolved, describe, resolve
 from ..errors import InputError
-from ..numbers import as_float
+from ..numbers import as_float, check_representable
 from ..tensor import Exact, parse_tensor, shape_of
 
 NO_TARGET = "_"
@@ -80,6 +81,13 @@ def as_array(value: Any, what: str = "a value") -> np.ndarray:
         array = np.array([np.inf])
     if not np.isfinite(array).all():
         raise InputError(f"{what}: {_first_too_large(value)} is too large for double precision")
+    tiny = (array == 0) | (np.abs(array) < sys.float_info.min)
+    if tiny.any():  # an entry that rounds to 0 or to a subnormal: named, as for scalars
+        for index in zip(*np.nonzero(tiny)):
+            entry = value
+            for i in index:
+                entry = entry[i]
+            check_representable(Fraction(entry), f"{what}[{','.join(str(i + 1) for i in index)}]")
     return array
 
 

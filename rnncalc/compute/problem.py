@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .arrays import Arrays
 
 from ..errors import InputError
+from ..numbers import check_representable
 from .batch import Batch, check_batch, is_batch, split
 
 ARRAY_LOSSES = ("mse", "sse", "half-sse")
@@ -43,7 +44,7 @@ def exact(value: Number, what: str = "value") -> Fraction:
         result = Fraction(repr(value))  # the shortest decimal that is this float: 0.1 -> 1/10
     else:
         result = Fraction(value)
-    _check_representable(result, what)
+    check_representable(result, what)
     return result
 
 
@@ -77,33 +78,14 @@ def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float
         if floats and min(map(abs, floats)) < sys.float_info.min:  # a 0, or a value that underflowed
             tiny = [i for i, f in enumerate(floats) if abs(f) < sys.float_info.min and values[i] != 0]
             for i in tiny:
-                _check_representable(values[i], f"{symbol}_{i + first}")
+                check_representable(values[i], f"{symbol}_{i + first}")
         if all(map(math.isfinite, floats)):
             return floats
     except OverflowError:
         pass
     for i, value in enumerate(values):
-        _check_representable(value, f"{symbol}_{i + first}")
+        check_representable(value, f"{symbol}_{i + first}")
     raise AssertionError("unreachable")
-
-
-def _check_representable(value: Fraction, what: str) -> None:
-    """Refuse numbers that double precision cannot hold."""
-    try:
-        as_float = float(value)
-    except OverflowError:
-        as_float = math.inf
-    if as_float == 0 and value != 0 or 0 < abs(as_float) < sys.float_info.min:
-        raise InputError(
-            f"{what} is too small to represent as a double-precision number (smallest about 2.2e-308); "
-            "use 0 or a larger value"
-        )
-    if not math.isfinite(as_float):
-        digits = round((abs(value.numerator).bit_length() - value.denominator.bit_length()) * math.log10(2))
-        raise InputError(
-            f"{what} (about 1e{digits}) is too large to represent as a double-precision number (at most "
-            "about 1.8e308)"
-        )
 
 
 def is_array(value: Any) -> bool:
@@ -278,7 +260,7 @@ class Problem:
         object.__setattr__(self, "g", g)
         h0 = exact(self.h0, "h0")
         for name, value in (*params.items(), ("h0", h0)):
-            _check_representable(value, name)
+            check_representable(value, name)
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
 

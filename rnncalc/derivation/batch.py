@@ -23,7 +23,7 @@ def derive_batch(
     derive_one: Callable[..., Derivation],
     scope: str,
     steps: bool,
-    method: str,
+    method: str | None,
 ) -> Derivation:
     """Every sequence derived by the one engine; the shown one's sections, then the batch's sums."""
     batch = problem.batch

@@ -40,7 +40,7 @@ def derive(
     scope: str = "grads",
     steps: bool = True,
     progress: ProgressCallback | None = None,
-    method: str = "forward",
+    method: str | None = None,
 ) -> Derivation:
     """Work the problem: numbers always, the step-by-step sections when ``steps``.
 
@@ -53,6 +53,7 @@ def derive(
 
         return derive_batch(problem, settings, derive, scope, steps, method)
     _check_size(problem.n, steps, scope, settings.exact, problem.arrays)
+    chosen, method = method, method or "forward"
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if problem.arrays is not None:  # vectors: the backward (delta) derivation
@@ -65,6 +66,11 @@ def derive(
             raise InputError(
                 "--method both compares forward and backward mode on scalar problems; a vector derivation "
                 "is the backward (delta) method"
+            )
+        if chosen == "forward":
+            raise InputError(
+                "--method forward carries total derivatives on scalar problems; a vector derivation is the "
+                "backward (delta) method: drop --method"
             )
         method = "backward"
     flow = steps and settings.flow and scope == "grads"

@@ -156,8 +156,12 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         and all(_is_number(v) or _is_matrix(v) for v in value.values())
     ):
         return [f"{name}={_bracketed(v) if isinstance(v, list) else v}" for name, v in value.items()]
-    if kind == "streams" and isinstance(value, dict) and all(_is_numbers(v) for v in value.values()):
-        return [f"{name}={','.join(map(str, v))}" for name, v in value.items()]
+    if kind == "streams" and isinstance(value, dict) and all(_is_matrix(v) for v in value.values()):
+        # numbers as a comma list; rows (a vector problem's stream) in brackets
+        return [
+            f"{name}={','.join(map(str, v)) if _is_numbers(v) else _bracketed(v)}"
+            for name, v in value.items()
+        ]
     if kind == "texts" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return value
     if kind == "text" and isinstance(value, str):
@@ -170,7 +174,7 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         "numbers": "a list of numbers (or of rows, [[1, 2], [0, 1]])",
         "number": "a number (or a vector)",
         "table": "a table of numbers, vectors or matrices",
-        "streams": "a table of lists of numbers (x2 = [2, 3])",
+        "streams": "a table of lists of numbers (x2 = [2, 3]) or of rows (u = [[1, 0], [0, 1]])",
         "texts": "a list of strings",
     }.get(kind, f"a {kind}")
     raise InputError(f"{path}: {key} must be {expected}, got {value!r}")
