@@ -47,7 +47,11 @@ def refuse_overwriting(output: Path | None, *inputs: Path | None) -> None:
             same = output.exists() and source.exists() and os.path.samefile(output, source)
         except OSError:
             same = False
-        if same or output.resolve(strict=False) == source.resolve(strict=False):
+        try:
+            same = same or output.resolve(strict=False) == source.resolve(strict=False)
+        except (OSError, RuntimeError):  # a symlink loop is no input file
+            pass
+        if same:
             raise InputError(f"-o {output}: that is the input file {source}; write the output somewhere else")
 
 
@@ -58,6 +62,8 @@ def write_atomically(path: Path, text: str | bytes, force: bool = False) -> None
         target = path.resolve() if path.is_symlink() else path
     except OSError as error:
         raise _fail(path, error.strerror or error) from None
+    except RuntimeError:  # Python before 3.13 reports a symlink loop this way
+        raise _fail(path, "it is a symbolic link that points back to itself") from None
     mode = _mode(target)
     if mode is not None and stat.S_ISDIR(mode):
         raise _fail(path, "it is a directory")

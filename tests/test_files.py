@@ -149,3 +149,10 @@ def test_init_dash_prints_the_template(cli, tmp_path: Path, monkeypatch) -> None
     assert out.startswith("# rnncalc problem file") and not (tmp_path / "-").exists()
     (tmp_path / "p.toml").write_text(out, encoding="utf-8")
     assert cli("grads", "--config", str(tmp_path / "p.toml"))[0] == 0
+
+
+def test_output_onto_a_symlink_loop_is_one_line(cli, tmp_path: Path) -> None:
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)
+    code, _, err = cli("grads", "-o", str(loop))
+    assert code == 1 and "points back to itself" in err

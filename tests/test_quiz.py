@@ -79,3 +79,27 @@ def test_a_number_beyond_double_precision_is_asked_again() -> None:
     assert result.returncode == 0, result.stderr
     assert "too large for double precision; type a number, or q to stop" in result.stdout
     assert "internal error" not in result.stdout + result.stderr
+
+
+def test_endless_or_undecodable_input_is_one_line_and_exit_2() -> None:
+    endless = quiz("0" * 5000)
+    assert endless.returncode == 2 and "an answer line is longer than 1000 characters" in endless.stderr
+    import os
+
+    closed = subprocess.run(  # rnncalc quiz <&-: no standard input at all
+        [sys.executable, "-m", "rnncalc", "quiz"],
+        preexec_fn=lambda: os.close(0),
+        capture_output=True,
+        text=True,
+    )
+    assert closed.returncode == 0 and "Score: 0 of 0 right" in closed.stdout
+
+
+def test_an_answer_line_outside_the_input_encoding_is_one_line() -> None:
+    import os
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    result = subprocess.run(
+        [sys.executable, "-m", "rnncalc", "quiz"], input="é\n".encode(), capture_output=True, env=env
+    )
+    assert result.returncode == 2 and b"not text in the ascii encoding" in result.stderr

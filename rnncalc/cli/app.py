@@ -368,10 +368,29 @@ def quiz_command(options: SharedOptions) -> None:
     say(score_line(quiz))
 
 
+MAX_ANSWER_LINE = 1000
+"""The longest answer line quiz reads (standard input could be endless: < /dev/zero)."""
+
+
+def _answer_line() -> str:
+    """One line of standard input ("" at its end, or when there is none)."""
+    if sys.stdin is None:
+        return ""
+    try:
+        line = sys.stdin.readline(MAX_ANSWER_LINE + 1)
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"standard input is not text in the {error.encoding} encoding; type plain numbers"
+        ) from None
+    if len(line) > MAX_ANSWER_LINE:
+        raise InputError(f"an answer line is longer than {MAX_ANSWER_LINE} characters; type one number")
+    return line
+
+
 def _ask(quiz: Any, question: Any, say: Any) -> Any:
     """Read answers from standard input until one is a number; None at the end of input or on q."""
     while True:
-        line = sys.stdin.readline()
+        line = _answer_line()
         if not line or line.strip().lower() in ("q", "quit"):
             return None
         if not line.strip():

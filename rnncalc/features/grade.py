@@ -97,9 +97,7 @@ def typed_answers(path: Path, data: dict[str, Any], text: str) -> dict[str, tupl
         try:
             answers[key] = float(value)
         except OverflowError:
-            raise InputError(
-                f"{path}: {key} is too large for a number (about 1e{round(value.bit_length() * 0.30103)})"
-            ) from None
+            raise InputError(f"{path}: {key} is too large for a double-precision number") from None
         if not math.isfinite(answers[key]):
             raise InputError(f"{path}: {key} must be a finite number, got {value!r}")
     typed |= {key: str(value) for key, value in _entries(data).items() if key not in data}
