@@ -148,3 +148,47 @@ def test_a_vector_problem_with_its_own_loss_term_shows_that_term() -> None:
     assert terms == pytest.approx([np.abs(y - t).sum() for y, t in zip(ys, np.array(g))], rel=1e-12)
     text = render(derivation)
     assert "sign" in text and "(y_1 - g_1)^2" not in text and "2 · (y_1" not in text
+
+
+@pytest.mark.parametrize("steps", [False, True])
+def test_input_gradients_of_a_scalar_problem_by_finite_differences(steps: bool) -> None:
+    """dL/dx_t (JSON gradients["x"]) against central differences of the reference loss."""
+    from reference import loss
+
+    x, g = [0.5, -1.0, 2.0], [1.0, 0.0, 0.5]
+    theta = {"Wi": 0.7, "Wh": -0.4, "a": 1.3, "b": 0.1, "c": -0.2, "h0": 0.3}
+    problem = Problem(
+        x=x, g=g, h0=0.3, params={k: v for k, v in theta.items() if k != "h0"}, activation="tanh"
+    )
+    got = derive(problem, Settings(), steps=steps).input_gradients["x"]
+    for t in range(3):
+        up, down = list(x), list(x)
+        up[t] += 1e-6
+        down[t] -= 1e-6
+        expected = (loss(up, g, theta, "tanh") - loss(down, g, theta, "tanh")) / 2e-6
+        assert got[t] == pytest.approx(expected, rel=1e-6)
+
+
+def test_input_gradients_of_a_batch_by_finite_differences() -> None:
+    """A batch's dL/dx: one matrix per sequence, each row dL/dx_t (the batch's mean loss moved)."""
+    x = RNG.uniform(-1, 1, (2, 3, 2)).round(2)
+    Wi, Wh = RNG.uniform(-1, 1, (2, 2)).round(2), RNG.uniform(-1, 1, (2, 2)).round(2)
+
+    def batch_loss(x: np.ndarray) -> float:
+        total = 0.0
+        for sequence in x:
+            h = np.zeros(2)
+            for row in sequence:
+                h = np.tanh(Wi @ row + Wh @ h + 1)
+                total += np.sum((np.ones((1, 2)) @ h + 1 - 1) ** 2) / len(sequence)  # K = 1, g = 1
+        return total / len(x)
+
+    problem = Problem(x=x.tolist(), params={"Wi": Wi.tolist(), "Wh": Wh.tolist()}, activation="tanh")
+    got = np.array(derive(problem, Settings(), steps=False).input_gradients["x"].rows())
+    expected = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += 1e-6
+        down[index] -= 1e-6
+        expected[index] = (batch_loss(up) - batch_loss(down)) / 2e-6
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)

@@ -40,6 +40,12 @@ def derive_batch(
         values = [np.asarray(part.gradients[key], dtype=float) for part in parts]
         own = _initial_state(key) in batch.per_sequence
         gradients[key] = shown(float(weight) * (np.stack(values) if own else sum(values[1:], values[0])))
+    inputs = None
+    if parts[0].input_gradients is not None:  # each sequence's own dL/dx, scaled as its loss is
+        inputs = {
+            s: shown(float(weight) * np.stack([np.asarray(p.input_gradients[s], dtype=float) for p in parts]))
+            for s in parts[0].input_gradients
+        }
     shown_part = parts[batch.shown]
     sections = shown_part.sections
     if steps and scope == "grads":
@@ -51,6 +57,7 @@ def derive_batch(
         gradients=gradients,
         sections=sections,
         backward_gradients=None,
+        input_gradients=inputs,
     )
 
 

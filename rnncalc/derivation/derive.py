@@ -93,6 +93,7 @@ def derive(
         sections=sections,
         method=method,
         backward_gradients=dict(trace.backward.gradients) if method == "both" and trace.backward else None,
+        input_gradients=_input_gradients(trace, problem, settings) if scope == "grads" else None,
     )
     if settings.exact and steps and problem.arrays is not None:
         from .exact_entries import with_exact_entries
@@ -108,6 +109,19 @@ def derive(
 def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:
     """Columns of values as renderers print them (vectors as Tensors)."""
     return {name: [shown(v) for v in column] for name, column in columns.items()}
+
+
+def _input_gradients(trace: Trace, problem: Problem, settings: Settings) -> dict[str, Any]:
+    """dL/dx_t for every input stream and step (as every course's backward function returns dx): a
+    list of numbers, or for vectors a matrix of one row per step."""
+    found = trace.input_gradients or (trace.backward.inputs if trace.backward is not None else None)
+    if not found:  # forward mode carried no adjoints: the lean reverse sweep gives them
+        found = run(problem, settings, "forward", steps=False, every_adjoint=True).input_gradients
+    if problem.arrays is None:
+        return {s: [float(v) for v in column] for s, column in found.items()}
+    import numpy as np
+
+    return {s: shown(np.array([np.ravel(v) for v in column], dtype=float)) for s, column in found.items()}
 
 
 def _name(trace: Trace, theta: str) -> object:

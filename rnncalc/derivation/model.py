@@ -112,6 +112,7 @@ class Derivation(Result):
     sections: tuple[Section, ...]
     method: str = "forward"
     backward_gradients: dict[str, float] | None = None
+    input_gradients: dict[str, Any] | None = None
     blank_mode: str | None = None
     answer_key: bool = False
 

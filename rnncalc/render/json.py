@@ -45,6 +45,8 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
         data["gradients"] = (
             {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
         )
+        if derivation.input_gradients and not derivation.blank:  # dL/dx_t, as courses return dx
+            data["input_gradients"] = dict(derivation.input_gradients)
     if derivation.blank_mode:
         data["exercise"] = True
         data["blank"] = derivation.blank_mode
