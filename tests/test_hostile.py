@@ -268,3 +268,17 @@ def test_growing_expressions_stay_fast() -> None:
 def test_forward_on_a_long_sequence_gives_no_show_steps_hint(cli) -> None:
     code, _, err = cli("forward", "--x", *["1"] * 20_001)
     assert code == 2 and "--show-steps" not in err and "is too long" in err
+
+
+def test_a_zero_target_never_upsets_sympy_whatever_order_it_checks_in(cli) -> None:
+    """(y - g)² with g = 0 once built -1·0 unevaluated; SymPy, checking assumptions in a random order,
+    sometimes called it zero but not even (InconsistentAssumptions). Every order is tried here."""
+    import sympy.core.cache
+    import sympy.core.random
+
+    args = ["check", "--activation", "identity", "--x", "1", "--g", "0", "--wi", "1", "--wh", "0", "--a", "3"]
+    for seed in range(60):
+        sympy.core.cache.clear_cache()
+        sympy.core.random.seed(seed)
+        code, out, err = cli(*args)
+        assert code == 0 and err == "", (seed, err)

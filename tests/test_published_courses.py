@@ -4,7 +4,7 @@ print, reproduced with cells written in the course's own row layout (x @ Wx + pr
 Source: AKSoo/CS231n-2017, commit 07e1861c98100010f9441c3ed4d1116408d7743c (the same test cells in the
 2016 and 2022 versions); see docs/examples/published.md §15. The notebooks' mini-batches (x of shape
 N×T×D, h0 N×H) are given to rnncalc as they are. The LSTM's fused Wx (D, 4H) is split into its gates
-i, f, o, g in the notebook's order.
+i, f, o, g in the notebook's order: --convention cs231n takes them stacked, as the notebook has them.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from rnncalc.compute.problem import Problem
 from rnncalc.compute.run import run
 
 RNN = ("h = tanh(x*Wx + h_prev*Wh + b)", "y = h")
-LSTM = (
-    "i = sigmoid(x*Wxi + h_prev*Whi + bi)",
-    "f = sigmoid(x*Wxf + h_prev*Whf + bf)",
-    "og = sigmoid(x*Wxo + h_prev*Who + bo)",
-    "cc = tanh(x*Wxg + h_prev*Whg + bg)",
-    "c = f*c_prev + i*cc",
-    "h = og*tanh(c)",
-    "y = h",
-)
+LSTM_STEP_NEXT_H = [  # the notebook's expected_next_h and expected_next_c for lstm_step_forward
+    [0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
+    [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
+    [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299],
+]
+LSTM_STEP_NEXT_C = [
+    [0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
+    [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
+    [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676],
+]
 
 
 def rnn_states(x, h0, Wx, Wh, b) -> np.ndarray:
@@ -41,23 +42,34 @@ def rnn_states(x, h0, Wx, Wh, b) -> np.ndarray:
 
 
 def lstm_values(x, h0, c0, Wx, Wh, b) -> tuple[np.ndarray, np.ndarray]:
-    """h_1..h_T and c_1..c_T of every row, the fused weights split by gate (i, f, o, g)."""
-    H = Wh.shape[0]
-    params = {}
-    for k, gate in enumerate("ifog"):
-        params[f"Wx{gate}"] = Wx[:, k * H : (k + 1) * H].tolist()
-        params[f"Wh{gate}"] = Wh[:, k * H : (k + 1) * H].tolist()
-        params[f"b{gate}"] = b[k * H : (k + 1) * H].tolist()
+    """h_1..h_T and c_1..c_T of every row, in CS231n's convention (its stacked Wx, Wh and b as they are)."""
     problem = Problem(
-        cell=LSTM,
+        convention="cs231n",
+        preset="lstm",
         x=x.tolist(),
-        g=np.zeros((x.shape[0], x.shape[1], H)).tolist(),
-        params=params,
+        params={"Wx": Wx.tolist(), "Wh": Wh.tolist(), "b": b.tolist()},
         init={"h": h0.tolist(), "c": c0.tolist()},
     )
     assert problem.batch is not None
     traces = [run(sequence) for sequence in problem.batch.sequences]
     return np.array([t.values["h"] for t in traces]), np.array([t.values["c"] for t in traces])
+
+
+def test_the_lstm_step_problem_file_is_the_notebooks_test() -> None:
+    """docs/examples/cs231n-lstm-step.toml: the notebook's arrays, and its expected next_h, next_c."""
+    import tomllib
+    from pathlib import Path
+
+    data = tomllib.loads((Path(__file__).parents[1] / "docs/examples/cs231n-lstm-step.toml").read_text())
+    N, D, H = 3, 4, 5
+    assert np.array(data["params"]["Wx"]) == pytest.approx(
+        np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
+    )
+    assert np.array(data["init"]["c"]) == pytest.approx(np.linspace(-0.4, 0.9, num=N * H).reshape(N, H))
+    problem = Problem(**{k: v for k, v in data.items() if k != "init"}, init=data["init"])
+    traces = [run(sequence) for sequence in problem.batch.sequences]
+    assert np.array([t.values["h"][0] for t in traces]) == pytest.approx(np.array(LSTM_STEP_NEXT_H), abs=5e-9)
+    assert np.array([t.values["c"][0] for t in traces]) == pytest.approx(np.array(LSTM_STEP_NEXT_C), abs=5e-9)
 
 
 def test_rnn_step_forward() -> None:
@@ -105,19 +117,9 @@ def test_lstm_step_forward() -> None:
     Wx = np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
     Wh = np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H)
     b = np.linspace(0.3, 0.7, num=4 * H)
-    expected_next_h = [
-        [0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
-        [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
-        [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299],
-    ]
-    expected_next_c = [
-        [0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
-        [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
-        [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676],
-    ]
     h, c = lstm_values(x, prev_h, prev_c, Wx, Wh, b)
-    assert h[:, 0] == pytest.approx(np.array(expected_next_h), abs=5e-9)
-    assert c[:, 0] == pytest.approx(np.array(expected_next_c), abs=5e-9)
+    assert h[:, 0] == pytest.approx(np.array(LSTM_STEP_NEXT_H), abs=5e-9)
+    assert c[:, 0] == pytest.approx(np.array(LSTM_STEP_NEXT_C), abs=5e-9)
 
 
 def test_lstm_forward() -> None:

@@ -119,7 +119,10 @@ def to_sympy(tree: Tree, symbols: dict[str, Any] | None = None) -> Any:
         if tag == "add":
             return sympy.Add(*(build(t) for t in node[1]), evaluate=False)
         if tag == "mul":
-            return sympy.Mul(*(build(t) for t in node[1]), evaluate=False)
+            factors = [build(t) for t in node[1]]
+            if all(f.is_Number for f in factors):  # -1·0 left unevaluated is "zero but not even" to SymPy:
+                return sympy.Mul(*factors)  # InconsistentAssumptions when it checks in that (random) order
+            return sympy.Mul(*factors, evaluate=False)
         if tag == "neg":
             return sympy.Mul(-1, build(node[1]), evaluate=False)
         if tag == "pow":

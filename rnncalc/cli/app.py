@@ -423,6 +423,14 @@ def init_command(
     print(f"wrote {path}; use it with: rnncalc grads --show-steps --config {path}")
 
 
+@app.command("conventions", cls=PanelledCommand)
+def conventions_command() -> None:
+    """List the course conventions (--convention NAME): each course's cells, names, axes and stacks."""
+    from ..render.conventions import conventions_text
+
+    print(conventions_text(), end="")
+
+
 @app.command("cells", cls=PanelledCommand)
 def cells_command() -> None:
     """List the preset cells (--preset NAME) with their equations and default parameter values."""

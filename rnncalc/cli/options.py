@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..cell.conventions import CONVENTIONS
 from ..cell.functions import ACTIVATIONS, CELL_FUNCTIONS
 from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 from ..cell.presets import PRESETS
@@ -31,6 +32,7 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # t
 
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 BatchReduction = Enum("BatchReduction", {name: name for name in REDUCTIONS}, type=str)  # type: ignore[misc]
+ConventionName = Enum("ConventionName", {name: name for name in CONVENTIONS}, type=str)  # type: ignore[misc]
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
 BLANK_MODES = ("values", "rules", "both")
 BlankMode = Enum("BlankMode", {name: name for name in BLANK_MODES}, type=str)  # type: ignore[misc]
@@ -129,6 +131,21 @@ SHARED: dict[str, tuple[Any, Any]] = {
         "--h0 V is --init h=V.",
         PARAMETERS,
         metavar="NAME=NUM",
+    ),
+    "convention": _option(
+        Optional[ConventionName],
+        "--convention",
+        "Write the problem as a course does: its cell for --preset elman, gru or lstm in its own names and "
+        "layout, its stacked weights, its batch axes (rnncalc conventions lists them). Default: rnncalc.",
+        CELL,
+    ),
+    "upstream": _option(
+        Optional[list[str]],
+        "--upstream",
+        "Upstream gradients dL/dy_t instead of a loss, as a course's backward function takes them (with "
+        "--convention, y is the state h: dL/dh_t), shaped like the targets.",
+        PROBLEM,
+        metavar="VALUES",
     ),
     "sequence": _option(
         Optional[int],
@@ -373,7 +390,7 @@ def with_config(options: Any) -> Any:
 
 
 PROBLEM_OPTIONS = ("x", "g", "h0", "wi", "wh", "a", "b", "c", "param", "activation", "loss", "cell", "preset")
-PROBLEM_OPTIONS += ("init", "input", "loss_term", "config")
+PROBLEM_OPTIONS += ("init", "input", "loss_term", "config", "convention", "upstream")
 
 
 def names_a_problem(options: Any) -> bool:
@@ -406,6 +423,8 @@ def with_problem(options: Any, table: dict[str, Any]) -> Any:
             value = _choice(MethodName, value, key)
         elif key == "reduce_batch":
             value = _choice(BatchReduction, value, key)
+        elif key == "convention":
+            value = _choice(ConventionName, value, key)
         current = merged.get(target)
         if key == "params":
             given = {item.partition("=")[0].strip() for item in current or []}
@@ -483,6 +502,10 @@ def _shared_args(options: Any) -> dict[str, Any]:
         args["cell"] = tuple(options.cell)
     elif options.activation is not None:
         args["activation"] = options.activation.value
+    if options.convention is not None:
+        args["convention"] = options.convention.value
+    if options.upstream:
+        args["upstream"] = _sequence(options.upstream, "--upstream")
     return args
 
 
@@ -544,7 +567,7 @@ def _settings(options: Any) -> Settings:
     )
 
 
-VECTOR_VALUES = ("x", "g", "h0", "wi", "wh", "a", "b", "c")
+VECTOR_VALUES = ("x", "g", "h0", "wi", "wh", "a", "b", "c", "upstream")
 """The options that may hold a vector or matrix in bracket notation ([[0.5, 0.1], [0.2, 0.3]])."""
 
 

@@ -17,6 +17,7 @@ from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
 
 if TYPE_CHECKING:
     from .arrays import Arrays
+    from .convention import CourseLayout
 
 from ..errors import InputError
 from ..numbers import check_representable
@@ -177,7 +178,9 @@ class Problem:
     loss_term: str | None = None
     preset: str | None = None
     sequence: int = 1
-    reduce_batch: str = "mean"
+    reduce_batch: str | None = None
+    convention: str | None = None
+    upstream: Any = None
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
@@ -186,9 +189,14 @@ class Problem:
     reads_x: bool = field(init=False, repr=False, compare=False, default=True)
     arrays: Arrays | None = field(init=False, repr=False, compare=False, default=None)
     batch: Batch | None = field(init=False, repr=False, compare=False, default=None)
+    course: CourseLayout | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
+        if self.convention is not None or self.upstream is not None:
+            self._apply_convention()
+        if self.reduce_batch is None:
+            object.__setattr__(self, "reduce_batch", "mean")
         if self.preset is not None:
             self._apply_preset()
         if is_batch(self.x):
@@ -372,6 +380,17 @@ class Problem:
         exact = {k: v for k, v in self.arrays.exact.items() if k not in params}
         object.__setattr__(new, "arrays", dataclasses.replace(self.arrays, params=dict(params), exact=exact))
         return new
+
+    def _apply_convention(self) -> None:
+        """A course's problem in rnncalc's layout: its cell, split weights, batch axes (see convention)."""
+        from .convention import course_args
+
+        names = ("x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset")
+        fields = {name: getattr(self, name) for name in names}
+        args, layout = course_args(self.convention or "rnncalc", self.preset, fields, self.upstream)
+        for name, value in args.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "course", layout)
 
     def _apply_preset(self) -> None:
         """A preset's equations become the cell, its defaults the parameters not given."""

@@ -10,6 +10,7 @@ from ..compute.run import METHODS, run
 from ..compute.trace import Trace
 from ..errors import InputError
 from . import flow_steps
+from .convention import in_course_layout
 from .model import Derivation, NamedColumns, Section
 from .quantities import Quantities, shown
 from .sections import (
@@ -51,7 +52,7 @@ def derive(
     if problem.batch is not None:  # each sequence by the same engine, then the batch's sums
         from .batch import derive_batch
 
-        return derive_batch(problem, settings, derive, scope, steps, method)
+        return in_course_layout(derive_batch(problem, settings, derive, scope, steps, method))
     _check_size(problem.n, steps, scope, settings.exact, problem.arrays)
     chosen, method = method, method or "forward"
     if method not in METHODS:
@@ -103,7 +104,7 @@ def derive(
         from .exact import with_exact
 
         derivation = with_exact(derivation, progress)
-    return derivation
+    return in_course_layout(derivation)
 
 
 def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:

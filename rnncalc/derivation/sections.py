@@ -13,6 +13,7 @@ import dataclasses
 from fractions import Fraction
 
 from ..cell.losses import LOSSES, VECTOR_TEXT
+from ..compute.convention import UPSTREAM_TERM
 from ..compute.problem import CUSTOM_LOSS, Problem
 from ..engine.plan import Chain
 from .formula import (
@@ -71,6 +72,13 @@ def addition(parts: list[Form]) -> Form:
 
 def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
     """The loss's definition, over the steps with a target (for vector outputs, with norms)."""
+    if problem.loss_term == UPSTREAM_TERM:  # a course's backward function: dL/dy_t is given, not a loss
+        return Name(
+            "L = Σ_t Σ g_t ⊙ y_t, so that dL/dy_t = g_t, the upstream gradient given",
+            r"L = \sum_{t} \textstyle\sum g_{t} \odot y_{t},\ \text{so that } \frac{dL}{dy_{t}} = g_{t}"
+            r"\text{, the upstream gradient given}",
+            "upstream",
+        )
     if problem.loss == CUSTOM_LOSS and problem.arrays is not None:  # ℓ_t is taken entry by entry
         return Name(
             "L = Σ_t Σ ℓ_t, ℓ_t entry by entry, Σ over its entries",
@@ -107,7 +115,8 @@ def loss_section(q: Quantities, problem: Problem) -> Section:
 
         term = Ref(Name("ℓ_t", r"\ell_{t}", "loss_term"), 0.0)
         steps.insert(0, Step(term, fill(template(q.forms.loss), q.generic_binding()), definition=True))
-    return Section("loss", problem.loss.upper(), tuple(steps), loss_lead(problem, q.trace.target_steps))
+    title = "Upstream gradients" if problem.loss_term == UPSTREAM_TERM else problem.loss.upper()
+    return Section("loss", title, tuple(steps), loss_lead(problem, q.trace.target_steps))
 
 
 def model_section(q: Quantities) -> Section:

@@ -53,6 +53,8 @@ c = 1
 # x = [[[1, 2], [0, 1]], [[0.5, 1], [1, 0]]]
 # g = [[1, 0.5], [0, 1]]
 # reduce_batch = "mean"         # the batch loss: the mean (or sum) of the sequences' losses
+# convention = "cs231n"         # a course's names, layout and stacked weights (rnncalc conventions)
+# upstream = [[...]]            # dL/dh_t given instead of targets and a loss
 # sequence = 1                  # the sequence derived in full
 """
 
@@ -70,6 +72,8 @@ KINDS: dict[str, str] = {
     "loss_term": "text",
     "sequence": "integer",
     "reduce_batch": "text",
+    "convention": "text",
+    "upstream": "numbers",
     "digits": "integer",
     "method": "text",
     "round_intermediate": "boolean",

@@ -1,0 +1,186 @@
+"""A problem written in a course's convention, read into rnncalc's own: the course's cell, its stacked
+weights split into the cell's parts, its batch axes and column biases put as rnncalc takes them.
+
+``course_args`` gives the Problem's fields in rnncalc's layout; ``CourseLayout`` remembers what to undo
+so that gradients come back as the course writes them (``derivation.convention``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..cell.conventions import CONVENTIONS, Convention, CourseCell, Fused
+from ..errors import InputError
+from ..tensor import Exact, shape_of
+
+UPSTREAM_TERM = "g*y"
+"""The loss whose gradient by y_t is the upstream gradient given in g_t: L = Σ_t Σ g_t ⊙ y_t."""
+
+
+@dataclass(frozen=True)
+class CourseLayout:
+    """What a convention changed, to put results back in the course's layout."""
+
+    convention: Convention
+    cell: CourseCell
+    columns: frozenset[str]
+
+
+def convention_named(name: str) -> Convention:
+    """The convention of this name (a one-line error naming the known ones)."""
+    found = CONVENTIONS.get(name)
+    if found is None:
+        raise InputError(f"unknown convention {name!r}; choose one of {', '.join(CONVENTIONS)}")
+    return found
+
+
+def course_args(
+    name: str, preset: str | None, fields: dict[str, Any], upstream: Any
+) -> tuple[dict[str, Any], CourseLayout | None]:
+    """The problem's fields in rnncalc's layout (cell, params, x, g, init, loss term, reduction), and
+    what was changed; the rnncalc convention changes nothing."""
+    convention = convention_named(name)
+    if name == "rnncalc":
+        if upstream is not None:
+            return _upstream(fields, upstream, lambda v: v), None
+        return fields, None
+    if fields.get("cell") is not None:
+        raise InputError(f"--convention {name} gives the cell; choose it with --preset, not --cell")
+    kind = preset or "elman"
+    cell = convention.cells.get(kind)
+    if cell is None:
+        raise InputError(
+            f"the {name} convention has no {kind} cell; its cells: {', '.join(convention.cells)}"
+        )
+    args = dict(fields, cell=cell.equations, preset=None)
+    params, columns = _split_params(dict(fields.get("params") or {}), cell, convention)
+    args["params"] = params
+
+    def layout(value: Any) -> Any:
+        return _batch_axes(value, convention.batch)
+
+    if fields.get("x") is not None:
+        args["x"] = layout(fields["x"])
+    if fields.get("g") is not None:
+        args["g"] = layout(fields["g"])
+    init = dict(fields.get("init") or {})
+    h0 = fields.get("h0")
+    if h0 is not None and not (isinstance(h0, Fraction) and h0 == 0):
+        if convention.state in init:
+            raise InputError(f"--h0 and --init {convention.state}= both set {convention.state}_0; give one")
+        init[convention.state] = h0
+    args["h0"] = Fraction(0)
+    args["init"] = {state: _initial(value, convention) for state, value in init.items()}
+    if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
+        args["reduce_batch"] = convention.reduce_batch
+    if upstream is not None:
+        args = _upstream(args, upstream, layout)
+    return args, CourseLayout(convention, cell, frozenset(columns))
+
+
+def _upstream(args: dict[str, Any], upstream: Any, layout: Any) -> dict[str, Any]:
+    """dL/dh_t given for every step: the targets carry it, and the loss is L = Σ_t Σ g_t ⊙ y_t."""
+    if args.get("g") is not None:
+        raise InputError("--upstream and --g conflict: the upstream gradients take the place of a loss")
+    if args.get("loss_term") is not None:
+        raise InputError("--upstream and --loss-term conflict: the upstream gradients are the loss")
+    return dict(
+        args, g=layout(upstream), loss_term=UPSTREAM_TERM, reduce_batch=args.get("reduce_batch") or "sum"
+    )
+
+
+def _split_params(
+    params: dict[str, Any], cell: CourseCell, convention: Convention
+) -> tuple[dict[str, Any], list[str]]:
+    """Each stacked weight given (Wx, weight_ih_l0) split into the cell's parts; biases given as
+    columns (n_a × 1) made vectors. Returns the parameters and the names given as columns."""
+    from .arrays import exact
+
+    result = dict(params)
+    for fused in cell.fused:
+        if fused.name not in result:
+            continue
+        given = [p for p in fused.parts if p in result]
+        if given and fused.parts != (fused.name,):
+            raise InputError(
+                f"{fused.name} and {given[0]} both give {given[0]}; give the stacked {fused.name} only"
+            )
+        value = exact(result.pop(fused.name), fused.name)
+        for part, piece in zip(fused.parts, _split(value, fused), strict=True):
+            result[part] = piece
+    columns = []
+    if convention.columns:
+        for key, value in list(result.items()):
+            shape = shape_of(exact(value, key), key) if not isinstance(value, Fraction) else ()
+            if len(shape) == 2 and shape[1] == 1 and key.startswith("b"):
+                result[key] = tuple(row[0] for row in exact(value, key))  # type: ignore[index]
+                columns.append(key)
+    return result, columns
+
+
+def _split(value: Exact, fused: Fused) -> list[Exact]:
+    """A stacked weight cut into its parts along its axis (each H wide, or deeplearning.ai's H then D)."""
+    shape = shape_of(value, fused.name)
+    if len(shape) <= fused.axis:
+        raise InputError(f"{fused.name}: give the stacked matrix (its parts side by side), not one number")
+    total = shape[fused.axis]
+    if "D" in fused.sizes:  # [a_prev; x]: the state's columns first, as many as the matrix has rows
+        h = shape[0]
+        if total <= h:
+            raise InputError(f"{fused.name} is {shape[0]}×{total}: it needs n_a + n_x = {h} + n_x columns")
+        widths = [h if s == "H" else total - h for s in fused.sizes]
+    else:
+        count = len(fused.parts)
+        if total % count:
+            raise InputError(
+                f"{fused.name} has {total} along its stacked axis, not a multiple of its {count} parts "
+                f"({', '.join(fused.parts)})"
+            )
+        widths = [total // count] * count
+    pieces, start = [], 0
+    for width in widths:
+        pieces.append(_slice(value, fused.axis, start, start + width))
+        start += width
+    return pieces
+
+
+def _slice(value: Exact, axis: int, start: int, stop: int) -> Exact:
+    """value[start:stop] along axis 0, or value[:, start:stop] along axis 1."""
+    if axis == 0:
+        return tuple(value[start:stop])  # type: ignore[index]
+    return tuple(tuple(row[start:stop]) for row in value)  # type: ignore[union-attr]
+
+
+def _batch_axes(value: Any, axes: str) -> Any:
+    """x, targets or upstream gradients in rnncalc's (N, T, D) from the course's axes ((T, N, D) for
+    PyTorch, (D, N, T) for deeplearning.ai); one sequence, (T, D) or deeplearning.ai's (D, T), alike."""
+    if axes == "NTD" or value is None:
+        return value
+    import numpy as np
+
+    from .arrays import exact
+
+    array = np.array(exact(value, "x"), dtype=object)
+    if array.ndim == 3:
+        order = (1, 0, 2) if axes == "TND" else (1, 2, 0)
+        return np.transpose(array, order).tolist()
+    if array.ndim == 2 and axes == "DNT":
+        return array.T.tolist()
+    return value
+
+
+def _initial(value: Any, convention: Convention) -> Any:
+    """An initial state as rnncalc takes it: deeplearning.ai's a0 (n_a × m) as one row per sequence;
+    PyTorch's h0 (layers × N × H) without its layer axis."""
+    import numpy as np
+
+    from .arrays import exact
+
+    array = np.array(exact(value, "h0"), dtype=object)
+    if convention.columns and array.ndim == 2:
+        return array.T.tolist()
+    if convention.batch == "TND" and array.ndim == 3 and array.shape[0] == 1:
+        return array[0].tolist()
+    return value

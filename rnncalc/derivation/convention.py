@@ -1,0 +1,53 @@
+"""Results put back in a course's layout: its stacked weights' gradients stacked again (dWx of CS231n's
+D×4H), column biases as columns, dL/dx and per-sequence initial states along the course's axes."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .model import Derivation
+from .names import gradient
+from .quantities import shown
+
+
+def in_course_layout(derivation: Derivation) -> Derivation:
+    """The derivation with its gradients keyed and shaped as the problem's convention writes them."""
+    layout: Any = getattr(derivation.problem, "course", None)
+    if layout is None:
+        return derivation
+    import numpy as np
+
+    gradients = dict(derivation.gradients)
+    names = dict(derivation.gradient_names)
+    for fused in layout.cell.fused:
+        if not all(part in gradients for part in fused.parts):
+            continue
+        parts = [np.asarray(gradients.pop(part), dtype=float) for part in fused.parts]
+        for part in fused.parts:
+            names.pop(part, None)
+        gradients[fused.name] = shown(np.concatenate(parts, axis=fused.axis))
+        names[fused.name] = gradient(fused.name)
+    for key in layout.columns:
+        if key in gradients:
+            gradients[key] = shown(np.asarray(gradients[key], dtype=float).reshape(-1, 1))
+    convention = layout.convention
+    for state in (s for s in derivation.problem.spec.states if f"{s}0" in gradients):
+        value = np.asarray(gradients[f"{state}0"], dtype=float)
+        if convention.columns and value.ndim == 2:  # a0 per sequence: n_a × m
+            gradients[f"{state}0"] = shown(value.T)
+    inputs = derivation.input_gradients
+    if inputs is not None:
+        inputs = {
+            s: shown(_course_axes(np.asarray(v, dtype=float), convention.batch)) for s, v in inputs.items()
+        }
+    return dataclasses.replace(derivation, gradients=gradients, gradient_names=names, input_gradients=inputs)
+
+
+def _course_axes(array: Any, axes: str) -> Any:
+    """rnncalc's (N, T, D) (or one sequence's (T, D)) along the course's axes."""
+    if axes == "TND" and array.ndim == 3:
+        return array.transpose(1, 0, 2)
+    if axes == "DNT":
+        return array.transpose(2, 0, 1) if array.ndim == 3 else array.T
+    return array

@@ -1,0 +1,40 @@
+"""The course conventions as text: rnncalc conventions."""
+
+from __future__ import annotations
+
+from ..cell.conventions import CONVENTIONS
+
+AXES = {"NTD": "(N, T, D)", "TND": "(T, N, D)", "DNT": "(D, N, T)"}
+"""How each convention gives x for a mini-batch: N sequences, T steps, D inputs."""
+
+
+def conventions_text() -> str:
+    """Every convention: what it is, its batch axes and reduction, and each cell's equations and stacks."""
+    blocks = []
+    for convention in CONVENTIONS.values():
+        lines = [
+            f"{convention.name}: {convention.about}",
+            f"  source: {convention.source}",
+            f"  x as {AXES[convention.batch]}; a batch's loss: the {convention.reduce_batch} of the "
+            "sequences'",
+        ]
+        for kind, cell in convention.cells.items():
+            lines.append(f"  --preset {kind}:")
+            lines += [f"    {equation}" for equation in cell.equations]
+            lines += [
+                f"    {fused.name} stacks {', '.join(fused.parts)} along axis {fused.axis}"
+                for fused in cell.fused
+                if fused.parts != (fused.name,)
+            ]
+            lines += [
+                f"    {fused.name} is {fused.parts[0]}" for fused in cell.fused if len(fused.parts) == 1
+            ]
+        if not convention.cells:
+            lines.append("  the cells of rnncalc cells, as they are")
+        blocks.append("\n".join(lines))
+    footer = (
+        "Use one with --convention NAME --preset elman|gru|lstm; give the course's stacked weights by its "
+        "names (--param Wx=[[...]]), and its upstream gradients with --upstream. The candidate a course "
+        "calls g (LSTM) or n (GRU) is written cc or hc: g and n name the targets and the number of steps."
+    )
+    return "\n\n".join([*blocks, footer]) + "\n"

@@ -1,0 +1,258 @@
+"""Course conventions (--convention): each course's cell in its own names, stacked weights, batch axes and
+upstream gradients, against that course's forward pass typed out here in NumPy and differentiated by
+central differences (and against PyTorch's autograd where it is installed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from rnncalc.compute.problem import Problem, Settings
+from rnncalc.derivation.derive import derive
+from rnncalc.errors import InputError
+
+RNG = np.random.default_rng(11)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def numeric(loss: Callable[[dict[str, np.ndarray]], float], values: dict[str, np.ndarray]) -> dict:
+    """dL/d(every entry of every array) by central differences."""
+    grads = {}
+    for key, value in values.items():
+        grad = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            up, down = {k: v.copy() for k, v in values.items()}, {k: v.copy() for k, v in values.items()}
+            up[key][index] += 1e-6
+            down[key][index] -= 1e-6
+            grad[index] = (loss(up) - loss(down)) / 2e-6
+        grads[key] = grad
+    return grads
+
+
+def rounded(*shape: int) -> np.ndarray:
+    return RNG.uniform(-1, 1, shape).round(2)
+
+
+def assert_gradients(derivation, expected: dict[str, np.ndarray], inputs: str = "x") -> None:
+    """Every parameter's, the input's and the initial states' gradients as the course shapes them."""
+    for key, value in expected.items():
+        got = derivation.input_gradients[inputs] if key == inputs else derivation.gradients[key]
+        np.testing.assert_allclose(np.asarray(got, dtype=float), value, rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+def cs231n_lstm_loss(v: dict[str, np.ndarray], dh: np.ndarray) -> float:
+    """CS231n's lstm_forward (rnn_layers.py) with L = Σ dh ⊙ h: a = x·Wx + h·Wh + b cut into i, f, o, g."""
+    h, c, total = v["h0"], np.zeros_like(v["h0"]), 0.0
+    H = h.shape[1]
+    for t in range(v["x"].shape[1]):
+        a = v["x"][:, t] @ v["Wx"] + h @ v["Wh"] + v["b"]
+        i, f, o, g = (
+            sigmoid(a[:, :H]),
+            sigmoid(a[:, H : 2 * H]),
+            sigmoid(a[:, 2 * H : 3 * H]),
+            np.tanh(a[:, 3 * H :]),
+        )
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        total += np.sum(dh[:, t] * h)
+    return total
+
+
+def test_cs231n_lstm_with_stacked_weights_and_upstream_gradients() -> None:
+    N, T, D, H = 2, 3, 2, 2
+    values = {"x": rounded(N, T, D), "Wx": rounded(D, 4 * H), "Wh": rounded(H, 4 * H), "b": rounded(4 * H)}
+    values["h0"] = rounded(N, H)
+    dh = rounded(N, T, H)
+    problem = Problem(
+        convention="cs231n",
+        preset="lstm",
+        x=values["x"].tolist(),
+        h0=values["h0"].tolist(),
+        params={k: values[k].tolist() for k in ("Wx", "Wh", "b")},
+        upstream=dh.tolist(),
+    )
+    derivation = derive(problem, Settings(), steps=False)
+    assert set(derivation.gradients) == {"Wx", "Wh", "b", "h0", "c0"}
+    expected = numeric(lambda v: cs231n_lstm_loss(v, dh), values)
+    assert_gradients(derivation, expected)
+
+
+def cs231n_rnn_loss(v: dict[str, np.ndarray], dh: np.ndarray) -> float:
+    """CS231n's rnn_forward: h = tanh(x·Wx + h·Wh + b), with L = Σ dh ⊙ h."""
+    h, total = v["h0"], 0.0
+    for t in range(v["x"].shape[1]):
+        h = np.tanh(v["x"][:, t] @ v["Wx"] + h @ v["Wh"] + v["b"])
+        total += np.sum(dh[:, t] * h)
+    return total
+
+
+def test_cs231n_rnn_backward_with_the_derivation_shown() -> None:
+    N, T, D, H = 2, 3, 3, 2
+    values = {
+        "x": rounded(N, T, D),
+        "Wx": rounded(D, H),
+        "Wh": rounded(H, H),
+        "b": rounded(H),
+        "h0": rounded(N, H),
+    }
+    dh = rounded(N, T, H)
+    params = {k: values[k].tolist() for k in ("Wx", "Wh", "b")}
+    problem = Problem(
+        convention="cs231n",
+        x=values["x"].tolist(),
+        h0=values["h0"].tolist(),
+        params=params,
+        upstream=dh.tolist(),
+    )
+    derivation = derive(problem, Settings(), steps=True)
+    assert_gradients(derivation, numeric(lambda v: cs231n_rnn_loss(v, dh), values))
+    from rnncalc.render.terminal import render
+
+    text = render(derivation)
+    assert "o_t = x_{t-1} · Wx + h_{t-1} · W_h + b" in text and "Upstream gradients (sequence 1)" in text
+
+
+def pytorch_loss(kind: str, v: dict[str, np.ndarray], up: np.ndarray) -> float:
+    """torch.nn.RNN, GRU and LSTM as their documentation writes them, x (T, N, D), with L = Σ up ⊙ h."""
+    h, total = v["h0"][0], 0.0
+    c = v["c0"][0] if kind == "lstm" else None
+    H = h.shape[1]
+    for t in range(v["x"].shape[0]):
+        gi = v["x"][t] @ v["weight_ih_l0"].T + v["bias_ih_l0"]
+        gh = h @ v["weight_hh_l0"].T + v["bias_hh_l0"]
+        if kind == "elman":
+            h = np.tanh(gi + gh)
+        elif kind == "gru":
+            r, z = sigmoid(gi[:, :H] + gh[:, :H]), sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+            n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+            h = (1 - z) * n + z * h
+        else:
+            a = gi + gh
+            i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+            g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+            c = f * c + i * g
+            h = o * np.tanh(c)
+        total += np.sum(up[t] * h)
+    return total
+
+
+@pytest.mark.parametrize(("kind", "gates"), [("elman", 1), ("gru", 3), ("lstm", 4)])
+def test_pytorch_cells_with_their_state_dict(kind: str, gates: int) -> None:
+    T, N, D, H = 3, 2, 2, 2
+    values = {
+        "x": rounded(T, N, D),
+        "h0": rounded(1, N, H),
+        "weight_ih_l0": rounded(gates * H, D),
+        "weight_hh_l0": rounded(gates * H, H),
+        "bias_ih_l0": rounded(gates * H),
+        "bias_hh_l0": rounded(gates * H),
+    }
+    init = {}
+    if kind == "lstm":
+        values["c0"] = rounded(1, N, H)
+        init = {"c": values["c0"].tolist()}
+    up = rounded(T, N, H)
+    names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    problem = Problem(
+        convention="pytorch",
+        preset=kind,
+        x=values["x"].tolist(),
+        h0=values["h0"].tolist(),
+        init=init,
+        params={k: values[k].tolist() for k in names},
+        upstream=up.tolist(),
+    )
+    derivation = derive(problem, Settings(), steps=False)
+    expected = numeric(lambda v: pytorch_loss(kind, v, up), values)
+    for state in (
+        "h0",
+        "c0",
+    ):  # rnncalc gives one initial state per sequence: PyTorch's without its layer axis
+        if state in expected:
+            expected[state] = expected[state][0]
+    assert_gradients(derivation, expected)
+
+
+def test_pytorch_cells_agree_with_autograd() -> None:
+    torch = pytest.importorskip("torch")
+    torch.set_default_dtype(torch.float64)
+    T, N, D, H = 3, 2, 2, 3
+    net = torch.nn.GRU(D, H)
+    x, h0, up = rounded(T, N, D), rounded(1, N, H), rounded(T, N, H)
+    state = {k: torch.tensor(rounded(*v.shape)) for k, v in net.state_dict().items()}
+    net.load_state_dict(state)
+    xt, h0t = torch.tensor(x, requires_grad=True), torch.tensor(h0, requires_grad=True)
+    out, _ = net(xt, h0t)
+    (out * torch.tensor(up)).sum().backward()
+    problem = Problem(
+        convention="pytorch",
+        preset="gru",
+        x=x.tolist(),
+        h0=h0.tolist(),
+        params={k: v.numpy().tolist() for k, v in state.items()},
+        upstream=up.tolist(),
+    )
+    derivation = derive(problem, Settings(), steps=False)
+    expected = {k: p.grad.numpy() for k, p in net.named_parameters()} | {
+        "x": xt.grad.numpy(),
+        "h0": h0t.grad.numpy()[0],
+    }
+    assert_gradients(derivation, expected)
+
+
+def dlai_lstm_loss(v: dict[str, np.ndarray], da: np.ndarray) -> float:
+    """deeplearning.ai's lstm_forward: x (n_x, m, T_x), a0 (n_a, m), gates on [a_prev; x]; L = Σ da ⊙ a."""
+    a, c, total = v["a0"], np.zeros_like(v["a0"]), 0.0
+    for t in range(v["x"].shape[2]):
+        concat = np.concatenate([a, v["x"][:, :, t]])
+        f = sigmoid(v["Wf"] @ concat + v["bf"])
+        i = sigmoid(v["Wi"] @ concat + v["bi"])
+        cc = np.tanh(v["Wc"] @ concat + v["bc"])
+        c = f * c + i * cc
+        o = sigmoid(v["Wo"] @ concat + v["bo"])
+        a = o * np.tanh(c)
+        total += np.sum(da[:, :, t] * a)
+    return total
+
+
+def test_dlai_lstm_on_a_prev_and_x_with_column_biases() -> None:
+    n_x, m, T, n_a = 2, 2, 3, 2
+    values = {"x": rounded(n_x, m, T), "a0": rounded(n_a, m)}
+    for gate in "fico":
+        values[f"W{gate}"] = rounded(n_a, n_a + n_x)
+        values[f"b{gate}"] = rounded(n_a, 1)
+    da = rounded(n_a, m, T)
+    problem = Problem(
+        convention="dlai",
+        preset="lstm",
+        x=values["x"].tolist(),
+        init={"a": values["a0"].tolist()},
+        params={k: v.tolist() for k, v in values.items() if k not in ("x", "a0")},
+        upstream=da.tolist(),
+    )
+    derivation = derive(problem, Settings(), steps=False)
+    assert_gradients(derivation, numeric(lambda v: dlai_lstm_loss(v, da), values))
+    assert np.asarray(derivation.gradients["bf"]).shape == (n_a, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"convention": "keras"}, "unknown convention 'keras'; choose one of rnncalc, cs231n"),
+        ({"convention": "cs231n", "preset": "gru"}, "the cs231n convention has no gru cell"),
+        ({"convention": "cs231n", "cell": ("h = x",)}, "--convention cs231n gives the cell"),
+        (
+            {"convention": "cs231n", "preset": "lstm", "x": [[1, 0]], "params": {"Wx": [[1, 2, 3]]}},
+            "Wx has 3 along its stacked axis, not a multiple of its 4 parts",
+        ),
+        ({"convention": "cs231n", "x": [[1]], "upstream": [[1]], "g": [[1]]}, "--upstream and --g conflict"),
+    ],
+)
+def test_a_convention_that_does_not_fit(args: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Problem(**args)
