@@ -67,6 +67,7 @@ def test_a_custom_cell_imports_sympy_once_then_reads_the_cache(tmp_path: Path) -
     assert first.stdout == second.stdout == uncached.stdout
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_corrupt_cache_files_are_derived_again(tmp_path: Path) -> None:
     good = run("grads", "--show-steps", *CUSTOM, cache_dir="").stdout
     assert run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path).returncode == 0
@@ -130,6 +131,7 @@ def test_an_unwritable_cache_folder_means_recomputing(tmp_path: Path) -> None:
         assert result.returncode == 0 and not list(locked.iterdir())
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     env = os.environ | {"RNNCALC_CACHE_DIR": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "100"}
     command = [

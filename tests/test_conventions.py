@@ -129,6 +129,7 @@ def test_terminal_output_wraps_at_the_terminal_width(tmp_path: Path) -> None:
     assert max(len(line) for line in lines if "dL/dW_i" in line or line.startswith("          = ")) <= 100
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_long_work_shows_progress_on_a_terminal_only() -> None:
     # about 1.5 s of training: the bar appears after half a second, on the terminal's stderr
     screen = _run_on_a_tty(["train", "--epochs", "20000", "--no-pager"], rows=200, env={"TERM": "xterm"})

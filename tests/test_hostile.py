@@ -238,6 +238,7 @@ def test_once_internal_errors_now_work(cli, args: list[str]) -> None:
     assert code == 0 and out and err == "", err
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_growing_expressions_stay_fast() -> None:
     nested = "o"
     for _ in range(30):

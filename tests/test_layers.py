@@ -207,6 +207,7 @@ print("rendered")
 """
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_renderers_need_no_sympy() -> None:
     result = subprocess.run(
         [sys.executable, "-c", RENDER_WITHOUT_SYMPY], capture_output=True, text=True, timeout=300

@@ -65,6 +65,7 @@ def _close(a: float, b: float, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
     return abs(a - b) <= rtol * max(abs(a), abs(b)) + atol
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_lstm_gradients_match_sympy_on_the_unrolled_loss() -> None:
     problem = _lstm_problem()
     d = derive(problem, Settings(), steps=False)
@@ -150,6 +151,7 @@ def gated_cells(draw: st.DrawFn) -> tuple[tuple[str, ...], Problem]:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(gated_cells())
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_random_gated_cells_match_sympy_on_the_unrolled_loss(case) -> None:
     cell, problem = case
     d = derive(problem, Settings(), steps=False, method="both")
@@ -274,6 +276,7 @@ def test_train_lowers_the_loss_of_an_lstm() -> None:
     assert run.history[-1].loss < 0.6 * run.history[0].loss
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_graph_of_a_network_gives_every_node_its_gradient() -> None:
     problem = _lstm_problem()
     graph = build_graph(problem)

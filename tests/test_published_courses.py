@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnncalc.compute.problem import Problem
+from rnncalc.compute.problem import Problem, Settings
 from rnncalc.compute.run import run
+from rnncalc.derivation.derive import derive
 
 RNN = ("h = tanh(x*Wx + h_prev*Wh + b)", "y = h")
 LSTM_STEP_NEXT_H = [  # the notebook's expected_next_h and expected_next_c for lstm_step_forward
@@ -143,3 +144,41 @@ def test_lstm_forward() -> None:
     ]
     h, _ = lstm_values(x, h0, np.zeros((N, H)), Wx, Wh, b)  # the notebook's c0 is zero
     assert h == pytest.approx(np.array(expected_h), abs=5e-9)
+
+
+def test_dlai_lstm_backward() -> None:
+    """deeplearning.ai "Building your RNN step by step" (2021+ version), exercise 8: lstm_backward.
+
+    Source: YueyangJiang97/Building_a_Recurrent_Neural_Network_Step_by_Step, commit 57f9b06 (the
+    notebook's Expected Output; docs/examples/published.md §16). Written in the course's convention:
+    x (n_x, m, T_x), a0 (n_a, m), every gate on [a_prev; x] with biases n_a × 1, upstream da. The
+    notebook's da covers the first 4 of the 7 steps; the later steps get no upstream gradient (zeros).
+    """
+    np.random.seed(1)
+    x = np.random.randn(3, 10, 7)
+    a0 = np.random.randn(5, 10)
+    params = {}
+    for gate in "fioc":
+        params[f"W{gate}"] = np.random.randn(5, 5 + 3)
+        params[f"b{gate}"] = np.random.randn(5, 1)
+    da = np.random.randn(5, 10, 4)
+    problem = Problem(
+        convention="dlai",
+        preset="lstm",
+        x=x.tolist(),
+        init={"a": a0.tolist()},
+        params={k: v.tolist() for k, v in params.items()},
+        upstream=np.concatenate([da, np.zeros((5, 10, 3))], axis=2).tolist(),
+    )
+    derivation = derive(problem, Settings(), steps=False)
+    gradients = {k: np.asarray(v, dtype=float) for k, v in derivation.gradients.items()}
+    dx = np.asarray(derivation.input_gradients["x"], dtype=float)
+    assert dx[1][2][:4] == pytest.approx([0.00218254, 0.28205375, -0.48292508, -0.43281115], abs=5e-9)
+    assert gradients["a0"][2][3] == pytest.approx(0.312770310257, abs=5e-13)
+    assert gradients["Wf"][3][1] == pytest.approx(-0.0809802310938, abs=5e-14)
+    assert gradients["Wi"][1][2] == pytest.approx(0.40512433093, abs=5e-12)
+    assert gradients["Wc"][3][1] == pytest.approx(-0.0793746735512, abs=5e-14)
+    assert gradients["Wo"][1][2] == pytest.approx(0.038948775763, abs=5e-13)
+    expected_biases = {"bf": -0.15745657, "bi": -0.50848333, "bc": -0.42510818, "bo": -0.17958196}
+    for key, value in expected_biases.items():
+        assert gradients[key].shape == (5, 1) and gradients[key][4][0] == pytest.approx(value, abs=5e-9)
