@@ -256,3 +256,38 @@ def test_dlai_lstm_on_a_prev_and_x_with_column_biases() -> None:
 def test_a_convention_that_does_not_fit(args: dict, message: str) -> None:
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Problem(**args)
+
+
+def test_cs231n_lstm_with_upstream_gradients_on_h_and_c(cli, tmp_path) -> None:
+    """lstm_step_backward's dnext_h and dnext_c over two steps, from a problem file's [upstream] table."""
+    N, T, D, H = 2, 2, 2, 2
+    values = {"x": rounded(N, T, D), "Wx": rounded(D, 4 * H), "Wh": rounded(H, 4 * H), "b": rounded(4 * H)}
+    values["h0"] = rounded(N, H)
+    dh, dc = rounded(N, T, H), rounded(N, T, H)
+
+    def loss(v: dict[str, np.ndarray]) -> float:
+        h, c, total = v["h0"], np.zeros_like(v["h0"]), 0.0
+        for t in range(T):
+            a = v["x"][:, t] @ v["Wx"] + h @ v["Wh"] + v["b"]
+            i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 2 * H : 3 * H])
+            c = f * c + i * np.tanh(a[:, 3 * H :])
+            h = o * np.tanh(c)
+            total += np.sum(dh[:, t] * h) + np.sum(dc[:, t] * c)
+        return total
+
+    problem = tmp_path / "lstm.toml"
+    params = "\n".join(f"{k} = {values[k].tolist()}" for k in ("Wx", "Wh", "b"))
+    problem.write_text(
+        f'convention = "cs231n"\npreset = "lstm"\nx = {values["x"].tolist()}\nh0 = {values["h0"].tolist()}\n'
+        f"[upstream]\nh = {dh.tolist()}\nc = {dc.tolist()}\n[params]\n{params}\n"
+    )
+    import json
+
+    code, out, err = cli("grads", "--config", str(problem), "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    expected = numeric(loss, values)
+    for key in ("Wx", "Wh", "b", "h0"):
+        np.testing.assert_allclose(np.array(data["gradients"][key]), expected[key], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(np.array(data["input_gradients"]["x"]), expected["x"], rtol=1e-6, atol=1e-8)
+    assert set(data["input_gradients"]) == {"x"}  # the upstream streams are no inputs of the course's

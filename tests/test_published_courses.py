@@ -182,3 +182,37 @@ def test_dlai_lstm_backward() -> None:
     expected_biases = {"bf": -0.15745657, "bi": -0.50848333, "bc": -0.42510818, "bo": -0.17958196}
     for key, value in expected_biases.items():
         assert gradients[key].shape == (5, 1) and gradients[key][4][0] == pytest.approx(value, abs=5e-9)
+
+
+def test_dlai_lstm_cell_backward() -> None:
+    """deeplearning.ai "Building your RNN step by step", lstm_cell_backward: one step with upstream
+    gradients on both the state a and the cell c (da_next, dc_next); published.md §16. The expected
+    values are the same in the v1-v3 and 2021+ notebooks."""
+    np.random.seed(1)
+    xt, a_prev, c_prev = np.random.randn(3, 10), np.random.randn(5, 10), np.random.randn(5, 10)
+    params = {}
+    for gate in "fioc":
+        params[f"W{gate}"] = np.random.randn(5, 5 + 3)
+        params[f"b{gate}"] = np.random.randn(5, 1)
+    np.random.randn(2, 5), np.random.randn(2, 1)  # Wy, by: drawn by the notebook, not used backward
+    da_next, dc_next = np.random.randn(5, 10), np.random.randn(5, 10)
+    problem = Problem(
+        convention="dlai",
+        preset="lstm",
+        x=xt[:, :, None].tolist(),  # one step: x is (n_x, m, T_x) with T_x = 1
+        init={"a": a_prev.tolist(), "c": c_prev.tolist()},
+        params={k: v.tolist() for k, v in params.items()},
+        upstream={"a": da_next[:, :, None].tolist(), "c": dc_next[:, :, None].tolist()},
+    )
+    derivation = derive(problem, Settings(), steps=False)
+    gradients = {k: np.asarray(v, dtype=float) for k, v in derivation.gradients.items()}
+    dxt = np.asarray(derivation.input_gradients["x"], dtype=float)[:, :, 0]
+    assert dxt.shape == (3, 10) and dxt[1][2] == pytest.approx(3.23055911511, abs=5e-12)
+    assert gradients["a0"][2][3] == pytest.approx(-0.0639621419711, abs=5e-14)
+    assert gradients["c0"][2][3] == pytest.approx(0.797522038797, abs=5e-13)
+    expected = {("Wf", 3, 1): -0.147954838164, ("Wi", 1, 2): 1.05749805523, ("Wc", 3, 1): 2.30456216369}
+    expected |= {("Wo", 1, 2): 0.331311595289}
+    for (key, i, j), value in expected.items():
+        assert gradients[key].shape == (5, 8) and gradients[key][i][j] == pytest.approx(value, abs=5e-12)
+    for key, value in {"bf": 0.18864637, "bi": -0.40142491, "bc": 0.25587763, "bo": 0.13893342}.items():
+        assert gradients[key][4][0] == pytest.approx(value, abs=5e-9)

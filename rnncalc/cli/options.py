@@ -143,7 +143,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
         Optional[list[str]],
         "--upstream",
         "Upstream gradients dL/dy_t instead of a loss, as a course's backward function takes them (with "
-        "--convention, y is the state h: dL/dh_t), shaped like the targets.",
+        "--convention, y is the state h: dL/dh_t), shaped like the targets; STATE=VALUES per state "
+        "(--upstream h=[...] --upstream c=[...]) for a course's dnext_h and dnext_c.",
         PROBLEM,
         metavar="VALUES",
     ),
@@ -504,7 +505,11 @@ def _shared_args(options: Any) -> dict[str, Any]:
         args["activation"] = options.activation.value
     if options.convention is not None:
         args["convention"] = options.convention.value
-    if options.upstream:
+    if options.upstream and all("=" in item for item in options.upstream):  # h=[...] c=[...]: per state
+        args["upstream"] = _named(
+            options.upstream, "--upstream", "STATE=VALUES, e.g. --upstream c=[[...]]", _tensor
+        )
+    elif options.upstream:
         args["upstream"] = _sequence(options.upstream, "--upstream")
     return args
 

@@ -26,6 +26,7 @@ class CourseLayout:
     convention: Convention
     cell: CourseCell
     columns: frozenset[str]
+    upstream_streams: tuple[str, ...] = ()
 
 
 def convention_named(name: str) -> Convention:
@@ -43,6 +44,10 @@ def course_args(
     what was changed; the rnncalc convention changes nothing."""
     convention = convention_named(name)
     if name == "rnncalc":
+        if isinstance(upstream, dict):
+            raise InputError(
+                "upstream gradients of several states need a --convention (cs231n, pytorch, dlai)"
+            )
         if upstream is not None:
             return _upstream(fields, upstream, lambda v: v), None
         return fields, None
@@ -75,9 +80,36 @@ def course_args(
     args["init"] = {state: _initial(value, convention) for state, value in init.items()}
     if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
         args["reduce_batch"] = convention.reduce_batch
-    if upstream is not None:
+    streams: tuple[str, ...] = ()
+    if isinstance(upstream, dict):  # dL/dh_t and dL/dc_t: each state's own upstream gradient
+        args, streams = _upstream_of_states(args, upstream, layout)
+    elif upstream is not None:
         args = _upstream(args, upstream, layout)
-    return args, CourseLayout(convention, cell, frozenset(columns))
+    return args, CourseLayout(convention, cell, frozenset(columns), streams)
+
+
+def _upstream_of_states(args: dict[str, Any], upstream: dict[str, Any], layout: Any) -> tuple[dict, tuple]:
+    """Upstream gradients of several states (a course's dnext_h and dnext_c): each comes in as an input
+    stream d<state>, the output becomes y = Σ d<state> ⊙ <state> and the loss L = Σ_t Σ y_t, so that
+    dL/d<state>_t is exactly the gradient given."""
+    if args.get("g") is not None or args.get("loss_term") is not None:
+        raise InputError("--upstream and --g or --loss-term conflict: the upstream gradients are the loss")
+    equations = list(args["cell"])
+    names = [e.partition("=")[0].strip() for e in equations]
+    for state in upstream:
+        if state not in names or state == "y":
+            raise InputError(
+                f"--upstream {state}: the cell has no quantity {state} (it has {', '.join(names)})"
+            )
+    streams = {f"d{state}": layout(value) for state, value in upstream.items()}
+    clash = [s for s in streams if s in names or s in (args.get("inputs") or {})]
+    if clash:
+        raise InputError(f"--upstream: the stream {clash[0]} would clash with a name of the cell")
+    output = "y = " + " + ".join(f"d{state}*{state}" for state in upstream)
+    cell = tuple(e if name != "y" else output for e, name in zip(equations, names, strict=True))
+    inputs = dict(args.get("inputs") or {}) | streams
+    reduction = args.get("reduce_batch") or "sum"
+    return dict(args, cell=cell, inputs=inputs, loss_term="y", reduce_batch=reduction), tuple(streams)
 
 
 def _upstream(args: dict[str, Any], upstream: Any, layout: Any) -> dict[str, Any]:

@@ -21,8 +21,8 @@ def in_course_layout(derivation: Derivation) -> Derivation:
     gradients = dict(derivation.gradients)
     names = dict(derivation.gradient_names)
     for fused in layout.cell.fused:
-        if not all(part in gradients for part in fused.parts):
-            continue
+        if not all(part in gradients and np.ndim(gradients[part]) for part in fused.parts):
+            continue  # a part not given as an array (a default number) has no place in the stack
         parts = [np.asarray(gradients.pop(part), dtype=float) for part in fused.parts]
         for part in fused.parts:
             names.pop(part, None)
@@ -37,7 +37,8 @@ def in_course_layout(derivation: Derivation) -> Derivation:
         if convention.columns and value.ndim == 2:  # a0 per sequence: n_a × m
             gradients[f"{state}0"] = shown(value.T)
     inputs = derivation.input_gradients
-    if inputs is not None:
+    if inputs is not None:  # the upstream gradients given as streams are no inputs of the course's
+        inputs = {s: v for s, v in inputs.items() if s not in layout.upstream_streams}
         inputs = {
             s: shown(_course_axes(np.asarray(v, dtype=float), convention.batch)) for s, v in inputs.items()
         }

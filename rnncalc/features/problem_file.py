@@ -54,7 +54,7 @@ c = 1
 # g = [[1, 0.5], [0, 1]]
 # reduce_batch = "mean"         # the batch loss: the mean (or sum) of the sequences' losses
 # convention = "cs231n"         # a course's names, layout and stacked weights (rnncalc conventions)
-# upstream = [[...]]            # dL/dh_t given instead of targets and a loss
+# upstream = [[...]]            # dL/dh_t given instead of targets and a loss ([upstream] h = ..., c = ...)
 # sequence = 1                  # the sequence derived in full
 """
 
@@ -166,6 +166,13 @@ def _checked(path: Path, key: str, value: Any) -> Any:
             f"{name}={','.join(map(str, v)) if _is_numbers(v) else _bracketed(v)}"
             for name, v in value.items()
         ]
+    if (
+        kind == "numbers"
+        and key == "upstream"
+        and isinstance(value, dict)
+        and all(map(_is_matrix, value.values()))
+    ):
+        return [f"{name}={_bracketed(v)}" for name, v in value.items()]  # [upstream] h = ..., c = ...
     if kind == "texts" and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return value
     if kind == "text" and isinstance(value, str):
