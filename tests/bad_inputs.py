@@ -40,6 +40,18 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "overflows double precision",
     ),
     ("a sequence too long to show", ["grads", "--show-steps", "--x", f"<{LONG:,} values>"], 2, "is too long"),
+    (
+        "an LSTM too long to show (the budget scaled by the cell's cost)",
+        ["grads", "--preset", "lstm", "--show-steps", "--x", "<2,500 values>"],
+        2,
+        "this cell's steps cost 5.8 times the worked example's) and stops at 2,420",
+    ),
+    (
+        "an LSTM too long to show exactly",
+        ["grads", "--preset", "lstm", "--show-steps", "--exact", "--x", "<100 values>"],
+        2,
+        "--exact is limited to n = 86 steps for this cell",
+    ),
     ("--exact with --round-intermediate", ["grads", "--exact", "--round-intermediate"], 2, "conflict"),
     (
         "--fragment without LaTeX",

@@ -96,7 +96,7 @@ def test_a_250_character_name_is_fine(tmp_path: Path) -> None:
 def test_signals_stop_cleanly_and_leave_no_file(
     tmp_path: Path, signum: int, status: int, fragment: str
 ) -> None:
-    x = ",".join(["0.5"] * 20_000)
+    x = ",".join(["0.5"] * 14_000)
     process = subprocess.Popen(
         [*COMMAND, "grads", "--show-steps", "--x", x, "-o", "out.md"],
         cwd=tmp_path,

@@ -27,7 +27,7 @@ from .sections import (
 
 ProgressCallback = Callable[[int, int, str], None]
 MAX_STEPS = 2_000_000
-MAX_STEPS_SHOWN = 20_000
+MAX_STEPS_SHOWN = 14_000  # the worked example's cell: about 20 s and 450 MB for a file at the limit
 PER_STEP_SHOWN_KB = 45
 MAX_EXACT_STEPS = 500
 MAX_NUMBERS_SHOWN = 1_000_000
@@ -53,7 +53,7 @@ def derive(
         from .batch import derive_batch
 
         return in_course_layout(derive_batch(problem, settings, derive, scope, steps, method))
-    _check_size(problem.n, steps, scope, settings.exact, problem.arrays)
+    _check_size(problem.n, steps, scope, settings.exact, problem.arrays, problem.spec)
     chosen, method = method, method or "forward"
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -135,12 +135,26 @@ def _name(trace: Trace, theta: str) -> object:
     return derivative(LOSS, initial_state(state))
 
 
-def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None) -> None:
-    """Refuse sequences whose derivation would not fit in memory or time, before any work."""
-    if exact and steps and n > MAX_EXACT_STEPS:
+def cell_weight(spec: Any) -> float:
+    """How much one step of the cell costs to derive, relative to the worked example's cell: (names its
+    equations use)^1.5 over the worked example's (measured: an LSTM step costs about 5.5 of its steps)."""
+    uses = sum(len(e.uses) for e in spec.equations)
+    return max(1.0, (uses / BUILT_IN_USES) ** 1.5)
+
+
+BUILT_IN_USES = 9
+"""The worked example's cell reads 9 names: o (Wi, x, Wh, h_prev, b), h (o), y (a, h, c)."""
+
+
+def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None, spec: Any = None) -> None:
+    """Refuse sequences whose derivation would not fit in memory or time, before any work: a budget of
+    steps, scaled down for a cell that costs more per step than the worked example's."""
+    weight = cell_weight(spec) if spec is not None and steps else 1.0
+    exact_limit = int(MAX_EXACT_STEPS / weight)
+    if exact and steps and n > exact_limit:
         raise InputError(
-            f"--exact is limited to n = {MAX_EXACT_STEPS:,} steps (each exact step takes milliseconds); "
-            f"n = {n:,}"
+            f"--exact is limited to n = {exact_limit:,} steps for this cell (each exact step takes "
+            f"milliseconds{_scaled(weight)}); n = {n:,}"
         )
     if steps and arrays is not None:
         entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
@@ -150,13 +164,20 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None
                 f"gradient) for n = {n:,}: above {MAX_NUMBERS_SHOWN:,}; give fewer steps or smaller "
                 "matrices, or drop --show-steps for just the gradients"
             )
-    limit, per_step = (MAX_STEPS_SHOWN, f"{PER_STEP_SHOWN_KB} kB") if steps else (MAX_STEPS, "2.5 kB")
+    limit, per_step = (
+        (int(MAX_STEPS_SHOWN / weight), f"{PER_STEP_SHOWN_KB} kB") if steps else (MAX_STEPS, "2.5 kB")
+    )
     if n > limit:
         hint = " (drop --show-steps for just the numbers)" if steps and scope == "grads" else ""
         raise InputError(
-            f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each) "
-            f"and stops at {limit:,}{hint}"
+            f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each"
+            f"{_scaled(weight)}) and stops at {limit:,}{hint}"
         )
+
+
+def _scaled(weight: float) -> str:
+    """How the budget was scaled for the cell, when it was."""
+    return f"; this cell's steps cost {weight:.1f} times the worked example's" if weight > 1 else ""
 
 
 def _sections(
