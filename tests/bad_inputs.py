@@ -47,6 +47,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "this cell's steps cost 5.8 times the worked example's) and stops at 2,420",
     ),
     (
+        "training beyond the time budget",
+        ["train", "--epochs", "5000", "--x", "<1,000 values>"],
+        2,
+        "rnncalc trains for at most 20 s: give at most 625 epochs",
+    ),
+    (
         "an LSTM too long to show exactly",
         ["grads", "--preset", "lstm", "--show-steps", "--exact", "--x", "<100 values>"],
         2,

@@ -59,6 +59,7 @@ def train(
     """
     problem = problem or Problem()
     _validate(lr, epochs, optimizer, beta, clip)
+    _check_budget(problem, epochs)
     vector = problem.arrays is not None
     params: dict[str, Any] = (
         dict(problem.arrays.params) if problem.arrays else {k: float(v) for k, v in problem.params.items()}
@@ -92,6 +93,31 @@ def train(
             first = _first_update(*shown, lr, (scale, clip), optimizer, beta)
         params = new
     return Training(lr, optimizer, beta, clip, tuple(history), first)
+
+
+TRAIN_BUDGET_SECONDS = 20.0
+"""train refuses, before any work, more epochs than fit in about this long (estimated per step)."""
+
+
+def _check_budget(problem: Problem, epochs: int) -> None:
+    """Refuse a training run estimated to take longer than the budget: epochs × steps × a step's cost
+    (32 µs for the worked example's cell, 100 µs on vectors, times the cell's weight and its size)."""
+    from ..derivation.derive import cell_weight
+
+    sequences = problem.batch.sequences if problem.batch is not None else (problem,)
+    steps = sum(s.n for s in sequences)
+    arrays = problem.arrays
+    entries = sum(int(getattr(v, "size", 1)) for v in arrays.params.values()) if arrays is not None else 0
+    per_step = (
+        (100e-6 if arrays is not None else 32e-6) * cell_weight(problem.spec) * max(1.0, entries / 10_000)
+    )
+    most = int(TRAIN_BUDGET_SECONDS / (steps * per_step))
+    if epochs > most:
+        raise InputError(
+            f"--epochs {epochs:,} over {steps:,} steps would take about {epochs * steps * per_step:,.0f} s; "
+            f"rnncalc trains for at most {TRAIN_BUDGET_SECONDS:g} s: give at most {max(most, 0):,} epochs "
+            "or fewer steps"
+        )
 
 
 def _validate(lr: float, epochs: int, optimizer: str, beta: float, clip: float | None) -> None:
