@@ -291,3 +291,37 @@ def test_cs231n_lstm_with_upstream_gradients_on_h_and_c(cli, tmp_path) -> None:
         np.testing.assert_allclose(np.array(data["gradients"][key]), expected[key], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(np.array(data["input_gradients"]["x"]), expected["x"], rtol=1e-6, atol=1e-8)
     assert set(data["input_gradients"]) == {"x"}  # the upstream streams are no inputs of the course's
+
+
+def test_training_a_pytorch_lstm_takes_a_step_down_every_gate_s_gradient() -> None:
+    """One SGD step on PyTorch's LSTM from upstream gradients: each gate's part moves by -η times its
+    share of the stacked gradient (central differences of the course's forward pass)."""
+    from rnncalc.features.train import train
+
+    T, N, D, H = 2, 1, 2, 2
+    values = {
+        "x": rounded(T, N, D),
+        "h0": rounded(1, N, H),
+        "c0": np.zeros((1, N, H)),
+        "weight_ih_l0": rounded(4 * H, D),
+        "weight_hh_l0": rounded(4 * H, H),
+        "bias_ih_l0": rounded(4 * H),
+        "bias_hh_l0": rounded(4 * H),
+    }
+    up = rounded(T, N, H)
+    names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    problem = Problem(
+        convention="pytorch",
+        preset="lstm",
+        x=values["x"].tolist(),
+        h0=values["h0"].tolist(),
+        params={k: values[k].tolist() for k in names},
+        upstream=up.tolist(),
+    )
+    run = train(problem, lr=0.1, epochs=1)
+    expected = numeric(lambda v: pytorch_loss("lstm", v, up), values)
+    moved = run.history[1].params
+    for k, gate in enumerate("ifgo"):
+        rows = slice(k * H, (k + 1) * H)
+        want = values["weight_ih_l0"][rows] - 0.1 * expected["weight_ih_l0"][rows]
+        np.testing.assert_allclose(np.array(moved[f"W_i{gate}"].rows()), want, rtol=1e-6, atol=1e-8)

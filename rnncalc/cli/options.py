@@ -504,7 +504,13 @@ def _shared_args(options: Any) -> dict[str, Any]:
     elif options.activation is not None:
         args["activation"] = options.activation.value
     if options.convention is not None:
+        if options.activation is not None or options.cell:
+            raise InputError(
+                "--convention gives the cell: choose it with --preset, not --activation or --cell"
+            )
         args["convention"] = options.convention.value
+    if options.upstream and options.loss is not None:
+        raise InputError("--upstream and --loss conflict: the upstream gradients take the place of a loss")
     if options.upstream and all("=" in item for item in options.upstream):  # h=[...] c=[...]: per state
         args["upstream"] = _named(
             options.upstream, "--upstream", "STATE=VALUES, e.g. --upstream c=[[...]]", _tensor

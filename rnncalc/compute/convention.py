@@ -96,12 +96,16 @@ def _upstream_of_states(args: dict[str, Any], upstream: dict[str, Any], layout: 
         raise InputError("--upstream and --g or --loss-term conflict: the upstream gradients are the loss")
     equations = list(args["cell"])
     names = [e.partition("=")[0].strip() for e in equations]
+    quantities = [name for name in names if name != "y"]
     for state in upstream:
-        if state not in names or state == "y":
+        if state not in quantities:
             raise InputError(
-                f"--upstream {state}: the cell has no quantity {state} (it has {', '.join(names)})"
+                f"--upstream {state}: the cell has no quantity {state} (it has {', '.join(quantities)})"
             )
-    streams = {f"d{state}": layout(value) for state, value in upstream.items()}
+    streams = {
+        f"d{state}": _steps_like(args.get("x"), layout(value), f"--upstream {state}")
+        for state, value in upstream.items()
+    }
     clash = [s for s in streams if s in names or s in (args.get("inputs") or {})]
     if clash:
         raise InputError(f"--upstream: the stream {clash[0]} would clash with a name of the cell")
@@ -118,9 +122,33 @@ def _upstream(args: dict[str, Any], upstream: Any, layout: Any) -> dict[str, Any
         raise InputError("--upstream and --g conflict: the upstream gradients take the place of a loss")
     if args.get("loss_term") is not None:
         raise InputError("--upstream and --loss-term conflict: the upstream gradients are the loss")
-    return dict(
-        args, g=layout(upstream), loss_term=UPSTREAM_TERM, reduce_batch=args.get("reduce_batch") or "sum"
-    )
+    given = _steps_like(args.get("x"), layout(upstream), "--upstream")
+    reduction = args.get("reduce_batch") or "sum"  # dL/dh_t given: a batch's gradients simply add up
+    return dict(args, g=given, loss_term=UPSTREAM_TERM, reduce_batch=reduction)
+
+
+def _steps_like(x: Any, upstream: Any, flag: str) -> Any:
+    """Upstream gradients for as many sequences and steps as x has (an error naming the option)."""
+    import numpy as np
+
+    from .arrays import exact
+
+    if x is None or isinstance(upstream, Fraction):
+        return upstream
+    try:
+        given = np.array(exact(upstream, flag), dtype=object)
+        inputs = np.array(exact(x, "x"), dtype=object)
+    except ValueError:
+        return upstream  # ragged: the reader's own message names it
+    batch = inputs.ndim == 3
+    want = inputs.shape[:2] if batch else inputs.shape[:1]
+    if given.shape[: len(want)] != want:
+        what = "N sequences × T steps" if batch else "T steps"
+        raise InputError(
+            f"{flag} is shaped {' × '.join(map(str, given.shape))} but x has {' × '.join(map(str, want))} "
+            f"({what}, on rnncalc's axes): one upstream gradient per step"
+        )
+    return upstream
 
 
 def _split_params(

@@ -81,6 +81,8 @@ def run(
     ``every_adjoint``: also dL/dk_t of every quantity and dL/d(every input), for the graph and check.
     """
     settings = settings or Settings()
+    if problem.batch is not None and len(problem.batch.sequences) == 1:
+        problem = problem.batch.sequences[0]  # a batch of one (N = 1) is that sequence, weight 1
     if problem.batch is not None:
         raise InputError(
             "this works on one sequence at a time for now: give one sequence (or --sequence K with grads, "

@@ -42,17 +42,21 @@ def derive(
     steps: bool = True,
     progress: ProgressCallback | None = None,
     method: str | None = None,
+    *,
+    course: bool = True,
 ) -> Derivation:
     """Work the problem: numbers always, the step-by-step sections when ``steps``.
 
-    ``progress(done, total, stage)`` is called now and then during long work.
+    ``progress(done, total, stage)`` is called now and then during long work; ``course=False`` keeps
+    a course convention's results in rnncalc's own layout (each gate's part, as the problem holds them).
     """
     problem = problem or Problem()
     settings = settings or Settings()
     if problem.batch is not None:  # each sequence by the same engine, then the batch's sums
         from .batch import derive_batch
 
-        return in_course_layout(derive_batch(problem, settings, derive, scope, steps, method))
+        batch = derive_batch(problem, settings, derive, scope, steps, method)
+        return in_course_layout(batch) if course else batch
     _check_size(problem.n, steps, scope, settings.exact, problem.arrays, problem.spec)
     chosen, method = method, method or "forward"
     if method not in METHODS:
@@ -104,7 +108,7 @@ def derive(
         from .exact import with_exact
 
         derivation = with_exact(derivation, progress)
-    return in_course_layout(derivation)
+    return in_course_layout(derivation) if course else derivation
 
 
 def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:
@@ -156,7 +160,7 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None
             f"--exact is limited to n = {exact_limit:,} steps for this cell (each exact step takes "
             f"milliseconds{_scaled(weight)}); n = {n:,}"
         )
-    if steps and arrays is not None:
+    if steps and arrays is not None and scope == "grads":
         entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
         if n * entries > MAX_NUMBERS_SHOWN:
             raise InputError(

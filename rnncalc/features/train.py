@@ -69,7 +69,7 @@ def train(
     first: Section | None = None
     for epoch in range(epochs + 1):
         try:
-            derivation = derive(_with(problem, params), Settings(), steps=False)
+            derivation = derive(_with(problem, params), Settings(), steps=False, course=False)
         except RnnCalcError:
             why = f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
             return Training(lr, optimizer, beta, clip, tuple(history), first, why)
@@ -154,7 +154,7 @@ def _shown(values: dict[str, Any]) -> dict[str, Any]:
     """Arrays as Tensors, as every renderer prints them."""
     from ..tensor import Tensor
 
-    return {k: Tensor.of(v) for k, v in values.items()}
+    return {k: Tensor.of(v) if getattr(v, "ndim", 0) else float(v) for k, v in values.items()}
 
 
 def _finite(value: Any) -> bool:

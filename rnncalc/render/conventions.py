@@ -24,7 +24,7 @@ def conventions_text() -> str:
             lines += [
                 f"    {fused.name} stacks {', '.join(fused.parts)} along axis {fused.axis}"
                 for fused in cell.fused
-                if fused.parts != (fused.name,)
+                if len(fused.parts) > 1
             ]
             lines += [
                 f"    {fused.name} is {fused.parts[0]}" for fused in cell.fused if len(fused.parts) == 1
@@ -35,6 +35,8 @@ def conventions_text() -> str:
     footer = (
         "Use one with --convention NAME --preset elman|gru|lstm; give the course's stacked weights by its "
         "names (--param Wx=[[...]]), and its upstream gradients with --upstream. The candidate a course "
-        "calls g (LSTM) or n (GRU) is written cc or hc: g and n name the targets and the number of steps."
+        "calls g (LSTM) or n (GRU) is written cc or hc: g and n name the targets and the number of steps. "
+        "rnncalc's MSE averages over the steps and sums over a vector's entries (PyTorch's mse_loss also "
+        "averages over the entries): give --upstream to start from a course's own dL/dh_t."
     )
     return "\n\n".join([*blocks, footer]) + "\n"

@@ -59,9 +59,12 @@ def dot(graph: Graph, digits: int) -> str:
     per_step = sum(1 for node in graph.nodes if node.t == 1)
     scalar = graph.problem.arrays is None  # matrices in the labels need their width
     size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES and scalar else ""
+    # newrank lines the rows up across the step clusters; Graphviz 2.43 cannot rank a gated cell's rows
+    # with it ("trouble in init_rank" from n = 5 for an LSTM), so those are laid out without it
+    newrank = " newrank=true;" if per_step <= CAPPED_NODES else ""
     lines = [
         "digraph rnncalc {",
-        f"  rankdir=TB; newrank=true; nodesep=0.15; ranksep=0.3;{size}",
+        f"  rankdir=TB;{newrank} nodesep=0.15; ranksep=0.3;{size}",
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
