@@ -325,3 +325,19 @@ def test_training_a_pytorch_lstm_takes_a_step_down_every_gate_s_gradient() -> No
         rows = slice(k * H, (k + 1) * H)
         want = values["weight_ih_l0"][rows] - 0.1 * expected["weight_ih_l0"][rows]
         np.testing.assert_allclose(np.array(moved[f"W_i{gate}"].rows()), want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("convention", "x", "h0"),
+    [
+        ("pytorch", [[1, 0], [0, 1]], [[[0.1, 0.2]]]),  # one sequence: h0 as (1, 1, H), layers × N × H
+        ("cs231n", [[1, 0], [0, 1]], [[0.1, 0.2]]),  # one sequence: h0 as (1, H)
+        ("dlai", [[1, 0], [0, 1]], [[0.1], [0.2]]),  # one sequence: a0 as (n_a, 1)
+    ],
+)
+def test_one_sequence_takes_its_initial_state_with_the_batch_axis_of_one(convention, x, h0) -> None:
+    """The single row a course writes for one sequence's initial state is that sequence's vector."""
+    with_axis = derive(Problem(convention=convention, x=x, h0=h0), Settings(), steps=False)
+    state = "a0" if convention == "dlai" else "h0"
+    plain = derive(Problem(convention=convention, x=x, init={state[0]: [0.1, 0.2]}), Settings(), steps=False)
+    assert with_axis.loss == plain.loss and with_axis.loss != derive(Problem(convention=convention, x=x)).loss

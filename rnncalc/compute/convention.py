@@ -77,7 +77,8 @@ def course_args(
             raise InputError(f"--h0 and --init {convention.state}= both set {convention.state}_0; give one")
         init[convention.state] = h0
     args["h0"] = Fraction(0)
-    args["init"] = {state: _initial(value, convention) for state, value in init.items()}
+    batched = _depth(fields.get("x")) == 3
+    args["init"] = {state: _initial(value, convention, state, batched) for state, value in init.items()}
     if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
         args["reduce_batch"] = convention.reduce_batch
     streams: tuple[str, ...] = ()
@@ -114,6 +115,14 @@ def _upstream_of_states(args: dict[str, Any], upstream: dict[str, Any], layout: 
     inputs = dict(args.get("inputs") or {}) | streams
     reduction = args.get("reduce_batch") or "sum"
     return dict(args, cell=cell, inputs=inputs, loss_term="y", reduce_batch=reduction), tuple(streams)
+
+
+def _depth(value: Any) -> int:
+    """How deep a value's lists nest (x nested three deep is a mini-batch)."""
+    depth = 0
+    while isinstance(value, (list, tuple)) and value:
+        value, depth = value[0], depth + 1
+    return depth
 
 
 def _upstream(args: dict[str, Any], upstream: Any, layout: Any) -> dict[str, Any]:
@@ -231,16 +240,24 @@ def _batch_axes(value: Any, axes: str) -> Any:
     return value
 
 
-def _initial(value: Any, convention: Convention) -> Any:
+def _initial(value: Any, convention: Convention, state: str, batched: bool) -> Any:
     """An initial state as rnncalc takes it: deeplearning.ai's a0 (n_a × m) as one row per sequence;
-    PyTorch's h0 (layers × N × H) without its layer axis."""
+    PyTorch's h0 (layers × N × H) without its layer axis; for one sequence (no batch axis in x) a single
+    row (1 × H, or a0 of n_a × 1) as the vector it stands for."""
     import numpy as np
 
     from .arrays import exact
 
-    array = np.array(exact(value, "h0"), dtype=object)
+    array = np.array(exact(value, f"{state}0"), dtype=object)
+    if convention.batch == "TND" and array.ndim == 3:
+        if array.shape[0] != 1:
+            raise InputError(
+                f"{state}0 has {array.shape[0]} layers; rnncalc derives one layer (weight_ih_l0): give "
+                f"{state}0 as (1, N, H) or (N, H)"
+            )
+        array = array[0]
     if convention.columns and array.ndim == 2:
-        return array.T.tolist()
-    if convention.batch == "TND" and array.ndim == 3 and array.shape[0] == 1:
-        return array[0].tolist()
-    return value
+        array = array.T
+    if not batched and array.ndim == 2 and array.shape[0] == 1:
+        array = array[0]
+    return array.tolist() if array.ndim else value
