@@ -170,6 +170,7 @@ def _checked(path: Path, key: str, value: Any) -> Any:
         kind == "numbers"
         and key == "upstream"
         and isinstance(value, dict)
+        and bool(value)
         and all(map(_is_matrix, value.values()))
     ):
         return [f"{name}={_bracketed(v)}" for name, v in value.items()]  # [upstream] h = ..., c = ...
