@@ -43,7 +43,7 @@ def derive_batch(
     inputs = None
     if parts[0].input_gradients is not None:  # each sequence's own dL/dx, scaled as its loss is
         inputs = {
-            s: shown(float(weight) * np.stack([np.asarray(p.input_gradients[s], dtype=float) for p in parts]))
+            s: float(weight) * np.stack([np.asarray(p.input_gradients[s], dtype=float) for p in parts])
             for s in parts[0].input_gradients
         }
     shown_part = parts[batch.shown]

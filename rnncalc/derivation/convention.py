@@ -39,9 +39,7 @@ def in_course_layout(derivation: Derivation) -> Derivation:
     inputs = derivation.input_gradients
     if inputs is not None:  # the upstream gradients given as streams are no inputs of the course's
         inputs = {s: v for s, v in inputs.items() if s not in layout.upstream_streams}
-        inputs = {
-            s: shown(_course_axes(np.asarray(v, dtype=float), convention.batch)) for s, v in inputs.items()
-        }
+        inputs = {s: _course_axes(np.asarray(v, dtype=float), convention.batch) for s, v in inputs.items()}
     return dataclasses.replace(derivation, gradients=gradients, gradient_names=names, input_gradients=inputs)
 
 

@@ -118,7 +118,7 @@ def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:
 
 def _input_gradients(trace: Trace, problem: Problem, settings: Settings) -> dict[str, Any]:
     """dL/dx_t for every input stream and step (as every course's backward function returns dx): a
-    list of numbers, or for vectors a matrix of one row per step."""
+    list of numbers, or for vectors a NumPy matrix of one row per step (made a Tensor when written)."""
     found = trace.input_gradients or (trace.backward.inputs if trace.backward is not None else None)
     if not found:  # forward mode carried no adjoints: the lean reverse sweep gives them
         found = run(problem, settings, "forward", steps=False, every_adjoint=True).input_gradients
@@ -126,7 +126,7 @@ def _input_gradients(trace: Trace, problem: Problem, settings: Settings) -> dict
         return {s: [float(v) for v in column] for s, column in found.items()}
     import numpy as np
 
-    return {s: shown(np.array([np.ravel(v) for v in column], dtype=float)) for s, column in found.items()}
+    return {s: np.array([np.ravel(v) for v in column], dtype=float) for s, column in found.items()}
 
 
 def _name(trace: Trace, theta: str) -> object:

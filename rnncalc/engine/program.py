@@ -98,9 +98,9 @@ def sweep_source(
 
 def adjoints_source(net: Network, lean: bool) -> Source:
     """``adjoints(R, streams, init, params)``: reverse mode, dL/dk_t from t = n down to 1, each
-    parameter's share at each step, dL/d(initial state) and, unless ``lean``, dL/d(each input)."""
+    parameter's share at each step, dL/d(initial state) and dL/d(each input)."""
     users: dict[str, list[str]] = {}
-    for k, u in edges(net, inputs=not lean):
+    for k, u in edges(net, inputs=True):
         users.setdefault(u, []).append(k)
     names = net.spec.names
     kept = () if lean else names  # the lean adjoints keep no table of deltas
@@ -116,7 +116,11 @@ def adjoints_source(net: Network, lean: bool) -> Source:
         """adjoint · ∂k/∂u, the factor left out where the partial is 1."""
         return adjoint if lean and inline[k, u] == ONE else f"{adjoint} * {partial(k, u)}"
 
-    streams = () if lean else net.spec.inputs
+    streams = net.spec.inputs
+
+    def input_partial(k: str, s: str) -> str:
+        return f"({code(net.input_trees[k][s])})" if lean else f"P_{k}__{s}[t]"
+
     body: list[str] = [f"        {name} = {code(tree)}" for name, tree in shared]
     for k in reversed(names):
         parts = ["DLDY[t]"] if k == "y" else []
@@ -128,7 +132,7 @@ def adjoints_source(net: Network, lean: bool) -> Source:
         parts = [times(f"b_{j}", j, p) for j in users.get(p, [])]
         body.append(f"        T_{p}[t] = {' + '.join(parts) or '0.0'}")
     for s in streams:
-        parts = [f"b_{j} * P_{j}__{s}[t]" for j in users.get(s, [])]
+        parts = [f"b_{j} * {input_partial(j, s)}" for j in users.get(s, [])]
         body.append(f"        I_{s}[t] = {' + '.join(parts) or '0.0'}")
     for s in net.states:
         parts = [times(f"b_{j}", j, s + PREV) for j in users.get(s + PREV, [])]

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..compute.problem import Problem
 from ..derivation.model import Derivation, NamedColumns, Section, Step
+from ..tensor import Tensor
 from . import View
 from .printers import TextPrinter
 
@@ -46,7 +47,9 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
             {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
         )
         if derivation.input_gradients and not derivation.blank:  # dL/dx_t, as courses return dx
-            data["input_gradients"] = dict(derivation.input_gradients)
+            data["input_gradients"] = {
+                s: Tensor.of(v) if hasattr(v, "tolist") else v for s, v in derivation.input_gradients.items()
+            }
     if derivation.blank_mode:
         data["exercise"] = True
         data["blank"] = derivation.blank_mode
