@@ -96,7 +96,7 @@ def test_finite_differences_past_their_budget_move_an_evenly_spread_sample(monke
     """A big vector problem: finite differences on a sample of entries (each matching the chain rule)."""
     import numpy as np
 
-    monkeypatch.setattr(rnncalc.features.check, "FD_MAX_WORK", 40)
+    monkeypatch.setattr(rnncalc.features.check, "FD_MAX_WORK", 500)
     rng = np.random.default_rng(3)
     x = rng.uniform(-1, 1, (4, 3)).round(2).tolist()
     wh = (rng.uniform(-1, 1, (3, 3)) * 0.5).round(2).tolist()
@@ -116,3 +116,18 @@ def test_a_check_with_every_method_skipped_does_not_say_all_agree(cli) -> None:
     code, out, err = cli("check", *args, "--b", "[-0.3]")
     assert code == 0, err
     assert "nothing to compare with" in out and "all agree" not in out and "✓" not in out
+
+
+def test_a_check_of_many_gradients_shows_the_largest_differences_and_json_keeps_all(cli) -> None:
+    import numpy as np
+
+    wh = (np.eye(8) * 0.5).tolist()
+    args = ["check", "--x", "[[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0]]", "--wh", str(wh)]
+    code, out, err = cli(*args)
+    assert code == 0, err
+    shown = [line for line in out.splitlines() if line.startswith("│ dL/d")]
+    data = json.loads(cli(*args, "-f", "json")[1])
+    assert len(shown) == 60 and len(data["rows"]) > 60
+    assert f"{len(data['rows']) - 60:,} more rows agree" in out
+    largest = sorted(row["max_rel_diff"] for row in data["rows"])[-1]
+    assert f"{largest:.1e}" in out

@@ -123,10 +123,10 @@ def _input_gradients(trace: Trace, problem: Problem, settings: Settings) -> dict
     if not found:  # forward mode carried no adjoints: the lean reverse sweep gives them
         found = run(problem, settings, "forward", steps=False, every_adjoint=True).input_gradients
     if problem.arrays is None:
-        return {s: [float(v) for v in column] for s, column in found.items()}
+        return dict(found)  # floats already (an exact sweep's are made floats in run)
     import numpy as np
 
-    return {s: np.array([np.ravel(v) for v in column], dtype=float) for s, column in found.items()}
+    return {s: np.array(column, dtype=float).reshape(len(column), -1) for s, column in found.items()}
 
 
 def _name(trace: Trace, theta: str) -> object:

@@ -14,7 +14,7 @@ def report(result: CheckReport, view: View) -> Report:
     """One row per gradient: every method's value, the largest relative difference, ✓ or ✗."""
     number = TextPrinter(max(view.digits, 10)).number
     rows = []
-    for row in result.rows:
+    for row in _shown_rows(result):
         values = [
             number(v) if v is not None else "skipped"
             for v in (row.chain, row.finite_difference, row.sympy, row.torch)
@@ -33,7 +33,25 @@ def report(result: CheckReport, view: View) -> Report:
     columns = ("gradient", "chain rule", "finite diff.", "SymPy", "PyTorch", "max rel. diff.", "")
     caption = f"{verdict}; tolerance {tolerance}; finite-difference step {step}"
     table = Table("Gradient check", columns, rows, caption)
-    return Report("Gradient check", (table, *(Line(note) for note in result.notes)), as_data(result))
+    notes = [*result.notes]
+    if len(rows) < len(result.rows):
+        notes.insert(0, f"{len(result.rows) - len(rows):,} more rows agree; -f json lists every one")
+    return Report("Gradient check", (table, *(Line(note) for note in notes)), as_data(result))
+
+
+MAX_ROWS_SHOWN = 60
+"""A check of more gradients shows every disagreement and the rows that differ most, up to this many
+(a table of 20,000 rows takes Rich half a minute and no one reads it); JSON keeps every row."""
+
+
+def _shown_rows(result: CheckReport) -> list[Any]:
+    """Every row, or past MAX_ROWS_SHOWN the disagreements and then the largest differences, in order."""
+    if len(result.rows) <= MAX_ROWS_SHOWN:
+        return list(result.rows)
+    wrong = [row for row in result.rows if not row.ok]
+    ranked = sorted((row for row in result.rows if row.ok), key=lambda row: -row.max_rel_diff)
+    keep = {id(row) for row in [*wrong, *ranked][: max(MAX_ROWS_SHOWN, len(wrong))]}
+    return [row for row in result.rows if id(row) in keep]
 
 
 def _verdict(result: CheckReport) -> str:

@@ -34,10 +34,11 @@ def _node_label(node: Node, number: Any) -> str:
 
 
 def _edge_label(edge: Edge, digits: int) -> str:
-    """d target / d source = rule = value (the rule left out when it is just the value)."""
-    return _equation(
-        edge.name.text, TextPrinter(digits).print(edge.rule), TextPrinter(digits).number(edge.value)
-    )
+    """d target / d source = rule = value (the rule left out when it is just the value); a vector or
+    matrix larger than the terminal shows as its shape and norm (Graphviz takes labels of 16,384
+    characters at most: H = 100 would not fit)."""
+    printer = TextPrinter(digits, compact=True)
+    return _equation(edge.name.text, printer.print(edge.rule), printer.number(edge.value))
 
 
 ROW = re.compile(r"_\d+$")
@@ -54,7 +55,7 @@ def dot(graph: Graph, digits: int) -> str:
     Within a step the computation flows down (x, o, h, y, L_t); the parameters float between the columns
     that use them; an edge shows its name and value, its rule as a tooltip.
     """
-    number = TextPrinter(digits).number
+    number = TextPrinter(digits, compact=True).number  # big matrices as shape and norm, as on the terminal
     n = graph.problem.n
     per_step = sum(1 for node in graph.nodes if node.t == 1)
     scalar = graph.problem.arrays is None  # matrices in the labels need their width
@@ -95,7 +96,7 @@ def _node(node: Node, number: Any) -> str:
 
 def _edge_value(edge: Edge, digits: int) -> str:
     """d target / d source = value (the rule goes in the tooltip, so the picture stays narrow)."""
-    return f"{edge.name.text} = {TextPrinter(digits).number(edge.value)}"
+    return f"{edge.name.text} = {TextPrinter(digits, compact=True).number(edge.value)}"
 
 
 def _rows(graph: Graph, initial: list[Node]) -> list[str]:
