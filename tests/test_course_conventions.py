@@ -341,3 +341,30 @@ def test_one_sequence_takes_its_initial_state_with_the_batch_axis_of_one(convent
     state = "a0" if convention == "dlai" else "h0"
     plain = derive(Problem(convention=convention, x=x, init={state[0]: [0.1, 0.2]}), Settings(), steps=False)
     assert with_axis.loss == plain.loss and with_axis.loss != derive(Problem(convention=convention, x=x)).loss
+
+
+def test_d2l_gru_in_rows_with_its_own_update() -> None:
+    """d2l.ai's GRU from scratch: X·W_xr + H·W_hr + b_r, H̃ from (R ⊙ H)·W_hh, H = Z ⊙ H + (1 - Z) ⊙ H̃."""
+    T, N, D, H = 3, 2, 2, 2
+    values = {"x": rounded(T, N, D), "h0": rounded(N, H)}
+    values |= {name: rounded(D, H) for name in ("W_xr", "W_xz", "W_xh")}
+    values |= {name: rounded(H, H) for name in ("W_hr", "W_hz", "W_hh")}
+    values |= {name: rounded(H) for name in ("b_r", "b_z", "b_h")}
+    up = rounded(T, N, H)
+
+    def loss(v: dict[str, np.ndarray]) -> float:
+        h, total = v["h0"], 0.0
+        for t in range(T):
+            r = sigmoid(v["x"][t] @ v["W_xr"] + h @ v["W_hr"] + v["b_r"])
+            z = sigmoid(v["x"][t] @ v["W_xz"] + h @ v["W_hz"] + v["b_z"])
+            candidate = np.tanh(v["x"][t] @ v["W_xh"] + (r * h) @ v["W_hh"] + v["b_h"])
+            h = z * h + (1 - z) * candidate
+            total += np.sum(up[t] * h)
+        return total
+
+    params = {k: v.tolist() for k, v in values.items() if k not in ("x", "h0")}
+    problem = Problem(
+        convention="d2l", preset="gru", x=values["x"].tolist(), h0=values["h0"].tolist(), params=params,
+        upstream=up.tolist(),
+    )  # fmt: skip
+    assert_gradients(derive(problem, Settings(), steps=False), numeric(loss, values))

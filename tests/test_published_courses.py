@@ -1,10 +1,11 @@
-"""CS231n assignment 3 (RNN_Captioning.ipynb, LSTM_Captioning.ipynb): the expected values the notebooks
-print, reproduced with cells written in the course's own row layout (x @ Wx + prev_h @ Wh + b).
+"""CS231n assignment 3 (RNN_Captioning.ipynb, LSTM_Captioning.ipynb) and deeplearning.ai's "Building
+your RNN step by step": the expected values the notebooks print, reproduced in each course's own
+convention (CS231n: x @ Wx + prev_h @ Wh + b; deeplearning.ai: gates on [a_prev; x]).
 
 Source: AKSoo/CS231n-2017, commit 07e1861c98100010f9441c3ed4d1116408d7743c (the same test cells in the
 2016 and 2022 versions); see docs/examples/published.md §15. The notebooks' mini-batches (x of shape
-N×T×D, h0 N×H) are given to rnncalc as they are. The LSTM's fused Wx (D, 4H) is split into its gates
-i, f, o, g in the notebook's order: --convention cs231n takes them stacked, as the notebook has them.
+N×T×D, h0 N×H) are given to rnncalc as they are, and the LSTM's stacked Wx (D, 4H), Wh and b too:
+--convention cs231n splits them into the gates i, f, o, g in the notebook's order.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from rnncalc.compute.problem import Problem, Settings
 from rnncalc.compute.run import run
 from rnncalc.derivation.derive import derive
 
-RNN = ("h = tanh(x*Wx + h_prev*Wh + b)", "y = h")
 LSTM_STEP_NEXT_H = [  # the notebook's expected_next_h and expected_next_c for lstm_step_forward
     [0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
     [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
@@ -30,13 +30,12 @@ LSTM_STEP_NEXT_C = [
 
 
 def rnn_states(x, h0, Wx, Wh, b) -> np.ndarray:
-    """h_1..h_T of every sequence of the mini-batch (x is N×T×D, h0 N×H, as the notebook has them)."""
+    """h_1..h_T of every sequence of the mini-batch, in CS231n's convention (x N×T×D, h0 N×H as they are)."""
     problem = Problem(
-        cell=RNN,
+        convention="cs231n",
         x=x.tolist(),
-        g=np.zeros((x.shape[0], x.shape[1], Wh.shape[0])).tolist(),
         params={"Wx": Wx.tolist(), "Wh": Wh.tolist(), "b": b.tolist()},
-        init={"h": h0.tolist()},
+        h0=h0.tolist(),
     )
     assert problem.batch is not None
     return np.array([run(sequence).values["h"] for sequence in problem.batch.sequences])

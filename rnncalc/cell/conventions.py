@@ -143,6 +143,38 @@ CONVENTIONS: dict[str, Convention] = {
             },
         ),
         Convention(
+            "d2l",
+            "Dive into Deep Learning (d2l.ai) from scratch: row vectors X·W_xh + H·W_hh + b_h, the GRU's "
+            "H = Z ⊙ H_prev + (1 - Z) ⊙ H̃, x as (T, N, D) (its states H and C are written h and c)",
+            "d2l.ai, chapters 9.5 (RNN), 10.1 (LSTM) and 10.2 (GRU), from-scratch implementations",
+            "TND",
+            "h",
+            "mean",
+            {
+                "elman": CourseCell(("h = tanh(x*W_xh + h_prev*W_hh + b_h)", "y = h")),
+                "gru": CourseCell(
+                    (
+                        "r = sigmoid(x*W_xr + h_prev*W_hr + b_r)",
+                        "z = sigmoid(x*W_xz + h_prev*W_hz + b_z)",
+                        "hc = tanh(x*W_xh + (r*h_prev)*W_hh + b_h)",
+                        "h = z*h_prev + (1 - z)*hc",
+                        "y = h",
+                    )
+                ),
+                "lstm": CourseCell(
+                    (
+                        "i = sigmoid(x*W_xi + h_prev*W_hi + b_i)",
+                        "f = sigmoid(x*W_xf + h_prev*W_hf + b_f)",
+                        "o = sigmoid(x*W_xo + h_prev*W_ho + b_o)",
+                        "cc = tanh(x*W_xc + h_prev*W_hc + b_c)",
+                        "c = f*c_prev + i*cc",
+                        "h = o*tanh(c)",
+                        "y = h",
+                    )
+                ),
+            },
+        ),
+        Convention(
             "dlai",
             "deeplearning.ai Sequence Models: column vectors, the state a, Waa·a_prev + Wax·x + ba; the "
             "LSTM's gates act on [a_prev; x] (Wf is n_a × (n_a + n_x)); x as (n_x, m, T_x), biases n_a × 1",
