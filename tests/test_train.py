@@ -99,8 +99,49 @@ def test_divergence_stops_with_a_clear_message(cli) -> None:
         (("--lr", "0"), "--lr must be a positive"),
         (("--beta", "1"), "--beta must be in"),
         (("--clip", "-1"), "--clip must be a positive"),
+        (("--optimizer", "adam", "--beta2", "1"), "--beta2 must be in [0, 1)"),
+        (("--optimizer", "adam", "--eps", "0"), "--eps must be a positive"),
+        (("--clip-value", "-0.5"), "--clip-value must be a positive"),
     ],
 )
 def test_bad_training_settings(cli, args, message) -> None:
     code, _, err = cli("train", *args)
     assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("clip_value", [None, 0.05])
+def test_adam_matches_an_independent_implementation(clip_value: float | None) -> None:
+    """Adam's first three updates as torch.optim.Adam defines them (m, v, bias corrections, ε added
+    after the square root), on gradients by finite differences, entries clipped first when asked."""
+    run = train(
+        Problem(), lr=0.1, epochs=3, optimizer="adam", beta=0.9, beta2=0.99, eps=1e-8, clip_value=clip_value
+    )
+    params, m, v = dict(START), dict.fromkeys(START, 0.0), dict.fromkeys(START, 0.0)
+    for step in range(1, 4):
+        grads = _reference_grads(params)
+        for key in START:
+            g = grads[key] if clip_value is None else min(max(grads[key], -clip_value), clip_value)
+            m[key] = 0.9 * m[key] + 0.1 * g
+            v[key] = 0.99 * v[key] + 0.01 * g * g
+            m_hat, v_hat = m[key] / (1 - 0.9**step), v[key] / (1 - 0.99**step)
+            params[key] -= 0.1 * m_hat / (math.sqrt(v_hat) + 1e-8)
+        for key, value in run.history[step].params.items():
+            assert value == pytest.approx(params[key], rel=1e-6), (step, key)
+    assert run.first_update is not None and len(run.first_update.steps) == 5 * len(START)
+
+
+def test_adam_agrees_with_torch_optim_adam() -> None:
+    torch = pytest.importorskip("torch")
+    run = train(Problem(), lr=0.1, epochs=3, optimizer="adam")
+    theta = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in START.items()}
+    optimizer = torch.optim.Adam(list(theta.values()), lr=0.1)
+    for step in range(1, 4):
+        optimizer.zero_grad()
+        h, total = torch.tensor(0.0, dtype=torch.float64), 0.0
+        for x, g in ((1.0, 1.0), (0.0, 1.0)):
+            h = torch.sigmoid(theta["Wi"] * x + theta["Wh"] * h + theta["b"])
+            total = total + (theta["a"] * h + theta["c"] - g) ** 2 / 2
+        total.backward()
+        optimizer.step()
+        for key, value in run.history[step].params.items():
+            assert value == pytest.approx(theta[key].item(), rel=1e-9), (step, key)

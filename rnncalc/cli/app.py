@@ -170,19 +170,40 @@ def train_command(
         OptimizerName,
         typer.Option(
             "--optimizer",
-            help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v. Default: sgd.",
+            help="sgd: θ' = θ − η·dθ; momentum: v = β·v + dθ, θ' = θ − η·v; adam: m = β·m + (1 − β)·dθ, "
+            "v = β2·v + (1 − β2)·dθ², θ' = θ − η·m̂/(√v̂ + ε) with m̂, v̂ bias-corrected (torch.optim.Adam). "
+            "Default: sgd.",
             show_default=False,
         ),
     ] = SGD,
     beta: Annotated[
         str,
         typer.Option(
-            "--beta", help="Momentum coefficient β. Default: 0.9.", metavar="NUM", show_default=False
+            "--beta",
+            help="Momentum coefficient β (Adam's β1). Default: 0.9.",
+            metavar="NUM",
+            show_default=False,
         ),
     ] = "0.9",
     clip: Annotated[
         Optional[str],
         typer.Option("--clip", help="Scale the gradient down to this norm when it is longer.", metavar="NUM"),
+    ] = None,
+    beta2: Annotated[
+        str,
+        typer.Option("--beta2", help="Adam's β2. Default: 0.999.", metavar="NUM", show_default=False),
+    ] = "0.999",
+    eps: Annotated[
+        str, typer.Option("--eps", help="Adam's ε. Default: 1e-8.", metavar="NUM", show_default=False)
+    ] = "1e-8",
+    clip_value: Annotated[
+        Optional[str],
+        typer.Option(
+            "--clip-value",
+            help="Clip every gradient entry to [−V, V] first (deeplearning.ai's clip; --clip then scales "
+            "the norm).",
+            metavar="NUM",
+        ),
     ] = None,
     show_steps: Annotated[
         bool, typer.Option("--show-steps", help="Show the first update written out with numbers.")
@@ -195,7 +216,10 @@ def train_command(
     with progress("training") as report:
         rate, momentum = float(parse_number(lr, "--lr")), float(parse_number(beta, "--beta"))
         limit = float(parse_number(clip, "--clip")) if clip is not None else None
-        run = train(problem, rate, epochs, optimizer.value, momentum, limit, progress=report)
+        adam = {"beta2": float(parse_number(beta2, "--beta2")), "eps": float(parse_number(eps, "--eps"))}
+        if clip_value is not None:
+            adam["clip_value"] = float(parse_number(clip_value, "--clip-value"))
+        run = train(problem, rate, epochs, optimizer.value, momentum, limit, progress=report, **adam)
     picture = _picture(options)
     if picture is not None:
         from ..files import write_atomically

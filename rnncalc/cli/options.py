@@ -33,7 +33,7 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # t
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 BatchReduction = Enum("BatchReduction", {name: name for name in REDUCTIONS}, type=str)  # type: ignore[misc]
 ConventionName = Enum("ConventionName", {name: name for name in CONVENTIONS}, type=str)  # type: ignore[misc]
-OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum")}, type=str)  # type: ignore[misc]
+OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum", "adam")}, type=str)  # type: ignore[misc]
 BLANK_MODES = ("values", "rules", "both")
 BlankMode = Enum("BlankMode", {name: name for name in BLANK_MODES}, type=str)  # type: ignore[misc]
 GraphFormat = Enum("GraphFormat", {name: name for name in ("dot", "rich", "json")}, type=str)  # type: ignore[misc]

@@ -17,7 +17,7 @@ from ..derivation.names import gradient, parameter
 from ..errors import InputError, RnnCalcError
 from ..result import Result
 
-OPTIMIZERS = ("sgd", "momentum")
+OPTIMIZERS = ("sgd", "momentum", "adam")
 MAX_EPOCHS = 100_000
 
 
@@ -41,6 +41,9 @@ class Training(Result):
     history: tuple[Epoch, ...]
     first_update: Section | None
     stopped: str | None = None
+    beta2: float = 0.999
+    eps: float = 1e-8
+    clip_value: float | None = None
 
 
 def train(
@@ -51,48 +54,91 @@ def train(
     beta: float = 0.9,
     clip: float | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    clip_value: float | None = None,
 ) -> Training:
     """Full-batch gradient descent on the cell's parameters (h_0 stays fixed); the CLI's defaults.
 
-    ``optimizer``: "sgd" (θ' = θ - η·dθ) or "momentum" (v = β·v + dθ, θ' = θ - η·v); ``clip``: scale the
-    gradient down to this norm when it is longer; ``progress(done, total, stage)`` is told of each epoch.
+    ``optimizer``: "sgd" (θ' = θ - η·dθ), "momentum" (v = β·v + dθ, θ' = θ - η·v) or "adam" (m and v,
+    β = β1, as torch.optim.Adam: θ' = θ - η·m̂/(√v̂ + ε)); ``clip_value``: each gradient entry clipped to
+    [-V, V] first (deeplearning.ai's clip); ``clip``: then the gradient scaled down to this norm when it
+    is longer; ``progress(done, total, stage)`` is told of each epoch.
     """
     problem = problem or Problem()
     _validate(lr, epochs, optimizer, beta, clip)
+    _validate_adam(beta2, eps, clip_value)
     _check_budget(problem, epochs)
     vector = problem.arrays is not None
     params: dict[str, Any] = (
         dict(problem.arrays.params) if problem.arrays else {k: float(v) for k, v in problem.params.items()}
     )
     velocity: dict[str, Any] = dict.fromkeys(params, 0.0)
+    second: dict[str, Any] = dict.fromkeys(params, 0.0)
     history: list[Epoch] = []
     first: Section | None = None
+
+    def done(why: str | None = None) -> Training:
+        return Training(lr, optimizer, beta, clip, tuple(history), first, why, beta2, eps, clip_value)
+
     for epoch in range(epochs + 1):
         try:
             derivation = derive(_with(problem, params), Settings(), steps=False, course=False)
         except RnnCalcError:
-            why = f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
-            return Training(lr, optimizer, beta, clip, tuple(history), first, why)
+            return done(
+                f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
+            )
         history.append(Epoch(epoch, derivation.loss, _shown(params) if vector else dict(params)))
         if progress is not None:
             progress(epoch, epochs, "training")
         if epoch == epochs:
             break
-        grads = {k: _like(params[k], derivation.gradients[k]) for k in params}
+        grads = {k: _clipped(_like(params[k], derivation.gradients[k]), clip_value) for k in params}
         scale = _clip_scale(grads, clip)
         new = {}
         for k, value in params.items():
-            velocity[k] = (beta * velocity[k] if optimizer == "momentum" else 0.0) + scale * grads[k]
+            g = scale * grads[k]
+            if optimizer == "adam":
+                velocity[k] = beta * velocity[k] + (1 - beta) * g
+                second[k] = beta2 * second[k] + (1 - beta2) * g * g
+                m_hat = velocity[k] / (1 - beta ** (epoch + 1))
+                v_hat = second[k] / (1 - beta2 ** (epoch + 1))
+                new[k] = value - lr * m_hat / (v_hat**0.5 + eps)
+                continue
+            velocity[k] = (beta * velocity[k] if optimizer == "momentum" else 0.0) + g
             new[k] = value - lr * velocity[k]
         if not all(map(_finite, new.values())):
-            why = f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr"
-            return Training(lr, optimizer, beta, clip, tuple(history), first, why)
+            return done(
+                f"training diverged at epoch {epoch + 1}: a parameter became infinite; try a smaller --lr"
+            )
         if first is None:
-            moved = (params, grads, new, velocity)
+            moved = (params, grads, new, velocity, second)
             shown = tuple(map(_shown, moved)) if vector else moved
-            first = _first_update(*shown, lr, (scale, clip), optimizer, beta)
+            hyper = {"beta": beta, "beta2": beta2, "eps": eps, "clip_value": clip_value}
+            first = _first_update(*shown, lr, (scale, clip), optimizer, hyper)
         params = new
-    return Training(lr, optimizer, beta, clip, tuple(history), first)
+    return done()
+
+
+def _clipped(value: Any, limit: float | None) -> Any:
+    """Every entry of a gradient clipped to [-limit, limit] (no clipping without a limit)."""
+    if limit is None:
+        return value
+    if isinstance(value, float):
+        return min(max(value, -limit), limit)
+    import numpy as np
+
+    return np.clip(value, -limit, limit)
+
+
+def _validate_adam(beta2: float, eps: float, clip_value: float | None) -> None:
+    """Clear errors for Adam's β2 and ε and for the clipping value."""
+    if not 0 <= beta2 < 1:
+        raise InputError(f"--beta2 must be in [0, 1), got {beta2}")
+    if not (math.isfinite(eps) and eps > 0):
+        raise InputError(f"--eps must be a positive number, got {eps}")
+    if clip_value is not None and not (math.isfinite(clip_value) and clip_value > 0):
+        raise InputError(f"--clip-value must be a positive number, got {clip_value}")
 
 
 TRAIN_BUDGET_SECONDS = 20.0
@@ -188,12 +234,14 @@ def _first_update(
     grads: dict[str, float],
     new: dict[str, float],
     velocity: dict[str, float],
+    second: dict[str, float],
     lr: float,
     clipping: tuple[float, float | None],
     optimizer: str,
-    beta: float,
+    hyper: dict[str, Any],
 ) -> Section:
-    """θ' = θ − η · dθ for every parameter, with numbers (η · s · v with clipping or momentum)."""
+    """θ' = θ − η · dθ for every parameter, with numbers (η · s · v with clipping or momentum; Adam's
+    moments and their bias corrections)."""
     eta = Ref(Name("η", r"\eta", "lr"), lr, given=True)
     scale, clip = clipping
     steps = []
@@ -216,29 +264,68 @@ def _first_update(
         )
     for k, value in params.items():
         theta = Ref(parameter(k), value)
+        target = Ref(Name(parameter(k).text + "'", parameter(k).latex + "'", k + "'"), new[k])
+        if optimizer == "adam":
+            steps += _adam_steps(k, theta, target, grads, velocity[k], second[k], eta, scale, hyper)
+            continue
         step_size: Ref = Ref(gradient(k), grads[k])
         if optimizer == "momentum":
             # The first momentum step starts from v = 0, so v_θ = dθ (times s when clipping).
-            step_size = Ref(
-                Name(f"v_{parameter(k).text}", rf"v_{{{parameter(k).latex}}}", f"v_{k}"), velocity[k]
-            )
-            steps.append(
-                Step(
-                    step_size,
-                    Add(
-                        (
-                            Mul((Ref(Name("β", r"\beta", "beta"), beta), Ref(Name("0", "0", "v0"), 0.0))),
-                            *_scaled(grads, k, scale),
-                        )
-                    ),
-                )
-            )
+            step_size = Ref(_moment("v", k), velocity[k])
+            zero = Mul((Ref(Name("β", r"\beta", "beta"), hyper["beta"]), Ref(Name("0", "0", "v0"), 0.0)))
+            steps.append(Step(step_size, Add((zero, *_scaled(grads, k, scale)))))
             factors = (eta, step_size)
         else:
             factors = (eta, *_scale_factor(scale), step_size)
-        target = Ref(Name(parameter(k).text + "'", parameter(k).latex + "'", k + "'"), new[k])
         steps.append(Step(target, Add((theta, Neg(Mul(factors))))))
-    return Section("update", "First update", tuple(steps))
+    limit = hyper["clip_value"]
+    note = f"Each dθ is the gradient clipped entry by entry to [-{limit}, {limit}]." if limit else None
+    return Section("update", "First update", tuple(steps), note=note)
+
+
+def _moment(symbol: str, k: str, hat: bool = False) -> Name:
+    """m_θ, v_θ, m̂_θ or v̂_θ: an optimiser's running value for parameter k."""
+    name = parameter(k)
+    accent = "\u0302" if hat else ""
+    latex = rf"\hat{{{symbol}}}" if hat else symbol
+    return Name(f"{symbol}{accent}_{name.text}", rf"{latex}_{{{name.latex}}}", f"{symbol}{'hat' * hat}_{k}")
+
+
+def _adam_steps(
+    k: str, theta: Ref, target: Ref, grads: dict[str, Any], m: Any, v: Any, eta: Ref, scale: float,
+    hyper: dict[str, Any],
+) -> list[Step]:  # fmt: skip
+    """Adam's first step from m = v = 0: m_θ, v_θ, their bias corrections at t = 1, and θ'."""
+    beta1, beta2 = hyper["beta"], hyper["beta2"]
+    b1 = Ref(Name("β1", r"\beta_{1}", "beta1"), beta1, given=True)
+    b2 = Ref(Name("β2", r"\beta_{2}", "beta2"), beta2, given=True)
+    one = Const(Fraction(1))
+    g = _scaled(grads, k, scale)[0]
+    m_ref, v_ref = Ref(_moment("m", k), m), Ref(_moment("v", k), v)
+    m_hat = Ref(_moment("m", k, hat=True), _divided(m, 1 - beta1))
+    v_hat = Ref(_moment("v", k, hat=True), _divided(v, 1 - beta2))
+    zero = Ref(Name("0", "0", "moment0"), 0.0)
+    eps = Ref(Name("ε", r"\varepsilon", "eps"), hyper["eps"], given=True)
+    return [
+        Step(m_ref, Add((Mul((b1, zero)), Mul((Add((one, Neg(b1))), g))))),
+        Step(v_ref, Add((Mul((b2, zero)), Mul((Add((one, Neg(b2))), Pow(g, Const(Fraction(2)))))))),
+        Step(m_hat, Div(m_ref, Add((one, Neg(b1))))),
+        Step(v_hat, Div(v_ref, Add((one, Neg(b2))))),
+        Step(
+            target, Add((theta, Neg(Mul((eta, Div(m_hat, Add((Pow(v_hat, Const(Fraction(1, 2))), eps))))))))
+        ),
+    ]
+
+
+def _divided(value: Any, by: float) -> Any:
+    """A number or a Tensor divided by a number (a Tensor entry by entry)."""
+    if hasattr(value, "rows"):
+        import numpy as np
+
+        from ..tensor import Tensor
+
+        return Tensor.of(np.asarray(value, dtype=float) / by)
+    return value / by
 
 
 def _scale_factor(scale: float) -> tuple[Ref, ...]:

@@ -33,6 +33,8 @@ def _table(run: Training, digits: int) -> Table:
     """Epoch, loss and parameters; long runs show their first and last epochs."""
     number = TextPrinter(digits).number
     extras = f", β = {run.beta}" if run.optimizer == "momentum" else ""
+    extras += f", β1 = {run.beta}, β2 = {run.beta2}, ε = {run.eps:g}" if run.optimizer == "adam" else ""
+    extras += f", clip value = {run.clip_value}" if run.clip_value is not None else ""
     extras += f", clip = {run.clip}" if run.clip is not None else ""
     keys = list(run.history[0].params) if run.history else []
     history, half = run.history, SHOWN_EPOCHS // 2
@@ -76,8 +78,11 @@ def as_data(run: Training) -> dict[str, Any]:
     return {
         "optimizer": run.optimizer,
         "lr": run.lr,
-        "beta": run.beta if run.optimizer == "momentum" else None,
+        "beta": run.beta if run.optimizer in ("momentum", "adam") else None,
+        "beta2": run.beta2 if run.optimizer == "adam" else None,
+        "eps": run.eps if run.optimizer == "adam" else None,
         "clip": run.clip,
+        "clip_value": run.clip_value,
         "history": [{"epoch": e.epoch, "loss": e.loss, "params": e.params} for e in run.history],
         "stopped": run.stopped,
     }
