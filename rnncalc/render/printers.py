@@ -147,8 +147,11 @@ class TextPrinter(Fold):
         return self.divide(form.numerator, form.denominator)
 
     def pow(self, form: Pow) -> tuple[str, int]:
-        """A power."""
-        return self.power(self.wrap(form.base, ATOM), self.wrap(form.exponent, ATOM)), POW
+        """A power; a derivative's name as the base in brackets: (dL/dW_i)^2, not dL/dW_i^2."""
+        base = self.wrap(form.base, ATOM)
+        if isinstance(form.base, Ref) and not self.values and "/" in form.base.name.text:
+            base = self.paren(base)
+        return self.power(base, self.wrap(form.exponent, ATOM)), POW
 
     def call(self, form: Call) -> tuple[str, int]:
         """A function call."""
