@@ -240,3 +240,10 @@ def test_the_installed_package_holds_every_module() -> None:
         if path.is_dir() and path.name != "__pycache__" and any(path.glob("*.py"))
     }
     assert folders | {"rnncalc"} <= found
+
+
+def test_the_tests_import_the_checkout() -> None:
+    """pytest tests this working tree, not some other installed copy of rnncalc."""
+    import rnncalc
+
+    assert Path(rnncalc.__file__).resolve().parent == PACKAGE
