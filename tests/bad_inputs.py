@@ -81,6 +81,28 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "--upstream y: the cell has no quantity y (it has i, f, o, cc, c, h)",
     ),
     (
+        "upstream gradients of a state without a convention",
+        ["grads", "--upstream", "h=1,2"],
+        2,
+        "upstream gradients of states need a --convention",
+    ),
+    (
+        "upstream gradients both per state and as one array",
+        [
+            "grads",
+            "--convention",
+            "cs231n",
+            "--x",
+            "[[[1]]]",
+            "--upstream",
+            "h=[[[1]]]",
+            "--upstream",
+            "[[[1]]]",
+        ],
+        2,
+        "give one array, or STATE=VALUES for each state, not both",
+    ),
+    (
         "upstream gradients with a loss",
         ["grads", "--convention", "cs231n", "--x", "[[[1, 0]]]", "--upstream", "[[[1]]]", "--loss", "bce"],
         2,

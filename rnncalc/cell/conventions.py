@@ -37,7 +37,8 @@ class Convention:
 
     ``batch``: the axes of x as the course gives a mini-batch, N (sequences), T (steps), D (inputs);
     ``state``: the name of the hidden state (h, or a for deeplearning.ai); ``reduce_batch``: how the
-    sequences' losses are added up; ``columns``: biases given as columns (n_a × 1) rather than vectors.
+    sequences' losses are added up; ``columns``: biases given as columns (n_a × 1) rather than vectors;
+    ``layer_axis``: initial states carry a leading axis of layers (PyTorch's h0 is layers × N × H).
     """
 
     name: str
@@ -48,6 +49,7 @@ class Convention:
     reduce_batch: str
     cells: dict[str, CourseCell] = field(default_factory=dict)
     columns: bool = False
+    layer_axis: bool = False
 
 
 def _gates(name: str, gates: str, axis: int, size: str = "H") -> Fused:
@@ -141,6 +143,7 @@ CONVENTIONS: dict[str, Convention] = {
                     ),
                 ),
             },
+            layer_axis=True,
         ),
         Convention(
             "d2l",

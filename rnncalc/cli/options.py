@@ -511,6 +511,13 @@ def _shared_args(options: Any) -> dict[str, Any]:
         args["convention"] = options.convention.value
     if options.upstream and options.loss is not None:
         raise InputError("--upstream and --loss conflict: the upstream gradients take the place of a loss")
+    per_state = [item for item in options.upstream or [] if "=" in item]
+    if per_state and options.convention is None:
+        raise InputError(
+            "--upstream STATE=...: upstream gradients of states need a --convention (cs231n, ...)"
+        )
+    if per_state and len(per_state) < len(options.upstream):
+        raise InputError("--upstream: give one array, or STATE=VALUES for each state, not both")
     if options.upstream and all("=" in item for item in options.upstream):  # h=[...] c=[...]: per state
         args["upstream"] = _named(
             options.upstream, "--upstream", "STATE=VALUES, e.g. --upstream c=[[...]]", _tensor

@@ -249,7 +249,7 @@ def _initial(value: Any, convention: Convention, state: str, batched: bool) -> A
     from .arrays import exact
 
     array = np.array(exact(value, f"{state}0"), dtype=object)
-    if convention.batch == "TND" and array.ndim == 3:
+    if convention.layer_axis and array.ndim == 3:
         if array.shape[0] != 1:
             raise InputError(
                 f"{state}0 has {array.shape[0]} layers; rnncalc derives one layer (weight_ih_l0): give "

@@ -36,6 +36,8 @@ def in_course_layout(derivation: Derivation) -> Derivation:
         value = np.asarray(gradients[f"{state}0"], dtype=float)
         if convention.columns and value.ndim == 2:  # a0 per sequence: n_a × m
             gradients[f"{state}0"] = shown(value.T)
+        elif convention.layer_axis and value.ndim:  # PyTorch's h0 has a layer axis: (1, N, H)
+            gradients[f"{state}0"] = shown(value[None])
     inputs = derivation.input_gradients
     if inputs is not None:  # the upstream gradients given as streams are no inputs of the course's
         inputs = {s: v for s, v in inputs.items() if s not in layout.upstream_streams}
