@@ -301,3 +301,19 @@ def thsis_notebook_gradients(h, x, y_hat, params) -> tuple[list[float], list[flo
     dh2_dU = sum(dtanh[1][i] * h[0][i] for i in range(2))
     dU = [dloss * w[j] * dh3_dh2[j] * dh2_dU for j in range(2)]  # the step-2 term only
     return dW, dU
+
+
+def central_differences(loss, values):
+    """dL/d(every entry of every array in ``values``) by central differences of ``loss(values)``."""
+    import numpy as np
+
+    grads = {}
+    for key, value in values.items():
+        grad = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            up, down = ({k: v.copy() for k, v in values.items()} for _ in range(2))
+            up[key][index] += 1e-6
+            down[key][index] -= 1e-6
+            grad[index] = (loss(up) - loss(down)) / 2e-6
+        grads[key] = grad
+    return grads

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import central_differences
 
 from rnncalc.compute.problem import Problem, Settings
 from rnncalc.derivation.derive import derive
@@ -34,16 +35,7 @@ def reference(x, g, Wi, Wh, b, a, c, h0, weight):
         return total
 
     values = {"Wi": Wi, "Wh": Wh, "b": b, "a": a, "c": c, "h0": h0}
-    grads = {}
-    for key, value in values.items():
-        grad = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            up, down = ({k: v.copy() for k, v in values.items()} for _ in range(2))
-            up[key][index] += 1e-6
-            down[key][index] -= 1e-6
-            grad[index] = (loss(**up) - loss(**down)) / 2e-6
-        grads[key] = grad
-    return loss(**values), grads
+    return loss(**values), central_differences(lambda v: loss(**v), values)
 
 
 @pytest.mark.parametrize(("name", "weight"), [("mse", 1 / 3), ("sse", 1.0), ("half-sse", 0.5)])

@@ -4,10 +4,9 @@ central differences (and against PyTorch's autograd where it is installed)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pytest
+from reference import central_differences
 
 from rnncalc.compute.problem import Problem, Settings
 from rnncalc.derivation.derive import derive
@@ -18,20 +17,6 @@ RNG = np.random.default_rng(11)
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-z))
-
-
-def numeric(loss: Callable[[dict[str, np.ndarray]], float], values: dict[str, np.ndarray]) -> dict:
-    """dL/d(every entry of every array) by central differences."""
-    grads = {}
-    for key, value in values.items():
-        grad = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            up, down = {k: v.copy() for k, v in values.items()}, {k: v.copy() for k, v in values.items()}
-            up[key][index] += 1e-6
-            down[key][index] -= 1e-6
-            grad[index] = (loss(up) - loss(down)) / 2e-6
-        grads[key] = grad
-    return grads
 
 
 def rounded(*shape: int) -> np.ndarray:
@@ -78,7 +63,7 @@ def test_cs231n_lstm_with_stacked_weights_and_upstream_gradients() -> None:
     )
     derivation = derive(problem, Settings(), steps=False)
     assert set(derivation.gradients) == {"Wx", "Wh", "b", "h0", "c0"}
-    expected = numeric(lambda v: cs231n_lstm_loss(v, dh), values)
+    expected = central_differences(lambda v: cs231n_lstm_loss(v, dh), values)
     assert_gradients(derivation, expected)
 
 
@@ -110,7 +95,7 @@ def test_cs231n_rnn_backward_with_the_derivation_shown() -> None:
         upstream=dh.tolist(),
     )
     derivation = derive(problem, Settings(), steps=True)
-    assert_gradients(derivation, numeric(lambda v: cs231n_rnn_loss(v, dh), values))
+    assert_gradients(derivation, central_differences(lambda v: cs231n_rnn_loss(v, dh), values))
     from rnncalc.render.terminal import render
 
     text = render(derivation)
@@ -168,7 +153,7 @@ def test_pytorch_cells_with_their_state_dict(kind: str, gates: int) -> None:
         upstream=up.tolist(),
     )
     derivation = derive(problem, Settings(), steps=False)
-    expected = numeric(lambda v: pytorch_loss(kind, v, up), values)
+    expected = central_differences(lambda v: pytorch_loss(kind, v, up), values)
     assert_gradients(derivation, expected)  # h0 and c0 with PyTorch's layer axis: (1, N, H)
 
 
@@ -230,7 +215,7 @@ def test_dlai_lstm_on_a_prev_and_x_with_column_biases() -> None:
         upstream=da.tolist(),
     )
     derivation = derive(problem, Settings(), steps=False)
-    assert_gradients(derivation, numeric(lambda v: dlai_lstm_loss(v, da), values))
+    assert_gradients(derivation, central_differences(lambda v: dlai_lstm_loss(v, da), values))
     assert np.asarray(derivation.gradients["bf"]).shape == (n_a, 1)
 
 
@@ -280,7 +265,7 @@ def test_cs231n_lstm_with_upstream_gradients_on_h_and_c(cli, tmp_path) -> None:
     code, out, err = cli("grads", "--config", str(problem), "-f", "json")
     assert code == 0, err
     data = json.loads(out)
-    expected = numeric(loss, values)
+    expected = central_differences(loss, values)
     for key in ("Wx", "Wh", "b", "h0"):
         np.testing.assert_allclose(np.array(data["gradients"][key]), expected[key], rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(np.array(data["input_gradients"]["x"]), expected["x"], rtol=1e-6, atol=1e-8)
@@ -313,7 +298,7 @@ def test_training_a_pytorch_lstm_takes_a_step_down_every_gate_s_gradient() -> No
         upstream=up.tolist(),
     )
     run = train(problem, lr=0.1, epochs=1)
-    expected = numeric(lambda v: pytorch_loss("lstm", v, up), values)
+    expected = central_differences(lambda v: pytorch_loss("lstm", v, up), values)
     moved = run.history[1].params
     for k, gate in enumerate("ifgo"):
         rows = slice(k * H, (k + 1) * H)
@@ -361,4 +346,4 @@ def test_d2l_gru_in_rows_with_its_own_update() -> None:
         convention="d2l", preset="gru", x=values["x"].tolist(), h0=values["h0"].tolist(), params=params,
         upstream=up.tolist(),
     )  # fmt: skip
-    assert_gradients(derive(problem, Settings(), steps=False), numeric(loss, values))
+    assert_gradients(derive(problem, Settings(), steps=False), central_differences(loss, values))

@@ -452,7 +452,9 @@ def _named(items: list[str] | None, flag: str, form: str, parse: Any) -> dict[st
     for item in items or []:
         name, sign, value = item.partition("=")
         name = name.strip()
-        if not sign or not name or any(ch.isspace() for ch in name):
+        if sign and any(ch.isspace() for ch in name):
+            raise InputError(f"{flag} {shown(item)}: a name has no spaces; write {form.format(flag=flag)}")
+        if not sign or not name:
             raise InputError(f"{flag} {shown(item)}: write {form.format(flag=flag)}")
         if name in result:
             raise InputError(f"{flag} {name} is given twice")
@@ -529,16 +531,11 @@ def _shared_args(options: Any) -> dict[str, Any]:
 
 def _param_items(options: Any, params: dict[str, Any], parse: Any) -> dict[str, Any]:
     """--param NAME=VALUE items added to the shortcut options' parameters (each name once)."""
-    for item in options.param or []:
-        name, sign, value = item.partition("=")
-        if not sign or not name.strip():
-            raise InputError(f"--param {shown(item)}: write NAME=VALUE, e.g. --param Wh=-1")
-        if any(ch.isspace() for ch in name.strip()):
-            raise InputError(f"--param {shown(item)}: a parameter name has no spaces")
-        if name.strip() in params:
-            raise InputError(f"the parameter {name.strip()} is given twice")
-        params[name.strip()] = parse(value, f"--param {name.strip()}")
-    return params
+    items = _named(options.param, "--param", "NAME=VALUE, e.g. --param Wh=-1", parse)
+    again = [name for name in items if name in params]
+    if again:
+        raise InputError(f"the parameter {again[0]} is given twice")
+    return params | items
 
 
 def _initial_state(options: Any, init: dict[str, Any], parse: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 from ..cell.conventions import CONVENTIONS, Convention, CourseCell, Fused
 from ..errors import InputError
 from ..tensor import Exact, shape_of
+from .batch import is_batch
 
 UPSTREAM_TERM = "g*y"
 """The loss whose gradient by y_t is the upstream gradient given in g_t: L = Σ_t Σ g_t ⊙ y_t."""
@@ -77,7 +78,7 @@ def course_args(
             raise InputError(f"--h0 and --init {convention.state}= both set {convention.state}_0; give one")
         init[convention.state] = h0
     args["h0"] = Fraction(0)
-    batched = _depth(fields.get("x")) == 3
+    batched = is_batch(fields.get("x"))
     args["init"] = {state: _initial(value, convention, state, batched) for state, value in init.items()}
     if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
         args["reduce_batch"] = convention.reduce_batch
@@ -117,14 +118,6 @@ def _upstream_of_states(args: dict[str, Any], upstream: dict[str, Any], layout: 
     return dict(args, cell=cell, inputs=inputs, loss_term="y", reduce_batch=reduction), tuple(streams)
 
 
-def _depth(value: Any) -> int:
-    """How deep a value's lists nest (x nested three deep is a mini-batch)."""
-    depth = 0
-    while isinstance(value, (list, tuple)) and value:
-        value, depth = value[0], depth + 1
-    return depth
-
-
 def _upstream(args: dict[str, Any], upstream: Any, layout: Any) -> dict[str, Any]:
     """dL/dh_t given for every step: the targets carry it, and the loss is L = Σ_t Σ g_t ⊙ y_t."""
     if args.get("g") is not None:
@@ -138,15 +131,11 @@ def _upstream(args: dict[str, Any], upstream: Any, layout: Any) -> dict[str, Any
 
 def _steps_like(x: Any, upstream: Any, flag: str) -> Any:
     """Upstream gradients for as many sequences and steps as x has (an error naming the option)."""
-    import numpy as np
-
-    from .arrays import exact
 
     if x is None or isinstance(upstream, Fraction):
         return upstream
     try:
-        given = np.array(exact(upstream, flag), dtype=object)
-        inputs = np.array(exact(x, "x"), dtype=object)
+        given, inputs = _exact_array(upstream, flag), _exact_array(x, "x")
     except ValueError:
         return upstream  # ragged: the reader's own message names it
     batch = inputs.ndim == 3
@@ -229,9 +218,7 @@ def _batch_axes(value: Any, axes: str) -> Any:
         return value
     import numpy as np
 
-    from .arrays import exact
-
-    array = np.array(exact(value, "x"), dtype=object)
+    array = _exact_array(value, "x")
     if array.ndim == 3:
         order = (1, 0, 2) if axes == "TND" else (1, 2, 0)
         return np.transpose(array, order).tolist()
@@ -244,11 +231,8 @@ def _initial(value: Any, convention: Convention, state: str, batched: bool) -> A
     """An initial state as rnncalc takes it: deeplearning.ai's a0 (n_a × m) as one row per sequence;
     PyTorch's h0 (layers × N × H) without its layer axis; for one sequence (no batch axis in x) a single
     row (1 × H, or a0 of n_a × 1) as the vector it stands for."""
-    import numpy as np
 
-    from .arrays import exact
-
-    array = np.array(exact(value, f"{state}0"), dtype=object)
+    array = _exact_array(value, f"{state}0")
     if convention.layer_axis and array.ndim == 3:
         if array.shape[0] != 1:
             raise InputError(
@@ -261,3 +245,12 @@ def _initial(value: Any, convention: Convention, state: str, batched: bool) -> A
     if not batched and array.ndim == 2 and array.shape[0] == 1:
         array = array[0]
     return array.tolist() if array.ndim else value
+
+
+def _exact_array(value: Any, what: str) -> Any:
+    """A value read exactly (Fractions) as a NumPy array of objects, to turn its axes."""
+    import numpy as np
+
+    from .arrays import exact
+
+    return np.array(exact(value, what), dtype=object)
