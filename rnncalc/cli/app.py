@@ -22,6 +22,7 @@ from ..text import visible
 from .help import PanelledCommand, SummaryGroup
 from .options import (
     DERIVATION_ONLY,
+    TRUNCATION,
     FormatName,
     GraphFormat,
     MethodName,
@@ -103,7 +104,7 @@ def root(
 
 
 @app.command(cls=PanelledCommand)
-@with_shared_options()
+@with_shared_options(exclude=TRUNCATION)
 def forward(options: SharedOptions) -> None:
     """The forward pass, step by step: o_t, h_t, y_t and the loss."""
     _run(options, scope="forward", steps=True)
@@ -245,7 +246,7 @@ GRAPH_FORMATS = {
 
 @app.command("graph", cls=PanelledCommand)
 @with_shared_options(
-    exclude=(*DERIVATION_ONLY, "format", "output")
+    exclude=(*DERIVATION_ONLY, *TRUNCATION, "format", "output")
 )  # --param NAME picks the tree's parameter
 def graph_command(
     options: SharedOptions,
@@ -329,7 +330,7 @@ def _deliver(
 
 
 @app.command("grade", cls=PanelledCommand)
-@with_shared_options(exclude=DERIVATION_ONLY)
+@with_shared_options(exclude=(*DERIVATION_ONLY, *TRUNCATION))
 def grade_command(
     options: SharedOptions,
     answers: Annotated[
@@ -363,7 +364,7 @@ def grade_command(
         raise typer.Exit(1)
 
 
-QUIZ_EXCLUDED = (*DERIVATION_ONLY, "format", "output", "force", "pager")
+QUIZ_EXCLUDED = (*DERIVATION_ONLY, *TRUNCATION, "format", "output", "force", "pager")
 
 
 @app.command("quiz", cls=PanelledCommand)

@@ -191,6 +191,22 @@ SHARED: dict[str, tuple[Any, Any]] = {
         METHOD,
         False,
     ),
+    "truncate": _option(
+        Optional[int],
+        "--truncate",
+        "Truncated BPTT: each loss term's gradient keeps the uses of a parameter at its own step and the "
+        "K - 1 before (d2l's truncated sum), shown next to the full gradient.",
+        METHOD,
+        metavar="K",
+    ),
+    "chunked": _option(
+        bool,
+        "--chunked",
+        "With --truncate K: chunks of K steps, the state carried across and the gradient stopped at each "
+        "chunk's start, as a training loop's detach() does.",
+        METHOD,
+        False,
+    ),
     "round_intermediate": _option(
         bool,
         "--round-intermediate",
@@ -301,6 +317,8 @@ SharedOptions = dataclasses.make_dataclass(
 SharedOptions.__doc__ = "The options every command shares, typed; --config is merged into them once."
 
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
+TRUNCATION = ("truncate", "chunked")
+"""Options of the gradient itself: grads, check and train take them."""
 DERIVATION_ONLY = (
     "per_step",
     "flow",
@@ -579,6 +597,8 @@ def _settings(options: Any) -> Settings:
         exact=bool(options.exact),
         per_step=bool(options.per_step),
         flow=bool(options.flow),
+        truncate=options.truncate,
+        chunked=bool(options.chunked),
     )
 
 

@@ -449,7 +449,9 @@ class Settings:
 
     ``digits``: decimals shown (0..30); ``round_intermediate``: round every named quantity to ``digits``
     as by hand; ``exact``: also exact values (SymPy); ``per_step``: each step's share dL_t/dθ on its own line;
-    ``flow``: the gradient through time (∂h_n/∂h_k and each step's share), with a note when it vanishes.
+    ``flow``: the gradient through time (∂h_n/∂h_k and each step's share), with a note when it vanishes;
+    ``truncate``: truncated BPTT, each loss term's gradient kept for K steps back (``chunked``: in chunks
+    of K steps, as ``detach()`` does), shown next to the full gradient.
     """
 
     digits: int = 6
@@ -457,6 +459,8 @@ class Settings:
     exact: bool = False
     per_step: bool = False
     flow: bool = False
+    truncate: int | None = None
+    chunked: bool = False
 
     def __post_init__(self) -> None:
         """Check the digits range and conflicting modes."""
@@ -464,3 +468,7 @@ class Settings:
             raise InputError(f"--digits must be between 0 and {MAX_DIGITS}, got {self.digits}")
         if self.round_intermediate and self.exact:
             raise InputError("--exact and --round-intermediate conflict: exact values are never rounded")
+        if self.chunked and self.truncate is None:
+            raise InputError("--chunked needs --truncate K: the chunks are K steps long")
+        if self.truncate is not None and self.truncate < 1:
+            raise InputError(f"--truncate needs K ≥ 1 steps, got {self.truncate}")

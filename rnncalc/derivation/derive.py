@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..compute.problem import Problem, Settings
-from ..compute.run import METHODS, run
+from ..compute.run import METHODS, run, settler
 from ..compute.trace import Trace
+from ..compute.truncation import Truncation, truncated_backward
 from ..errors import InputError
 from . import flow_steps
 from .convention import in_course_layout
@@ -24,6 +25,7 @@ from .sections import (
     loss_section,
     model_section,
 )
+from .truncation import truncation_sections
 
 ProgressCallback = Callable[[int, int, str], None]
 MAX_STEPS = 2_000_000
@@ -83,10 +85,20 @@ def derive(
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
     )
     computed = "both" if flow and method == "forward" else method
-    trace = run(problem, settings, computed, steps, sweep_progress)
-    sections = _sections(trace, problem, settings, scope, method) if steps else ()
+    truncation = (
+        Truncation(settings.truncate, settings.chunked) if settings.truncate and scope == "grads" else None
+    )
+    trace = run(problem, settings, computed, steps or truncation is not None, sweep_progress)
     forward = trace.forward is not None and method != "backward"
     gradients = trace.forward.gradients if forward else trace.gradients  # type: ignore[union-attr]
+    cut = truncated_backward(trace, truncation, _settle(problem, settings)) if truncation else None
+    sections = _sections(trace, problem, settings, scope, method) if steps else ()
+    if cut is not None and steps:
+        q = Quantities(trace, _written(trace, problem))
+        sections += tuple(
+            truncation_sections(q, truncation, cut.gradients, gradients, _settle(problem, settings))
+        )  # type: ignore[arg-type]
+    full, gradients = (gradients, cut.gradients) if cut is not None else (None, gradients)
     derivation = Derivation(
         problem=problem,
         settings=settings,
@@ -98,7 +110,9 @@ def derive(
         sections=sections,
         method=method,
         backward_gradients=dict(trace.backward.gradients) if method == "both" and trace.backward else None,
-        input_gradients=_input_gradients(trace, problem, settings) if scope == "grads" else None,
+        input_gradients=_input_gradients(trace, problem, settings, cut) if scope == "grads" else None,
+        full_gradients={key: shown(value) for key, value in full.items()} if full is not None else None,
+        truncation=truncation,
     )
     if settings.exact and steps and problem.arrays is not None:
         from .exact_entries import with_exact_entries
@@ -116,10 +130,12 @@ def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:
     return {name: [shown(v) for v in column] for name, column in columns.items()}
 
 
-def _input_gradients(trace: Trace, problem: Problem, settings: Settings) -> dict[str, Any]:
-    """dL/dx_t for every input stream and step (as every course's backward function returns dx): a
-    list of numbers, or for vectors a NumPy matrix of one row per step (made a Tensor when written)."""
+def _input_gradients(trace: Trace, problem: Problem, settings: Settings, cut: Any = None) -> dict[str, Any]:
+    """dL/dx_t for every input stream and step (as every course's backward function returns dx; truncated
+    when the gradients are): a list of numbers, or for vectors a NumPy matrix of one row per step (made a
+    Tensor when written)."""
     found = trace.input_gradients or (trace.backward.inputs if trace.backward is not None else None)
+    found = cut.inputs if cut is not None else found
     if not found:  # forward mode carried no adjoints: the lean reverse sweep gives them
         found = run(problem, settings, "forward", steps=False, every_adjoint=True).input_gradients
     if problem.arrays is None:
@@ -188,10 +204,7 @@ def _sections(
     trace: Trace, problem: Problem, settings: Settings, scope: str, method: str
 ) -> tuple[Section, ...]:
     """The document's sections in its order; the backward derivation after (or instead of) the forward one."""
-    from ..engine.written import written
-
-    forms = written(trace.net, problem.loss, problem.loss_weight, problem.loss_term)
-    q = Quantities(trace, forms)
+    q = Quantities(trace, _written(trace, problem))
     sections = [loss_section(q, problem), model_section(q), known_section(q), forward_section(q)]
     if scope != "grads":
         return tuple(sections)
@@ -211,6 +224,22 @@ def _sections(
         deltas = [] if method != "forward" else [backward.deltas_section()]  # the shares use δ_t
         sections += [flow_steps.reach_section(q), *deltas, flow_steps.shares_section(q)]
     return tuple(sections)
+
+
+def _written(trace: Trace, problem: Problem) -> Any:
+    """How the problem's cell and loss are written (the display templates)."""
+    from ..engine.written import written
+
+    return written(trace.net, problem.loss, problem.loss_weight, problem.loss_term)
+
+
+def _settle(problem: Problem, settings: Settings) -> Callable[[Any], Any]:
+    """How a named quantity is written down (hand rounding), for numbers or arrays."""
+    if problem.arrays is not None:
+        from ..compute.run_arrays import settler as array_settler
+
+        return array_settler(settings)
+    return settler(settings)
 
 
 __all__ = ["derive", "gradient_name"]

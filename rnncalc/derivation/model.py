@@ -115,6 +115,19 @@ class Derivation(Result):
     input_gradients: dict[str, Any] | None = None
     blank_mode: str | None = None
     answer_key: bool = False
+    full_gradients: dict[str, Any] | None = None
+    """With truncated BPTT: the full gradients (``gradients`` are the truncated ones)."""
+    truncation: Any = None
+    """The truncation (compute.truncation.Truncation) the gradients were taken with, if any."""
+
+    @property
+    def result_columns(self) -> list[tuple[str, dict[str, Any]]]:
+        """The results table's gradient columns: the value; forward and backward; truncated and full."""
+        if self.backward_gradients is not None:
+            return [("forward", self.gradients), ("backward", self.backward_gradients)]
+        if self.full_gradients is not None:
+            return [(f"truncated, {self.truncation.label}", self.gradients), ("full", self.full_gradients)]
+        return [("value", self.gradients)]
 
     @property
     def blank(self) -> bool:

@@ -74,6 +74,8 @@ class Quantities:
         self._bindings: dict[int, dict[str, Form]] = {}
         carriers = [k for k in self.plan.adjoint_carriers if not (k == "y" and self.plan.trivial_output())]
         self.delta_of = carriers[0] if len(carriers) == 1 and self.spec.plain else None
+        self.loss_name = LOSS
+        """The loss the adjoints are of: L, or one loss term L_t (truncated BPTT)."""
         self.arrays = hasattr(trace.net, "maps")  # vectors and matrices: Jacobians, written column-wise
         if self.arrays:
             self.params = {p: Ref(parameter(p), shown(v), given=True) for p, v in trace.params.items()}
@@ -252,7 +254,7 @@ class Quantities:
         value = shown(self.trace.backward.adjoints[k][t - 1]) if self.trace.backward else 0.0
         if k == self.delta_of:
             return Ref(Name(f"{DELTA}_{t}", rf"\delta_{{{t}}}", f"delta_{t}"), value)
-        return Ref(derivative(LOSS, indexed(k, t)), value)
+        return Ref(derivative(self.loss_name, indexed(k, t)), value)
 
     def chain(self, chain: Chain, t: int, theta: str) -> Form:
         """A chain's partials and the total it ends in, as a product (one link back to the initial state

@@ -56,10 +56,13 @@ class Evaluation:
         dL_dy: Sequence[Any],
         targets: tuple[bool, ...],
         named_shares: bool = False,
+        detached: frozenset[int] = frozenset(),
     ):
         """``named_shares``: each step's share of a gradient is a line of its own (vectors), so it is
-        written down (rounded by hand rounding) before the shares are added."""
+        written down (rounded by hand rounding) before the shares are added; ``detached``: the steps whose
+        previous states are read as constants (PyTorch's ``detach()``): reverse mode stops there."""
         self.plan = plan
+        self.detached = detached
         self.named_shares = named_shares
         self.partials = partials
         self.dL_dy = dL_dy
@@ -124,9 +127,13 @@ class Evaluation:
         """dL_t/dy_t (for y, at a step with a target), then dL/dj · ∂j/∂k over what reads k_t."""
         parts = [self.dL_dy[t - 1]] if k == "y" and self.targets[t - 1] else []
         for j, u, dt in self.plan.adjoint_parts(k):
-            if t + dt <= self.n and not self.silent(j, t + dt):
+            if t + dt <= self.n and not self.silent(j, t + dt) and not self.cut(u, t + dt):
                 parts.append(pull(self.adjoint(j, t + dt, adjoints), self.partials[j, u][t + dt - 1]))
         return parts
+
+    def cut(self, use: str, t: int) -> bool:
+        """The link from step t back to a previous state is stopped (step t is detached)."""
+        return t in self.detached and use.endswith("_prev")
 
     def silent(self, k: str, t: int) -> bool:
         """dL/dk_t is 0 by the problem's shape: the output at a step without a target, read by nothing."""

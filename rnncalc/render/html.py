@@ -60,14 +60,14 @@ def _results(derivation: Derivation) -> str:
     """The gradients and the loss, each cell carrying its full-precision value."""
     latex = LatexPrinter(derivation.settings.digits)
     number = latex.answer_blank if derivation.blank else latex.number
-    backward = derivation.backward_gradients
-    rows = [(derivation.gradient_names[k].latex, k, v) for k, v in derivation.gradients.items()]
+    columns = derivation.result_columns
+    rows = [(derivation.gradient_names[k].latex, k) for k in derivation.gradients]
     rows = rows if derivation.scope == "grads" else []
-    columns = ["quantity", "forward", "backward"] if backward else ["quantity", "value"]
+    heads = ["quantity", *(label for label, _ in columns)]
     lines = ['<section id="results">', "<h2>Results</h2>", '<table class="data">']
-    lines.append("<tr>" + "".join(f"<th>{column}</th>" for column in columns) + "</tr>")
-    for name, key, value in [*rows, ("L", "loss", derivation.loss)]:
-        cells = [value, *([backward.get(key, value)] if backward else [])]
+    lines.append("<tr>" + "".join(f"<th>{escape(head)}</th>" for head in heads) + "</tr>")
+    for name, key in [*rows, ("L", "loss")]:
+        cells = [derivation.loss if key == "loss" else column[key] for _, column in columns]
         lines.append(
             f'<tr data-key="{escape(key)}"><td>{mathml(name, True)}</td>'
             + "".join(_value_cell(mathml(number(v)), v, derivation.blank) for v in cells)

@@ -46,6 +46,8 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
         data["gradients"] = (
             {k: None for k in derivation.gradients} if derivation.blank else dict(derivation.gradients)
         )
+        if derivation.full_gradients is not None:  # truncated BPTT: the full gradients, and how far off
+            data |= _truncation(derivation)
         if derivation.input_gradients and not derivation.blank:  # dL/dx_t, as courses return dx
             data["input_gradients"] = {
                 s: Tensor.of(v) if hasattr(v, "tolist") else v for s, v in derivation.input_gradients.items()
@@ -63,6 +65,33 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     if derivation.sections:
         data["derivation"] = [_section(s, settings.digits) for s in derivation.sections]
     return data
+
+
+def _truncation(derivation: Derivation) -> dict[str, Any]:
+    """truncation (K, chunked), gradients_full, and each relative difference |trunc − full| / |full|."""
+    from ..compute.truncation import relative_difference
+
+    full = derivation.full_gradients or {}
+    if derivation.blank:
+        return {"gradients_full": dict.fromkeys(full)}
+    truncation = derivation.truncation
+    return {
+        "truncation": {"steps": truncation.steps, "chunked": truncation.chunked},
+        "gradients_full": dict(full),
+        "relative_difference": {
+            key: relative_difference(_number(value), _number(full[key]))
+            for key, value in derivation.gradients.items()
+        },
+    }
+
+
+def _number(value: Any) -> Any:
+    """A gradient as a float or a NumPy array (shown vectors are Tensors)."""
+    if isinstance(value, Tensor):
+        import numpy as np
+
+        return np.array(value.tolist(), dtype=float)
+    return value
 
 
 def _array_problem(problem: Problem) -> dict[str, Any]:

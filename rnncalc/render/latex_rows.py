@@ -97,4 +97,11 @@ def gradient_rows(derivation: Derivation) -> list[tuple[str, str]]:
         if derivation.scope == "grads"
         else []
     )
+    if derivation.full_gradients is not None and derivation.scope == "grads":  # truncated, then the full ones
+        k = derivation.truncation.steps
+        rows = [(rf"{name}\Big|_{{K={k}}}", value) for name, value in rows]
+        rows += [
+            (rf"{derivation.gradient_names[key].latex}\Big|_{{\mathrm{{full}}}}", number(value))
+            for key, value in derivation.full_gradients.items()
+        ]
     return [*rows, ("L", number(derivation.loss))]

@@ -201,15 +201,12 @@ def _gradient_table(derivation: Derivation) -> Table:
     number = _number(derivation)
     table = Table(title="Gradients", title_justify="left", title_style="bold")
     table.add_column("quantity", style=NAME_STYLE)
-    both = derivation.backward_gradients
-    table.add_column("forward" if both else "value", style=VALUE_STYLE, justify="right")
-    if both:
-        table.add_column("backward", style=VALUE_STYLE, justify="right")
-    for key, value in derivation.gradients.items():
-        table.add_row(
-            derivation.gradient_names[key].text, number(value), *([number(both[key])] if both else [])
-        )
-    table.add_row("L", number(derivation.loss), *([number(derivation.loss)] if both else []))
+    columns = derivation.result_columns
+    for label, _ in columns:
+        table.add_column(label, style=VALUE_STYLE, justify="right")
+    for key in derivation.gradients:
+        table.add_row(derivation.gradient_names[key].text, *(number(column[key]) for _, column in columns))
+    table.add_row("L", *[number(derivation.loss)] * len(columns))
     return table
 
 

@@ -1,0 +1,127 @@
+"""Truncated backpropagation through time, both kinds, on the one engine's reverse mode.
+
+``--truncate K`` keeps, of each loss term L_t, the uses of θ at steps t - K + 1 .. t (d2l's truncated
+sum: the terms of the total derivative further back are dropped); ``--truncate K --chunked`` cuts the
+sequence into chunks of K steps, carries the state across and stops the gradient at each chunk's start
+(what a training loop's ``detach()`` does), so L_t keeps the uses from its chunk's first step to t.
+Both are reverse mode with the links to previous states stopped at chosen steps (``detached``): the
+chunks in one sweep, the window in K sweeps (the loss terms t ≡ r mod K share their cuts), so the
+numbers cost K sweeps at most, whatever n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..engine.evaluate import Backward, Evaluation
+from .trace import Trace
+
+Settle = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """How far back each loss term's gradient reaches: K steps (its own included), sliding or in chunks."""
+
+    steps: int
+    chunked: bool = False
+
+    def kept(self, t: int, s: int) -> bool:
+        """Whether L_t keeps θ's use at step s (s ≤ t)."""
+        if self.chunked:
+            return (s - 1) // self.steps == (t - 1) // self.steps
+        return t - s < self.steps
+
+    def first_kept(self, t: int) -> int:
+        """The earliest step whose uses L_t keeps."""
+        if self.chunked:
+            return (t - 1) // self.steps * self.steps + 1
+        return max(1, t - self.steps + 1)
+
+    @property
+    def label(self) -> str:
+        """K = 2, or K = 2, in chunks."""
+        return f"K = {self.steps}" + (", in chunks" if self.chunked else "")
+
+    def describe(self) -> str:
+        """What is kept, in words."""
+        if self.chunked:
+            return (
+                f"the sequence is cut into chunks of {self.steps} steps; the state is carried across, but "
+                "the gradient stops at each chunk's first step (detach): each loss term L_t keeps the uses "
+                "of a parameter from its chunk's first step to t"
+            )
+        if self.steps == 1:
+            return (
+                "each loss term L_t keeps the uses of a parameter at its own step only; every path through "
+                "time is dropped"
+            )
+        before = "the step before" if self.steps == 2 else f"the {self.steps - 1} steps before"
+        return (
+            f"each loss term L_t keeps the uses of a parameter at its own step and {before} "
+            f"(t - {self.steps - 1} .. t); the terms further back are dropped"
+        )
+
+
+def evaluation(
+    trace: Trace, targets: Iterable[bool] | None = None, detached: Iterable[int] = ()
+) -> Evaluation:
+    """The trace's reverse mode, with only these loss terms and these steps detached."""
+    return Evaluation(
+        trace.plan,
+        trace.partials,
+        trace.dL_dy,
+        tuple(targets) if targets is not None else trace.targets,
+        named_shares=trace.problem.arrays is not None,
+        detached=frozenset(detached),
+    )
+
+
+def loss_term_backward(trace: Trace, t: int, settle: Settle) -> Backward:
+    """Reverse mode of the loss term L_t alone, nothing cut: dL_t/dk_s, and each step's share of dL_t/dθ."""
+    only = (step == t and trace.targets[step - 1] for step in range(1, trace.n + 1))
+    return evaluation(trace, only).backward(settle, trace.net.spec.inputs)
+
+
+def truncated_backward(trace: Trace, truncation: Truncation, settle: Settle) -> Backward:
+    """The truncated gradients (and dL/d(input)): one detached sweep in chunks, or K sweeps for the window."""
+    n, k = trace.n, min(truncation.steps, trace.n)
+    inputs = trace.net.spec.inputs
+    if truncation.chunked:
+        cuts = range(k + 1, n + 1, k)
+        return evaluation(trace, detached=cuts).backward(settle, inputs)
+    parts = []
+    for r in range(min(k, n)):
+        group = [t % k == r and trace.targets[t - 1] for t in range(1, n + 1)]
+        cuts = [t - k + 1 for t in range(1, n + 1) if t % k == r and t - k + 1 > 1]
+        parts.append(evaluation(trace, group, cuts).backward(settle, inputs))
+    return _added(parts, settle)
+
+
+def _added(parts: list[Backward], settle: Settle) -> Backward:
+    """The sum of reverse sweeps over disjoint groups of loss terms."""
+    first = parts[0]
+    terms = {
+        theta: [sum(values) for values in zip(*(p.terms[theta] for p in parts))] for theta in first.terms
+    }
+    inputs = {s: [settle(sum(values)) for values in zip(*(p.inputs[s] for p in parts))] for s in first.inputs}
+    gradients = {theta: settle(sum(p.gradients[theta] for p in parts)) for theta in first.gradients}
+    return replace(first, adjoints={}, terms=terms, gradients=gradients, inputs=inputs)
+
+
+def relative_difference(truncated: Any, full: Any) -> float:
+    """|truncated - full| / |full| (norms for arrays; 0 when both are 0)."""
+    import math
+
+    def norm(value: Any) -> float:
+        """The Euclidean norm of a number or an array."""
+        flat = getattr(value, "ravel", None)
+        return math.sqrt(sum(float(v) ** 2 for v in flat())) if flat else abs(float(value))
+
+    size = norm(full)
+    gap = norm(truncated - full)
+    if size == 0:
+        return 0.0 if gap == 0 else math.inf
+    return gap / size
