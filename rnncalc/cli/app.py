@@ -148,7 +148,7 @@ def check_command(
 
     problem, settings = build_inputs(options)
     with progress("checking"):
-        report = check(problem, inputs=inputs)
+        report = check(problem, inputs=inputs, truncate=settings.truncate)
     _deliver_options(report, options, View(digits=settings.digits))
     if not report.ok:
         raise typer.Exit(1)
@@ -220,7 +220,17 @@ def train_command(
         adam = {"beta2": float(parse_number(beta2, "--beta2")), "eps": float(parse_number(eps, "--eps"))}
         if clip_value is not None:
             adam["clip_value"] = float(parse_number(clip_value, "--clip-value"))
-        run = train(problem, rate, epochs, optimizer.value, momentum, limit, progress=report, **adam)
+        run = train(
+            problem,
+            rate,
+            epochs,
+            optimizer.value,
+            momentum,
+            limit,
+            progress=report,
+            settings=settings,
+            **adam,
+        )
     picture = _picture(options)
     if picture is not None:
         from ..files import write_atomically

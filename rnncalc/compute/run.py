@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..cell.states import PREV, initial
+from ..cell.states import initial
 from ..engine.evaluate import Backward, Evaluation, Forward
 from ..engine.graph import Network, engine_network
 from ..engine.plan import plan_of
@@ -206,11 +206,11 @@ def _check_finite(trace: Trace) -> None:
 def gradients_without_time(problem: Problem) -> dict[str, float]:
     """dL/dθ with every path through time cut (each state's previous value held constant): what a
     hand derivation gives when it keeps only each step's direct terms."""
+    from .truncation import Truncation, truncated_backward
+
     trace = run(problem, Settings(), every_adjoint=True)
-    cut = {e: [0.0] * len(c) if e[1].endswith(PREV) else c for e, c in trace.partials.items()}
-    swept = {"partials": cut, "values": trace.values, "dL_dy": trace.dL_dy}
-    back = compiled(trace.net, "adjoints")(swept, {}, {}, ())
-    return {p: math.fsum(back["terms"][p]) for p in trace.net.params}
+    back = truncated_backward(trace, Truncation(1), _unchanged, lean=True)  # each L_t sees its own step only
+    return {p: back.gradients[p] for p in trace.net.params}
 
 
 def loss_at(

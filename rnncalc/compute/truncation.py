@@ -11,10 +11,12 @@ numbers cost K sweeps at most, whatever n.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..cell.states import PREV
 from ..engine.evaluate import Backward, Evaluation
 from .trace import Trace
 
@@ -85,19 +87,48 @@ def loss_term_backward(trace: Trace, t: int, settle: Settle) -> Backward:
     return evaluation(trace, only).backward(settle, trace.net.spec.inputs)
 
 
-def truncated_backward(trace: Trace, truncation: Truncation, settle: Settle) -> Backward:
-    """The truncated gradients (and dL/d(input)): one detached sweep in chunks, or K sweeps for the window."""
+def truncated_backward(trace: Trace, truncation: Truncation, settle: Settle, lean: bool = False) -> Backward:
+    """The truncated gradients (and dL/d(input)): one detached sweep in chunks, or K sweeps for the window.
+
+    ``lean``: numbers in floats without hand rounding, by the generated reverse mode (the plan's
+    evaluation otherwise: vectors, hand rounding).
+    """
     n, k = trace.n, min(truncation.steps, trace.n)
-    inputs = trace.net.spec.inputs
+    sweep = _lean_sweep if lean else _planned_sweep
     if truncation.chunked:
-        cuts = range(k + 1, n + 1, k)
-        return evaluation(trace, detached=cuts).backward(settle, inputs)
+        return sweep(trace, trace.targets, range(k + 1, n + 1, k), settle)
     parts = []
-    for r in range(min(k, n)):
-        group = [t % k == r and trace.targets[t - 1] for t in range(1, n + 1)]
+    for r in range(k):
+        group = tuple(t % k == r and trace.targets[t - 1] for t in range(1, n + 1))
         cuts = [t - k + 1 for t in range(1, n + 1) if t % k == r and t - k + 1 > 1]
-        parts.append(evaluation(trace, group, cuts).backward(settle, inputs))
+        parts.append(sweep(trace, group, cuts, settle))
     return _added(parts, settle)
+
+
+def _planned_sweep(trace: Trace, targets: tuple[bool, ...], cuts: Iterable[int], settle: Settle) -> Backward:
+    """Reverse mode by the plan's evaluation, these loss terms only, these steps detached."""
+    return evaluation(trace, targets, cuts).backward(settle, trace.net.spec.inputs)
+
+
+def _lean_sweep(trace: Trace, targets: tuple[bool, ...], cuts: Iterable[int], settle: Settle) -> Backward:
+    """Reverse mode by the generated code: the links to previous states zeroed at the detached steps, the
+    other loss terms' dL_t/dy_t zeroed."""
+    from ..engine.program import compiled
+
+    stopped = set(cuts)
+    partials = {
+        edge: [0.0 if t in stopped else v for t, v in enumerate(column, start=1)]
+        if edge[1].endswith(PREV)
+        else column
+        for edge, column in trace.partials.items()
+    }
+    dL_dy = [v if kept else 0.0 for v, kept in zip(trace.dL_dy, targets, strict=True)]
+    swept = {"partials": partials, "values": trace.values, "dL_dy": dL_dy}
+    out = compiled(trace.net, "adjoints")(swept, {}, {}, ())
+    terms: dict[str, list[Any]] = dict(out["terms"])
+    terms |= {key: [value] + [0.0] * (trace.n - 1) for key, value in out["initial"].items()}
+    gradients = {key: math.fsum(column) for key, column in terms.items()}
+    return Backward({}, terms, gradients, dict(out["inputs"]))
 
 
 def _added(parts: list[Backward], settle: Settle) -> Backward:
@@ -113,7 +144,6 @@ def _added(parts: list[Backward], settle: Settle) -> Backward:
 
 def relative_difference(truncated: Any, full: Any) -> float:
     """|truncated - full| / |full| (norms for arrays; 0 when both are 0)."""
-    import math
 
     def norm(value: Any) -> float:
         """The Euclidean norm of a number or an array."""

@@ -80,6 +80,11 @@ def derive(
                 "backward (delta) method: drop --method"
             )
         method = "backward"
+    if settings.truncate is not None and method == "both":
+        raise InputError(
+            "--method both compares two full derivations; with --truncate the full gradient is shown beside "
+            "the truncated one: drop one of them"
+        )
     flow = steps and settings.flow and scope == "grads"
     sweep_progress = (
         (lambda done: progress(done, problem.n, "forward pass and derivatives")) if progress else None
@@ -88,10 +93,13 @@ def derive(
     truncation = (
         Truncation(settings.truncate, settings.chunked) if settings.truncate and scope == "grads" else None
     )
-    trace = run(problem, settings, computed, steps or truncation is not None, sweep_progress)
+    trace = run(
+        problem, settings, computed, steps, sweep_progress, every_adjoint=bool(truncation and not steps)
+    )
     forward = trace.forward is not None and method != "backward"
     gradients = trace.forward.gradients if forward else trace.gradients  # type: ignore[union-attr]
-    cut = truncated_backward(trace, truncation, _settle(problem, settings)) if truncation else None
+    lean = problem.arrays is None and not settings.round_intermediate
+    cut = truncated_backward(trace, truncation, _settle(problem, settings), lean) if truncation else None
     sections = _sections(trace, problem, settings, scope, method) if steps else ()
     if cut is not None and steps:
         q = Quantities(trace, _written(trace, problem))

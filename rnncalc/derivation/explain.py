@@ -279,6 +279,42 @@ def _share(step: Step, derivation: Derivation) -> str:
     return "This step's part of the gradient (the bars compare the steps on a log scale)."
 
 
+def _truncated_adjoint(step: Step, derivation: Derivation) -> str:
+    """An adjoint of one loss term (truncated BPTT), or in the summary a gradient."""
+    parts = _derivative(step.target.name.text.split(" (")[0])
+    if not parts or not parts[0].startswith("L_"):
+        return _truncated_gradient(step, derivation)
+    term, quantity = parts
+    if _step_of(quantity)[1] == _step_of(term)[1]:
+        return f"{term}'s own backward pass starts at its step: how much the loss term {term} alone moves with {quantity}."
+    return f"{term}'s backward pass one step further back in time, through the link to the next step."
+
+
+def _truncated_gradient(step: Step, derivation: Derivation) -> str:
+    """A kept or dropped share of truncated BPTT, their sums, or the full gradient."""
+    name = step.target.name.text
+    parts = _derivative(name.split(" (")[0])
+    truncation = derivation.truncation
+    steps = truncation.steps
+    reach = (
+        "its chunk" if truncation.chunked else ("its own step" if steps == 1 else f"the last {steps} steps")
+    )
+    if name.endswith("(full)"):
+        return "The full BPTT gradient: the kept and the dropped shares together, as derived above."
+    if parts and parts[0].startswith("L_"):
+        if name.endswith("(dropped)"):
+            return (
+                f"The shares of {parts[0]} from steps further back than {reach}: truncated BPTT drops them; "
+                "their size is what truncation costs."
+            )
+        return f"The shares of {parts[0]} that truncated BPTT keeps: the uses of {parts[1]} in {reach}."
+    if name.endswith("(dropped)"):
+        return "Every dropped share, summed: how far the truncated gradient is from the full one."
+    return (
+        "The truncated gradient: every loss term's kept shares, summed (what training with truncation uses)."
+    )
+
+
 def _as_the_rule_says(step: Step, derivation: Derivation) -> str:
     """The fallback: the rule with the numbers known so far."""
     return "The rule on the left, with the numbers known so far substituted."
@@ -296,5 +332,7 @@ NOTES: dict[str, Callable[[Step, Derivation], str]] = {
     "agreement": _agreement,
     "flow": _flow,
     "shares": _share,
+    "truncation": _truncated_adjoint,
+    "truncated": _truncated_gradient,
 }
 """The words for each kind of section (keyed by the section key before any ``:``)."""

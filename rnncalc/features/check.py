@@ -90,8 +90,9 @@ class CheckReport(Result):
         return sum(not row.compared for row in self.rows)
 
 
-def check(problem: Problem, inputs: bool = False) -> CheckReport:
-    """Compare the chain-rule gradients with independent computations."""
+def check(problem: Problem, inputs: bool = False, truncate: int | None = None) -> CheckReport:
+    """Compare the chain-rule gradients with independent computations (``truncate``: the full gradients
+    are checked, as finite differences see them, and the report says so)."""
     if inputs and problem.n > INPUTS_MAX_N:
         raise InputError(
             f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of "
@@ -106,6 +107,11 @@ def check(problem: Problem, inputs: bool = False) -> CheckReport:
             {_input_key(s, i): v for s, column in trace.input_gradients.items() for i, v in enumerate(column)}
         )
     notes: list[str] = []
+    if truncate is not None:
+        notes.append(
+            f"--truncate {truncate}: finite differences, SymPy and PyTorch see the whole loss, so this "
+            "checks the full BPTT gradients; the truncated ones are what grads --truncate derives from them"
+        )
     label = _labeller(net)
     closest = _closest_kink(trace)
     methods = {

@@ -44,6 +44,8 @@ class Training(Result):
     beta2: float = 0.999
     eps: float = 1e-8
     clip_value: float | None = None
+    truncation: str | None = None
+    """How the gradients were taken when not by full BPTT (truncated BPTT, K = 3, in chunks)."""
 
 
 def train(
@@ -57,13 +59,15 @@ def train(
     beta2: float = 0.999,
     eps: float = 1e-8,
     clip_value: float | None = None,
+    settings: Settings | None = None,
 ) -> Training:
     """Full-batch gradient descent on the cell's parameters (h_0 stays fixed); the CLI's defaults.
 
     ``optimizer``: "sgd" (θ' = θ - η·dθ), "momentum" (v = β·v + dθ, θ' = θ - η·v) or "adam" (m and v,
     β = β1, as torch.optim.Adam: θ' = θ - η·m̂/(√v̂ + ε)); ``clip_value``: each gradient entry clipped to
     [-V, V] first (deeplearning.ai's clip); ``clip``: then the gradient scaled down to this norm when it
-    is longer; ``progress(done, total, stage)`` is told of each epoch.
+    is longer; ``settings``: how the gradients are taken (truncated BPTT: ``truncate``, ``chunked``);
+    ``progress(done, total, stage)`` is told of each epoch.
     """
     problem = problem or Problem()
     _validate(lr, epochs, optimizer, beta, clip)
@@ -77,13 +81,17 @@ def train(
     second: dict[str, Any] = dict.fromkeys(params, 0.0)
     history: list[Epoch] = []
     first: Section | None = None
+    taken = Settings(truncate=settings.truncate, chunked=settings.chunked) if settings else Settings()
+    truncated = _truncation_label(taken)
 
     def done(why: str | None = None) -> Training:
-        return Training(lr, optimizer, beta, clip, tuple(history), first, why, beta2, eps, clip_value)
+        return Training(
+            lr, optimizer, beta, clip, tuple(history), first, why, beta2, eps, clip_value, truncated
+        )
 
     for epoch in range(epochs + 1):
         try:
-            derivation = derive(_with(problem, params), Settings(), steps=False, course=False)
+            derivation = derive(_with(problem, params), taken, steps=False, course=False)
         except RnnCalcError:
             return done(
                 f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
@@ -118,6 +126,13 @@ def train(
             first = _first_update(*shown, lr, (scale, clip), optimizer, hyper)
         params = new
     return done()
+
+
+def _truncation_label(settings: Settings) -> str | None:
+    """truncated BPTT, K = 3 (in chunks), or None for full BPTT."""
+    if settings.truncate is None:
+        return None
+    return f"truncated BPTT, K = {settings.truncate}" + (", in chunks" if settings.chunked else "")
 
 
 def _clipped(value: Any, limit: float | None) -> Any:

@@ -35,6 +35,7 @@ def _table(run: Training, digits: int) -> Table:
     extras = f", β = {run.beta}" if run.optimizer == "momentum" else ""
     extras += f", β1 = {run.beta}, β2 = {run.beta2}, ε = {run.eps:g}" if run.optimizer == "adam" else ""
     extras += f", clip value = {run.clip_value}" if run.clip_value is not None else ""
+    extras += f"; gradients by {run.truncation}" if run.truncation is not None else ""
     extras += f", clip = {run.clip}" if run.clip is not None else ""
     keys = list(run.history[0].params) if run.history else []
     history, half = run.history, SHOWN_EPOCHS // 2
@@ -83,6 +84,7 @@ def as_data(run: Training) -> dict[str, Any]:
         "eps": run.eps if run.optimizer == "adam" else None,
         "clip": run.clip,
         "clip_value": run.clip_value,
+        "truncation": run.truncation,
         "history": [{"epoch": e.epoch, "loss": e.loss, "params": e.params} for e in run.history],
         "stopped": run.stopped,
     }
