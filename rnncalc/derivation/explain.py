@@ -286,7 +286,7 @@ def _truncated_adjoint(step: Step, derivation: Derivation) -> str:
         return _truncated_gradient(step, derivation)
     term, quantity = parts
     if _step_of(quantity)[1] == _step_of(term)[1]:
-        return f"{term}'s own backward pass starts at its step: how much the loss term {term} alone moves with {quantity}."
+        return f"{term}'s own backward pass starts at its step: how much {term} alone moves with {quantity}."
     return f"{term}'s backward pass one step further back in time, through the link to the next step."
 
 
