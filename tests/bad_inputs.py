@@ -53,6 +53,21 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "rnncalc trains for at most 20 s: give at most 625 epochs",
     ),
     (
+        "truncated training beyond the time budget (K sweeps an epoch)",
+        ["train", "--epochs", "300", "--truncate", "50", "--x", "<1,000 values>"],
+        2,
+        "rnncalc trains for at most 20 s: give at most 138 epochs",
+    ),
+    ("--chunked without --truncate", ["grads", "--chunked"], 2, "--chunked needs --truncate K"),
+    ("--truncate 0", ["grads", "--truncate", "0"], 2, "--truncate needs K ≥ 1 steps, got 0"),
+    ("--truncate not a whole number", ["grads", "--truncate", "2.5"], 2, "is not a valid int"),
+    (
+        "--truncate with --method both",
+        ["grads", "--truncate", "2", "--method", "both"],
+        2,
+        "--method both compares two full derivations",
+    ),
+    (
         "upstream gradients for more steps than x has",
         ["grads", "--convention", "cs231n", "--x", "[[[1, 0], [0, 1]]]", "--upstream", "[[[1], [2], [3]]]"],
         2,

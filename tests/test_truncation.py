@@ -7,6 +7,7 @@ central differences of that piece of the loss; the truncated gradient is the sum
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -230,3 +231,48 @@ def test_pytorch_loops_that_detach():
     assert {key: sliding[key] for key in params} == pytest.approx(
         {key: v.grad.item() for key, v in p.items()}
     )
+
+
+def test_cli_json_carries_truncated_full_and_their_relative_difference(cli):
+    code, out, err = cli(
+        "grads", "--x", "1", "0", "1", "1", "--g", "1", "0", "1", "0", "--truncate", "2", "-f", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    full = derive(Problem(x=(1, 0, 1, 1), g=(1, 0, 1, 0)), steps=False).gradients
+    assert data["gradients_full"] == pytest.approx(full, rel=1e-12)
+    assert data["truncation"] == {"steps": 2, "chunked": False}
+    for key, value in data["gradients"].items():
+        gap = abs(value - full[key]) / abs(full[key])
+        assert data["relative_difference"][key] == pytest.approx(gap, abs=1e-15)
+    assert data["gradients"]["a"] == pytest.approx(full["a"])  # a reaches L_t only at step t
+    assert data["gradients"]["Wh"] < full["Wh"]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "html", "rich", "json"])
+def test_every_format_shows_the_truncated_derivation(cli, fmt):
+    code, out, err = cli(
+        "grads", "--x", "1", "0", "1", "--truncate", "2", "--chunked", "--show-steps", "-f", fmt
+    )
+    assert code == 0, err
+    assert "dropped" in out and "full" in out
+    if fmt == "latex":
+        assert "dW_i, truncated" not in out  # a title with an underscore is typeset as math
+        assert r"\Big|_{K=2}" in out
+
+
+def test_train_with_truncated_gradients_takes_them_each_epoch(cli):
+    args = ("--x", "1", "0", "1", "1", "--g", "1", "0", "1", "0", "--epochs", "1", "--lr", "1", "-f", "json")
+    code, out, err = cli("train", *args, "--truncate", "1")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["truncation"] == "truncated BPTT, K = 1"
+    cut = gradients_without_time(Problem(x=(1, 0, 1, 1), g=(1, 0, 1, 0)))
+    moved = data["history"][1]["params"]
+    assert {k: 1 - moved[k] for k in cut} == pytest.approx(cut, rel=1e-9)  # θ' = θ − η·dθ from θ = 1
+
+
+def test_check_says_it_checks_the_full_gradient(cli):
+    code, out, err = cli("check", "--x", "1", "0", "1", "--truncate", "2")
+    assert code == 0, err
+    assert "checks the full BPTT gradients" in " ".join(out.split())

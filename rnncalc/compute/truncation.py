@@ -52,18 +52,18 @@ class Truncation:
         if self.chunked:
             return (
                 f"the sequence is cut into chunks of {self.steps} steps; the state is carried across, but "
-                "the gradient stops at each chunk's first step (detach): each loss term L_t keeps the uses "
-                "of a parameter from its chunk's first step to t"
+                "the gradient stops at each chunk's first step (detach): each loss term keeps the uses "
+                "of a parameter from its chunk's first step to its own"
             )
         if self.steps == 1:
             return (
-                "each loss term L_t keeps the uses of a parameter at its own step only; every path through "
+                "each loss term keeps the uses of a parameter at its own step only; every path through "
                 "time is dropped"
             )
         before = "the step before" if self.steps == 2 else f"the {self.steps - 1} steps before"
         return (
-            f"each loss term L_t keeps the uses of a parameter at its own step and {before} "
-            f"(t - {self.steps - 1} .. t); the terms further back are dropped"
+            f"each loss term keeps the uses of a parameter at its own step and {before}; the terms further "
+            "back are dropped"
         )
 
 

@@ -35,11 +35,10 @@ def derive_batch(
     weight = batch.weight
     losses = [part.loss for part in parts]
     loss = float(weight) * math.fsum(losses)
-    gradients: dict[str, Any] = {}
-    for key in parts[0].gradients:
-        values = [np.asarray(part.gradients[key], dtype=float) for part in parts]
-        own = _initial_state(key) in batch.per_sequence
-        gradients[key] = shown(float(weight) * (np.stack(values) if own else sum(values[1:], values[0])))
+    gradients = _weighted([part.gradients for part in parts], batch)
+    full = None
+    if parts[0].full_gradients is not None:  # truncated BPTT: the full gradients, combined the same way
+        full = _weighted([part.full_gradients or {} for part in parts], batch)
     inputs = None
     if parts[0].input_gradients is not None:  # each sequence's own dL/dx, scaled as its loss is
         inputs = {
@@ -58,7 +57,21 @@ def derive_batch(
         sections=sections,
         backward_gradients=None,
         input_gradients=inputs,
+        full_gradients=full,
     )
+
+
+def _weighted(each: list[dict[str, Any]], batch: Any) -> dict[str, Any]:
+    """The batch's gradients: the sequences' added with the reduction's weight (a per-sequence initial
+    state's stacked, one row per sequence)."""
+    gradients: dict[str, Any] = {}
+    for key in each[0]:
+        values = [np.asarray(part[key], dtype=float) for part in each]
+        own = _initial_state(key) in batch.per_sequence
+        gradients[key] = shown(
+            float(batch.weight) * (np.stack(values) if own else sum(values[1:], values[0]))
+        )
+    return gradients
 
 
 def _initial_state(key: str) -> str:

@@ -18,8 +18,29 @@ def in_course_layout(derivation: Derivation) -> Derivation:
         return derivation
     import numpy as np
 
-    gradients = dict(derivation.gradients)
-    names = dict(derivation.gradient_names)
+    states = tuple(derivation.problem.spec.states)
+    gradients, names = _restacked(derivation.gradients, dict(derivation.gradient_names), layout, states)
+    full = derivation.full_gradients
+    if full is not None:  # truncated BPTT: the full gradients in the same layout
+        full, _ = _restacked(full, {}, layout, states)
+    inputs = derivation.input_gradients
+    if inputs is not None:  # the upstream gradients given as streams are no inputs of the course's
+        inputs = {s: v for s, v in inputs.items() if s not in layout.upstream_streams}
+        inputs = {
+            s: _course_axes(np.asarray(v, dtype=float), layout.convention.batch) for s, v in inputs.items()
+        }
+    return dataclasses.replace(
+        derivation, gradients=gradients, gradient_names=names, input_gradients=inputs, full_gradients=full
+    )
+
+
+def _restacked(
+    given: dict[str, Any], names: dict[str, Any], layout: Any, states: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Gradients (and their names) keyed and shaped as the course writes them (``states``: the cell's)."""
+    import numpy as np
+
+    gradients = dict(given)
     for fused in layout.cell.fused:
         if not all(part in gradients and np.ndim(gradients[part]) for part in fused.parts):
             continue  # a part not given as an array (a default number) has no place in the stack
@@ -32,17 +53,13 @@ def in_course_layout(derivation: Derivation) -> Derivation:
         if key in gradients:
             gradients[key] = shown(np.asarray(gradients[key], dtype=float).reshape(-1, 1))
     convention = layout.convention
-    for state in (s for s in derivation.problem.spec.states if f"{s}0" in gradients):
+    for state in (s for s in states if f"{s}0" in gradients):
         value = np.asarray(gradients[f"{state}0"], dtype=float)
         if convention.columns and value.ndim == 2:  # a0 per sequence: n_a × m
             gradients[f"{state}0"] = shown(value.T)
         elif convention.layer_axis and value.ndim:  # PyTorch's h0 has a layer axis: (1, N, H)
             gradients[f"{state}0"] = shown(value[None])
-    inputs = derivation.input_gradients
-    if inputs is not None:  # the upstream gradients given as streams are no inputs of the course's
-        inputs = {s: v for s, v in inputs.items() if s not in layout.upstream_streams}
-        inputs = {s: _course_axes(np.asarray(v, dtype=float), convention.batch) for s, v in inputs.items()}
-    return dataclasses.replace(derivation, gradients=gradients, gradient_names=names, input_gradients=inputs)
+    return gradients, names
 
 
 def _course_axes(array: Any, axes: str) -> Any:

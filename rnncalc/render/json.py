@@ -90,7 +90,7 @@ def _number(value: Any) -> Any:
     if isinstance(value, Tensor):
         import numpy as np
 
-        return np.array(value.tolist(), dtype=float)
+        return np.array(value, dtype=float)
     return value
 
 

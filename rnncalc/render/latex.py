@@ -16,14 +16,22 @@ def section_title(section: Section) -> str:
     if section.key.startswith(("grad:", "bgrad:")):
         suffix = " (backward)" if section.title.endswith("(backward)") else ""
         return f"Gradient ${gradient(section.key.split(':', 1)[1]).latex}${suffix}"
+    if section.key.startswith("truncated:"):  # dW_i, truncated (K = 2)
+        return f"Gradient ${gradient(section.key.split(':', 1)[1]).latex}$, {section.title.split(', ', 1)[1]}"
     return section.title
+
+
+def _latex_title(title: str) -> str:
+    """A title with $math$ in it for LaTeX: the text outside the math escaped."""
+    pieces = title.split("$")
+    return "".join(f"${piece}$" if i % 2 else latex_text(piece) for i, piece in enumerate(pieces))
 
 
 def body(derivation: Derivation) -> str:
     """The derivation itself: needs amsmath (align*) and, for page breaks, \\allowdisplaybreaks."""
     lines = [rf"\section*{{{TITLE}}}", header(derivation), ""]
     for section in derivation.sections:
-        lines.append(rf"\subsection*{{{section_title(section)}}}")
+        lines.append(rf"\subsection*{{{_latex_title(section_title(section))}}}")
         for rows, note in explained_rows(derivation, section):
             lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
             lines += [rf"{{\small\emph{{{latex_text(note)}}}}}", ""] if note else []
