@@ -124,6 +124,14 @@ SHARED: dict[str, tuple[Any, Any]] = {
         CELL,
         metavar="NAME",
     ),
+    "layers": _option(
+        Optional[int],
+        "--layers",
+        "Stack L layers of the cell (the built-in one, a --preset or your --cell): layer l + 1 reads layer "
+        "l's state h where layer 1 reads x; layer l's names end in l (Wi2, h2).",
+        CELL,
+        metavar="L",
+    ),
     "init": _option(
         Optional[list[str]],
         "--init",
@@ -409,7 +417,7 @@ def with_config(options: Any) -> Any:
 
 
 PROBLEM_OPTIONS = ("x", "g", "h0", "wi", "wh", "a", "b", "c", "param", "activation", "loss", "cell", "preset")
-PROBLEM_OPTIONS += ("init", "input", "loss_term", "config", "convention", "upstream")
+PROBLEM_OPTIONS += ("init", "input", "loss_term", "config", "convention", "upstream", "layers")
 
 
 def names_a_problem(options: Any) -> bool:
@@ -523,6 +531,8 @@ def _shared_args(options: Any) -> dict[str, Any]:
         args["cell"] = tuple(options.cell)
     elif options.activation is not None:
         args["activation"] = options.activation.value
+    if options.layers is not None:
+        args["layers"] = options.layers
     if options.convention is not None:
         if options.activation is not None or options.cell:
             raise InputError(

@@ -181,6 +181,7 @@ class Problem:
     reduce_batch: str | None = None
     convention: str | None = None
     upstream: Any = None
+    layers: int = 1
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
@@ -190,6 +191,8 @@ class Problem:
     arrays: Arrays | None = field(init=False, repr=False, compare=False, default=None)
     batch: Batch | None = field(init=False, repr=False, compare=False, default=None)
     course: CourseLayout | None = field(init=False, repr=False, compare=False, default=None)
+    base_cell: tuple[str, ...] | None = field(init=False, repr=False, compare=False, default=None)
+    """With layers > 1: the one layer's cell that was stacked (None: the built-in cell or the preset's)."""
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
@@ -199,6 +202,8 @@ class Problem:
             object.__setattr__(self, "reduce_batch", "mean")
         if self.preset is not None:
             self._apply_preset()
+        if self.layers != 1:
+            self._apply_layers()
         if is_batch(self.x):
             self._read_batch()
             return
@@ -279,7 +284,6 @@ class Problem:
 
     def _read_arrays(self) -> None:
         """A problem of vectors and matrices: every value read exactly, every shape inferred and checked."""
-        from ..cell.presets import BUILT_IN_DIMS, PRESETS
         from .arrays import arrays_of
 
         if not any(map(is_array, self._given_values())):
@@ -297,7 +301,7 @@ class Problem:
                 f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"
             )
         spec = cell_spec(self)
-        dims = BUILT_IN_DIMS if self.cell is None else PRESETS[self.preset].dims if self.preset else None
+        dims = self.preset_dims()
         if dims is not None:  # the declared order: the state's parameters, then the output's
             spec = dataclasses.replace(spec, params=tuple(p for p in dims if p in spec.params))
         unknown = sorted(set(self.params) - set(spec.params))
@@ -348,11 +352,12 @@ class Problem:
                     params=dict(self.params),
                     activation=self.activation,
                     loss=self.loss if self.loss_term is None else "mse",
-                    cell=self.cell,
+                    cell=self.base_cell if self.layers != 1 else self.cell,
                     inputs={s: rows[i] for s, rows in streams.items() if rows is not None},
                     init=init,
                     loss_term=self.loss_term,
                     preset=self.preset,
+                    layers=self.layers,
                 )
             )
         shown = sequences[self.sequence - 1]
@@ -393,16 +398,46 @@ class Problem:
         object.__setattr__(self, "course", layout)
 
     def _apply_preset(self) -> None:
-        """A preset's equations become the cell, its defaults the parameters not given."""
+        """A preset's equations become the cell, its defaults the parameters not given (each layer's)."""
         from ..cell.presets import PRESETS
+        from ..cell.stacking import output_parameters, stacked_names
 
         preset = PRESETS.get(self.preset or "")
         if preset is None:
             raise InputError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
         if self.cell is not None and tuple(self.cell) != preset.equations:
             raise InputError("--preset and --cell conflict: a preset is a cell (see rnncalc cells)")
+        defaults: dict[str, Any] = dict(preset.defaults)
+        if self.layers != 1:
+            defaults = stacked_names(defaults, self.layers, output_parameters(preset.equations))
         object.__setattr__(self, "cell", preset.equations)
-        object.__setattr__(self, "params", dict(preset.defaults) | dict(self.params))
+        object.__setattr__(self, "params", defaults | dict(self.params))
+
+    def _apply_layers(self) -> None:
+        """``layers`` copies of the cell, layer l + 1 reading layer l's state h (cell.stacking)."""
+        from ..cell.stacking import stacked_equations
+
+        if not isinstance(self.layers, int) or isinstance(self.layers, bool):
+            raise InputError(f"layers must be a whole number, got {self.layers!r}")
+        if self.inputs:
+            raise InputError("--layers stacks a cell that reads x alone: layer 1 reads x, each layer above h")
+        base = tuple(self.cell) if self.cell is not None else builtin_equations(self.activation)
+        object.__setattr__(self, "base_cell", None if self.preset or self.cell is None else base)
+        object.__setattr__(self, "cell", stacked_equations(base, self.layers))
+
+    def preset_dims(self) -> dict[str, tuple[str, ...]] | None:
+        """The parameters' shapes in H, D and K: the built-in cell's or the preset's (each layer's), or
+        None for a cell of your own (inferred from its equations)."""
+        from ..cell.presets import BUILT_IN_DIMS, PRESETS
+        from ..cell.stacking import output_parameters, stacked_dims
+
+        if self.preset:
+            dims, equations = PRESETS[self.preset].dims, PRESETS[self.preset].equations
+        elif self.cell is None or (self.layers != 1 and self.base_cell is None):
+            dims, equations = BUILT_IN_DIMS, builtin_equations("tanh")
+        else:
+            return None
+        return dims if self.layers == 1 else stacked_dims(dims, self.layers, output_parameters(equations))
 
     @property
     def n(self) -> int:

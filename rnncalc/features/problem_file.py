@@ -56,6 +56,9 @@ c = 1
 # convention = "cs231n"         # a course's names, layout and stacked weights (rnncalc conventions)
 # upstream = [[...]]            # dL/dh_t given instead of targets and a loss ([upstream] h = ..., c = ...)
 # sequence = 1                  # the sequence derived in full
+# layers = 2                    # stacked layers of the cell: layer 2 reads layer 1's h (names Wi2, h2)
+# truncate = 2                  # truncated BPTT: each loss term's gradient kept for 2 steps back
+# chunked = true                # ... or in chunks of 2 steps, as detach() does
 """
 
 KINDS: dict[str, str] = {
@@ -74,7 +77,10 @@ KINDS: dict[str, str] = {
     "reduce_batch": "text",
     "convention": "text",
     "upstream": "numbers",
+    "layers": "integer",
     "digits": "integer",
+    "truncate": "integer",
+    "chunked": "boolean",
     "method": "text",
     "round_intermediate": "boolean",
     "exact": "boolean",
