@@ -148,3 +148,110 @@ def test_refusals():
         Problem(x=(1,), layers=9)
     with pytest.raises(InputError, match="feeds its output back"):
         Problem(x=(1,), layers=2, preset="jordan")
+
+
+def pytorch_stack_loss(kind, layers, v, up):
+    """torch.nn.GRU / nn.LSTM with num_layers as their documentation writes them (x as (T, N, D), h0 as
+    (layers, N, H)), layer l + 1 reading layer l's h; L = Σ up ⊙ h of the top layer."""
+    h = list(v["h0"])
+    c = list(v["c0"]) if kind == "lstm" else None
+    size = h[0].shape[1]
+    total = 0.0
+    for t in range(v["x"].shape[0]):
+        below = v["x"][t]
+        for n in range(layers):
+            gi = below @ v[f"weight_ih_l{n}"].T + v[f"bias_ih_l{n}"]
+            gh = h[n] @ v[f"weight_hh_l{n}"].T + v[f"bias_hh_l{n}"]
+            if kind == "gru":
+                r, z = (
+                    sigmoid(gi[:, :size] + gh[:, :size]),
+                    sigmoid(gi[:, size : 2 * size] + gh[:, size : 2 * size]),
+                )
+                h[n] = (1 - z) * np.tanh(gi[:, 2 * size :] + r * gh[:, 2 * size :]) + z * h[n]
+            else:
+                a = gi + gh
+                i, f = sigmoid(a[:, :size]), sigmoid(a[:, size : 2 * size])
+                c[n] = f * c[n] + i * np.tanh(a[:, 2 * size : 3 * size])
+                h[n] = sigmoid(a[:, 3 * size :]) * np.tanh(c[n])
+            below = h[n]
+        total += float(np.sum(up[t] * below))
+    return total
+
+
+@pytest.mark.parametrize(("kind", "gates"), [("gru", 3), ("lstm", 4)])
+def test_pytorch_two_layers_with_their_state_dict_names(kind, gates):
+    rng = np.random.default_rng(3)
+    steps, batch, d, size, layers = 3, 2, 3, 2, 2
+    values = {"x": rng.uniform(-1, 1, (steps, batch, d)), "h0": rng.uniform(-1, 1, (layers, batch, size))}
+    for n in range(layers):
+        values |= {
+            f"weight_ih_l{n}": rng.uniform(-1, 1, (gates * size, d if n == 0 else size)),
+            f"weight_hh_l{n}": rng.uniform(-1, 1, (gates * size, size)),
+            f"bias_ih_l{n}": rng.uniform(-1, 1, gates * size),
+            f"bias_hh_l{n}": rng.uniform(-1, 1, gates * size),
+        }
+    init = {}
+    if kind == "lstm":
+        values["c0"] = rng.uniform(-1, 1, (layers, batch, size))
+        init = {"c": values["c0"].tolist()}
+    up = rng.uniform(-1, 1, (steps, batch, size))
+    params = {k: v.tolist() for k, v in values.items() if k.startswith(("weight", "bias"))}
+    problem = Problem(
+        convention="pytorch",
+        preset=kind,
+        layers=2,
+        x=values["x"].tolist(),
+        h0=values["h0"].tolist(),
+        init=init,
+        params=params,
+        upstream=up.tolist(),
+    )
+    derivation = derive(problem, steps=False)
+    want = central_differences(lambda v: pytorch_stack_loss(kind, layers, v, up), values)
+    for key, value in want.items():
+        got = derivation.input_gradients["x"] if key == "x" else derivation.gradients[key]
+        np.testing.assert_allclose(np.asarray(got, float), value, rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+def test_pytorch_two_layer_lstm_agrees_with_autograd():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    steps, batch, d, size = 4, 2, 3, 3
+    net = torch.nn.LSTM(d, size, num_layers=2).double()
+    state = {k: torch.tensor(rng.uniform(-1, 1, tuple(v.shape))) for k, v in net.state_dict().items()}
+    net.load_state_dict(state)
+    x = torch.tensor(rng.uniform(-1, 1, (steps, batch, d)), requires_grad=True)
+    h0 = torch.tensor(rng.uniform(-1, 1, (2, batch, size)), requires_grad=True)
+    c0 = torch.tensor(rng.uniform(-1, 1, (2, batch, size)), requires_grad=True)
+    up = rng.uniform(-1, 1, (steps, batch, size))
+    out, _ = net(x, (h0, c0))
+    (out * torch.tensor(up)).sum().backward()
+    problem = Problem(
+        convention="pytorch",
+        preset="lstm",
+        layers=2,
+        x=x.detach().numpy().tolist(),
+        h0=h0.detach().numpy().tolist(),
+        init={"c": c0.detach().numpy().tolist()},
+        params={k: v.numpy().tolist() for k, v in state.items()},
+        upstream=up.tolist(),
+    )
+    derivation = derive(problem, steps=False)
+    for key, param in net.named_parameters():
+        np.testing.assert_allclose(
+            np.asarray(derivation.gradients[key], float), param.grad.numpy(), rtol=1e-9, atol=1e-12
+        )
+    np.testing.assert_allclose(
+        np.asarray(derivation.gradients["h0"], float), h0.grad.numpy(), rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        np.asarray(derivation.gradients["c0"], float), c0.grad.numpy(), rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        np.asarray(derivation.input_gradients["x"], float), x.grad.numpy(), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_a_convention_of_one_layer_refuses_layers():
+    with pytest.raises(InputError, match="the cs231n convention writes one layer"):
+        Problem(convention="cs231n", x=[[[1, 0]]], layers=2)

@@ -9,7 +9,9 @@ the number of steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from .stacking import PYTORCH, RNNCALC, Stacking, stacked_equations
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Convention:
     ``batch``: the axes of x as the course gives a mini-batch, N (sequences), T (steps), D (inputs);
     ``state``: the name of the hidden state (h, or a for deeplearning.ai); ``reduce_batch``: how the
     sequences' losses are added up; ``columns``: biases given as columns (n_a × 1) rather than vectors;
-    ``layer_axis``: initial states carry a leading axis of layers (PyTorch's h0 is layers × N × H).
+    ``layer_axis``: initial states carry a leading axis of layers (PyTorch's h0 is layers × N × H);
+    ``stacking``: how the course names stacked layers' parameters (None: it writes one layer only).
     """
 
     name: str
@@ -50,6 +53,22 @@ class Convention:
     cells: dict[str, CourseCell] = field(default_factory=dict)
     columns: bool = False
     layer_axis: bool = False
+    stacking: Stacking | None = None
+
+
+def layered(cell: CourseCell, layers: int, stacking: Stacking) -> CourseCell:
+    """A course's cell stacked ``layers`` deep: every layer's equations and stacked weights
+    (weight_ih_l0, weight_ih_l1, ...) in the course's names."""
+    fused = tuple(
+        replace(
+            part,
+            name=stacking.parameter(part.name.removesuffix("_l0"), layer),
+            parts=tuple(stacking.parameter(p, layer) for p in part.parts),
+        )
+        for layer in range(1, layers + 1)
+        for part in cell.fused
+    )
+    return CourseCell(stacked_equations(cell.equations, layers, stacking), fused)
 
 
 def _gates(name: str, gates: str, axis: int, size: str = "H") -> Fused:
@@ -67,6 +86,7 @@ CONVENTIONS: dict[str, Convention] = {
             "NTD",
             "h",
             "mean",
+            stacking=RNNCALC,
         ),
         Convention(
             "cs231n",
@@ -144,6 +164,7 @@ CONVENTIONS: dict[str, Convention] = {
                 ),
             },
             layer_axis=True,
+            stacking=PYTORCH,
         ),
         Convention(
             "d2l",

@@ -25,19 +25,27 @@ IDENTIFIER = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\b(\s*\()?")
 
 @dataclass(frozen=True)
 class Stacking:
-    """How a stack names layer l's copy of a name (``named``), and which state feeds the next layer."""
+    """How a stack names layer l's copy of a quantity and of a parameter, and which state feeds the next
+    layer (layers counted from 1)."""
 
-    named: Callable[[str, int], str]
+    quantity: Callable[[str, int], str]
+    parameter: Callable[[str, int], str]
     reads: str = "h"
     input: str = "x"
 
 
 def layer_suffix(name: str, layer: int) -> str:
-    """rnncalc's names: layer 2's Wi is Wi2, its state h2 (layers counted from 1)."""
+    """rnncalc's names: layer 2's Wi is Wi2, its state h2."""
     return f"{name}{layer}"
 
 
-RNNCALC = Stacking(layer_suffix)
+def state_dict_suffix(name: str, layer: int) -> str:
+    """PyTorch's state_dict names, layers counted from 0: layer 2's W_ih is W_ih_l1 (weight_ih_l1)."""
+    return f"{name}_l{layer - 1}"
+
+
+RNNCALC = Stacking(layer_suffix, layer_suffix)
+PYTORCH = Stacking(layer_suffix, state_dict_suffix)
 
 
 def stacked_equations(
@@ -58,11 +66,12 @@ def stacked_equations(
         )
     result = []
     for layer in range(1, layers + 1):
-        below = stacking.named(stacking.reads, layer - 1) if layer > 1 else stacking.input
-        own = {name: stacking.named(name, layer) for name in _names(pairs)} | {stacking.input: below}
-        own |= {f"{t}{PREV}": f"{stacking.named(t, layer)}{PREV}" for t in targets}
+        below = stacking.quantity(stacking.reads, layer - 1) if layer > 1 else stacking.input
+        own = {name: stacking.parameter(name, layer) for name in _names(pairs) - targets}
+        own |= {t: stacking.quantity(t, layer) for t in targets} | {stacking.input: below}
+        own |= {f"{t}{PREV}": f"{stacking.quantity(t, layer)}{PREV}" for t in targets}
         result += [f"{own[t]} = {_replaced(e, own)}" for t, e in pairs if t != OUTPUT]
-    top = {stacking.reads: stacking.named(stacking.reads, layers)}
+    top = {stacking.reads: stacking.quantity(stacking.reads, layers)}
     return (*result, *(f"{OUTPUT} = {_replaced(e, top)}" for t, e in pairs if t == OUTPUT))
 
 
@@ -73,7 +82,9 @@ def stacked_names(
     (``outputs``) once."""
     result: dict[str, Any] = {}
     for layer in range(1, layers + 1):
-        result |= {stacking.named(name, layer): value for name, value in names.items() if name not in outputs}
+        result |= {
+            stacking.parameter(name, layer): value for name, value in names.items() if name not in outputs
+        }
     return result | {name: value for name, value in names.items() if name in outputs}
 
 
@@ -95,6 +106,13 @@ def output_parameters(equations: tuple[str, ...]) -> tuple[str, ...]:
     targets = {t for t, _ in pairs}
     found = [name for t, e in pairs if t == OUTPUT for name in _read(e) if name not in targets]
     return tuple(name for name in found if not name.endswith(PREV))
+
+
+def recurrent_states(equations: tuple[str, ...]) -> tuple[str, ...]:
+    """The quantities the equations read the previous value of (h, c): the states, in order."""
+    pairs = _pairs(equations)
+    read = {name for _, e in pairs for name in _read(e)}
+    return tuple(t for t, _ in pairs if f"{t}{PREV}" in read)
 
 
 def _pairs(equations: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from ..cell.conventions import CONVENTIONS, Convention, CourseCell, Fused
+from ..cell.conventions import CONVENTIONS, Convention, CourseCell, Fused, layered
+from ..cell.stacking import check_layers, recurrent_states
 from ..errors import InputError
 from ..tensor import Exact, shape_of
 from .batch import is_batch
@@ -28,6 +29,9 @@ class CourseLayout:
     cell: CourseCell
     columns: frozenset[str]
     upstream_streams: tuple[str, ...] = ()
+    layers: int = 1
+    states: tuple[str, ...] = ()
+    """With layers > 1: the one layer's states (h, c), whose initial values stack along the layer axis."""
 
 
 def convention_named(name: str) -> Convention:
@@ -60,7 +64,17 @@ def course_args(
         raise InputError(
             f"the {name} convention has no {kind} cell; its cells: {', '.join(convention.cells)}"
         )
-    args = dict(fields, cell=cell.equations, preset=None)
+    layers = fields.get("layers") or 1
+    states = recurrent_states(cell.equations)
+    if layers != 1:
+        if convention.stacking is None:
+            raise InputError(
+                f"the {name} convention writes one layer; for stacked layers use --convention pytorch "
+                "(weight_ih_l0, weight_ih_l1, ...) or rnncalc"
+            )
+        check_layers(layers)
+        cell = layered(cell, layers, convention.stacking)
+    args = dict(fields, cell=cell.equations, preset=None, layers=1)  # stacked here, in the course's names
     params, columns = _split_params(dict(fields.get("params") or {}), cell, convention)
     args["params"] = params
 
@@ -79,7 +93,9 @@ def course_args(
         init[convention.state] = h0
     args["h0"] = Fraction(0)
     batched = is_batch(fields.get("x"))
-    args["init"] = {state: _initial(value, convention, state, batched) for state, value in init.items()}
+    args["init"] = {}
+    for state, value in init.items():
+        args["init"] |= _initial(value, convention, state, batched, layers)
     if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
         args["reduce_batch"] = convention.reduce_batch
     streams: tuple[str, ...] = ()
@@ -87,7 +103,7 @@ def course_args(
         args, streams = _upstream_of_states(args, upstream, layout)
     elif upstream is not None:
         args = _upstream(args, upstream, layout)
-    return args, CourseLayout(convention, cell, frozenset(columns), streams)
+    return args, CourseLayout(convention, cell, frozenset(columns), streams, layers, states)
 
 
 def _upstream_of_states(args: dict[str, Any], upstream: dict[str, Any], layout: Any) -> tuple[dict, tuple]:
@@ -227,19 +243,32 @@ def _batch_axes(value: Any, axes: str) -> Any:
     return value
 
 
-def _initial(value: Any, convention: Convention, state: str, batched: bool) -> Any:
+def _initial(value: Any, convention: Convention, state: str, batched: bool, layers: int) -> dict[str, Any]:
     """An initial state as rnncalc takes it: deeplearning.ai's a0 (n_a × m) as one row per sequence;
-    PyTorch's h0 (layers × N × H) without its layer axis; for one sequence (no batch axis in x) a single
-    row (1 × H, or a0 of n_a × 1) as the vector it stands for."""
-
+    PyTorch's h0 (layers × N × H) split into each layer's (h1, h2, ...; one layer: h itself); for one
+    sequence (no batch axis in x) a single row (1 × H, or a0 of n_a × 1) as the vector it stands for."""
     array = _exact_array(value, f"{state}0")
+    if layers != 1:
+        if not (convention.layer_axis and array.ndim in (2 + batched,) and array.shape[0] == layers):
+            shape = f"({layers}, N, H)" if batched else f"({layers}, H)"
+            raise InputError(f"{state}0: give every layer's initial state, {layers} of them: shaped {shape}")
+        assert convention.stacking is not None
+        return {
+            convention.stacking.quantity(state, layer): _one_initial(array[layer - 1], convention, batched)
+            for layer in range(1, layers + 1)
+        }
     if convention.layer_axis and array.ndim == 3:
         if array.shape[0] != 1:
             raise InputError(
-                f"{state}0 has {array.shape[0]} layers; rnncalc derives one layer (weight_ih_l0): give "
-                f"{state}0 as (1, N, H) or (N, H)"
+                f"{state}0 has {array.shape[0]} layers but the network has one: give --layers "
+                f"{array.shape[0]}, or {state}0 as (1, N, H) or (N, H)"
             )
         array = array[0]
+    return {state: _one_initial(array, convention, batched, value)}
+
+
+def _one_initial(array: Any, convention: Convention, batched: bool, value: Any = None) -> Any:
+    """One layer's initial state: a column layout's turned, a single sequence's row as its vector."""
     if convention.columns and array.ndim == 2:
         array = array.T
     if not batched and array.ndim == 2 and array.shape[0] == 1:

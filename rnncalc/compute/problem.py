@@ -390,7 +390,7 @@ class Problem:
         """A course's problem in rnncalc's layout: its cell, split weights, batch axes (see convention)."""
         from .convention import course_args
 
-        names = ("x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset")
+        names = ("x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset", "layers")
         fields = {name: getattr(self, name) for name in names}
         args, layout = course_args(self.convention or "rnncalc", self.preset, fields, self.upstream)
         for name, value in args.items():

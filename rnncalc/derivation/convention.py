@@ -53,6 +53,17 @@ def _restacked(
         if key in gradients:
             gradients[key] = shown(np.asarray(gradients[key], dtype=float).reshape(-1, 1))
     convention = layout.convention
+    if layout.layers != 1 and convention.stacking is not None:  # each layer's h0 back on the layer axis
+        for state in layout.states:
+            keys = [f"{convention.stacking.quantity(state, layer)}0" for layer in range(1, layout.layers + 1)]
+            if all(key in gradients for key in keys):
+                gradients[f"{state}0"] = shown(
+                    np.stack([np.asarray(gradients.pop(k), dtype=float) for k in keys])
+                )
+                for key in keys:
+                    names.pop(key, None)
+                names[f"{state}0"] = gradient(f"{state}0")
+        return gradients, names
     for state in (s for s in states if f"{s}0" in gradients):
         value = np.asarray(gradients[f"{state}0"], dtype=float)
         if convention.columns and value.ndim == 2:  # a0 per sequence: n_a × m
