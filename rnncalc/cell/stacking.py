@@ -64,15 +64,31 @@ def stacked_equations(
             f"this cell feeds its output back ({OUTPUT}{PREV}): only a cell whose state {stacking.reads} is "
             "read by the next layer can be stacked"
         )
-    result = []
+    result: list[str] = []
     for layer in range(1, layers + 1):
         below = stacking.quantity(stacking.reads, layer - 1) if layer > 1 else stacking.input
-        own = {name: stacking.parameter(name, layer) for name in _names(pairs) - targets}
-        own |= {t: stacking.quantity(t, layer) for t in targets} | {stacking.input: below}
-        own |= {f"{t}{PREV}": f"{stacking.quantity(t, layer)}{PREV}" for t in targets}
-        result += [f"{own[t]} = {_replaced(e, own)}" for t, e in pairs if t != OUTPUT]
+        result += copy_of(
+            equations,
+            lambda name, k=layer: stacking.quantity(name, k),
+            lambda name, k=layer: stacking.parameter(name, k),
+            {stacking.input: below},
+        )
     top = {stacking.reads: stacking.quantity(stacking.reads, layers)}
     return (*result, *(f"{OUTPUT} = {_replaced(e, top)}" for t, e in pairs if t == OUTPUT))
+
+
+def copy_of(
+    equations: tuple[str, ...],
+    quantity: Callable[[str], str],
+    parameter: Callable[[str], str],
+    inputs: dict[str, str],
+) -> list[str]:
+    """The cell's equations but the output, each quantity and parameter renamed, inputs read anew."""
+    pairs = _pairs(equations)
+    targets = {t for t, _ in pairs}
+    own = {name: parameter(name) for name in _names(pairs) - targets} | {t: quantity(t) for t in targets}
+    own |= {f"{t}{PREV}": f"{quantity(t)}{PREV}" for t in targets} | inputs
+    return [f"{own[t]} = {_replaced(e, own)}" for t, e in pairs if t != OUTPUT]
 
 
 def stacked_names(

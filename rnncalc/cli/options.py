@@ -132,6 +132,14 @@ SHARED: dict[str, tuple[Any, Any]] = {
         CELL,
         metavar="L",
     ),
+    "bidirectional": _option(
+        bool,
+        "--bidirectional",
+        "With --convention pytorch: a second direction reads x backwards (its names end in b: hb; its "
+        "parameters in _reverse); --upstream gives dL/d[h_t; hb_t] (2H), as PyTorch's output.",
+        CELL,
+        False,
+    ),
     "init": _option(
         Optional[list[str]],
         "--init",
@@ -417,7 +425,16 @@ def with_config(options: Any) -> Any:
 
 
 PROBLEM_OPTIONS = ("x", "g", "h0", "wi", "wh", "a", "b", "c", "param", "activation", "loss", "cell", "preset")
-PROBLEM_OPTIONS += ("init", "input", "loss_term", "config", "convention", "upstream", "layers")
+PROBLEM_OPTIONS += (
+    "init",
+    "input",
+    "loss_term",
+    "config",
+    "convention",
+    "upstream",
+    "layers",
+    "bidirectional",
+)
 
 
 def names_a_problem(options: Any) -> bool:
@@ -533,6 +550,8 @@ def _shared_args(options: Any) -> dict[str, Any]:
         args["activation"] = options.activation.value
     if options.layers is not None:
         args["layers"] = options.layers
+    if options.bidirectional:
+        args["bidirectional"] = True
     if options.convention is not None:
         if options.activation is not None or options.cell:
             raise InputError(

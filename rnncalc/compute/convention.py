@@ -16,6 +16,14 @@ from ..cell.stacking import check_layers, recurrent_states
 from ..errors import InputError
 from ..tensor import Exact, shape_of
 from .batch import is_batch
+from .bidirectional import (
+    REVERSED_INPUT,
+    reverse_quantity,
+    reversed_in_time,
+    split_initial,
+    split_upstream,
+    with_reverse_direction,
+)
 
 UPSTREAM_TERM = "g*y"
 """The loss whose gradient by y_t is the upstream gradient given in g_t: L = Σ_t Σ g_t ⊙ y_t."""
@@ -31,7 +39,22 @@ class CourseLayout:
     upstream_streams: tuple[str, ...] = ()
     layers: int = 1
     states: tuple[str, ...] = ()
-    """With layers > 1: the one layer's states (h, c), whose initial values stack along the layer axis."""
+    """The one layer's states (h, c), whose initial values stack along PyTorch's layer axis."""
+    bidirectional: bool = False
+
+    @property
+    def reversed_input(self) -> str:
+        """The stream the reverse direction reads x from, backwards."""
+        return REVERSED_INPUT
+
+    def slots(self, state: str) -> list[str]:
+        """The cell's copies of a state, in the order of PyTorch's layers × directions axis."""
+        if self.bidirectional:
+            return [state, reverse_quantity(state)]
+        stacking = self.convention.stacking
+        if self.layers == 1 or stacking is None:
+            return [state]
+        return [stacking.quantity(state, layer) for layer in range(1, self.layers + 1)]
 
 
 def convention_named(name: str) -> Convention:
@@ -74,7 +97,11 @@ def course_args(
             )
         check_layers(layers)
         cell = layered(cell, layers, convention.stacking)
-    args = dict(fields, cell=cell.equations, preset=None, layers=1)  # stacked here, in the course's names
+    bidirectional = bool(fields.get("bidirectional"))
+    if bidirectional:
+        _check_bidirectional(name, layers, upstream, fields.get("x"))
+        cell = with_reverse_direction(cell)
+    args = dict(fields, cell=cell.equations, preset=None, layers=1, bidirectional=False)  # done here
     params, columns = _split_params(dict(fields.get("params") or {}), cell, convention)
     args["params"] = params
 
@@ -83,6 +110,9 @@ def course_args(
 
     if fields.get("x") is not None:
         args["x"] = layout(fields["x"])
+    if bidirectional:  # the reverse direction reads x backwards
+        backwards = reversed_in_time(_exact_array(args["x"], "x")).tolist()
+        args["inputs"] = dict(args.get("inputs") or {}) | {REVERSED_INPUT: backwards}
     if fields.get("g") is not None:
         args["g"] = layout(fields["g"])
     init = dict(fields.get("init") or {})
@@ -95,15 +125,47 @@ def course_args(
     batched = is_batch(fields.get("x"))
     args["init"] = {}
     for state, value in init.items():
+        if bidirectional:
+            both = split_initial(_exact_array(value, f"{state}0"), state)
+            if both is None:
+                raise InputError(
+                    f"{state}0 of a bidirectional network: give both directions', shaped (2, N, H)"
+                )
+            args["init"] |= {name: _one_initial(array, convention, batched) for name, array in both.items()}
+            continue
         args["init"] |= _initial(value, convention, state, batched, layers)
     if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
         args["reduce_batch"] = convention.reduce_batch
     streams: tuple[str, ...] = ()
-    if isinstance(upstream, dict):  # dL/dh_t and dL/dc_t: each state's own upstream gradient
+    if bidirectional:  # dL/d[h_t; hb_t]: each direction's half, the reverse one reversed in time
+        halves = split_upstream(_exact_array(layout(upstream), "--upstream"), convention.state)
+        args, streams = _upstream_of_states(args, halves, lambda value: value)
+    elif isinstance(upstream, dict):  # dL/dh_t and dL/dc_t: each state's own upstream gradient
         args, streams = _upstream_of_states(args, upstream, layout)
     elif upstream is not None:
         args = _upstream(args, upstream, layout)
-    return args, CourseLayout(convention, cell, frozenset(columns), streams, layers, states)
+    return args, CourseLayout(convention, cell, frozenset(columns), streams, layers, states, bidirectional)
+
+
+def _check_bidirectional(name: str, layers: int, upstream: Any, x: Any) -> None:
+    """A bidirectional network: PyTorch's names, one layer, x given, upstream gradients of its output."""
+    if name != "pytorch":
+        raise InputError(
+            "bidirectional networks are written in the pytorch convention (weight_ih_l0_reverse, ...): "
+            "give --convention pytorch"
+        )
+    if layers != 1:
+        raise InputError(
+            "bidirectional with --layers: layer 2 would read the reverse direction's state of a later step, "
+            "which one forward sweep cannot give; derive one bidirectional layer"
+        )
+    if upstream is None or isinstance(upstream, dict):
+        raise InputError(
+            "a bidirectional network's two directions meet only in the loss: give --upstream, "
+            "dL/d[h_t; hb_t] for every step (T × N × 2H, as PyTorch's output)"
+        )
+    if x is None:
+        raise InputError("a bidirectional network needs x: the reverse direction reads it backwards")
 
 
 def _upstream_of_states(args: dict[str, Any], upstream: dict[str, Any], layout: Any) -> tuple[dict, tuple]:

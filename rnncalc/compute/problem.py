@@ -182,6 +182,7 @@ class Problem:
     convention: str | None = None
     upstream: Any = None
     layers: int = 1
+    bidirectional: bool = False
     x_floats: list[float] = field(init=False, repr=False, compare=False)
     g_floats: list[float] = field(init=False, repr=False, compare=False)
     targets: tuple[bool, ...] = field(init=False, repr=False, compare=False)
@@ -198,6 +199,11 @@ class Problem:
         """Normalise numbers, fill default targets and check consistency."""
         if self.convention is not None or self.upstream is not None:
             self._apply_convention()
+        if self.bidirectional:
+            raise InputError(
+                "bidirectional networks are written in the pytorch convention (weight_ih_l0_reverse, ...): "
+                "give --convention pytorch"
+            )
         if self.reduce_batch is None:
             object.__setattr__(self, "reduce_batch", "mean")
         if self.preset is not None:
@@ -391,6 +397,7 @@ class Problem:
         from .convention import course_args
 
         names = ("x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset", "layers")
+        names += ("bidirectional",)
         fields = {name: getattr(self, name) for name in names}
         args, layout = course_args(self.convention or "rnncalc", self.preset, fields, self.upstream)
         for name, value in args.items():

@@ -24,6 +24,10 @@ def in_course_layout(derivation: Derivation) -> Derivation:
     if full is not None:  # truncated BPTT: the full gradients in the same layout
         full, _ = _restacked(full, {}, layout, states)
     inputs = derivation.input_gradients
+    if inputs is not None and layout.bidirectional:  # x is read twice: forward, and backwards as xr
+        inputs = dict(inputs)
+        backwards = np.flip(np.asarray(inputs.pop(layout.reversed_input), dtype=float), axis=-2)
+        inputs["x"] = np.asarray(inputs["x"], dtype=float) + backwards
     if inputs is not None:  # the upstream gradients given as streams are no inputs of the course's
         inputs = {s: v for s, v in inputs.items() if s not in layout.upstream_streams}
         inputs = {
@@ -53,10 +57,10 @@ def _restacked(
         if key in gradients:
             gradients[key] = shown(np.asarray(gradients[key], dtype=float).reshape(-1, 1))
     convention = layout.convention
-    if layout.layers != 1 and convention.stacking is not None:  # each layer's h0 back on the layer axis
+    if convention.layer_axis:  # every layer's (and direction's) h0 back on PyTorch's axis: (L·dirs, N, H)
         for state in layout.states:
-            keys = [f"{convention.stacking.quantity(state, layer)}0" for layer in range(1, layout.layers + 1)]
-            if all(key in gradients for key in keys):
+            keys = [f"{slot}0" for slot in layout.slots(state)]
+            if all(key in gradients and np.ndim(gradients[key]) for key in keys):
                 gradients[f"{state}0"] = shown(
                     np.stack([np.asarray(gradients.pop(k), dtype=float) for k in keys])
                 )
@@ -68,8 +72,6 @@ def _restacked(
         value = np.asarray(gradients[f"{state}0"], dtype=float)
         if convention.columns and value.ndim == 2:  # a0 per sequence: n_a × m
             gradients[f"{state}0"] = shown(value.T)
-        elif convention.layer_axis and value.ndim:  # PyTorch's h0 has a layer axis: (1, N, H)
-            gradients[f"{state}0"] = shown(value[None])
     return gradients, names
 
 

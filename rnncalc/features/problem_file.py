@@ -57,6 +57,7 @@ c = 1
 # upstream = [[...]]            # dL/dh_t given instead of targets and a loss ([upstream] h = ..., c = ...)
 # sequence = 1                  # the sequence derived in full
 # layers = 2                    # stacked layers of the cell: layer 2 reads layer 1's h (names Wi2, h2)
+# bidirectional = true          # pytorch convention: a reverse direction too (hb; weight_ih_l0_reverse)
 # truncate = 2                  # truncated BPTT: each loss term's gradient kept for 2 steps back
 # chunked = true                # ... or in chunks of 2 steps, as detach() does
 """
@@ -78,6 +79,7 @@ KINDS: dict[str, str] = {
     "convention": "text",
     "upstream": "numbers",
     "layers": "integer",
+    "bidirectional": "boolean",
     "digits": "integer",
     "truncate": "integer",
     "chunked": "boolean",
