@@ -57,6 +57,7 @@ def test_the_worked_example_never_imports_sympy(args: tuple[str, ...], tmp_path:
     assert result.stderr.endswith("NO SYMPY\n")
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_a_custom_cell_imports_sympy_once_then_reads_the_cache(tmp_path: Path) -> None:
     first = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
     second = run("grads", "--show-steps", *CUSTOM, cache_dir=tmp_path)
@@ -104,6 +105,7 @@ TAMPERING = {
 }
 
 
+@pytest.mark.slow  # run by .ci/run (pytest -m slow): a subprocess per tampering
 @pytest.mark.parametrize("edit", TAMPERING.values(), ids=TAMPERING.keys())
 def test_a_tampered_cache_entry_changes_nothing_and_runs_nothing(tmp_path: Path, edit) -> None:
     """The numbers never come from the cache, and a cached form must agree with the engine's own tree

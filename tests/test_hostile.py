@@ -147,6 +147,8 @@ import json, resource, sys, io, contextlib
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
 from rnncalc.cli import main
+
+pytestmark = pytest.mark.slow  # hostile inputs: the slow tier, run by .ci/run (pytest -m slow)
 found = []
 for cell in json.loads(sys.argv[1]):
     for command in (["grads", "--show-steps"], ["grads", "--show-steps", "--exact"], ["check"],
