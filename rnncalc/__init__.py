@@ -16,9 +16,13 @@ __all__ = [
     "Problem",
     "Settings",
     "RnnCalcError",
+    "InputError",
     "build_graph",
     "check",
     "derive",
+    "grade",
+    "load",
+    "load_settings",
     "train",
     "__version__",
 ]
@@ -28,11 +32,17 @@ _LAZY = {
     "Problem": "rnncalc.compute.problem",
     "Settings": "rnncalc.compute.problem",
     "RnnCalcError": "rnncalc.errors",
+    "InputError": "rnncalc.errors",
     "derive": "rnncalc.derivation.derive",
     "train": "rnncalc.features.train",
     "check": "rnncalc.features.check",
     "build_graph": "rnncalc.features.graph",
+    "grade": "rnncalc.features.grade",
+    "load": "rnncalc.features.problem_file",
+    "load_settings": "rnncalc.features.problem_file",
 }
+_RENAMED = {"load": "load_problem"}
+"""Public names whose function is named otherwise in its module."""
 
 
 def __getattr__(name: str) -> Any:
@@ -40,5 +50,5 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return getattr(importlib.import_module(_LAZY[name]), _RENAMED.get(name, name))
     raise AttributeError(f"module 'rnncalc' has no attribute {name!r}")

@@ -48,8 +48,21 @@ class Result:
         return self.to_text()
 
     def _repr_markdown_(self) -> str:
-        """Jupyter's display: Markdown with $$ math, which notebooks render."""
+        """Jupyter's display as Markdown with $$ math (where HTML is not shown)."""
         return self.to_markdown(flavor="generic")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the HTML page's content, math as MathML (no script, nothing fetched); a
+        graph's picture."""
+        from .render import html_of
+
+        return html_of(self)  # type: ignore[arg-type]
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's picture, for a graph (drawn by Graphviz); None for other results."""
+        from .render import svg_of
+
+        return svg_of(self)  # type: ignore[arg-type]
 
     def __rich__(self) -> Any:
         """Rich's render protocol: the terminal view."""

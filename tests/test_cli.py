@@ -178,3 +178,17 @@ def test_a_run_builds_only_its_own_command_with_the_same_options() -> None:
         assert [p.name for p in lean.commands[name].params] == [p.name for p in full.commands[name].params]  # type: ignore[attr-defined]
     assert app_for(["--help"]) is app and app_for(["nosuch"]) is app
     assert list(typer.main.get_command(app_for([])).commands) == []  # type: ignore[attr-defined]
+
+
+def test_bare_rnncalc_takes_the_options_of_grads(cli) -> None:
+    assert cli("--x", "1", "0", "1") == cli("grads", "--show-steps", "--x", "1", "0", "1")
+
+
+@pytest.mark.parametrize(
+    "flag", [["--explain"], ["--per-step"], ["--method", "backward"], ["--blank"], ["--flow"]]
+)
+def test_options_of_the_derivation_imply_show_steps(cli, flag) -> None:
+    code, out, err = cli("grads", *flag)
+    assert code == 0, err
+    assert (code, out, err) == cli("grads", "--show-steps", *flag)
+    assert "Local derivatives" in out

@@ -60,7 +60,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Backpropagation through time for a scalar RNN, worked step by step with every number.\n\n"
     "o_t = Wi*x_{t-1} + Wh*h_{t-1} + b, h_t = act(o_t), y_t = a*h_t + c, L = 1/n Σ (y_t - g_t)^2. "
-    "With no arguments: the whole derivation of the worked example (grads --show-steps).",
+    "With no command: the whole derivation (grads --show-steps), of the worked example or of the problem "
+    "its options give (rnncalc --x 1 0 1).",
 )
 
 
@@ -127,14 +128,20 @@ def grads(
             "--method",
             help=(
                 "forward: total derivatives carried forward in time, as in the worked example; backward: "
-                "textbook BPTT with deltas; both: both, and that they agree. Default: forward."
+                "textbook BPTT with deltas; both: both, and that they agree (implies --show-steps). "
+                "Default: forward."
             ),
         ),
     ] = None,
 ) -> None:
     """The gradients dL/dθ for θ = Wi, Wh, a, b, c, h0 (the whole derivation with --show-steps)."""
     chosen = method or options.method  # none: forward mode, or for vectors backward
-    _run(options, scope="grads", steps=show_steps, method=chosen.value if chosen else None)
+    steps = show_steps or bool(chosen) or any(getattr(options, name) for name in STEP_OPTIONS)
+    _run(options, scope="grads", steps=steps, method=chosen.value if chosen else None)
+
+
+STEP_OPTIONS = ("per_step", "flow", "exact", "blank", "answers", "explain", "all_steps")
+"""grads options that only mean something in the derivation: each implies --show-steps."""
 
 
 @app.command("check", cls=PanelledCommand)
@@ -594,6 +601,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return _fail("standard output is closed; send it to a file or to /dev/null", 1)
     if argv is None:
         _catch_signals()
+    args = _default_command(args)
     try:
         result = app_for(args)(args=args, prog_name="rnncalc", standalone_mode=False)
         sys.stdout.flush()
@@ -618,6 +626,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             f"internal error: {type(error).__name__}: {error} (set {DEBUG_VARIABLE}=1 for the traceback)", 1
         )
     return result if isinstance(result, int) else 0
+
+
+ROOT_OPTIONS = ("--help", "-h", "--version", "--install-completion", "--show-completion")
+
+
+def _default_command(args: list[str]) -> list[str]:
+    """Bare rnncalc is grads --show-steps, with grads' options too (rnncalc --x 1 0)."""
+    if args and args[0].startswith("-") and args[0].split("=")[0] not in ROOT_OPTIONS:
+        return ["grads", "--show-steps", *args]
+    return args
 
 
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

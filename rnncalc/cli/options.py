@@ -195,7 +195,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "per_step": _option(
         bool,
         "--per-step",
-        "Also show each step's share dL_t/dθ of every gradient on a line of its own.",
+        "Also show each step's share dL_t/dθ of every gradient on a line of its own (implies --show-steps).",
         METHOD,
         False,
     ),
@@ -203,7 +203,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
         bool,
         "--flow",
         "Show the gradient through time: ∂h_n/∂h_k for every k with a bar chart, each step's share of "
-        "every gradient, and whether it vanishes or explodes.",
+        "every gradient, and whether it vanishes or explodes (implies --show-steps).",
         METHOD,
         False,
     ),
@@ -230,12 +230,18 @@ SHARED: dict[str, tuple[Any, Any]] = {
         METHOD,
         False,
     ),
-    "exact": _option(bool, "--exact", "Also show the exact SymPy value of each quantity.", METHOD, False),
+    "exact": _option(
+        bool,
+        "--exact",
+        "Also show the exact SymPy value of each quantity (implies --show-steps).",
+        METHOD,
+        False,
+    ),
     "blank": _option(
         Optional[BlankMode],
         "--blank",
         "Exercise sheet: leave blank every computed value (--blank, --blank values), every rule "
-        "(--blank rules: the values given, the chain-rule products to write) or both.",
+        "(--blank rules: the values given, the chain-rule products to write) or both (implies --show-steps).",
         METHOD,
         None,
         metavar="[values|rules|both]",
@@ -243,14 +249,15 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "explain": _option(
         bool,
         "--explain",
-        "A short note in plain words under every line: why it exists, which path through time it follows.",
+        "A short note in plain words under every line: why it exists, which path through time it follows "
+        "(implies --show-steps).",
         METHOD,
         False,
     ),
     "answers": _option(
         bool,
         "--answers",
-        "Answer key: the full derivation, titled as the key to a --blank sheet.",
+        "Answer key: the full derivation, titled as the key to a --blank sheet (implies --show-steps).",
         METHOD,
         False,
     ),
@@ -282,7 +289,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "all_steps": _option(
         bool,
         "--all-steps",
-        "Terminal: show every step of sequences longer than 20 (files always get every step).",
+        "Terminal: show every step of sequences longer than 20 (files always get every step; implies "
+        "--show-steps).",
         OUTPUT,
         False,
     ),

@@ -197,6 +197,7 @@ class Problem:
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
+        self._from_numpy()
         if self.convention is not None or self.upstream is not None:
             self._apply_convention()
         if self.bidirectional:
@@ -282,6 +283,22 @@ class Problem:
             check_representable(value, name)
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
+
+    def _from_numpy(self) -> None:
+        """NumPy arrays and scalars given from Python read as the nested lists and numbers they hold (a
+        1-D array of x is a sequence of numbers, as a list is)."""
+        for name in ("x", "g", "h0", "upstream"):
+            value = getattr(self, name)
+            if hasattr(value, "tolist"):
+                object.__setattr__(self, name, value.tolist())
+        for name in ("params", "init", "inputs"):
+            table = getattr(self, name)
+            if isinstance(table, dict) and any(hasattr(v, "tolist") for v in table.values()):
+                plain = {k: v.tolist() if hasattr(v, "tolist") else v for k, v in table.items()}
+                object.__setattr__(self, name, plain)
+        if isinstance(self.upstream, dict):
+            plain = {k: v.tolist() if hasattr(v, "tolist") else v for k, v in self.upstream.items()}
+            object.__setattr__(self, "upstream", plain)
 
     def _given_values(self) -> list[Any]:
         """Every value given: inputs, targets, initial states and parameters."""

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..compute.problem import Problem, Settings
 from ..errors import InputError
 from ..files import create_new, write_atomically
 
@@ -140,6 +141,26 @@ def read_toml_with_text(path: Path, what: str, missing_hint: str = "") -> tuple[
 def load(path: Path) -> dict[str, Any]:
     """The file's options, checked: numbers become text for rnncalc's exact number parser."""
     return checked_table(path, read_toml(path, "--config", f" (rnncalc init {path} writes a template)"))
+
+
+SETTINGS_KEYS = ("digits", "round_intermediate", "exact", "truncate", "chunked")
+"""The file's keys that are Settings, not the problem (``method`` is derive's own argument)."""
+
+
+def load_problem(path: Path | str) -> Problem:
+    """The problem a TOML problem file describes (rnncalc.load): every key checked as the CLI checks it;
+    the settings keys (digits, method, ...) are left to ``load_settings``."""
+    raw = read_toml(Path(path), "problem file")
+    checked_table(Path(path), raw)
+    fields = {key: value for key, value in raw.items() if key not in (*SETTINGS_KEYS, "method")}
+    return Problem(**fields)
+
+
+def load_settings(path: Path | str) -> Settings:
+    """The settings a problem file gives (digits, round_intermediate, exact, truncate, chunked)."""
+    raw = read_toml(Path(path), "problem file")
+    checked_table(Path(path), raw)
+    return Settings(**{key: raw[key] for key in SETTINGS_KEYS if key in raw})
 
 
 def checked_table(path: Path, data: dict[str, Any]) -> dict[str, Any]:

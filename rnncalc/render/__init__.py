@@ -105,3 +105,26 @@ def data_of(result: Result) -> dict[str, object]:
     from .json import as_data
 
     return as_data(result)
+
+
+def svg_of(result: Result) -> str | None:
+    """A picture of the result as SVG where it has one (a graph, drawn by Graphviz), else None."""
+    if type(result).__name__ != "Graph":
+        return None
+    from ..errors import RnnCalcError
+    from .graphviz import draw
+
+    try:
+        return draw(render(result, "dot"), "svg").decode("utf-8")
+    except RnnCalcError:  # no Graphviz here
+        return None
+
+
+def html_of(result: Result) -> str:
+    """A result as an HTML fragment for a notebook: a graph's picture (its tree as text without
+    Graphviz); anything else its HTML page's content, math as MathML."""
+    if type(result).__name__ == "Graph":
+        from html import escape
+
+        return svg_of(result) or f"<pre>{escape(render(result, 'rich'))}</pre>"
+    return render(result, "html", View(fragment=True))

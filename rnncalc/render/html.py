@@ -26,7 +26,7 @@ def render(derivation: Derivation, view: View | None = None) -> str:
     if not derivation.sections:
         body.append(_forward_table(derivation))
     body.append(_results(derivation))
-    return page(TITLE, body)
+    return page(TITLE, body, view is not None and view.fragment)
 
 
 def _section(derivation: Derivation, section: Section) -> str:

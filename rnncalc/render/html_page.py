@@ -36,9 +36,14 @@ pre { line-height: 1.15; overflow-x: auto; }
 """
 
 
-def page(title: str, body: list[str]) -> str:
-    """A complete page, in ASCII (every other character as a reference), so any encoding shows it."""
+def page(title: str, body: list[str], fragment: bool = False) -> str:
+    """A complete page, in ASCII (every other character as a reference), so any encoding shows it; or
+    (``fragment``) only its content in a div with the style scoped to it, for a notebook's output."""
     from .. import __version__
+
+    if fragment:
+        text = "\n".join([f'<div class="rnncalc"><style>{scoped(CSS)}</style>', *body, "</div>"])
+        return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
     head = [
         "<!DOCTYPE html>",
@@ -56,6 +61,20 @@ def page(title: str, body: list[str]) -> str:
     ]
     text = "\n".join([*head, *body, "</main>", "</body>", "</html>"]) + "\n"
     return text.encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def scoped(css: str) -> str:
+    """The page's style applied inside div.rnncalc only (a notebook's own page keeps its look)."""
+
+    def inside(rule: re.Match[str]) -> str:
+        selectors = [s.strip() for s in rule.group(1).split(",")]
+        scoped = [".rnncalc" if s in (":root", "body") else f".rnncalc {s}" for s in selectors]
+        return f"{', '.join(scoped)} {{{rule.group(2)}}}"
+
+    return RULE.sub(inside, css.strip())
+
+
+RULE = re.compile(r"([^{}]+?)\s*\{([^{}]*)\}")
 
 
 def paragraph(text: str, css_class: str | None = None) -> str:

@@ -94,9 +94,17 @@ def render(derivation: Derivation, view: View | None = None) -> str:
 
 
 def plain_console(file: io.TextIOBase, width: int = 100) -> Console:
-    """A console that writes verbatim text: no colour, no markup, no wrapping."""
+    """A console that writes verbatim text: no colour, no markup, no wrapping (and into the file even in a
+    notebook, where Rich would otherwise display it)."""
     return Console(
-        file=file, color_system=None, markup=False, highlight=False, soft_wrap=True, width=width, emoji=False
+        file=file,
+        color_system=None,
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+        width=width,
+        emoji=False,
+        force_jupyter=False,
     )
 
 

@@ -26,7 +26,7 @@ def render(report: Report, view: View) -> str:
         elif isinstance(part, Equations):
             groups = [step_body(step, part.digits) for step in part.steps]
             body += [f"<h2>{escape(part.title)}</h2>", steps_table(groups)]
-    return page(report.title, body)
+    return page(report.title, body, view.fragment)
 
 
 def _table(table: Table) -> str:
