@@ -9,9 +9,8 @@ from bad_inputs import BAD_INPUTS, FIXTURES, expand, prepare
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytestmark = (
-    pytest.mark.slow
-)  # every bad input of tests/bad_inputs.py, run as a command: the slow tier, run by .ci/run (pytest -m slow)
+# Every bad input of tests/bad_inputs.py, run as a command: the slow tier (.ci/run: pytest -m slow).
+pytestmark = pytest.mark.slow
 
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -51,6 +51,7 @@ def test_golden_markdown_values_agree_with_sympy() -> None:
         assert float(row.group(1)) == pytest.approx(expected[key], abs=5e-7)
 
 
+@pytest.mark.slow  # documents typeset by pdflatex: the slow tier (.ci/run: pytest -m slow)
 @pytest.mark.parametrize("case", sorted(EXPORT_CASES))
 def test_latex_document_compiles_without_overfull_boxes(cli, tmp_path: Path, case: str) -> None:
     code, out, err = cli("grads", "--show-steps", "-f", "latex", *EXPORT_CASES[case])
@@ -65,6 +66,7 @@ def _math_of_markdown(text: str) -> list[str]:
     return [rf"\[{block}\]" for block in blocks] + [f"${item}$" for item in inline]
 
 
+@pytest.mark.slow  # documents typeset by pdflatex: the slow tier (.ci/run: pytest -m slow)
 @pytest.mark.parametrize("case", ["default", "n50", "relu", "exact"])
 def test_every_markdown_math_fragment_compiles(cli, tmp_path: Path, case: str) -> None:
     code, out, _ = cli("grads", "--show-steps", "-f", "markdown", *EXPORT_CASES[case])

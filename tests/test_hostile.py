@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from rnncalc.cell.functions import CELL_FUNCTIONS
 
+pytestmark = pytest.mark.slow  # hostile inputs: the slow tier, run by .ci/run (pytest -m slow)
+
 COMMAND = [sys.executable, "-m", "rnncalc"]
 
 
@@ -148,7 +150,6 @@ resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
 from rnncalc.cli import main
 
-pytestmark = pytest.mark.slow  # hostile inputs: the slow tier, run by .ci/run (pytest -m slow)
 found = []
 for cell in json.loads(sys.argv[1]):
     for command in (["grads", "--show-steps"], ["grads", "--show-steps", "--exact"], ["check"],

@@ -14,6 +14,8 @@ from rnncalc import Settings, derive
 from rnncalc.cell.functions import ACTIVATIONS
 from rnncalc.cell.losses import LOSSES
 
+pytestmark = pytest.mark.slow  # properties over many random problems: the slow tier (.ci/run: pytest -m slow)
+
 values = st.fractions(min_value=-2, max_value=2, max_denominator=8)
 
 
