@@ -107,8 +107,12 @@ def test_terminal_markdown_and_latex_show_the_same_values(cli) -> None:
 )
 def test_output_format_follows_the_extension(cli, tmp_path: Path, suffix: str, marker: str) -> None:
     target = tmp_path / f"derivation{suffix}"
-    assert cli("grads", "--show-steps", "-o", str(target)) == (0, "", "")
+    code, out, err = cli("grads", "--show-steps", "-o", str(target))
+    size = target.stat().st_size
+    assert (code, out) == (0, "")
+    assert err == f"rnncalc: wrote {target} ({size:,} bytes)\n"  # one line on stderr: what was written
     assert marker in target.read_text(encoding="utf-8")
+    assert cli("grads", "--show-steps", "-o", str(target), "-q") == (0, "", "")  # -q: nothing said
 
 
 def test_forward_to_markdown(cli, tmp_path: Path) -> None:

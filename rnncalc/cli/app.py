@@ -240,10 +240,9 @@ def train_command(
         )
     picture = _picture(options)
     if picture is not None:
-        from ..files import write_atomically
         from ..render.pictures import loss_picture
 
-        write_atomically(options.output, loss_picture(run, picture), options.force)
+        emit(loss_picture(run, picture), options.output, options.force, options.quiet)
     else:
         _deliver_options(run, options, View(digits=settings.digits, show_steps=show_steps))
     if run.stopped:
@@ -323,7 +322,7 @@ def graph_command(
     if kind in PICTURES:
         from ..render.graphviz import draw
 
-        emit(draw(graph.render("dot", digits=settings.digits), kind), output, options.force)
+        emit(draw(graph.render("dot", digits=settings.digits), kind), output, options.force, options.quiet)
     else:
         _deliver(graph, kind, output, view, options)
 
@@ -342,7 +341,7 @@ def _deliver(
         format_name,
         output,
         view,
-        Terminal(options.color, options.pager, options.ascii, options.force),
+        Terminal(options.color, options.pager, options.ascii, options.force, options.quiet),
     )
 
 
@@ -522,14 +521,13 @@ def _picture(options: SharedOptions) -> Optional[str]:
 def _run_picture(options: SharedOptions, scope: str, method: Optional[str]) -> None:
     """grads --flow -o flow.svg: the gradient through time drawn (matplotlib)."""
     from ..derivation.derive import derive
-    from ..files import write_atomically
     from ..render.pictures import flow_picture
 
     problem, settings = build_inputs(options)
     with progress("deriving") as report:
         derivation = derive(problem, settings, scope=scope, steps=True, progress=report, method=method)
     picture = flow_picture(derivation, _picture(options) or "svg")
-    write_atomically(options.output, picture, options.force)
+    emit(picture, options.output, options.force, options.quiet)
 
 
 def _check_format_options(options: SharedOptions, format_name: str) -> None:

@@ -286,6 +286,13 @@ SHARED: dict[str, tuple[Any, Any]] = {
         OUTPUT,
         False,
     ),
+    "quiet": _option(
+        bool,
+        "--quiet -q",
+        "No confirmation on stderr when -o writes a file.",
+        OUTPUT,
+        False,
+    ),
     "all_steps": _option(
         bool,
         "--all-steps",

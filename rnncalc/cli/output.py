@@ -27,6 +27,7 @@ class Terminal:
     pager: bool | None = None
     ascii: bool = False
     force: bool = False
+    quiet: bool = False
 
     def wants_ascii(self) -> bool:
         """--ascii, or a stdout that cannot show σ and ·."""
@@ -75,13 +76,13 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
     if isinstance(text, bytes):
         if output is None:
             raise _not_text(format_name)
-        emit(text, output, terminal.force)
+        emit(text, output, terminal.force, terminal.quiet)
         return
     if ascii:
         text = to_ascii(text)
     if format_name != "json":  # JSON escapes control characters itself
         text = visible(text)
-    emit(text, output, terminal.force)
+    emit(text, output, terminal.force, terminal.quiet)
 
 
 def _not_text(format_name: str) -> InputError:
@@ -101,14 +102,22 @@ def _show(text: str, terminal: Terminal, height: int) -> None:
         sys.stdout.write(text)
 
 
-def emit(text: str | bytes, output: Path | None, force: bool = False) -> None:
-    """Write text to the output file, or to stdout."""
+def emit(text: str | bytes, output: Path | None, force: bool = False, quiet: bool = False) -> None:
+    """Write text to the output file (saying so on stderr unless ``quiet``), or to stdout."""
     if output is None:
         sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))
         return
     from ..files import write_atomically
 
     write_atomically(output, text, force)
+    if not quiet:
+        wrote(output, len(text.encode("utf-8") if isinstance(text, str) else text))
+
+
+def wrote(path: Path, size: int) -> None:
+    """One line on stderr: the file -o wrote, and its size."""
+    shown = f"{size:,} bytes" if size < 10_000 else f"{size / 1000:,.0f} kB"
+    sys.stderr.write(f"rnncalc: wrote {visible(str(path))} ({shown})\n")
 
 
 SHOW_AFTER_SECONDS = 0.5

@@ -192,12 +192,15 @@ class Problem:
     arrays: Arrays | None = field(init=False, repr=False, compare=False, default=None)
     batch: Batch | None = field(init=False, repr=False, compare=False, default=None)
     course: CourseLayout | None = field(init=False, repr=False, compare=False, default=None)
+    cell_name: str = field(init=False, repr=False, compare=False, default="")
+    """How headers name the cell: sigmoid, the lstm preset, pytorch gru, your cell; with its layers."""
     base_cell: tuple[str, ...] | None = field(init=False, repr=False, compare=False, default=None)
     """With layers > 1: the one layer's cell that was stacked (None: the built-in cell or the preset's)."""
 
     def __post_init__(self) -> None:
         """Normalise numbers, fill default targets and check consistency."""
         self._from_numpy()
+        object.__setattr__(self, "cell_name", self._named_cell())
         if self.convention is not None or self.upstream is not None:
             self._apply_convention()
         if self.bidirectional:
@@ -283,6 +286,20 @@ class Problem:
             check_representable(value, name)
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
+
+    def _named_cell(self) -> str:
+        """The cell as headers name it, before a convention or a stack rewrites it into equations."""
+        if self.convention not in (None, "rnncalc"):
+            name = f"{self.convention} {self.preset or 'elman'}"
+        elif self.preset is not None:
+            name = f"{self.preset} preset"
+        elif self.cell is not None:
+            name = "your cell"
+        else:
+            name = str(self.activation)
+        if self.layers != 1:
+            name += f", {self.layers} layers"
+        return f"{name}, bidirectional" if self.bidirectional else name
 
     def _from_numpy(self) -> None:
         """NumPy arrays and scalars given from Python read as the nested lists and numbers they hold (a

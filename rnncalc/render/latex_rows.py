@@ -84,7 +84,8 @@ def header(derivation: Derivation) -> str:
             "; exact values are written in terms of earlier named quantities, a value in full only while it "
             f"has at most {COMPACT_OPS} operations"
         )
-    model = f"n = {problem.n}, {problem.activation} activation, {problem.loss.upper()} loss"
+    cell = problem.cell_name if problem.network else f"{problem.activation} activation"
+    model = f"n = {problem.n}, {cell}, {problem.loss.upper()} loss"
     return f"{model}; {mode}. {derivation.sheet}".rstrip()
 
 

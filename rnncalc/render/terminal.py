@@ -121,7 +121,8 @@ def _header(derivation: Derivation) -> str:
             "; exact values are written in terms of earlier named quantities, a value in full only while it "
             f"has at most {COMPACT_OPS} operations"
         )
-    return f"rnncalc: n = {problem.n}, {problem.activation}, {problem.loss.upper()}; {mode}" + (
+    cell = problem.cell_name if problem.network else problem.activation
+    return f"rnncalc: n = {problem.n}, {cell}, {problem.loss.upper()}; {mode}" + (
         f". {derivation.sheet}" if derivation.sheet else ""
     )
 
