@@ -48,7 +48,13 @@ def parse_number(text: str, what: str = "value") -> Fraction:
     cleaned = text if text[:1].isdigit() and text[-1:].isdigit() else text.strip()
     match = _NUMBER.match(cleaned)
     if match is None:
-        raise InputError(f"{what}: {shown(text)} is not a number (use e.g. 1, -0.5, 2e-3 or 1/2)")
+        comma = re.fullmatch(r"\s*-?\d+,\d+\s*", text) is not None
+        hint = (
+            f"; a decimal point, not a comma: {text.strip().replace(',', '.')}"
+            if comma
+            else " (use e.g. 1, -0.5, 2e-3 or 1/2)"
+        )
+        raise InputError(f"{what}: {shown(text)} is not a number{hint}")
     if len(cleaned) > MAX_NUMBER_LENGTH:
         raise InputError(
             f"{what}: a number of {len(cleaned):,} characters is longer than rnncalc reads "

@@ -112,3 +112,10 @@ def test_a_gradient_without_the_path_through_time_is_named() -> None:
     typed = f"{direct:.6f}"
     assert _slips({"dWi": float(typed)}, {"dWi": typed})["dWi"].startswith("the path through time is missing")
     assert _slips({"dWi": 0.037}, {"dWi": "0.037"}) == {"dWi": ""}
+
+
+def test_a_bare_fraction_in_an_answers_file_says_to_quote_it(cli, tmp_path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text("[problem]\nx = [1, 0]\n\nh_1 = 1/2\n", encoding="utf-8")
+    code, _, err = cli("grade", str(answers))
+    assert code == 2 and err.rstrip().endswith('quote fractions: "1/2"')

@@ -96,6 +96,16 @@ class CellSpec:
         return next(e for e in self.equations if e.name == name)
 
 
+def _where(text: str, error: SyntaxError) -> str:
+    """Where the parser stopped, and why when Python can say (an unclosed bracket)."""
+    reason = f"{error.msg}" if "never closed" in (error.msg or "") or "unmatched" in (error.msg or "") else ""
+    column = error.offset or len(text) + 1
+    if not reason and column > len(text):
+        reason = "it ends too early"
+    place = f"at character {min(column, len(text) + 1)} of {text!r}"
+    return f": {reason}, {place}" if reason else f": {place}"
+
+
 def _fail(equation: str, message: str) -> InputError:
     """An error naming the equation."""
     return InputError(f"--cell {equation!r}: {message}")
@@ -259,8 +269,8 @@ def _parse_expression(equation: str, text: str) -> ast.AST:
     """The ast of the right-hand side, or a clear error."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        raise _fail(equation, "is not a formula rnncalc can read") from None
+    except SyntaxError as error:
+        raise _fail(equation, f"is not a formula rnncalc can read{_where(text.strip(), error)}") from None
     except (ValueError, RecursionError, MemoryError):
         raise _fail(equation, "cannot be read") from None
     return tree.body

@@ -19,9 +19,10 @@ from ..numbers import parse_number
 from ..render import FORMATS, View
 from ..render.ascii import can_show, to_ascii
 from ..text import visible
-from .help import PanelledCommand, SummaryGroup
+from .help import PanelledCommand, SummaryGroup, near_miss
 from .options import (
     DERIVATION_ONLY,
+    METHOD,
     TRUNCATION,
     FormatName,
     GraphFormat,
@@ -120,12 +121,14 @@ def grads(
         typer.Option(
             "--show-steps",
             help="Show the whole derivation: loss, forward pass, local derivatives, chain rule.",
+            rich_help_panel=METHOD,
         ),
     ] = False,
     method: Annotated[
         Optional[MethodName],
         typer.Option(
             "--method",
+            rich_help_panel=METHOD,
             help=(
                 "forward: total derivatives carried forward in time, as in the worked example; backward: "
                 "textbook BPTT with deltas; both: both, and that they agree (implies --show-steps). "
@@ -606,7 +609,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     except RnnCalcError as error:
         return _fail(str(error), error.exit_code)
     except typer.TyperException as error:
-        return _fail(error.format_message(), getattr(error, "exit_code", 2))
+        return _fail(
+            error.format_message() + near_miss(error.format_message()), getattr(error, "exit_code", 2)
+        )
     except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted", 130)
     except Stopped as stop:

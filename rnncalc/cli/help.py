@@ -5,6 +5,8 @@ Plain click help (no Rich) so that ``--help`` stays about as fast as importing t
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import TYPE_CHECKING
 
 import typer.core
@@ -101,3 +103,36 @@ class SummaryGroup(typer.core.TyperGroup):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The examples."""
         write_examples("rnncalc", formatter)
+
+
+NEAR_MISSES: dict[tuple[str, str], str] = {
+    **{
+        ("--loss", word): "bce (binary targets, y in (0, 1)) or softmax-ce (class targets)"
+        for word in ("cross-entropy", "crossentropy", "ce", "xent", "nll", "log-loss", "logloss", "bce-loss")
+    },
+    **{("--loss", word): '--loss-term "abs(y - g)" (your own loss term)' for word in ("mae", "l1", "abs")},
+    **{("--loss", word): "mse (or sse, half-sse)" for word in ("l2", "mean-squared-error", "squared")},
+    **{
+        ("--activation", word): f"--preset {word} (a whole cell, not an activation)"
+        for word in ("lstm", "gru", "elman")
+    },
+    **{("--activation", word): "sigmoid" for word in ("logistic", "sigma", "σ")},
+    **{("--activation", word): "identity" for word in ("linear", "none", "id")},
+    ("--activation", "leaky-relu"): "leaky_relu",
+    ("--activation", "leakyrelu"): "leaky_relu",
+}
+"""What a value that is not one of an option's choices most likely meant."""
+CHOICE = re.compile(r"Invalid value for '(--[\w-]+)'(?: / '-\w')?: '([^']*)' is not one of (.*)\.$")
+
+
+def near_miss(message: str) -> str:
+    """ " (did you mean ...?)" for a choice a user got nearly right, else nothing."""
+    found = CHOICE.search(message)
+    if found is None:
+        return ""
+    option, value, choices = found.group(1), found.group(2), re.findall(r"'([^']*)'", found.group(3))
+    meant = NEAR_MISSES.get((option, value.strip().lower()))
+    if meant is None:
+        close = difflib.get_close_matches(value.lower(), choices, n=1, cutoff=0.6)
+        meant = close[0] if close else None
+    return f" (did you mean {meant}?)" if meant else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -129,13 +130,26 @@ def read_toml_with_text(path: Path, what: str, missing_hint: str = "") -> tuple[
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise InputError(f"{what}: cannot read {shown}: {reason}") from None
     except tomllib.TOMLDecodeError as error:
-        raise InputError(f"{what}: {shown} is not valid TOML: {error}") from None
+        raise InputError(f"{what}: {shown} is not valid TOML: {error}{_toml_hint(text, error)}") from None
     except RecursionError:
         raise InputError(f"{what}: {shown} is nested too deeply") from None
     except ValueError:  # an integer of more than 4,300 digits
         raise InputError(
             f"{what}: {shown} holds an integer of more than 4,300 digits; write it with an exponent (1e4300)"
         ) from None
+
+
+FRACTION = re.compile(r"=\s*(-?\d+\s*/\s*\d+)\s*(#.*)?$")
+
+
+def _toml_hint(text: str, error: tomllib.TOMLDecodeError) -> str:
+    """What to do about the usual slip on the line TOML stopped at: a fraction written bare."""
+    lines = text.splitlines()
+    at = re.search(r"at line (\d+)", str(error))
+    number = int(at.group(1)) if at else 0
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    found = FRACTION.search(line)
+    return f'; quote fractions: "{found.group(1).replace(" ", "")}"' if found else ""
 
 
 def load(path: Path) -> dict[str, Any]:
