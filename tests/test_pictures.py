@@ -47,3 +47,35 @@ def test_without_matplotlib_the_error_names_the_extra(cli, tmp_path: Path, monke
     code, _, err = cli("train", "--epochs", "2", "-o", str(tmp_path / "loss.svg"))
     assert code == 1 and 'pip install "rnncalc[plot]"' in err
     assert not (tmp_path / "loss.svg").exists()
+
+
+def _drawn(monkeypatch, draw):
+    """The matplotlib figure a picture function draws (captured before it is saved)."""
+    from rnncalc.render import pictures
+
+    figures = []
+    monkeypatch.setattr(pictures, "_saved", lambda figure, fmt: figures.append(figure) or b"")
+    draw(pictures)
+    return figures[0]
+
+
+def _inside(figure, artist) -> bool:
+    """The artist's drawn box lies within the figure."""
+    figure.canvas.draw()
+    box, frame = artist.get_window_extent(), figure.bbox
+    return box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1 and box.y1 <= frame.y1 + 1
+
+
+def test_pictures_have_whole_ticks_and_titles_that_fit(monkeypatch) -> None:
+    from rnncalc import Problem, Settings, derive, train
+
+    loss = _drawn(monkeypatch, lambda p: p.loss_picture(train(Problem(), epochs=3), "png"))
+    ticks = [t for t in loss.axes[0].get_xticks() if 0 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)  # no epoch 2.5
+    assert _inside(loss, loss.axes[0].title)
+    problem = Problem(x=[1] * 12)
+    derivation = derive(problem, Settings(flow=True))
+    flow = _drawn(monkeypatch, lambda p: p.flow_picture(derivation, "png"))
+    axes = flow.axes[0]
+    assert _inside(flow, axes.title) and "$" in axes.get_ylabel()  # the label is math, not raw text
+    assert all(float(t).is_integer() for t in axes.get_xticks())

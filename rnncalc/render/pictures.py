@@ -4,6 +4,7 @@ and the gradient through time, as SVG, PNG or PDF."""
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Any
 
 from ..derivation.model import Derivation
@@ -35,6 +36,13 @@ def _saved(figure: Any, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def _whole_numbers() -> Any:
+    """Ticks at whole numbers only (epochs, steps)."""
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def loss_picture(run: Training, fmt: str) -> bytes:
     """The loss after each epoch, on a log scale when it spans more than two decades."""
     plt = _pyplot()
@@ -46,7 +54,8 @@ def loss_picture(run: Training, fmt: str) -> bytes:
     if positive and max(positive) > 100 * min(positive):
         axes.set_yscale("log")
     axes.set_xlabel("epoch")
-    axes.set_ylabel("loss L")
+    axes.set_ylabel("loss $L$")
+    axes.xaxis.set_major_locator(_whole_numbers())  # epochs are whole: no tick at 2.5
     axes.set_title(f"Training: {run.optimizer}, learning rate {run.lr:g}")
     axes.grid(True, alpha=0.3)
     figure.tight_layout()
@@ -66,10 +75,11 @@ def flow_picture(derivation: Derivation, fmt: str) -> bytes:
     values = [abs(s.target.value) for s in steps]
     axes.bar(ks, [max(v, 1e-300) for v in values], color="tab:blue")
     axes.set_yscale("log")
-    axes.set_xlabel("k")
-    axes.set_ylabel(f"|∂h_{n}/∂h_k|")
-    axes.set_title(section.note or "The gradient through time")
-    axes.title.set_fontsize(8)
+    axes.set_xlabel("step $k$")
+    axes.set_ylabel(rf"$|\partial h_{{{n}}} / \partial h_k|$")
+    axes.xaxis.set_major_locator(_whole_numbers())
+    title = section.note or "The gradient through time"
+    axes.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=8, loc="left")
     axes.grid(True, axis="y", alpha=0.3)
     figure.tight_layout()
     return _saved(figure, fmt)
