@@ -101,3 +101,39 @@ def test_a_long_sequence_keeps_its_steps_in_order(cli, tmp_path) -> None:
     centres = _node_centres(svg.read_text(encoding="utf-8"))
     xs = [centres[f"o_{t}"][0] for t in range(1, 5)]
     assert xs == sorted(xs)
+
+
+def _label_boxes(svg: str) -> list[tuple[str, float, float, float, float]]:
+    """Every edge label's box in the SVG Graphviz draws, a little wider than its text (0.6 em a character
+    and 4 points of margin), so labels that only touch count as colliding."""
+    import xml.etree.ElementTree as ET
+
+    boxes = []
+    for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") != "edge":
+            continue
+        for text in group.iter("{http://www.w3.org/2000/svg}text"):
+            x, y, size = float(text.get("x")), float(text.get("y")), float(text.get("font-size"))
+            width = len(text.text or "") * size * 0.6 + 4
+            left = {"middle": x - width / 2, "end": x - width}.get(text.get("text-anchor", "start"), x)
+            boxes.append((text.text or "", left, y - 0.8 * size, left + width, y + 0.2 * size))
+    return boxes
+
+
+@pytest.mark.parametrize(
+    "args", [(), ("--x", "1", "0", "1"), ("--preset", "gru", "--x", "1", "0"), ("--x", "1", "-1", "0.5", "1")]
+)
+def test_edge_labels_never_collide_in_the_drawn_graph(cli, args) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    code, dot, err = cli("graph", *args, "-f", "dot")
+    assert code == 0, err
+    svg = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, check=True).stdout
+    boxes = _label_boxes(svg)
+    assert boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]), (a[0], b[0])

@@ -65,7 +65,7 @@ def dot(graph: Graph, digits: int) -> str:
     newrank = " newrank=true;" if per_step <= CAPPED_NODES else ""
     lines = [
         "digraph rnncalc {",
-        f"  rankdir=TB;{newrank} nodesep=0.15; ranksep=0.3;{size}",
+        f"  rankdir=TB;{newrank} nodesep=0.55; ranksep=0.35;{size}",
         '  node [fontname="Helvetica", fontsize=11];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
