@@ -119,3 +119,20 @@ def test_a_bare_fraction_in_an_answers_file_says_to_quote_it(cli, tmp_path) -> N
     answers.write_text("[problem]\nx = [1, 0]\n\nh_1 = 1/2\n", encoding="utf-8")
     code, _, err = cli("grade", str(answers))
     assert code == 2 and err.rstrip().endswith('quote fractions: "1/2"')
+
+
+def test_a_slip_is_marked_once_and_what_follows_from_it_gets_credit() -> None:
+    import math
+
+    from rnncalc import Problem, grade
+
+    h1 = 0.88  # the slip (0.880797)
+    o2 = 1 * 0 + 1 * h1 + 1  # W_i x_1 + W_h h_1 + b, from the student's own h_1
+    h2 = round(1 / (1 + math.exp(-o2)), 6)
+    answers = {"h_1": h1, "o_2": o2, "h_2": h2, "y_2": h2 + 1, "y_1": 1.5}
+    result = grade(Problem(x=[1, 0]), answers)
+    marks = {m.name: m for m in result.marks}
+    assert not marks["h_1"].ok and marks["h_1"].follows is None  # the slip itself: wrong, once
+    assert all(marks[k].follows is not None for k in ("o_2", "h_2", "y_2"))  # right from 0.88
+    assert marks["y_1"].follows is None and not marks["y_1"].ok  # 1.5 follows from nothing
+    assert result.credited == 3 and not result.ok

@@ -34,6 +34,13 @@ class Mark:
     ok: bool
     typed: str = ""
     slip: str = ""
+    follows: float | None = None
+    """Wrong, but what the student's own earlier answers give (follow-through credit: a slip marked once)."""
+
+    @property
+    def credited(self) -> bool:
+        """Right, or right from the student's own earlier numbers."""
+        return self.ok or self.follows is not None
 
     @property
     def shown(self) -> str:
@@ -71,9 +78,25 @@ class Grade(Result):
     @property
     def later_all_right(self) -> bool | None:
         """After the first wrong answer: True when every later one is right, None when there is none."""
-        index = next((i for i, mark in enumerate(self.marks) if not mark.ok), None)
-        later = self.marks[index + 1 :] if index is not None else ()
+        later = self._later()
         return all(mark.ok for mark in later) if later else None
+
+    @property
+    def later_follow(self) -> bool:
+        """After the first wrong answer, every later one is right or follows from the student's numbers,
+        and at least one only follows: the slip is marked once."""
+        later = self._later()
+        return bool(later) and all(m.credited for m in later) and any(not m.ok for m in later)
+
+    @property
+    def credited(self) -> int:
+        """How many answers earn credit: the right ones and those that follow from an earlier slip."""
+        return sum(mark.credited for mark in self.marks)
+
+    def _later(self) -> tuple[Mark, ...]:
+        """The answers after the first wrong one."""
+        index = next((i for i, mark in enumerate(self.marks) if not mark.ok), None)
+        return self.marks[index + 1 :] if index is not None else ()
 
 
 def read_answers_file(path: Path) -> tuple[dict[str, tuple[float, str]], dict[str, Any] | None]:
@@ -199,6 +222,7 @@ def grade(
     vector = problem.arrays is not None
     if not vector:
         ordered = _with_time_slips(problem, ordered, tolerance)
+        ordered = _with_follow_through(derivation, ordered, tolerance)
     first = next((mark for mark in ordered if not mark.ok), None)
     rework = _rework(derivation, first, ordered) if first is not None and not vector else None
     return Grade(ordered, first.name if first else None, tolerance, rework)
@@ -223,6 +247,38 @@ def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float
         and abs(m.expected - direct[by_name[m.name]]) > typed_tolerance(m.shown, tolerance)
     }
     return tuple(dataclasses.replace(m, slip=found[id(m)]) if id(m) in found else m for m in marks)
+
+
+def _with_follow_through(
+    derivation: Derivation, marks: tuple[Mark, ...], tolerance: float
+) -> tuple[Mark, ...]:
+    """Credit a wrong answer that is right from the student's own earlier numbers: every line of the
+    derivation worked again in order, each quantity the student answered taken as they wrote it."""
+    import dataclasses
+
+    answers = {mark.name: mark.answer for mark in marks}
+    theirs: dict[str, float] = {}
+    follows: dict[str, float] = {}
+    for step in derivation.steps():
+        working = step.shown_working
+        if step.definition or working is None or step.target.name.text in follows:
+            continue
+        name = step.target.name.text
+        try:
+            value = float(Evaluate()(with_values(working, theirs)))
+        except (ArithmeticError, TypeError, ValueError):
+            continue
+        follows[name] = value
+        theirs[name] = answers.get(name, value)
+    credited = []
+    for mark in marks:
+        own = follows.get(mark.name)
+        if mark.ok or own is None or abs(own - mark.expected) <= tolerance:
+            credited.append(mark)  # right, or no earlier slip changes what it should be
+            continue
+        loose = 2 * tolerance + 1e-9 * abs(own)  # right to the decimals asked, from their own numbers
+        credited.append(dataclasses.replace(mark, follows=own) if abs(mark.answer - own) <= loose else mark)
+    return tuple(credited)
 
 
 def _rework(derivation: Derivation, wrong: Mark, marks: tuple[Mark, ...]) -> Rework | None:

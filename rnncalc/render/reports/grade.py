@@ -19,7 +19,7 @@ def report(result: Grade, view: View) -> Report:
             (m.shown, None),
             (number(m.expected), None),
             (number(m.hand_rounded), None),
-            mark(m.ok),
+            ("✓ follows", GOOD) if m.follows is not None else mark(m.ok),
         ]
         for m in result.marks
     ]
@@ -33,10 +33,15 @@ def report(result: Grade, view: View) -> Report:
             False: " Later errors may follow from it.",
             None: "",
         }[result.later_all_right]
+        if result.later_follow:
+            later = " Every later answer follows correctly from your own numbers: the slip is marked once."
+        following = result.credited - right
+        credit = f" {following} more follow correctly from an earlier slip (✓ follows)." if following else ""
         verdict = Line(
-            f"{right} of {len(result.marks)} right. First wrong step: {result.first_wrong}.{later}", BAD
+            f"{right} of {len(result.marks)} right.{credit} First wrong step: {result.first_wrong}.{later}",
+            BAD,
         )
-    slips = [Line(f"{m.name}: {m.slip}.", BAD) for m in result.marks if m.slip]
+    slips = [Line(f"{m.name}: {m.slip}.", BAD) for m in result.marks if m.slip and m.follows is None]
     return Report("Grade", (table, verdict, *slips, *_rework_lines(result, view)), as_data(result))
 
 
@@ -56,6 +61,7 @@ def as_data(result: Grade) -> dict[str, Any]:
     """The grade as plain data."""
     data: dict[str, Any] = {
         "ok": result.ok,
+        "credited": result.credited,
         "first_wrong": result.first_wrong,
         "tolerance": result.tolerance,
         "rework": None
@@ -70,6 +76,7 @@ def as_data(result: Grade) -> dict[str, Any]:
                 "expected": m.expected,
                 "hand_rounded": m.hand_rounded,
                 "ok": m.ok,
+                "follows": m.follows,
                 "slip": m.slip,
             }
             for m in result.marks
