@@ -122,6 +122,7 @@ def test_each_blank_is_as_wide_as_its_answer(cli) -> None:
     assert len({blank for blank, _ in widths.values()}) > 1  # not one fixed size
 
 
+@pytest.mark.slow  # a document typeset or a browser started: the slow tier (.ci/run)
 def test_a_sheet_as_pdf(cli, tmp_path: Path) -> None:
     require_pdflatex()
     target = tmp_path / "sheet.pdf"

@@ -250,6 +250,7 @@ def chromium(page: Path, *flags: str) -> str:
     return run.stdout
 
 
+@pytest.mark.slow  # a document typeset or a browser started: the slow tier (.ci/run)
 def test_chromium_loads_the_page_without_errors(tmp_path: Path) -> None:
     page = tmp_path / "derivation.html"
     page.write_text(derive(Problem()).to_html(), encoding="utf-8")
