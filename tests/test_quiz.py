@@ -32,8 +32,15 @@ def quiz(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_quiz_marks_right_and_wrong_answers_and_reworks_a_miss_from_the_students_numbers() -> None:
     result = quiz(f"2\n{H1:.6f}\n2\n")  # o_1, h_1 right; y_1 = a·h_1 + c wrong
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # a wrong answer: exit status 1, as grade
     out = result.stdout
+    first = out.splitlines()[:6]  # the problem first: the equations, every given value, how to stop
+    assert first[0].startswith("Quiz: n = 2, sigmoid, MSE loss;") and "  h_t = σ(o_t)" in first
+    assert (
+        "Given: x_0 = 1, x_1 = 0, g_1 = 1, g_2 = 1, h_0 = 0, W_i = 1, W_h = 1, a = 1, b = 1, c = 1." in first
+    )
+    assert any("Round every value to 6 decimals" in line and "q to stop" in line for line in first)
+    assert quiz(f"2\n{H1:.6f}\n").returncode == 0  # every answer right
     assert out.count("✓ right") == 2
     assert f"✗ y_1 = {H1 + 1:.6f}, not 2" in out
     assert f"from your own numbers: y_1 = 1 · {H1:.6f} + 1 = {round(H1, 6) + 1:.6f}" in out
@@ -103,3 +110,28 @@ def test_an_answer_line_outside_the_input_encoding_is_one_line() -> None:
         [sys.executable, "-m", "rnncalc", "quiz"], input="é\n".encode(), capture_output=True, env=env
     )
     assert result.returncode == 2 and b"not text in the ascii encoding" in result.stderr
+
+
+def test_ctrl_c_keeps_the_score() -> None:
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rnncalc", "quiz"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={"PYTHONIOENCODING": "utf-8", "PATH": ""},
+    )
+    process.stdin.write("2\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    seen = ""
+    while "[2/" not in seen and time.monotonic() < deadline:  # the answer marked, the next line asked
+        seen += process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Score: 1 of 1 right" in seen + out
+    assert err.strip() == "rnncalc: error: interrupted"

@@ -388,6 +388,7 @@ def test_a_quiz_on_a_vector_problem_marks_entry_by_entry(tmp_path: Path) -> None
     finally:
         path.unlink()
     lines = run.stdout.splitlines()
+    lines = lines[next(i for i, line in enumerate(lines) if line.startswith("[1/")) :]  # after the problem
     assert lines[1] == "  ✓ right" and lines[3].startswith("  ✗ h_1 = ")
     assert f"entry {len(h_1)} is" in run.stdout and "Score: 1 of 2 right" in run.stdout
 

@@ -392,7 +392,7 @@ def quiz_command(options: SharedOptions) -> None:
     """Work the derivation line by line: type each value, see at once whether it is right (q quits)."""
     from ..features.quiz import start_quiz
     from ..render.ascii import can_show, to_ascii
-    from ..render.reports.quiz import feedback_lines, question_line, score_line
+    from ..render.reports.quiz import feedback_lines, intro_lines, question_line, score_line
 
     problem, settings = build_inputs(options)
     quiz = start_quiz(problem, settings.digits)
@@ -402,14 +402,23 @@ def quiz_command(options: SharedOptions) -> None:
         sys.stdout.write((to_ascii(text) if plain else text) + "\n")
         sys.stdout.flush()
 
-    for position, question in enumerate(quiz.questions, start=1):
-        say(question_line(question, position, len(quiz.questions)))
-        feedback = _ask(quiz, question, say)
-        if feedback is None:
-            break
-        for line in feedback_lines(feedback, settings.digits):
-            say(line)
+    for line in intro_lines(quiz):
+        say(line)
+    try:
+        for position, question in enumerate(quiz.questions, start=1):
+            say(question_line(question, position, len(quiz.questions)))
+            feedback = _ask(quiz, question, say)
+            if feedback is None:
+                break
+            for line in feedback_lines(feedback, settings.digits):
+                say(line)
+    except (KeyboardInterrupt, Stopped):  # Ctrl-C: the score so far, then the status of an interruption
+        say("")
+        say(score_line(quiz))
+        raise
     say(score_line(quiz))
+    if quiz.score < len(quiz.feedback):  # a wrong answer: exit status 1, as grade
+        raise typer.Exit(1)
 
 
 MAX_ANSWER_LINE = 1000

@@ -46,6 +46,12 @@ class Quiz:
     tolerance: float
     n: int
     digits: int = 6
+    model: tuple[Step, ...] = ()
+    """The cell's equations at a generic step t (what the student works with)."""
+    given: tuple[Step, ...] = ()
+    """The given values: inputs, targets, initial states, parameters."""
+    header: str = ""
+    """The problem in a few words: n, the cell, the loss."""
     answers: dict[str, float] = field(default_factory=dict)
     feedback: list[Feedback] = field(default_factory=list)
 
@@ -112,7 +118,8 @@ def _shapes(expected: tuple) -> set[tuple[int, ...]]:
 
 def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
     """Every computed line of the derivation, with its exact and hand-rounded values."""
-    exact = derive(problem, Settings(digits=digits)).steps()
+    derivation = derive(problem, Settings(digits=digits))
+    exact = derivation.steps()
     hand = derive(problem, Settings(digits=digits, round_intermediate=True)).steps()
     questions = [
         Question(step.target.name.text, step.shown_working, step.target.value, rounded.target.value)
@@ -121,7 +128,11 @@ def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
     ]
     if not questions:
         raise InputError("quiz: this derivation has no line to work out")
-    return Quiz(questions, 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12, problem.n, digits)
+    tolerance = 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12
+    model, given = derivation.section("model").steps, derivation.section("known").steps
+    cell = problem.cell_name if problem.network else problem.activation
+    header = f"n = {problem.n}, {cell}, {problem.loss.upper()} loss"
+    return Quiz(questions, tolerance, problem.n, digits, model, given, header)
 
 
 def _asked(step: Step) -> bool:
