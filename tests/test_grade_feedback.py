@@ -6,6 +6,7 @@ answer is made from them by one slip, and the grade must name that slip.
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -136,3 +137,12 @@ def test_a_slip_is_marked_once_and_what_follows_from_it_gets_credit() -> None:
     assert all(marks[k].follows is not None for k in ("o_2", "h_2", "y_2"))  # right from 0.88
     assert marks["y_1"].follows is None and not marks["y_1"].ok  # 1.5 follows from nothing
     assert result.credited == 3 and not result.ok
+
+
+def test_the_problem_table_is_not_read_as_answers(cli, tmp_path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text('loss = 0.7643\n\n[problem]\nx = [1, 0]\nloss = "mse"\n', encoding="utf-8")
+    code, out, err = cli("grade", str(answers), "-f", "json")
+    assert code == 1, err
+    (mark,) = json.loads(out)["marks"]
+    assert mark["typed"] == "0.7643"  # as typed above the table, not the table's "mse"

@@ -159,6 +159,8 @@ def _typed_values(text: str) -> dict[str, str]:
     """key -> the value's text as typed, read off the answers file's lines."""
     found = {}
     for line in text.splitlines():
+        if line.strip().startswith("["):  # a table such as [problem]: its keys are not answers
+            break
         match = _LINE.match(line)
         if match:
             found[match.group("quoted") or match.group("bare")] = match.group("value").strip()
