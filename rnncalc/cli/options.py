@@ -257,7 +257,8 @@ SHARED: dict[str, tuple[Any, Any]] = {
     "answers": _option(
         bool,
         "--answers",
-        "Answer key: the full derivation, titled as the key to a --blank sheet (implies --show-steps).",
+        "Answer key: the full derivation, titled as the key to a --blank sheet, each named quantity rounded "
+        "to --digits and the next line worked from it, as the sheet asks (implies --show-steps).",
         METHOD,
         False,
     ),
@@ -637,7 +638,8 @@ def _settings(options: Any) -> Settings:
     """How numbers are computed and shown."""
     return Settings(
         digits=6 if options.digits is None else options.digits,
-        round_intermediate=bool(options.round_intermediate),
+        # an answer key works the way its sheet asks: each named quantity rounded, going on from it
+        round_intermediate=bool(options.round_intermediate) or (bool(options.answers) and not options.exact),
         exact=bool(options.exact),
         per_step=bool(options.per_step),
         flow=bool(options.flow),
