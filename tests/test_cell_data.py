@@ -42,6 +42,7 @@ def test_the_shipped_data_is_what_sympy_derives() -> None:
 VECTOR = ("--x", "[[1, 2], [0, 1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "--g", "[[0.5], [1]]")
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 @pytest.mark.parametrize(
     "args",
     [
@@ -184,6 +185,7 @@ def test_loss_rules_beyond_the_shipped_counts_are_the_unit_rules_scaled(loss: st
             assert json.loads(json.dumps(form)) == json.loads(json.dumps(theirs))
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 def test_a_long_sequence_never_imports_sympy(tmp_path: Path) -> None:
     values = ",".join(str(v / 100) for v in range(100))  # 100 targets: a weight not shipped
     result = run("grads", "--show-steps", "--x", values, cache_dir=tmp_path)
@@ -257,6 +259,7 @@ GATED = [
 ]
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 @pytest.mark.parametrize(("args", "shipped_with_the_package"), GATED)
 def test_gated_and_multi_state_cells_get_their_numbers_without_sympy_or_cache(
     args: tuple[str, ...], shipped_with_the_package: bool, tmp_path: Path

@@ -55,6 +55,7 @@ def test_help_groups_options_in_panels_with_examples(cli) -> None:
     assert "Usage: rnncalc grade [OPTIONS] ANSWERS" in grade
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 def test_no_color_by_default_in_a_pipe_and_forced_colour_kept() -> None:
     assert ANSI not in rnncalc("forward").stdout
     assert ANSI in rnncalc("forward", env={"FORCE_COLOR": "1"}).stdout
@@ -67,6 +68,7 @@ def test_dash_o_dash_is_stdout(cli, tmp_path: Path) -> None:
     assert code == 0 and out.lstrip().startswith("{") and not Path("-").exists()
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 def test_problem_and_answers_from_stdin() -> None:
     problem = "[params]\nWh = 2\n"
     from_file = rnncalc("grads", "--wh", "2", "-f", "json").stdout
@@ -75,6 +77,7 @@ def test_problem_and_answers_from_stdin() -> None:
     assert graded.returncode == 0 and '"ok": true' in graded.stdout
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 def test_ascii_when_stdout_cannot_encode_and_on_request() -> None:
     for run in (
         rnncalc("grads", "--show-steps", env={"PYTHONIOENCODING": "ascii"}),
@@ -103,6 +106,7 @@ def _run_on_a_tty(args: list[str], rows: int, env: dict[str, str]) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 @pytest.mark.parametrize(("flag", "paged"), [(None, True), ("--no-pager", False)])
 def test_long_output_is_paged_on_a_terminal(tmp_path: Path, flag: str | None, paged: bool) -> None:
     target = tmp_path / "paged.txt"
@@ -115,12 +119,14 @@ def test_long_output_is_paged_on_a_terminal(tmp_path: Path, flag: str | None, pa
         assert "dL/dW_i" in screen
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 def test_short_output_is_not_paged(tmp_path: Path) -> None:
     target = tmp_path / "paged.txt"
     screen = _run_on_a_tty(["grads"], rows=60, env={"PAGER": f"cat > {target}", "TERM": "xterm"})
     assert not target.exists() and "dL/dW_i" in screen
 
 
+@pytest.mark.slow  # a fresh process per case: the slow tier (.ci/run: pytest -m slow)
 def test_terminal_output_wraps_at_the_terminal_width(tmp_path: Path) -> None:
     screen = _run_on_a_tty(
         ["grads", "--show-steps", "--no-pager", "--no-color"], rows=200, env={"TERM": "xterm"}
