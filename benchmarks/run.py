@@ -227,6 +227,30 @@ def long_json(repeat: int, baseline: float) -> list[Row]:
     return rows
 
 
+def truncated(repeat: int) -> list[Row]:
+    """--truncate K on n = 10,000: the window costs K reverse sweeps, chunks one; against full BPTT."""
+    base = [*RNNCALC, "grads", "--format", "json", "--x", *sequence(10_000)]
+    full = wall(base, repeat)
+    rows = []
+    for k, chunked in ((20, False), (20, True)):
+        command = [*base, "--truncate", str(k), *(["--chunked"] if chunked else [])]
+        seconds = wall(command, repeat)
+        ratio = seconds / full
+        kind = "in chunks" if chunked else "window"
+        limit, met = ("≤ 2x", ratio <= 2) if chunked else (f"≤ {k // 2}x (K/2)", ratio <= k / 2)
+        rows.append(
+            Row(
+                f"grads --truncate {k} ({kind}), n = 10,000",
+                f"{seconds * 1000:.0f} ms",
+                f"full {full * 1000:.0f} ms",
+                ratio,
+                limit,
+                met,
+            )
+        )
+    return rows
+
+
 def long_steps(repeat: int, baseline: float) -> list[Row]:
     """grads --show-steps for n = 1,000 in every text format, within 3x of importing SymPy, Rich, typer."""
     rows = []
@@ -519,6 +543,7 @@ def main() -> int:
     rows += example_rows
     rows += long_json(options.repeat, baseline)
     rows += long_steps(options.repeat, baseline)
+    rows += truncated(options.repeat)
     rows += gated_cells(options.repeat, baseline)
     rows += vectors(options.repeat, example)
     rows += exact_64(options.repeat)
