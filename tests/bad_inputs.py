@@ -74,6 +74,8 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "rnncalc trains for at most 20 s: give at most 138 epochs",
     ),
     ("--chunked without --truncate", ["grads", "--chunked"], 2, "--chunked needs --truncate K"),
+    ("--param without a value in graph", ["graph", "-f", "rich", "--param", "Wh"], 2, "is --tree Wh"),
+    ("--tree naming no parameter", ["graph", "-f", "rich", "--tree", "Wz"], 2, "--tree Wz: not a parameter"),
     ("--truncate 0", ["grads", "--truncate", "0"], 2, "--truncate needs K ≥ 1 steps, got 0"),
     ("--truncate not a whole number", ["grads", "--truncate", "2.5"], 2, "is not a valid int"),
     (

@@ -290,11 +290,16 @@ def graph_command(
             metavar="FILE",
         ),
     ] = None,
+    tree: Annotated[
+        Optional[str],
+        typer.Option(
+            "--tree",
+            help="With --format rich: the parameter whose chain is shown as a tree. Default: Wh.",
+            metavar="NAME",
+        ),
+    ] = None,
 ) -> None:
-    """The unrolled graph: every node with value and gradient, every edge with its local derivative.
-
-    With --format rich, --param NAME (no value) picks the parameter whose chain is shown (default Wh).
-    """
+    """The unrolled graph: every node with value and gradient, every edge with its local derivative."""
     from ..features.graph import build_graph
 
     output = None if output == STDOUT else output
@@ -306,10 +311,12 @@ def graph_command(
     if kind is None:
         known = ", ".join(GRAPH_FORMATS)
         raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
-    chosen = [p for p in options.param or [] if "=" not in p]
-    if len(chosen) > 1:
-        raise InputError(f"--param picks one parameter for the tree, got {', '.join(chosen)}")
-    options = dataclasses.replace(options, param=[p for p in options.param or [] if "=" in p])
+    bare = [p for p in options.param or [] if "=" not in p]
+    if bare:  # one meaning per option: --param sets a value everywhere
+        raise InputError(
+            f"--param {bare[0]}: --param sets a value (NAME=VALUE); the tree's parameter is --tree {bare[0]}"
+        )
+    chosen = [tree] if tree else []
     problem, settings = build_inputs(options)
     if kind in PICTURES and problem.n > MAX_PICTURE_STEPS:
         raise InputError(
@@ -320,7 +327,7 @@ def graph_command(
         graph = build_graph(problem)
     if chosen and chosen[0] not in graph.gradients:
         choices = ", ".join(graph.gradients)
-        raise InputError(f"--param {chosen[0]}: not a parameter of the cell (choose one of {choices})")
+        raise InputError(f"--tree {chosen[0]}: not a parameter of the cell (choose one of {choices})")
     view = View(digits=settings.digits, param=chosen[0] if chosen else None)
     if kind in PICTURES:
         from ..render.graphviz import draw

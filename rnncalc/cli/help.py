@@ -42,7 +42,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "graph": (
         "rnncalc graph -o graph.svg",
-        "rnncalc graph -f rich --param Wh",
+        "rnncalc graph -f rich --tree Wh",
     ),
     "grade": (
         "rnncalc grade answers.toml",
