@@ -96,3 +96,17 @@ def test_the_loss_note_says_how_the_terms_are_combined(loss: str, word: str) -> 
     note = notes[-1]  # the forward pass's L (the first is the loss's definition)
     assert word in note
     assert (problem.loss_weight == Fraction(1, 2)) == ("averaged" in note)
+
+
+def test_notes_typeset_the_quantities_they_name(cli) -> None:
+    from rnncalc.render.latex_text import latex_prose
+
+    assert latex_prose("h_1 reaches h_12 through x_{t-1}; δ_2 = dL/do_2") == (
+        r"$h_{1}$ reaches $h_{12}$ through $x_{t-1}$; $\delta _{2}$ = $dL/do_{2}$"
+    )
+    _, latex, _ = cli("grads", "--explain", "-f", "latex")
+    notes = [line for line in latex.splitlines() if line.startswith(r"{\small\emph{")]
+    assert notes and not any(r"\_" in note for note in notes)  # no raw L_t or h_1 in a note
+    assert any("$h_{1}$" in note for note in notes)
+    _, html, _ = cli("grads", "--explain", "-f", "html")
+    assert '<tr class="explain"><td></td><td>' in html and "_1" not in html.split('class="explain"')[1][:400]

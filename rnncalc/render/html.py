@@ -6,7 +6,7 @@ from html import escape
 
 from ..derivation.model import Derivation, Section, Step
 from . import View
-from .html_page import math_rows, page, paragraph, step_body, steps_table
+from .html_page import math_rows, page, paragraph, prose, step_body, steps_table
 from .latex import TITLE, section_title
 from .latex_rows import header, lead_rows, section_rows
 from .layout import Omitted, packed_rows
@@ -40,7 +40,7 @@ def _section(derivation: Derivation, section: Section) -> str:
         groups += [step_body(step, digits) for step in section.steps if isinstance(step, Step)]
     parts = [f'<section id="{escape(section.key)}">', f"<h2>{_mixed(section_title(section))}</h2>"]
     parts.append(steps_table([group for group in groups if group != "<tbody></tbody>"]))
-    parts += [paragraph(section.note, "note")] if section.note else []
+    parts += [f'<p class="note">{prose(section.note)}</p>'] if section.note else []
     return "\n".join([*parts, "</section>"])
 
 

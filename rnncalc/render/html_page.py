@@ -7,6 +7,7 @@ from html import escape
 
 from ..derivation.model import Step
 from .latex_rows import step_rows
+from .latex_text import prose_pieces
 from .mathml import mathml
 
 ALIGN = re.compile(r"(?<!\\)&")
@@ -83,6 +84,11 @@ def paragraph(text: str, css_class: str | None = None) -> str:
     return f"<p{attribute}>{escape(text)}</p>"
 
 
+def prose(text: str) -> str:
+    """A note in words as HTML: the quantities it names (h_1, x_{t-1}, dL/do_2) as MathML."""
+    return "".join(mathml(piece) if math else escape(piece) for math, piece in prose_pieces(text))
+
+
 def math_rows(rows: list[str]) -> list[str]:
     """Aligned LaTeX rows (``name &= ...``) as table rows: the name right-aligned, the chain after it."""
     result = []
@@ -102,7 +108,7 @@ def step_body(step: Step, digits: int) -> str:
         attributes += f' data-value="{value}" title="{escape(step.target.name.text)} = {value}"'
     rows = math_rows(step_rows(step, digits))
     if step.explanation:
-        rows.append(f'<tr class="explain"><td></td><td>{escape(step.explanation)}</td></tr>')
+        rows.append(f'<tr class="explain"><td></td><td>{prose(step.explanation)}</td></tr>')
     return f"<tbody {attributes}>" + "".join(rows) + "</tbody>"
 
 

@@ -6,7 +6,7 @@ from ..derivation.model import Derivation, Section
 from ..derivation.names import gradient
 from . import View
 from .latex_rows import explained_rows, gradient_rows, header
-from .latex_text import PREAMBLE, latex_text
+from .latex_text import PREAMBLE, latex_prose, latex_text
 
 TITLE = "Backpropagation through time, step by step"
 
@@ -34,8 +34,8 @@ def body(derivation: Derivation) -> str:
         lines.append(rf"\subsection*{{{_latex_title(section_title(section))}}}")
         for rows, note in explained_rows(derivation, section):
             lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
-            lines += [rf"{{\small\emph{{{latex_text(note)}}}}}", ""] if note else []
-        lines += [latex_text(section.note), ""] if section.note else []
+            lines += [rf"{{\small\emph{{{latex_prose(note)}}}}}", ""] if note else []
+        lines += [latex_prose(section.note), ""] if section.note else []
     lines += [r"\subsection*{Results}", r"\begin{tabular}{lr}"]
     lines += [rf"${name}$ & ${value}$ \\" for name, value in gradient_rows(derivation)]
     lines += [r"\end{tabular}", ""]
