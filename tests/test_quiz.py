@@ -135,3 +135,11 @@ def test_ctrl_c_keeps_the_score() -> None:
     assert process.returncode == 130, err
     assert "Score: 1 of 1 right" in seen + out
     assert err.strip() == "rnncalc: error: interrupted"
+
+
+def test_a_hint_puts_the_students_own_numbers_into_the_rule() -> None:
+    result = quiz("2\n?\n0.88\n?\nq\n")  # o_1 right, a hint, h_1 slipped, a hint for y_1
+    out = result.stdout
+    assert "  hint: h_1 = σ(2) = ?" in out
+    assert "  hint: y_1 = 1 · 0.88 + 1 = ?" in out  # from the student's own h_1, not the true one
+    assert out.rstrip().endswith("2 hints.")

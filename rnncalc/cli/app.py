@@ -448,12 +448,18 @@ def _answer_line() -> str:
 
 
 def _ask(quiz: Any, question: Any, say: Any) -> Any:
-    """Read answers from standard input until one is a number; None at the end of input or on q."""
+    """Read answers from standard input until one is a number (? shows a hint); None at the end of input
+    or on q."""
+    from ..render.reports.quiz import hint_line
+
     while True:
         line = _answer_line()
         if not line or line.strip().lower() in ("q", "quit"):
             return None
         if not line.strip():
+            continue
+        if line.strip() in ("?", "hint"):
+            say(hint_line(quiz, question))
             continue
         try:
             return quiz.answer(question, line)

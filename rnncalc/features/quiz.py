@@ -54,11 +54,18 @@ class Quiz:
     """The problem in a few words: n, the cell, the loss."""
     answers: dict[str, float] = field(default_factory=dict)
     feedback: list[Feedback] = field(default_factory=list)
+    hints: int = 0
+    """How many hints were asked for (the score says so)."""
 
     @property
     def score(self) -> int:
         """How many answers were right."""
         return sum(f.ok for f in self.feedback)
+
+    def hint(self, question: Question) -> Form:
+        """The line's rule with the student's own earlier numbers put in (counted)."""
+        self.hints += 1
+        return with_values(question.rule, self.answers)
 
     def answer(self, question: Question, typed: str) -> Feedback:
         """Check one answer (an InputError when it is not a number); remember it for later reworks."""

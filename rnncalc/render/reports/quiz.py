@@ -17,13 +17,19 @@ def intro_lines(quiz: Quiz) -> list[str]:
         *(f"  {step.target.name.text} = {printer.print(step.rule)}" for step in quiz.model if step.rule),
         f"Given: {given}.",
         f"Round every value to {quiz.digits} decimals and go on from your rounded value. "
-        "Type q to stop; Ctrl-C also keeps your score.",
+        "Type ? for a hint, q to stop; Ctrl-C also keeps your score.",
     ]
 
 
 def _given(value: object, printer: TextPrinter) -> str:
     """A given value as typed (a vector or matrix in brackets)."""
     return repr(value) if isinstance(value, tuple) else printer.number(value)  # type: ignore[arg-type]
+
+
+def hint_line(quiz: Quiz, question: Question) -> str:
+    """The rule with the numbers put in, the value still to work out."""
+    working = TextPrinter(quiz.digits, values=True).print(quiz.hint(question))
+    return f"  hint: {question.name} = {working} = ?"
 
 
 def question_line(question: Question, position: int, total: int) -> str:
@@ -50,4 +56,5 @@ def score_line(quiz: Quiz) -> str:
     """The score, and how many lines were left."""
     answered, total = len(quiz.feedback), len(quiz.questions)
     left = f" ({total - answered} of {total} lines not answered)" if answered < total else ""
-    return f"Score: {quiz.score} of {answered} right{left}."
+    hints = f", {quiz.hints} hint{'s' if quiz.hints != 1 else ''}" if quiz.hints else ""
+    return f"Score: {quiz.score} of {answered} right{left}{hints}."
