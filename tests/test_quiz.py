@@ -141,5 +141,5 @@ def test_a_hint_puts_the_students_own_numbers_into_the_rule() -> None:
     result = quiz("2\n?\n0.88\n?\nq\n")  # o_1 right, a hint, h_1 slipped, a hint for y_1
     out = result.stdout
     assert "  hint: h_1 = σ(2) = ?" in out
-    assert "  hint: y_1 = 1 · 0.88 + 1 = ?" in out  # from the student's own h_1, not the true one
+    assert "  hint: y_1 = 1 · 0.880000 + 1 = ?" in out  # from the student's own h_1, not 0.880797
     assert out.rstrip().endswith("2 hints.")
