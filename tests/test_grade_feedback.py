@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -146,3 +147,30 @@ def test_the_problem_table_is_not_read_as_answers(cli, tmp_path) -> None:
     assert code == 1, err
     (mark,) = json.loads(out)["marks"]
     assert mark["typed"] == "0.7643"  # as typed above the table, not the table's "mse"
+
+
+def test_a_class_is_graded_sheet_by_sheet_with_where_it_went_wrong(cli, tmp_path) -> None:
+    sheets = {
+        "ana.toml": "h_1 = 0.880797\ny_1 = 1.880797\n",
+        "ben.toml": "h_1 = 0.88\ny_1 = 1.88\n",  # a slip, and what follows from it
+        "cem.toml": "h_1 = 0.7\ny_1 = 1.880797\n",  # wrong, then right
+        "dan.toml": "h_1 = [\n",  # unreadable: a row of its own, the others still graded
+    }
+    paths = []
+    for name, answers in sheets.items():
+        path = tmp_path / name
+        path.write_text(answers + "\n[problem]\nx = [1, 0]\n", encoding="utf-8")
+        paths.append(str(path))
+    code, out, err = cli("grade", *paths, "-f", "json")
+    assert code == 1, err
+    data = json.loads(out)
+    rows = {Path(s["sheet"]).name: s for s in data["sheets"]}
+    assert rows["ana.toml"]["ok"] and rows["ana.toml"]["credited"] == 2
+    assert rows["ben.toml"]["credited"] == 1 and rows["ben.toml"]["first_wrong"] == "h_1"
+    assert rows["cem.toml"]["first_wrong"] == "h_1" and "not valid TOML" in rows["dan.toml"]["error"]
+    assert data["misses"][0] == {
+        "quantity": "h_1",
+        "wrong": 2,
+        "answered": 3,
+        "slip": data["misses"][0]["slip"],
+    }

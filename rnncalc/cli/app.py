@@ -360,18 +360,52 @@ def _deliver(
 def grade_command(
     options: SharedOptions,
     answers: Annotated[
-        Path,
+        list[Path],
         typer.Argument(
-            help='A TOML file of your numbers: h_1 = 0.880797, "dL_1/dy_1" = 0.880797, dWi = 0.102937, ...',
+            help='A TOML file of your numbers: h_1 = 0.880797, "dL_1/dy_1" = 0.880797, dWi = 0.102937, ... '
+            "Several files: a class, one row per sheet and where the class went wrong.",
             dir_okay=False,
-            metavar="ANSWERS",
+            metavar="ANSWERS...",
         ),
     ],
 ) -> None:
     """Check a hand derivation: each of your numbers against the derivation; exit 1 if any is wrong."""
+    for path in answers:
+        refuse_overwriting(options.output, path)
+    if len(answers) > 1:
+        _grade_class(options, answers)
+        return
+    result, settings = _graded(options, answers[0])
+    _deliver_options(result, options, View(digits=settings.digits))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _grade_class(options: SharedOptions, paths: list[Path]) -> None:
+    """grade a.toml b.toml ...: every sheet, each on its own problem; one unreadable sheet is a row, not
+    the end."""
+    from ..features.grade import ClassGrade
+
+    sheets: list[tuple[str, Any]] = []
+    digits = 6
+    with progress("grading"):
+        for path in paths:
+            try:
+                result, settings = _graded(options, path)
+                sheets.append((str(path), result))
+                digits = settings.digits
+            except RnnCalcError as error:
+                sheets.append((str(path), str(error)))
+    report = ClassGrade(tuple(sheets))
+    _deliver_options(report, options, View(digits=digits))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _graded(options: SharedOptions, answers: Path) -> tuple[Any, Any]:
+    """One sheet graded against its problem ([problem] table, or the options), and the settings."""
     from ..features.grade import grade, read_answers_file
 
-    refuse_overwriting(options.output, answers)
     given, table = read_answers_file(answers)
     if table is not None:
         options = with_problem(options, table)
@@ -385,9 +419,7 @@ def grade_command(
     with progress("grading"):
         numbers = {key: value for key, (value, _) in given.items()}
         result = grade(problem, numbers, settings.digits, {key: text for key, (_, text) in given.items()})
-    _deliver_options(result, options, View(digits=settings.digits))
-    if not result.ok:
-        raise typer.Exit(1)
+    return result, settings
 
 
 QUIZ_EXCLUDED = (*DERIVATION_ONLY, *TRUNCATION, "format", "output", "force", "pager")

@@ -99,6 +99,44 @@ class Grade(Result):
         return self.marks[index + 1 :] if index is not None else ()
 
 
+@dataclass(frozen=True)
+class ClassGrade(Result):
+    """Every student's sheet graded (or why it could not be), and where the class went wrong."""
+
+    sheets: tuple[tuple[str, Grade | str], ...]
+    """(the sheet's name, its grade or the one-line reason it could not be graded), in the order given."""
+
+    @property
+    def graded(self) -> list[tuple[str, Grade]]:
+        """The sheets that could be graded."""
+        return [(name, g) for name, g in self.sheets if isinstance(g, Grade)]
+
+    @property
+    def ok(self) -> bool:
+        """Every sheet read, and every answer on it right."""
+        return all(isinstance(g, Grade) and g.ok for _, g in self.sheets)
+
+    def misses(self) -> list[tuple[str, int, int, str]]:
+        """(quantity, sheets wrong on it, sheets that answered it, the slip named most often), the most
+        missed first: where the class went wrong (an answer following from an earlier slip is no miss)."""
+        answered: dict[str, int] = {}
+        wrong: dict[str, int] = {}
+        slips: dict[str, dict[str, int]] = {}
+        for _, result in self.graded:
+            for mark in result.marks:
+                answered[mark.name] = answered.get(mark.name, 0) + 1
+                if not mark.credited:
+                    wrong[mark.name] = wrong.get(mark.name, 0) + 1
+                    if mark.slip:
+                        named = slips.setdefault(mark.name, {})
+                        named[mark.slip] = named.get(mark.slip, 0) + 1
+        rows = [
+            (name, count, answered[name], max(slips.get(name, {"": 0}).items(), key=lambda kv: kv[1])[0])
+            for name, count in wrong.items()
+        ]
+        return sorted(rows, key=lambda row: (-row[1] / row[2], row[0]))
+
+
 def read_answers_file(path: Path) -> tuple[dict[str, tuple[float, str]], dict[str, Any] | None]:
     """The answers (as numbers and as typed) and the file's [problem] table, if it has one."""
     data, text = read_toml_with_text(path, "answers")

@@ -53,6 +53,7 @@ REPORTS: dict[str, str] = {
     "CheckReport": "rnncalc.render.reports.check",
     "Training": "rnncalc.render.reports.train",
     "Grade": "rnncalc.render.reports.grade",
+    "ClassGrade": "rnncalc.render.reports.class_grade",
     "Graph": "rnncalc.render.reports.graph",
 }
 """Every result other than a derivation, and the module that turns it into a report."""
