@@ -174,3 +174,19 @@ def test_a_class_is_graded_sheet_by_sheet_with_where_it_went_wrong(cli, tmp_path
         "answered": 3,
         "slip": data["misses"][0]["slip"],
     }
+
+
+def test_slips_at_the_sheets_own_decimals_are_named() -> None:
+    import math
+
+    from rnncalc import Problem, grade
+
+    problem = Problem(x=[1, 0], params={"Wh": 0.5, "b": -0.55})
+    h1 = 1 / (1 + math.exp(-(1 * 1 + 0.5 * 0 - 0.55)))  # 0.610639...: 0.611 rounded, 0.610 cut off
+    cut = f"{math.trunc(h1 * 1000) / 1000:.3f}"
+    (mark,) = grade(problem, {"h_1": float(cut)}, digits=3, typed={"h_1": cut}).marks
+    assert not mark.ok and mark.slip == "cut off after 3 decimals instead of rounded"
+    slope = round(h1 * (1 - h1), 6)  # dh_1/do_1 as written, then doubled
+    doubled = f"{2 * slope:.6f}"
+    (mark,) = grade(problem, {"dh_1/do_1": float(doubled)}, typed={"dh_1/do_1": doubled}).marks
+    assert not mark.ok and mark.slip.startswith("off by a factor of 2")

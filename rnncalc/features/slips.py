@@ -25,17 +25,18 @@ def name_slip(answer: float, expected: float, typed: str, n: int, tolerance: flo
     def near(value: float) -> bool:
         return abs(answer - value) <= loose
 
-    if decimals is not None and loose > tolerance:
-        if near(expected):
-            places = "1 decimal" if decimals == 1 else f"{decimals} decimals"
-            return f"right to the {places} given, but not to the decimals asked for"
-        if answer == math.trunc(expected * 10**decimals) / 10**decimals:
-            return f"cut off after {decimals} decimals instead of rounded"
+    if decimals is not None and loose > tolerance and near(expected):
+        places = "1 decimal" if decimals == 1 else f"{decimals} decimals"
+        return f"right to the {places} given, but not to the decimals asked for"
+    if decimals is not None and answer == math.trunc(expected * 10**decimals) / 10**decimals:
+        return f"cut off after {decimals} decimals instead of rounded"  # at the sheet's own decimals too
 
     if expected != 0 and near(-expected):
         return "the sign is flipped"
+    written = round(expected, decimals) if decimals is not None else expected  # the value as rounded
     for factor, words in ((2, "a factor of 2 (the 2 of the square's derivative, or the ½ of ½·SSE)"),):
-        if expected != 0 and (near(expected * factor) or near(expected / factor)):
+        doubled = (expected * factor, written * factor, expected / factor, written / factor)
+        if expected != 0 and any(abs(answer - value) <= loose * factor for value in doubled):
             return f"off by {words}"
     if n > 2 and expected != 0 and (near(expected * n) or near(expected / n)):
         return f"off by a factor of n = {n} (the 1/n of the mean)"
