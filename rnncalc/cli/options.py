@@ -337,16 +337,26 @@ SHARED: dict[str, tuple[Any, Any]] = {
 }
 
 
-SharedOptions = dataclasses.make_dataclass(
-    "SharedOptions",
-    [
-        (name, typing.get_args(annotation)[0], dataclasses.field(default=default))
-        for name, (annotation, default) in SHARED.items()
-    ]
-    + [("method", Optional[MethodName], dataclasses.field(default=None))],
-    frozen=True,
-)
-SharedOptions.__doc__ = "The options every command shares, typed; --config is merged into them once."
+if typing.TYPE_CHECKING:
+
+    class SharedOptions:
+        """For type checkers: the shared options as attributes (made from SHARED at run time, below)."""
+
+        def __init__(self, **values: Any) -> None: ...
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    SharedOptions = dataclasses.make_dataclass(
+        "SharedOptions",
+        [
+            (name, typing.get_args(annotation)[0], dataclasses.field(default=default))
+            for name, (annotation, default) in SHARED.items()
+        ]
+        + [("method", Optional[MethodName], dataclasses.field(default=None))],
+        frozen=True,
+    )
+    SharedOptions.__doc__ = "The options every command shares, typed; --config is merged into them once."
 
 SHORTCUTS = (("Wi", "wi"), ("Wh", "wh"), ("a", "a"), ("b", "b"), ("c", "c"))
 TRUNCATION = ("truncate", "chunked")
