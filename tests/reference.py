@@ -317,3 +317,12 @@ def central_differences(loss, values):
             grad[index] = (loss(up) - loss(down)) / 2e-6
         grads[key] = grad
     return grads
+
+
+def assert_gradients(derivation, expected, inputs="x"):
+    """Every gradient (and dL/d``inputs``) of a derivation within 1e-6 of the expected arrays."""
+    import numpy as np
+
+    for key, value in expected.items():
+        got = derivation.input_gradients[inputs] if key == inputs else derivation.gradients[key]
+        np.testing.assert_allclose(np.asarray(got, dtype=float), value, rtol=1e-6, atol=1e-8, err_msg=key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference import central_differences
+from reference import assert_gradients, central_differences
 
 from rnncalc.compute.problem import Problem, Settings
 from rnncalc.derivation.derive import derive
@@ -21,13 +21,6 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 def rounded(*shape: int) -> np.ndarray:
     return RNG.uniform(-1, 1, shape).round(2)
-
-
-def assert_gradients(derivation, expected: dict[str, np.ndarray], inputs: str = "x") -> None:
-    """Every parameter's, the input's and the initial states' gradients as the course shapes them."""
-    for key, value in expected.items():
-        got = derivation.input_gradients[inputs] if key == inputs else derivation.gradients[key]
-        np.testing.assert_allclose(np.asarray(got, dtype=float), value, rtol=1e-6, atol=1e-8, err_msg=key)
 
 
 def cs231n_lstm_loss(v: dict[str, np.ndarray], dh: np.ndarray) -> float:
