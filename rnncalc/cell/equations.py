@@ -86,7 +86,7 @@ class CellSpec:
     plain: bool = False
     activation: str = "custom"
 
-    @property
+    @functools.cached_property
     def names(self) -> tuple[str, ...]:
         """The quantities defined, in order."""
         return tuple(e.name for e in self.equations)

@@ -538,7 +538,16 @@ def cells_command() -> None:
 
 
 def _run(options: SharedOptions, scope: str, steps: bool, method: Optional[str] = None) -> None:
-    """Build the derivation and write it to stdout or the output file."""
+    """Build the derivation and write it to stdout or the output file (the cycle collector paused: the
+    objects made are acyclic, and are freed by reference counting)."""
+    from ..derivation.derive import collector_paused
+
+    with collector_paused():
+        _derive_and_deliver(options, scope, steps, method)
+
+
+def _derive_and_deliver(options: SharedOptions, scope: str, steps: bool, method: Optional[str]) -> None:
+    """See ``_run``."""
     from ..derivation.derive import derive
 
     output: Optional[Path] = options.output

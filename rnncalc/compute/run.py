@@ -111,8 +111,9 @@ def run(
             streams, gs, problem.mask, init, params, settle, progress
         )
         evaluation = Evaluation(plan, swept["partials"], swept["dL_dy"], problem.targets)
-        forward = evaluation.forward(settle) if not lean and method != "backward" else None
-        backward = evaluation.backward(settle, net.spec.inputs) if not lean and method != "forward" else None
+        named = not lean and (steps or rounding or method != "forward")  # not for dL/d(every quantity) alone
+        forward = evaluation.forward(settle) if named and method != "backward" else None
+        backward = evaluation.backward(settle, net.spec.inputs) if named and method != "forward" else None
         if lean or every_adjoint:
             every = compiled(net, "adjoints", lean=lean, exact=exact)(swept, streams, init, params)
         else:

@@ -7,6 +7,7 @@ form either with names or with the values substituted.
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -206,8 +207,24 @@ def with_values(form: Form, values: dict[str, float]) -> Form:
 
 
 def fill(template: Form, binding: dict[str, Form]) -> Form:
-    """Replace a template's slots by this step's quantities."""
-    return Rebuild(lambda leaf: binding[leaf.symbol] if type(leaf) is Slot else leaf)(template)
+    """Replace a template's slots by this step's quantities (a Rebuild, written out: it runs for every
+    local derivative at every step)."""
+    kind = type(template)
+    if kind is Slot:
+        return binding[template.symbol]  # type: ignore[union-attr]
+    if kind is Mul:
+        return Mul(tuple([fill(f, binding) for f in template.factors]), template.hadamard)  # type: ignore[union-attr]
+    if kind is Add:
+        return Add(tuple([fill(t, binding) for t in template.terms]))  # type: ignore[union-attr]
+    if kind is Neg:
+        return Neg(fill(template.arg, binding))  # type: ignore[union-attr]
+    if kind is Call:
+        return Call(template.function, fill(template.arg, binding))  # type: ignore[union-attr]
+    if kind is Div:
+        return Div(fill(template.numerator, binding), fill(template.denominator, binding))  # type: ignore[union-attr]
+    if kind is Pow:
+        return Pow(fill(template.base, binding), fill(template.exponent, binding))  # type: ignore[union-attr]
+    return template
 
 
 class CollapseSums(Rebuild):
@@ -345,8 +362,38 @@ def evaluate(form: Form) -> float:
     return Evaluate()(form)
 
 
+_EXACT_DECIMALS = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact, decimal.InvalidOperation])
+"""Sums and products of decimals are exact in decimal arithmetic (and much faster than in fractions)."""
+
+
+def _decimal_as_written(form: Form) -> decimal.Decimal | None:
+    """A sum of products of shown decimals worked out exactly in decimals, or None for anything else."""
+    kind = type(form)
+    if kind is Ref:
+        value = form.value
+        return decimal.Decimal(repr(value)) if type(value) is float and math.isfinite(value) else None
+    if kind is Const:
+        return decimal.Decimal(form.value.numerator) if form.value.denominator == 1 else None
+    if kind is Neg:
+        inner = _decimal_as_written(form.arg)
+        return None if inner is None else -inner
+    if kind is Add or kind is Mul:
+        parts = [_decimal_as_written(f) for f in (form.terms if kind is Add else form.factors)]
+        if None in parts:
+            return None
+        combine = _EXACT_DECIMALS.add if kind is Add else _EXACT_DECIMALS.multiply
+        total = parts[0]
+        for part in parts[1:]:
+            total = combine(total, part)
+        return total
+    return None
+
+
 def evaluate_as_written(form: Form) -> float:
     """The value worked out from the shown decimals (see ``EvaluateAsWritten``); floats when not finite."""
+    exact = _decimal_as_written(form)
+    if exact is not None:
+        return float(exact) + 0.0  # 0, not -0, as in fractions
     try:
         return float(EvaluateAsWritten()(form))
     except (ValueError, OverflowError, ZeroDivisionError, TypeError):

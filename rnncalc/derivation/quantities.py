@@ -72,6 +72,10 @@ class Quantities:
         self.spec = trace.net.spec
         self.params: dict[str, Form] = {p: Ref(parameter(p), v, given=True) for p, v in trace.params.items()}
         self._bindings: dict[int, dict[str, Form]] = {}
+        self._thetas: dict[str, Name] = {}
+        self._single: dict[str, bool] = {}
+        self._partials: dict[tuple[str, str, int], Ref] = {}
+        self._totals: dict[tuple[str, str, int], Ref] = {}
         carriers = [k for k in self.plan.adjoint_carriers if not (k == "y" and self.plan.trivial_output())]
         self.delta_of = carriers[0] if len(carriers) == 1 and self.spec.plain else None
         self.loss_name = LOSS
@@ -82,8 +86,11 @@ class Quantities:
 
     def theta(self, key: str) -> Name:
         """How a parameter or initial state is named: W_i, ba, s_0."""
-        state = next((s for s in self.spec.states if initial(s) == key), None)
-        return initial_state(state) if state is not None else parameter(key)
+        name = self._thetas.get(key)
+        if name is None:
+            state = next((s for s in self.spec.states if initial(s) == key), None)
+            name = self._thetas[key] = initial_state(state) if state is not None else parameter(key)
+        return name
 
     def stream(self, name: str, i: int) -> Ref:
         """Input ``name`` at index i (read by step i + 1)."""
@@ -108,12 +115,22 @@ class Quantities:
 
     def single(self, k: str) -> bool:
         """k's formula reads one quantity: its local derivative is also the total one, written d."""
-        g = self.plan.graph
-        return len([u for u in g.edges(k) if u not in g.params]) <= 1
+        found = self._single.get(k)
+        if found is None:
+            g = self.plan.graph
+            found = self._single[k] = len([u for u in g.edges(k) if u not in g.params]) <= 1
+        return found
 
     def partial(self, k: str, u: str, t: int) -> Ref:
         """∂k_t/∂u: a local derivative at step t (written dk/du when k reads nothing else; for vectors
-        the Jacobian as a matrix)."""
+        the Jacobian as a matrix; made once per step)."""
+        found = self._partials.get((k, u, t))
+        if found is None:
+            found = self._partials[k, u, t] = self._partial(k, u, t)
+        return found
+
+    def _partial(self, k: str, u: str, t: int) -> Ref:
+        """∂k_t/∂u, made."""
         top, bottom = indexed(k, t), self.below(u, t)
         name = derivative(top, bottom) if self.single(k) else partial(top, bottom)
         value = self.trace.partials[k, u][t - 1]
@@ -236,7 +253,14 @@ class Quantities:
         return name, rule, last.value if isinstance(last, Ref) else 1.0
 
     def total(self, k: str, theta: str, t: int) -> Ref:
-        """dk_t/dθ, the total derivative carried through time."""
+        """dk_t/dθ, the total derivative carried through time (made once)."""
+        found = self._totals.get((k, theta, t))
+        if found is None:
+            found = self._totals[k, theta, t] = self._total(k, theta, t)
+        return found
+
+    def _total(self, k: str, theta: str, t: int) -> Ref:
+        """dk_t/dθ, made."""
         column = self.trace.forward.totals[theta].get(k) if self.trace.forward else None
         return Ref(derivative(indexed(k, t), self.theta(theta)), column[t - 1] if column else 0.0)
 

@@ -66,11 +66,24 @@ class Graph:
 
     def edges(self, k: str) -> tuple[str, ...]:
         """The uses of k that have a partial: names, previous values and parameters (not inputs)."""
-        return tuple(u for u in self.uses[k] if u not in self.inputs)
+        return self._edges[k]
 
     def users(self, u: str) -> tuple[str, ...]:
         """The equations that read u, in order."""
-        return tuple(k for k in self.names if u in self.uses[k])
+        found = self._users.get(u)
+        if found is None:
+            found = self._users[u] = tuple(k for k in self.names if u in self.uses[k])
+        return found
+
+    @functools.cached_property
+    def _edges(self) -> dict[str, tuple[str, ...]]:
+        """Every name's edges, found once (derivations ask for them at every step)."""
+        return {k: tuple(u for u in self.uses[k] if u not in self.inputs) for k in self.uses}
+
+    @functools.cached_property
+    def _users(self) -> dict[str, tuple[str, ...]]:
+        """The readers found so far, by name."""
+        return {}
 
 
 class Plan:
