@@ -53,6 +53,17 @@ class Tensor(tuple):
         return "[" + ", ".join(map(repr, self)) + "]"
 
 
+def magnitude(value: Any) -> float:
+    """How big a value is: |x| for a number, the length of a vector, a matrix's largest singular value
+    (how much it can stretch a vector: its spectral norm)."""
+    if not isinstance(value, Tensor) and not hasattr(value, "shape"):
+        return abs(float(value))
+    import numpy as np
+
+    array = np.asarray(value, dtype=float)
+    return float(np.linalg.norm(array, 2)) if array.ndim == 2 else float(np.linalg.norm(array))
+
+
 def parse_tensor(text: str, what: str, blank: str | None = None, depth: int = 2) -> Exact:
     """A number, ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (fractions and decimals kept exact).
 

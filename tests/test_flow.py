@@ -3,8 +3,10 @@ h_n by finite differences), with the vanishing and exploding cases named."""
 
 from __future__ import annotations
 
+import html
 import math
 
+import numpy as np
 import pytest
 
 from rnncalc import Problem, Settings, derive
@@ -89,3 +91,63 @@ def test_the_last_step_without_a_target_has_a_zero_delta(cli) -> None:
         "grads", "--show-steps", "--method", "backward", "--x", "1", "0.5", "2", "--g", "0.7", "_", "_"
     )
     assert "δ_3 = 0 · dh_3/do_3 = 0 · " in out and "()" not in out
+
+
+VECTOR = dict(
+    x=[[0.5, -1.0], [0.3, 0.8], [-0.6, 0.2], [1.0, 0.4]],
+    params={"Wi": [[0.7, -0.4], [0.2, 0.9]], "Wh": [[1.1, -0.6], [0.5, 0.8]], "b": [0.1, -0.2]},
+    h0=[0.3, -0.1],
+    g=[1, 0, 2, 1],
+)
+
+
+def vector_reach_by_differences(k: int) -> np.ndarray:
+    """∂h_4/∂h_k (a 2 × 2 matrix) by central differences of a NumPy recurrence started again from h_k."""
+    p = {name: np.array(value) for name, value in VECTOR["params"].items()}
+    xs = [np.array(x) for x in VECTOR["x"]]
+    states = [np.array(VECTOR["h0"])]
+    for x in xs:
+        states.append(np.tanh(p["Wi"] @ x + p["Wh"] @ states[-1] + p["b"]))
+
+    def h_n(h: np.ndarray) -> np.ndarray:
+        for x in xs[k:]:
+            h = np.tanh(p["Wi"] @ x + p["Wh"] @ h + p["b"])
+        return h
+
+    columns = []
+    for j in range(2):
+        step = np.eye(2)[j] * 1e-6
+        columns.append((h_n(states[k] + step) - h_n(states[k] - step)) / 2e-6)
+    return np.array(columns).T
+
+
+def test_vector_reach_is_the_product_of_jacobians_the_recurrence_has() -> None:
+    d = derive(Problem(**VECTOR, activation="tanh"), Settings(flow=True))
+    reach = {s.target.name.text: np.array(s.target.value) for s in d.section("flow").steps}
+    for k in range(1, 5):
+        assert reach[f"∂h_4/∂h_{k}"] == pytest.approx(vector_reach_by_differences(k), rel=1e-6, abs=1e-9)
+    largest = np.linalg.norm(vector_reach_by_differences(1), 2)
+    assert f"at most {largest:.3g}" in d.section("flow").note
+
+
+def test_vector_shares_are_projections_that_add_up_to_one() -> None:
+    d = derive(Problem(**VECTOR, activation="tanh"), Settings(flow=True))
+    shares = d.section("shares").steps
+    for p in ("W_i", "W_h", "db"):
+        mine = [s for s in shares if s.target.name.text.endswith(p if p == "db" else "d" + p)]
+        assert len(mine) == 4 and sum(s.target.value for s in mine) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_vector_flow_in_every_format(cli) -> None:
+    args = ["grads", "--flow", "--x", "[[1, 0], [0, 1], [1, 1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]"]
+    for fmt in ("rich", "markdown", "latex", "json", "html"):
+        code, out, err = cli(*args, "-f", fmt)
+        out = html.unescape(out).replace("\\langle", "⟨")
+        assert code == 0 and "at most" in out and "⟨" in out, (fmt, err)
+
+
+def test_a_gated_cells_reach_is_not_named_like_its_own_partial() -> None:
+    d = derive(Problem(x=[1, 0, 1], preset="gru"), Settings(flow=True))
+    flow = d.section("flow").steps
+    assert [s.target.name.text for s in flow] == ["dh_3/dh_3", "dh_3/dh_2", "dh_3/dh_1"]
+    assert "∂h_3/∂h_2" in str(flow[1].rule)  # the cell's own partial, one path of four

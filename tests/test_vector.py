@@ -225,8 +225,6 @@ def test_what_is_not_written_for_vectors_says_so(cli) -> None:
     big = str([[0.1] * 5 for _ in range(5)])
     code, _, err = cli("grads", "--show-steps", "--x", "[[1, 2]]", "--wh", big, "--exact")
     assert code == 2 and "--exact writes matrices out in full up to 4" in err
-    code, _, err = cli("grads", "--x", "[[1, 2]]", "--wh", "[[1, 0], [0, 1]]", "--flow")
-    assert code == 2 and "--flow is not available with vectors" in err
 
 
 def test_check_agrees_for_a_vector_problem(cli) -> None:

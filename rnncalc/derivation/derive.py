@@ -92,11 +92,6 @@ def _derive(
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if problem.arrays is not None:  # vectors: the backward (delta) derivation
-        if settings.flow:
-            raise InputError(
-                "--flow is not available with vectors and matrices yet: --show-steps writes each step's "
-                "share of every gradient (dL/dW_h (t = k)) and every δ_t"
-            )
         if method == "both":
             raise InputError(
                 "--method both compares forward and backward mode on scalar problems; a vector derivation "
@@ -139,7 +134,7 @@ def _derive(
         problem=problem,
         settings=settings,
         scope=scope,
-        columns=NamedColumns(_shown(trace.streams), _shown(trace.values)),
+        columns=NamedColumns(_shown(trace.streams, problem), _shown(trace.values, problem)),
         loss=trace.loss,
         gradients={key: shown(value) for key, value in gradients.items()},
         gradient_names={theta: _name(trace, theta) for theta in trace.plan.graph.wrt},
@@ -161,8 +156,10 @@ def _derive(
     return in_course_layout(derivation) if course else derivation
 
 
-def _shown(columns: dict[str, list[object]]) -> dict[str, list[object]]:
-    """Columns of values as renderers print them (vectors as Tensors)."""
+def _shown(columns: dict[str, list[object]], problem: Problem) -> dict[str, list[object]]:
+    """Columns of values as renderers print them (vectors as Tensors; numbers as they are)."""
+    if problem.arrays is None:
+        return columns
     return {name: [shown(v) for v in column] for name, column in columns.items()}
 
 

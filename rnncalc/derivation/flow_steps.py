@@ -5,13 +5,15 @@ explodes. The state is the cell's one state (h in the worked example)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..cell.states import PREV
 from ..errors import InputError
+from ..tensor import magnitude
 from .formula import Add, Const, Div, Form, Mul, Name, Ref
 from .model import Section, Step
 from .names import gradient, partial
-from .quantities import Quantities
+from .quantities import Quantities, shown
 from .sections import product
 
 VANISHES_BELOW = 1e-2
@@ -29,12 +31,14 @@ def the_state(q: Quantities) -> str:
     return states[0]
 
 
-def reach(state: str, n: int, k: int, value: float) -> Ref:
-    """∂s_n/∂s_k: how a change in s_k reaches s_n."""
+def reach(state: str, n: int, k: int, value: Any, total: bool = False) -> Ref:
+    """∂s_n/∂s_k: how a change in s_k reaches s_n (``total``: written ds_n/ds_k, where the cell's own
+    partial ∂s_t/∂s_{t-1} is one path of several and would share its name)."""
+    d, latex_d = ("d", "d") if total else ("∂", r"\partial ")
     return Ref(
         Name(
-            f"∂{state}_{n}/∂{state}_{k}",
-            rf"\frac{{\partial {state}_{{{n}}}}}{{\partial {state}_{{{k}}}}}",
+            f"{d}{state}_{n}/{d}{state}_{k}",
+            rf"\frac{{{latex_d}{state}_{{{n}}}}}{{{latex_d}{state}_{{{k}}}}}",
             f"d{state}_{n}/d{state}_{k}",
         ),
         value,
@@ -58,33 +62,68 @@ def paths(q: Quantities, state: str) -> list[list[tuple[str, str]]]:
 
 
 def reach_section(q: Quantities) -> Section:
-    """∂s_n/∂s_k = ∂s_n/∂s_{k+1} · ds_{k+1}/ds_k (the step's partials), from k = n down to 1."""
+    """∂s_n/∂s_k = ∂s_n/∂s_{k+1} · ds_{k+1}/ds_k (the step's partials), from k = n down to 1; for
+    vectors each factor is a Jacobian matrix and the products are matrix products."""
     state, n = the_state(q), q.trace.n
     ways = paths(q, state)
-    factors = {n: 1.0}
-    steps = [Step(reach(state, n, n, 1.0), Const(1), t=n)]
+    factors = {n: _identity(q, state)}
+    total = len(ways) > 1
+    steps = [Step(reach(state, n, n, shown(factors[n]), total), _identity_form(q), t=n)]
     for k in range(n - 1, 0, -1):
         products = [[q.partial(j, u, k + 1) for j, u in way] for way in ways]
-        value = factors[k + 1]
+        raws = [[_raw(q, j, u, k + 1) for j, u in way] for way in ways]
+        before = reach(state, n, k + 1, shown(factors[k + 1]), total)
         if len(products) == 1:
-            for ref in products[0]:
-                value *= ref.value
-            rule: Form = product(reach(state, n, k + 1, factors[k + 1]), *products[0])
+            rule: Form = product(before, *products[0])
+            factors[k] = _product([factors[k + 1], *raws[0]])
         else:
-            step_value = math.fsum(math.prod(ref.value for ref in refs) for refs in products)
-            value *= step_value
-            terms = tuple(product(*refs) for refs in products)
-            rule = Mul((reach(state, n, k + 1, factors[k + 1]), Add(terms)))
-        factors[k] = value
-        steps.append(Step(reach(state, n, k, factors[k]), rule, t=k))
+            rule = Mul((before, Add(tuple(product(*refs) for refs in products))))
+            factors[k] = _product([factors[k + 1], _sum([_product(way) for way in raws])])
+        steps.append(Step(reach(state, n, k, shown(factors[k]), total), rule, t=k))
     return Section("flow", "The gradient through time", tuple(steps), note=_verdict(state, n, factors[1]))
 
 
-def _verdict(state: str, n: int, first: float) -> str:
-    """Whether the path from s_1 to s_n shrinks or grows the gradient, in words."""
+def _identity(q: Quantities, state: str) -> Any:
+    """∂s_n/∂s_n: 1, or the identity matrix of the state's size."""
+    if not q.arrays:
+        return 1.0
+    import numpy as np
+
+    return np.eye(len(q.trace.value(state, 1)))
+
+
+def _identity_form(q: Quantities) -> Form:
+    """1, or I."""
+    return Ref(Name("I", "I", "I"), shown(_identity(q, the_state(q))), given=True) if q.arrays else Const(1)
+
+
+def _raw(q: Quantities, k: str, u: str, t: int) -> Any:
+    """∂k_t/∂u as a number, or for vectors as a dense Jacobian matrix."""
+    value = q.trace.partials[k, u][t - 1]
+    return value.dense() if q.arrays else value
+
+
+def _product(values: list[Any]) -> Any:
+    """Numbers multiplied, or matrices multiplied left to right."""
+    result = values[0]
+    for value in values[1:]:
+        result = result @ value if hasattr(result, "shape") else result * value
+    return result
+
+
+def _sum(values: list[Any]) -> Any:
+    """Numbers added exactly rounded (math.fsum), or matrices added."""
+    return math.fsum(values) if not hasattr(values[0], "shape") else sum(values[1:], values[0])
+
+
+def _verdict(state: str, n: int, first: Any) -> str:
+    """Whether the path from s_1 to s_n shrinks or grows the gradient, in words (a matrix by its largest
+    singular value: the most it stretches a change in s_1)."""
     if n == 1:
         return "One step: nothing travels through time."
-    size = f"{abs(first):.3g}"
+    by = "at most " if hasattr(first, "shape") else ""
+    first = magnitude(first)
+    size = f"{by}{first:.3g}"
     if abs(first) < VANISHES_BELOW:
         return (
             f"The gradient vanishes: a change in {state}_1 reaches {state}_{n} scaled by {size}, so what the "
@@ -110,7 +149,7 @@ def shares_section(q: Quantities) -> Section:
         (j,) = users
         total = back.gradients[p]
         name = gradient(p)
-        whole = Ref(Name(f"({name.text})", name.latex, name.key), total)
+        whole = Ref(Name(f"({name.text})", name.latex, name.key), shown(total))
         theta = q.theta(p)
         for t in range(1, q.trace.n + 1):
             part = back.terms[p][t - 1]
@@ -127,8 +166,40 @@ def shares_section(q: Quantities) -> Section:
                     rf"{adjoint.latex} \cdot {local.latex}",
                     f"term:{p}:{t}",
                 ),
-                part,
+                shown(part),
             )
-            share = part / total if total and math.isfinite(part / total) else 0.0
-            steps.append(Step(Ref(label, share), Div(term, whole), t=t))
-    return Section("shares", "Each step's share of the gradient", tuple(steps))
+            if q.arrays:
+                steps.append(_projected_share(label, term, whole, part, total, t))
+            else:
+                share = part / total if total and math.isfinite(part / total) else 0.0
+                steps.append(Step(Ref(label, share), Div(term, whole), t=t))
+    note = PROJECTED if q.arrays else None
+    return Section("shares", "Each step's share of the gradient", tuple(steps), note=note)
+
+
+PROJECTED = (
+    "For vectors and matrices a step's share is its part's projection on the whole gradient, "
+    "⟨part, whole⟩ / ‖whole‖²: the shares of a gradient add up to 1, as for numbers."
+)
+
+
+def _projected_share(label: Name, term: Ref, whole: Ref, part: Any, total: Any, t: int) -> Step:
+    """A step's share of a vector or matrix gradient: ⟨part, whole⟩ / ‖whole‖² (entries multiplied and
+    added), a number."""
+    import numpy as np
+
+    inner, squared = float(np.vdot(part, total)), float(np.vdot(total, total))
+    share = inner / squared if squared and math.isfinite(inner / squared) else 0.0
+    top = Ref(
+        Name(
+            f"⟨{term.name.text}, {whole.name.text}⟩",
+            rf"\left\langle {term.name.latex}, {whole.name.latex} \right\rangle",
+            f"inner:{term.name.key}",
+        ),
+        inner,
+    )
+    bottom = Ref(
+        Name(f"‖{whole.name.text}‖²", rf"\lVert {whole.name.latex} \rVert^2", f"norm:{whole.name.key}"),
+        squared,
+    )
+    return Step(Ref(label, share), Div(top, bottom), t=t)

@@ -10,6 +10,7 @@ from typing import Any
 from ..derivation.model import Derivation
 from ..errors import RnnCalcError
 from ..features.train import Training
+from ..tensor import Tensor, magnitude
 
 PICTURE_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 SIZE = (6.4, 4.0)  # inches; at 100 dpi a PNG is 640 x 400 pixels
@@ -72,11 +73,12 @@ def flow_picture(derivation: Derivation, fmt: str) -> bytes:
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=SIZE)
     ks = [s.t for s in steps]
-    values = [abs(s.target.value) for s in steps]
+    values = [magnitude(s.target.value) for s in steps]
     axes.bar(ks, [max(v, 1e-300) for v in values], color="tab:blue")
     axes.set_yscale("log")
     axes.set_xlabel("step $k$")
-    axes.set_ylabel(rf"$|\partial h_{{{n}}} / \partial h_k|$")
+    bars = "\\|" if isinstance(steps[0].target.value, Tensor) else "|"  # a matrix: its spectral norm
+    axes.set_ylabel(rf"${bars}\partial h_{{{n}}} / \partial h_k{bars}$")
     axes.xaxis.set_major_locator(_whole_numbers())
     title = section.note or "The gradient through time"
     axes.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=8, loc="left")

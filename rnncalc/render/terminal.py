@@ -11,13 +11,14 @@ import io
 import math
 import textwrap
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from ..derivation.model import COMPACT_OPS, Derivation, Section, Step
-from ..tensor import Tensor
+from ..tensor import Tensor, magnitude
 from . import View
 from .ascii import to_ascii
 from .blocks import MatrixPrinter, aligned_rows, stackable
@@ -154,7 +155,7 @@ def _section(
             )
         return result + ([[("  " + section.note, "italic")]] if section.note else [])
     charted = section.key in CHARTED
-    largest = max((abs(s.target.value) for s in section.steps), default=0.0) if charted else 0.0
+    largest = max((magnitude(s.target.value) for s in section.steps), default=0.0) if charted else 0.0
     for step in steps:
         if not isinstance(step, Step):
             result.append([(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
@@ -176,11 +177,13 @@ BAR_WIDTH = 24
 CHARS_PER_DECADE = 2
 
 
-def bar(value: float, largest: float) -> str:
-    """A bar on a log scale: full for the largest value, two characters shorter per factor of ten."""
-    if value == 0 or largest == 0:
+def bar(value: Any, largest: float) -> str:
+    """A bar on a log scale: full for the largest value, two characters shorter per factor of ten (a
+    matrix by its largest singular value)."""
+    size = magnitude(value)
+    if size == 0 or largest == 0:
         return "·"
-    decades = math.log10(largest / abs(value))
+    decades = math.log10(largest / size)
     return "█" * max(1, round(BAR_WIDTH - CHARS_PER_DECADE * decades))
 
 
