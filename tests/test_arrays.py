@@ -24,6 +24,25 @@ def test_a_vector_jacobian_product_is_the_transposed_jacobian_times_the_vector()
     np.testing.assert_allclose(outer.vjp(v), np.outer(v, [1.0, 2.0]), rtol=1e-15)
 
 
+def test_a_jacobian_vector_product_is_the_jacobian_times_each_column() -> None:
+    """Forward mode's product against the matrices written out here (W · v by W, row by row)."""
+    W, d, T = RNG.normal(size=(3, 2)), RNG.normal(size=3), RNG.normal(size=(2, 4))
+    jacobian = Jacobian(((("diag", d), ("mat", W)),), (3, 2))
+    np.testing.assert_allclose(jacobian.jvp(T), np.diag(d) @ W @ T, rtol=1e-14)
+    rows = RNG.normal(size=(3, 4))
+    np.testing.assert_allclose(Jacobian(((("matT", W),),), (2, 3)).jvp(rows), W.T @ rows, rtol=1e-14)
+    v = np.array([1.0, -2.0])
+    by_w = np.kron(np.eye(3), v)  # ∂(W · v)/∂W: row i holds v at W's row i
+    tangent = RNG.normal(size=(6, 5))
+    np.testing.assert_allclose(Jacobian(((("outer", v),),), (3, 6)).jvp(tangent), by_w @ tangent, rtol=1e-14)
+    u = np.array([0.5, 3.0, -1.0])
+    by_w_left = np.kron(u, np.eye(2))  # ∂(u · W)/∂W for W 3 × 2: entry j takes u_i at W_ij
+    tangent = RNG.normal(size=(6, 2))
+    np.testing.assert_allclose(Jacobian(((("outer_left", u),),), (2, 6)).jvp(tangent), by_w_left @ tangent)
+    number = Jacobian(((("diag", d), ("sum", None)),), (3, 1))  # k · d by the number k: d itself
+    np.testing.assert_allclose(number.jvp(np.ones((1, 1))), d[:, None])
+
+
 def reference(x, g, Wi, Wh, b, a, c, h0, weight):
     """Loss and gradients of the built-in tanh cell on vectors by central differences of a NumPy loop."""
 

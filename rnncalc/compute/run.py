@@ -93,7 +93,7 @@ def run(
     if problem.arrays is not None:  # the same plan and evaluation, on vectors (NumPy loaded only here)
         from .run_arrays import run_arrays
 
-        return run_arrays(problem, settings, progress, every_adjoint)
+        return run_arrays(problem, settings, progress, every_adjoint, method)
     net = network_of(problem)
     plan = plan_of(net.spec)
     rounding = settings.round_intermediate

@@ -39,8 +39,10 @@ def run_arrays(
     settings: Settings,
     progress: Callable[[int], None] | None = None,
     every_adjoint: bool = False,
+    method: str = "backward",
 ) -> Any:
-    """The trace of an array problem: values, Jacobians, the adjoints and the gradients (backward)."""
+    """The trace of an array problem: values, Jacobians, the adjoints and the gradients (backward); with
+    ``method`` forward or both also every total dk_t/dθ (forward mode, a column per entry of θ)."""
     arrays = problem.arrays
     assert arrays is not None
     spec = problem.spec
@@ -64,10 +66,18 @@ def run_arrays(
             if exact:
                 swept = _in_floats(swept)
             partials = jacobians(cell, swept, arrays.params)
+            wrt_shapes = {p: np.shape(arrays.params[p]) for p in spec.params}
+            wrt_shapes |= {initial(s): np.shape(arrays.init[s]) for s in spec.states}
             evaluation = Evaluation(
-                plan_of(spec), partials, swept["dL_dy"], problem.targets, named_shares=True
+                plan_of(spec),
+                partials,
+                swept["dL_dy"],
+                problem.targets,
+                named_shares=True,
+                wrt_shapes=wrt_shapes,
             )
             backward = evaluation.backward(settle, spec.inputs)
+            forward = evaluation.forward(settle) if method != "backward" else None
         except FloatingPointError as error:
             raise RnnCalcError(
                 f"the computation overflows or divides by zero ({error}); use smaller values"
@@ -90,6 +100,7 @@ def run_arrays(
         loss_terms=swept["loss_terms"],
         loss=loss,
         backward=backward,
+        forward=forward,
         gradients=dict(backward.gradients),
         softmax=swept["p"],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -91,18 +92,15 @@ def _derive(
     chosen, method = method, method or "forward"
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if problem.arrays is not None:  # vectors: the backward (delta) derivation
-        if method == "both":
+    if problem.arrays is not None:  # vectors: the backward (delta) derivation unless asked
+        method = chosen or "backward"
+        if method != "backward":
+            _check_forward_size(problem)
+        if method != "backward" and settings.exact and steps:
             raise InputError(
-                "--method both compares forward and backward mode on scalar problems; a vector derivation "
-                "is the backward (delta) method"
+                "--exact on vectors writes the backward (delta) derivation's entries exactly; forward mode's "
+                "totals have a column per entry of θ: drop --exact or --method"
             )
-        if chosen == "forward":
-            raise InputError(
-                "--method forward carries total derivatives on scalar problems; a vector derivation is the "
-                "backward (delta) method: drop --method"
-            )
-        method = "backward"
     if settings.truncate is not None and method == "both":
         raise InputError(
             "--method both compares two full derivations; with --truncate the full gradient is shown beside "
@@ -140,7 +138,11 @@ def _derive(
         gradient_names={theta: _name(trace, theta) for theta in trace.plan.graph.wrt},
         sections=sections,
         method=method,
-        backward_gradients=dict(trace.backward.gradients) if method == "both" and trace.backward else None,
+        backward_gradients=(
+            {key: shown(value) for key, value in trace.backward.gradients.items()}
+            if method == "both" and trace.backward
+            else None
+        ),
         input_gradients=_input_gradients(trace, problem, settings, cut) if scope == "grads" else None,
         full_gradients={key: shown(value) for key, value in full.items()} if full is not None else None,
         truncation=truncation,
@@ -228,6 +230,24 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None
         )
 
 
+MAX_FORWARD_NUMBERS = 2_000_000
+"""Forward mode on vectors carries, at every step, a matrix of (entries of the quantity) × (entries of
+θ) for every total: n times that, added over θ and the quantities, at most this."""
+
+
+def _check_forward_size(problem: Problem) -> None:
+    """Refuse forward mode on vectors too big to carry (it costs a column per entry of every θ)."""
+    arrays = problem.arrays
+    entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
+    widest = sum(max(1, int(math.prod(shape))) for shape in arrays.resolved.shapes.values())
+    if problem.n * entries * widest > MAX_FORWARD_NUMBERS:
+        raise InputError(
+            f"--method forward carries a column for each of the {entries:,} entries of the parameters and initial states "
+            f"through every quantity at every step: about {problem.n * entries * widest:,} numbers, above "
+            f"{MAX_FORWARD_NUMBERS:,}; use the backward (delta) method (drop --method) or smaller sizes"
+        )
+
+
 def _scaled(weight: float) -> str:
     """How the budget was scaled for the cell, when it was."""
     return f"; this cell's steps cost {weight:.1f} times the worked example's" if weight > 1 else ""
@@ -241,7 +261,8 @@ def _sections(
     sections = [loss_section(q, problem), model_section(q), known_section(q), forward_section(q)]
     if scope != "grads":
         return tuple(sections)
-    forward, backward = (None if q.arrays else Forward(q)), Backward(q)
+    forward = None if q.arrays and method == "backward" else Forward(q)
+    backward = Backward(q)
     used = backward.used_links() | (forward.used_links if forward is not None else set())
     sections.append(local_section(q, used))
     if forward is not None and method != "backward":

@@ -160,8 +160,9 @@ class Derivation(Result):
             return True
         slack = 10 * 10.0**-self.settings.digits if self.settings.round_intermediate else 0.0
         return all(
-            abs(v - self.backward_gradients[k]) <= 1e-12 * max(1.0, abs(v)) + slack
-            for k, v in self.gradients.items()
+            abs(v - w) <= 1e-12 * max(1.0, abs(v)) + slack
+            for k, value in self.gradients.items()
+            for v, w in zip(_entries(value), _entries(self.backward_gradients[k]), strict=True)
         )
 
     def __repr__(self) -> str:
@@ -204,3 +205,10 @@ class Derivation(Result):
             for section in self.sections
         )
         return dataclasses.replace(self, sections=sections, blank_mode=mode)
+
+
+def _entries(value: Any) -> list[float]:
+    """A number, or a vector's or matrix's entries row by row."""
+    if isinstance(value, tuple):
+        return [entry for item in value for entry in _entries(item)]
+    return [value]

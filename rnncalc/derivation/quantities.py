@@ -262,12 +262,12 @@ class Quantities:
     def _total(self, k: str, theta: str, t: int) -> Ref:
         """dk_t/dθ, made."""
         column = self.trace.forward.totals[theta].get(k) if self.trace.forward else None
-        return Ref(derivative(indexed(k, t), self.theta(theta)), column[t - 1] if column else 0.0)
+        return Ref(derivative(indexed(k, t), self.theta(theta)), shown(column[t - 1]) if column else 0.0)
 
     def term(self, theta: str, t: int) -> Ref:
         """Step t's share dL_t/dθ (forward mode)."""
         value = self.trace.forward.terms[theta][t - 1] if self.trace.forward else 0.0
-        return Ref(derivative(indexed("L", t), self.theta(theta)), value)
+        return Ref(derivative(indexed("L", t), self.theta(theta)), shown(value))
 
     def dL_dy(self, t: int) -> Ref:
         """dL_t/dy_t."""
@@ -291,7 +291,14 @@ class Quantities:
         return factors[0] if len(factors) == 1 else Mul(tuple(factors))
 
     def rule_term(self, term: Term, k: str, theta: str, t: int) -> Form:
-        """One term of dk_t/dθ."""
+        """One term of dk_t/dθ (for vectors θ's own partial is a matrix: a column per entry of θ)."""
+        if isinstance(term, Direct) and self.arrays:
+            jacobian = self.trace.partials[k, term.use][t - 1]
+            import numpy as np
+
+            given = self.trace.params[theta] if theta in self.trace.params else self.trace.init[theta]
+            columns = jacobian.jvp(np.eye(np.size(given)))
+            return Ref(partial(indexed(k, t), self.theta(theta)), shown(columns))
         if isinstance(term, Direct):
             return self.form(k, term.use, t)
         return self.chain(term, t, theta)

@@ -279,7 +279,8 @@ class Forward:
             for k in self.plan.graph.names
             if (theta, k, t) in self.used_totals
         ]
-        return Section("totals", "Derivatives through time", tuple(steps))
+        note = COLUMNS_NOTE if q.arrays else None
+        return Section("totals", "Derivatives through time", tuple(steps), note=note)
 
     def total_terms(self, theta: str, k: str, t: int) -> list[Form]:
         """The terms of dk_t/dθ as written."""
@@ -298,7 +299,7 @@ class Forward:
         q = self.q
         chains = {t: c for t in q.trace.target_steps if (c := self.chain(theta, t)) is not None}
         steps = [Step(q.term(theta, t), chain, t=t) for t, chain in chains.items()] if per_step else []
-        total = Ref(gradient_name(q, theta), q.trace.forward.gradients[theta])  # type: ignore[union-attr]
+        total = Ref(gradient_name(q, theta), shown(q.trace.forward.gradients[theta]))  # type: ignore[union-attr]
         if chains:
             rule: Form = Add(tuple(q.term(theta, t) for t in chains))
             working: Form | None = Add(tuple(chains.values()))
@@ -306,6 +307,13 @@ class Forward:
             rule, working = Const(Fraction(0)), None
         steps.append(Step(total, rule, working, expansion=None if per_step else working))
         return Section(f"grad:{theta}", f"d{q.theta(theta).text}", tuple(steps))
+
+
+COLUMNS_NOTE = (
+    "On vectors a total dk_t/dθ is a matrix: a row for each entry of k_t, a column for each entry of θ "
+    "(a matrix θ's entries row by row: W[1,1], W[1,2], …); dL_t/dθ = dL_t/dy_t · (the chain) is then a "
+    "row, written as θ's shape."
+)
 
 
 def gradient_name(q: Quantities, theta: str) -> Name:
@@ -488,17 +496,18 @@ class Backward:
         return Section(f"bgrad:{theta}", title, (*steps, Step(total, rule)))
 
 
-def agreement_section(forward: dict[str, float], backward: dict[str, float]) -> Section:
-    """forward − backward for every gradient: the two derivations agree."""
+def agreement_section(forward: dict[str, Any], backward: dict[str, Any]) -> Section:
+    """forward − backward for every gradient: the two derivations agree (vectors entry by entry)."""
     steps = []
-    for p, value in forward.items():
+    for p, raw in forward.items():
+        value = shown(raw)
         g = gradient(p)
         ahead = Ref(
             Name(f"{g.text} (forward)", rf"{g.latex}\Big|_{{\mathrm{{fwd}}}}", f"{g.key}:forward"), value
         )
         behind = Ref(
             Name(f"{g.text} (backward)", rf"{g.latex}\Big|_{{\mathrm{{bwd}}}}", f"{g.key}:backward"),
-            backward[p],
+            shown(backward[p]),
         )
         target = Ref(
             Name(
@@ -506,7 +515,7 @@ def agreement_section(forward: dict[str, float], backward: dict[str, float]) -> 
                 rf"{g.latex}\Big|_{{\mathrm{{fwd}}}} - {g.latex}\Big|_{{\mathrm{{bwd}}}}",
                 f"{g.key}:difference",
             ),
-            value - backward[p],
+            shown(raw - backward[p]),
         )
         steps.append(Step(target, Add((ahead, Neg(behind)))))
     return Section("agreement", "Forward and backward agree", tuple(steps))

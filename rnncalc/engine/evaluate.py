@@ -57,11 +57,14 @@ class Evaluation:
         targets: tuple[bool, ...],
         named_shares: bool = False,
         detached: frozenset[int] = frozenset(),
+        wrt_shapes: dict[str, tuple[int, ...]] | None = None,
     ):
         """``named_shares``: each step's share of a gradient is a line of its own (vectors), so it is
         written down (rounded by hand rounding) before the shares are added; ``detached``: the steps whose
-        previous states are read as constants (PyTorch's ``detach()``): reverse mode stops there."""
+        previous states are read as constants (PyTorch's ``detach()``): reverse mode stops there;
+        ``wrt_shapes``: for vectors, each θ's shape (forward mode carries one column per entry of θ)."""
         self.plan = plan
+        self.wrt_shapes = wrt_shapes
         self.detached = detached
         self.named_shares = named_shares
         self.partials = partials
@@ -69,15 +72,26 @@ class Evaluation:
         self.targets = targets
         self.n = len(targets)
 
-    def term(self, term: Term, k: str, t: int, totals: dict[str, list[Any]]) -> Any:
-        """One term of dk_t/dθ."""
+    def term(self, term: Term, k: str, t: int, totals: dict[str, list[Any]], theta: str = "") -> Any:
+        """One term of dk_t/dθ (for vectors a matrix: a column per entry of θ)."""
         if isinstance(term, Direct):
-            return self.partials[k, term.use][t - 1]
-        return self.chain(term, t, totals)
+            partial = self.partials[k, term.use][t - 1]
+            return partial if self.wrt_shapes is None else partial.jvp(self.seed(theta))
+        return self.chain(term, t, totals, theta=theta)
 
-    def chain(self, chain: Chain, t: int, totals: dict[str, list[Any]], first: Any = None) -> Any:
+    def seed(self, theta: str) -> Any:
+        """dθ/dθ for vectors: the identity, one column per entry of θ."""
+        import numpy as np
+
+        return np.eye(math.prod(self.wrt_shapes[theta]))  # type: ignore[index]
+
+    def chain(
+        self, chain: Chain, t: int, totals: dict[str, list[Any]], first: Any = None, theta: str = ""
+    ) -> Any:
         """``first`` (if any), the chain's partials and the total (or the seed) it ends in, multiplied
-        left to right as the line writes them."""
+        left to right as the line writes them (for vectors: Jacobian-vector products, right to left)."""
+        if self.wrt_shapes is not None:
+            return self.carried(chain, t, totals, first, theta)
         value: Any = first
         for k, u, dt in chain.links:
             factor = self.partials[k, u][t + dt - 1]
@@ -86,6 +100,24 @@ class Evaluation:
             return 1.0 if value is None else value
         end = totals[chain.end[0]][t + chain.end[1] - 1]
         return end if value is None else value * end
+
+    def carried(self, chain: Chain, t: int, totals: dict[str, list[Any]], first: Any, theta: str) -> Any:
+        """A chain on vectors: the total it ends in (or dθ/dθ) pushed through its partials from the
+        last to the first (J · columns), then ``first`` (dL_t/dy_t) times the result, shaped as θ."""
+        import numpy as np
+
+        if chain.end is None:
+            value = self.seed(theta)
+        else:
+            value = totals[chain.end[0]][t + chain.end[1] - 1]
+        for k, u, dt in reversed(chain.links):
+            partial = self.partials[k, u][t + dt - 1]
+            if np.ndim(value) == 0:  # a total not reached yet: 0 in every entry
+                value = np.zeros((partial.size[1], math.prod(self.wrt_shapes[theta])))  # type: ignore[index]
+            value = partial.jvp(value)
+        if first is None:
+            return value
+        return (np.ravel(first) @ value).reshape(self.wrt_shapes[theta])  # type: ignore[index]
 
     def forward(self, settle: Settle) -> Forward:
         """Every total dk_t/dθ for t = 1..n, then dL_t/dθ = dL_t/dy_t · (chain from y_t)."""
@@ -99,7 +131,7 @@ class Evaluation:
                 for k in carriers:
                     if k in reached:
                         rule = plan.total_rule(theta, k, t, n)
-                        value = _sum(self.term(term, k, t, totals) for term in rule)
+                        value = _sum(self.term(term, k, t, totals, theta) for term in rule)
                         if self.waiting(theta, k, rule):
                             value = value + 0.0  # a path through time not reached yet adds 0 (1 is 1.0)
                         totals[k][t - 1] = settle(value)
@@ -107,9 +139,14 @@ class Evaluation:
             for t in range(1, n + 1):
                 chain = plan.gradient_chain(theta, t, n) if self.targets[t - 1] else None
                 if chain is not None:
-                    terms[t - 1] = self.chain(chain, t, totals, first=self.dL_dy[t - 1])
+                    terms[t - 1] = self.chain(chain, t, totals, first=self.dL_dy[t - 1], theta=theta)
             result.totals[theta], result.terms[theta] = totals, terms
-            result.gradients[theta] = settle(_fsum(terms))
+            gradient = _fsum(terms)
+            if self.wrt_shapes is not None:  # θ's shape even where it reaches no loss term
+                import numpy as np
+
+                gradient = np.zeros(self.wrt_shapes[theta]) + gradient
+            result.gradients[theta] = settle(gradient)
         return result
 
     def waiting(self, theta: str, k: str, rule: tuple[Term, ...]) -> bool:

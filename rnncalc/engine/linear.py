@@ -162,6 +162,29 @@ class Jacobian:
             total = value if total is None else total + value
         return total
 
+    def jvp(self, tangent: Any) -> Any:
+        """J · tangent, each column of the tangent (a matrix of m columns) carried forward: the
+        forward-mode product. A parameter matrix W's tangent has one row per entry of W, row by row."""
+        total: Any = None
+        for term in self.terms:
+            value = tangent
+            for kind, factor in reversed(term):
+                if kind == "diag":
+                    value = value * factor if np.ndim(factor) == 0 else factor[:, None] * value
+                elif kind == "mat":
+                    value = factor @ value
+                elif kind == "matT":
+                    value = factor.T @ value
+                elif kind == "outer":  # k = W · v: dk_i = Σ_j dW_ij v_j
+                    value = np.einsum("rcm,c->rm", value.reshape(-1, len(factor), value.shape[-1]), factor)
+                elif kind == "outer_left":  # k = v · W: dk_j = Σ_i v_i dW_ij
+                    value = np.einsum("pqm,p->qm", value.reshape(len(factor), -1, value.shape[-1]), factor)
+                # sum: a number's tangent reaches every entry alike (broadcast below)
+            if value.shape[0] != self.size[0]:
+                value = np.broadcast_to(value, (self.size[0], value.shape[-1]))
+            total = value if total is None else total + value
+        return total
+
     def dense(self) -> np.ndarray:
         """The Jacobian as a matrix (rows: the quantity's entries, columns: the variable's)."""
         total = np.zeros(self.size)
