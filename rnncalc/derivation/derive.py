@@ -242,9 +242,10 @@ def _check_forward_size(problem: Problem) -> None:
     widest = sum(max(1, int(math.prod(shape))) for shape in arrays.resolved.shapes.values())
     if problem.n * entries * widest > MAX_FORWARD_NUMBERS:
         raise InputError(
-            f"--method forward carries a column for each of the {entries:,} entries of the parameters and initial states "
-            f"through every quantity at every step: about {problem.n * entries * widest:,} numbers, above "
-            f"{MAX_FORWARD_NUMBERS:,}; use the backward (delta) method (drop --method) or smaller sizes"
+            f"--method forward carries a column for each of the {entries:,} entries of the parameters and "
+            f"initial states through every quantity at every step: about {problem.n * entries * widest:,} "
+            f"numbers, above {MAX_FORWARD_NUMBERS:,}; use the backward (delta) method (drop --method) or "
+            "smaller sizes"
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from fractions import Fraction
+from typing import Any
 
 from ..cell.losses import LOSSES, VECTOR_TEXT
 from ..compute.convention import UPSTREAM_TERM
