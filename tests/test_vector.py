@@ -644,3 +644,14 @@ def test_a_matrix_of_eleven_columns_compiles(cli, tmp_path: Path) -> None:
     assert code == 0, err
     assert r"\begin{array}{ccccccccccc}" in out
     compile_latex(out, tmp_path)
+
+
+def test_both_methods_on_vectors_from_the_command_line(cli) -> None:
+    args = ["grads", "--x", "[[0.1, 0.2], [0.3, 0.1]]", "--wh", "[[0.5, 0.1], [0.2, 0.3]]", "--g", "5", "6"]
+    code, out, _ = cli(*args, "--method", "both")
+    assert code == 0 and "Forward and backward agree" in out and "a column for each entry of θ" in out
+    code, _, err = cli(*args, "--method", "forward", "--exact")
+    assert code == 2 and "drop --exact or --method" in err
+    big = str([[0.1] * 8 for _ in range(8)])
+    code, _, err = cli("grads", "--x", str([[0.1] * 8] * 300), "--wh", big, "--wi", big, "--method", "both")
+    assert code == 2 and "--method forward carries a column for each of the" in err
