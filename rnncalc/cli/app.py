@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import os
 import sys
 import traceback
@@ -544,6 +545,7 @@ def _run(options: SharedOptions, scope: str, steps: bool, method: Optional[str] 
 
     with collector_paused():
         _derive_and_deliver(options, scope, steps, method)
+        gc.freeze()  # the command is done: no collection pass over what it made on the way out
 
 
 def _derive_and_deliver(options: SharedOptions, scope: str, steps: bool, method: Optional[str]) -> None:
