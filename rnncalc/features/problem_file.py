@@ -62,6 +62,10 @@ c = 1
 # bidirectional = true          # pytorch convention: a reverse direction too (hb; weight_ih_l0_reverse)
 # truncate = 2                  # truncated BPTT: each loss term's gradient kept for 2 steps back
 # chunked = true                # ... or in chunks of 2 steps, as detach() does
+# arrays = "p.npz"              # arrays by name from np.savez("p.npz", x=x, Wh=Wh, ...) beside this file
+#                               # (x, g with NaN for no target, h0 or prev_h, c0 or prev_c, the rest
+#                               # parameters); the values in this file come first
+#                               # (--config p.npz alone works too)
 """
 
 KINDS: dict[str, str] = {
@@ -153,8 +157,29 @@ def _toml_hint(text: str, error: tomllib.TOMLDecodeError) -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    """The file's options, checked: numbers become text for rnncalc's exact number parser."""
-    return checked_table(path, read_toml(path, "--config", f" (rnncalc init {path} writes a template)"))
+    """The file's options, checked: numbers become text for rnncalc's exact number parser (an .npz
+    archive: its arrays by name; a TOML key ``arrays`` names one beside the file)."""
+    return checked_table(path, _raw(path, "--config", f" (rnncalc init {path} writes a template)"))
+
+
+def _raw(path: Path, what: str, missing_hint: str = "") -> dict[str, Any]:
+    """A problem file's table before checking: TOML, with the arrays of an .npz it names merged in (the
+    TOML's own values first), or an .npz archive itself."""
+    from .npz import read_npz
+
+    if path.suffix.lower() == ".npz":
+        return read_npz(path)
+    raw = read_toml(path, what, missing_hint)
+    named = raw.pop("arrays", None)
+    if named is None:
+        return raw
+    if not isinstance(named, str):
+        raise InputError(f"{path}: arrays must name an .npz file beside it, got {named!r}")
+    arrays = read_npz(path.parent / named)
+    for table in ("params", "init"):
+        if table in arrays and isinstance(raw.get(table, {}), dict):
+            raw[table] = arrays[table] | raw.get(table, {})
+    return arrays | raw
 
 
 SETTINGS_KEYS = ("digits", "round_intermediate", "exact", "truncate", "chunked")
@@ -164,7 +189,7 @@ SETTINGS_KEYS = ("digits", "round_intermediate", "exact", "truncate", "chunked")
 def load_problem(path: Path | str) -> Problem:
     """The problem a TOML problem file describes (rnncalc.load): every key checked as the CLI checks it;
     the settings keys (digits, method, ...) are left to ``load_settings``."""
-    raw = read_toml(Path(path), "problem file")
+    raw = _raw(Path(path), "problem file")
     checked_table(Path(path), raw)
     fields = {key: value for key, value in raw.items() if key not in (*SETTINGS_KEYS, "method")}
     return Problem(**fields)
@@ -172,7 +197,7 @@ def load_problem(path: Path | str) -> Problem:
 
 def load_settings(path: Path | str) -> Settings:
     """The settings a problem file gives (digits, round_intermediate, exact, truncate, chunked)."""
-    raw = read_toml(Path(path), "problem file")
+    raw = _raw(Path(path), "problem file")
     checked_table(Path(path), raw)
     return Settings(**{key: raw[key] for key in SETTINGS_KEYS if key in raw})
 

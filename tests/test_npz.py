@@ -1,0 +1,109 @@
+"""--config p.npz and a problem file's ``arrays = "p.npz"``: arrays by name, as students save them with
+np.savez; each checked against the same problem written as TOML, and nothing in an archive ever runs."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import tomllib
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnncalc import Settings, derive, load
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+
+
+def gradients(cli, *args: str) -> dict:
+    """The JSON gradients of a grads run (exit status 0 required)."""
+    code, out, err = cli("grads", *args, "-f", "json")
+    assert code == 0, err
+    return json.loads(out)["gradients"]
+
+
+def test_a_vector_problem_from_an_archive_is_the_same_problem_as_toml(cli, tmp_path: Path) -> None:
+    x, wh, h0 = [[0.1, 0.2], [0.3, 0.1], [0.5, -1.0]], [[0.5, 0.1], [0.2, 0.3]], [0.2, 0.1]
+    np.savez(
+        tmp_path / "p.npz", x=np.array(x), Wh=np.array(wh), h0=np.array(h0), g=np.array([5.0, np.nan, 2.0])
+    )
+    (tmp_path / "p.toml").write_text(f'x = {x}\nh0 = {h0}\ng = [5, "_", 2]\n[params]\nWh = {wh}\n')
+    from_npz = gradients(cli, "--config", str(tmp_path / "p.npz"))
+    assert from_npz == gradients(cli, "--config", str(tmp_path / "p.toml"))
+    assert load(tmp_path / "p.npz").targets == (True, False, True)
+
+
+def test_cs231n_lstm_step_from_the_notebooks_arrays(cli, tmp_path: Path) -> None:
+    """The notebook's own names (x, prev_h, prev_c, Wx, Wh, b) in an archive, beside the TOML example."""
+    example = tomllib.loads((EXAMPLES / "cs231n-lstm-step.toml").read_text())
+    np.savez(
+        tmp_path / "step.npz",
+        x=np.array(example["x"]),
+        prev_h=np.array(example["init"]["h"]),
+        prev_c=np.array(example["init"]["c"]),
+        **{name: np.array(value) for name, value in example["params"].items()},
+    )
+    args = ("forward", "-f", "json", "--convention", "cs231n", "--preset", "lstm")
+    ours = cli(*args, "--config", str(tmp_path / "step.npz"))
+    theirs = cli("forward", "-f", "json", "--config", str(EXAMPLES / "cs231n-lstm-step.toml"))
+    assert ours[0] == 0 and json.loads(ours[1])["forward"] == json.loads(theirs[1])["forward"]
+
+
+def test_a_toml_file_names_its_arrays_and_its_own_values_come_first(tmp_path: Path) -> None:
+    np.savez(tmp_path / "a.npz", x=np.array([1.0, 0.0]), Wi=np.array(2.0), Wh=np.array(0.5))
+    (tmp_path / "p.toml").write_text('arrays = "a.npz"\ng = [1, 0]\n[params]\nWh = 3\n')
+    problem = load(tmp_path / "p.toml")
+    assert problem.params["Wi"] == 2 and problem.params["Wh"] == 3 and problem.x == (1, 0)
+    assert derive(problem, Settings(), steps=False).gradients.keys() >= {"Wi", "Wh"}
+
+
+class Planted:
+    """An object whose unpickling would write a file: the archive must never get that far."""
+
+    def __reduce__(self):
+        return (Path.write_text, (Path(PLANTED), "ran"))
+
+
+PLANTED = ""
+
+
+def test_an_archive_never_runs_code_and_bad_ones_are_one_line_errors(cli, tmp_path: Path) -> None:
+    global PLANTED
+    PLANTED = str(tmp_path / "planted.txt")
+    np.savez(tmp_path / "pickled.npz", x=np.array([1.0]), Wi=np.array([Planted()], dtype=object))
+    code, _, err = cli("grads", "--config", str(tmp_path / "pickled.npz"))
+    assert code != 0 and not Path(PLANTED).exists() and "Traceback" not in err and err.count("\n") == 1
+    (tmp_path / "plain.pkl.npz").write_bytes(pickle.dumps(Planted()))
+    code, _, err = cli("grads", "--config", str(tmp_path / "plain.pkl.npz"))
+    assert code != 0 and not Path(PLANTED).exists() and "not a NumPy .npz archive" in err
+    np.save(tmp_path / "one.npy", np.array([1.0]))
+    (tmp_path / "one.npz").write_bytes((tmp_path / "one.npy").read_bytes())
+    code, _, err = cli("grads", "--config", str(tmp_path / "one.npz"))
+    assert code != 0 and "np.savez" in err
+    np.savez(tmp_path / "text.npz", x=np.array(["1", "2"]))
+    code, _, err = cli("grads", "--config", str(tmp_path / "text.npz"))
+    assert code != 0 and "not numbers" in err
+    np.savez(tmp_path / "nox.npz", Wi=np.array(1.0))
+    assert "no array named x" in cli("grads", "--config", str(tmp_path / "nox.npz"))[2]
+
+
+def test_a_compressed_bomb_is_refused_before_it_is_read(cli, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.npz"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("x.npy", b"\0" * 80_000_000)  # 80 MB of zeros, a few kB on disk
+    assert bomb.stat().st_size < 1_000_000
+    code, _, err = cli("grads", "--config", str(bomb))
+    assert code != 0 and "bytes of arrays, above" in err
+
+
+@pytest.mark.parametrize("target", [[1.0, np.nan], [[1.0, 2.0], [np.nan, 2.0]]])
+def test_nan_marks_a_step_without_a_target_only_whole(cli, tmp_path: Path, target) -> None:
+    x = [1.0, 0.0] if np.ndim(target) == 1 else [[1.0, 0.0], [0.0, 1.0]]
+    np.savez(tmp_path / "t.npz", x=np.array(x), g=np.array(target))
+    code, _, err = cli("grads", "--config", str(tmp_path / "t.npz"))
+    if np.ndim(target) == 1:
+        assert code == 0
+    else:
+        assert code != 0 and "NaN in part of a step's target" in err
