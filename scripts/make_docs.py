@@ -48,8 +48,8 @@ EXAMPLES = {
     ],
 }
 GOLDEN = {
-    "grads_show_steps.txt": ["grads", "--show-steps"],
-    "grads_show_steps_hand.txt": ["grads", "--show-steps", "--round-intermediate"],
+    "grads_show_steps.txt": ["grads", "--show-steps", "--width", "0"],  # the layout, one line per step
+    "grads_show_steps_hand.txt": ["grads", "--show-steps", "--round-intermediate", "--width", "0"],
     "grads_show_steps.md": ["grads", "--show-steps", "-f", "markdown"],
     "grads_show_steps.tex": ["grads", "--show-steps", "-f", "latex"],
     "grads_show_steps.json": ["grads", "--show-steps", "-f", "json"],

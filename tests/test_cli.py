@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -124,11 +125,19 @@ def test_help_and_version_do_not_import_sympy(flag: str) -> None:
     assert result.returncode == 0 and result.stdout.strip().endswith("False")
 
 
-def test_python_dash_m_piped_output_has_no_escape_codes_and_no_hard_wraps() -> None:
-    result = _run("-m", "rnncalc", "grads", "--show-steps", "--x", *["1"] * 12)
-    assert result.returncode == 0
-    assert "\x1b" not in result.stdout
-    assert any(len(line) > 200 and line.startswith("  dL/dW_i = ") for line in result.stdout.splitlines())
+def test_python_dash_m_piped_output_has_no_escape_codes_and_wraps_at_columns_or_80() -> None:
+    args = ("-m", "rnncalc", "grads", "--show-steps", "--x", *["1"] * 12)
+    result = _run(*args, env={"COLUMNS": ""})
+    assert result.returncode == 0 and "\x1b" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80 and any(line.startswith("  dL/dW_i = ") for line in lines)
+    numbers = re.compile(r"-?\d+\.\d{6}")
+    assert sorted(numbers.findall(result.stdout)) == sorted(
+        numbers.findall(_run(*args, "--width", "0").stdout)
+    )  # never broken inside a number
+    assert max(map(len, _run(*args, env={"COLUMNS": "60"}).stdout.splitlines())) <= 60
+    unwrapped = _run(*args, "--width", "0").stdout.splitlines()
+    assert any(len(line) > 200 and line.startswith("  dL/dW_i = ") for line in unwrapped)
 
 
 def test_long_sequences_are_elided_on_the_terminal_only(cli, tmp_path) -> None:
@@ -192,3 +201,19 @@ def test_options_of_the_derivation_imply_show_steps(cli, flag) -> None:
     assert code == 0, err
     assert (code, out, err) == cli("grads", "--show-steps", *flag)
     assert "Local derivatives" in out
+
+
+def test_completion_offers_the_names_each_option_takes() -> None:
+    import typer
+    from typer._click import Context
+
+    from rnncalc.cell.conventions import CONVENTIONS
+    from rnncalc.cell.presets import PRESETS
+    from rnncalc.cli.app import app
+
+    grads = typer.main.get_command(app).commands["grads"]  # type: ignore[attr-defined]
+    offered = {p.name: [c.value for c in p.shell_complete(Context(grads), "")] for p in grads.params}
+    assert offered["preset"] == list(PRESETS) and offered["convention"] == list(CONVENTIONS)
+    assert "tanh" in offered["activation"] and "softmax-ce" in offered["loss"]
+    preset = next(p for p in grads.params if p.name == "preset")
+    assert [c.value for c in preset.shell_complete(Context(grads), "g")] == ["gru"]

@@ -61,7 +61,7 @@ def test_blank_and_answers_conflict(cli) -> None:
 
 @pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html"])
 def test_a_sheet_has_a_name_and_date_field_and_says_how_to_round(cli, fmt: str) -> None:
-    code, out, _ = cli("grads", "--show-steps", "--blank", "--digits", "4", "-f", fmt)
+    code, out, _ = cli("grads", "--show-steps", "--blank", "--digits", "4", "-f", fmt, "--width", "0")
     assert code == 0
     assert "Round every named quantity to 4 decimals" in out and "Name: ..." in out and "Date: ..." in out
     key = cli("grads", "--show-steps", "--answers", "-f", fmt)[1]

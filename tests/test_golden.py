@@ -19,7 +19,7 @@ LABELS = {"Wi": "dL/dW_i", "Wh": "dL/dW_h", "a": "dL/da", "b": "dL/db", "c": "dL
     ("name", "args"), [("grads_show_steps", ()), ("grads_show_steps_hand", ("--round-intermediate",))]
 )
 def test_output_matches_golden_file(cli, name: str, args: tuple[str, ...]) -> None:
-    code, out, _ = cli("grads", "--show-steps", *args)
+    code, out, _ = cli("grads", "--show-steps", *args, "--width", "0")  # the layout, each step one line
     assert code == 0
     assert out == (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
 

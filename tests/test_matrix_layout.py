@@ -36,7 +36,7 @@ def test_a_matrix_is_printed_as_its_rows_one_under_another(cli) -> None:
 def test_every_stacked_gradient_spells_the_computed_matrix(cli) -> None:
     _, data, _ = cli("grads", "-f", "json", *PROBLEM)
     gradients = json.loads(data)["gradients"]
-    _, out, _ = cli("grads", "--show-steps", *PROBLEM)
+    _, out, _ = cli("grads", "--show-steps", *PROBLEM, "--width", "0")
     lines = out.splitlines()
     for name, key in (("dL/dW_i", "Wi"), ("dL/dW_h", "Wh")):
         index = next(i for i, line in enumerate(lines) if line.startswith(f"  {name} = {name} (t = 1)"))

@@ -352,7 +352,7 @@ def _deliver(
         format_name,
         output,
         view,
-        Terminal(options.color, options.pager, options.ascii, options.force, options.quiet),
+        Terminal(options.color, options.pager, options.ascii, options.force, options.quiet, options.width),
     )
 
 

@@ -123,6 +123,7 @@ SHARED: dict[str, tuple[Any, Any]] = {
         "(rnncalc cells lists them).",
         CELL,
         metavar="NAME",
+        autocompletion=lambda incomplete: [name for name in PRESETS if name.startswith(incomplete)],
     ),
     "layers": _option(
         Optional[int],
@@ -333,6 +334,15 @@ SHARED: dict[str, tuple[Any, Any]] = {
         "Plain ASCII: sigma for σ, * for ·; chosen by itself when stdout cannot show them.",
         OUTPUT,
         False,
+    ),
+    "width": _option(
+        Optional[int],
+        "--width",
+        "Wrap text output at N columns (before = + ·, never inside a number); 0: do not wrap. Default: "
+        "the terminal's width, or COLUMNS (else 80) in a pipe or file.",
+        OUTPUT,
+        metavar="N",
+        min=0,
     ),
 }
 

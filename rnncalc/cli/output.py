@@ -18,6 +18,9 @@ from ..render import FORMATS, View, render, rich_of
 from ..render.ascii import can_show, to_ascii
 from ..text import visible
 
+DEFAULT_WIDTH = 80
+"""Text to a pipe or a file is wrapped at COLUMNS, or at this."""
+
 
 @dataclass(frozen=True)
 class Terminal:
@@ -28,6 +31,17 @@ class Terminal:
     ascii: bool = False
     force: bool = False
     quiet: bool = False
+    width: int | None = None
+    """--width: wrap text at this many columns (0: never); None: the terminal's, or COLUMNS or 80."""
+
+    def text_width(self, on_screen: bool, screen: int) -> int | None:
+        """The width text is wrapped at: --width (0: none), the screen's, or COLUMNS (else 80)."""
+        if self.width is not None:
+            return self.width or None
+        if on_screen:
+            return screen
+        columns = os.environ.get("COLUMNS", "")
+        return int(columns) if columns.isdigit() and int(columns) > 0 else DEFAULT_WIDTH
 
     def wants_ascii(self) -> bool:
         """--ascii, or a stdout that cannot show σ and ·."""
@@ -59,7 +73,7 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
     """Any result: styled on a terminal (wrapped to its width, paged when long), else as text."""
     if output is None and format_name == "rich" and terminal.rich():
         console = terminal.console()
-        width = console.width if sys.stdout.isatty() else None
+        width = terminal.text_width(sys.stdout.isatty(), console.width)
         with console.capture() as captured:
             console.print(rich_of(result, dataclasses.replace(view, width=width)))
         _show(captured.get(), terminal, console.height)
@@ -68,10 +82,12 @@ def deliver(result: Any, format_name: str, output: Path | None, view: View, term
     if output is None and binary is not None and binary.binary:  # before typesetting: say it at once
         raise _not_text(format_name)
     ascii = terminal.ascii or (output is None and terminal.wants_ascii())
+    on_screen = output is None and sys.stdout.isatty()
+    if format_name == "rich":  # text to a pipe or a file: wrapped by the terminal's rules
+        screen = shutil.get_terminal_size().columns
+        view = dataclasses.replace(view, width=terminal.text_width(on_screen, screen))
     if ascii:  # the layout is made in ASCII (δ is spelled delta before lines are wrapped and stacked)
-        on_screen = output is None and sys.stdout.isatty()
-        width = shutil.get_terminal_size().columns if on_screen else view.width
-        view = dataclasses.replace(view, ascii=True, width=width)
+        view = dataclasses.replace(view, ascii=True)
     text = render(result, format_name, view)
     if isinstance(text, bytes):
         if output is None:

@@ -368,20 +368,19 @@ _EXACT_DECIMALS = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact,
 
 def _decimal_as_written(form: Form) -> decimal.Decimal | None:
     """A sum of products of shown decimals worked out exactly in decimals, or None for anything else."""
-    kind = type(form)
-    if kind is Ref:
+    if isinstance(form, Ref):
         value = form.value
         return decimal.Decimal(repr(value)) if type(value) is float and math.isfinite(value) else None
-    if kind is Const:
+    if isinstance(form, Const):
         return decimal.Decimal(form.value.numerator) if form.value.denominator == 1 else None
-    if kind is Neg:
+    if isinstance(form, Neg):
         inner = _decimal_as_written(form.arg)
         return None if inner is None else -inner
-    if kind is Add or kind is Mul:
-        parts = [_decimal_as_written(f) for f in (form.terms if kind is Add else form.factors)]
-        if None in parts:
+    if isinstance(form, (Add, Mul)):
+        parts = [_decimal_as_written(f) for f in (form.terms if isinstance(form, Add) else form.factors)]
+        if any(part is None for part in parts):
             return None
-        combine = _EXACT_DECIMALS.add if kind is Add else _EXACT_DECIMALS.multiply
+        combine = _EXACT_DECIMALS.add if isinstance(form, Add) else _EXACT_DECIMALS.multiply
         total = parts[0]
         for part in parts[1:]:
             total = combine(total, part)
