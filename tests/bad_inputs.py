@@ -746,10 +746,10 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "--show-steps would write out n × 2,701 numbers",
     ),
     (
-        "--method forward on vectors",
-        ["grads", "--x", "[[1]]", "--wh", "[[1]]", "--method", "forward"],
+        "--method forward and --exact on vectors",
+        ["grads", "--show-steps", "--x", "[[1]]", "--wh", "[[1]]", "--method", "forward", "--exact"],
         2,
-        "a vector derivation is the backward (delta) method",
+        "drop --exact or --method",
     ),
     (
         "a vector entry too small for a double",
