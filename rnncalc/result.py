@@ -15,13 +15,13 @@ class Result:
         """The result as plain data (what ``--format json`` writes)."""
         from .render import data_of
 
-        return data_of(self)  # type: ignore[arg-type]
+        return data_of(self)
 
     def render(self, format_name: str, **view: Any) -> str:
         """The result as text in a registered format (rich, json, markdown, latex, html; dot for a graph)."""
         from .render import View, render
 
-        return render(self, format_name, View(**view))  # type: ignore[arg-type]
+        return render(self, format_name, View(**view))
 
     def to_json(self) -> str:
         """The JSON export."""
@@ -56,16 +56,16 @@ class Result:
         graph's picture."""
         from .render import html_of
 
-        return html_of(self)  # type: ignore[arg-type]
+        return html_of(self)
 
     def _repr_svg_(self) -> str | None:
         """Jupyter's picture, for a graph (drawn by Graphviz); None for other results."""
         from .render import svg_of
 
-        return svg_of(self)  # type: ignore[arg-type]
+        return svg_of(self)
 
     def __rich__(self) -> Any:
         """Rich's render protocol: the terminal view."""
         from .render import rich_of
 
-        return rich_of(self)  # type: ignore[arg-type]
+        return rich_of(self)

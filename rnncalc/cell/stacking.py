@@ -69,8 +69,8 @@ def stacked_equations(
         below = stacking.quantity(stacking.reads, layer - 1) if layer > 1 else stacking.input
         result += copy_of(
             equations,
-            lambda name, k=layer: stacking.quantity(name, k),
-            lambda name, k=layer: stacking.parameter(name, k),
+            lambda name, k=layer: stacking.quantity(name, k),  # type: ignore[misc]
+            lambda name, k=layer: stacking.parameter(name, k),  # type: ignore[misc]
             {stacking.input: below},
         )
     top = {stacking.reads: stacking.quantity(stacking.reads, layers)}

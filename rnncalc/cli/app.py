@@ -49,7 +49,7 @@ DEBUG_VARIABLE = "RNNCALC_DEBUG"
 class RnnCalcGroup(SummaryGroup):
     """The command group; it lets --x and --g take several values after one flag."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Expand ``--x 1 0`` before the usual parsing."""
         return super().parse_args(ctx, expand_sequences(args))
 
@@ -72,7 +72,8 @@ def app_for(args: list[str]) -> typer.Typer:
     each start (half of the worked example's own time), so a run builds just its own; the whole app
     for help, completion and a mistyped name."""
     commands = {
-        info.name or info.callback.__name__.replace("_", "-"): info for info in app.registered_commands
+        info.name or getattr(info.callback, "__name__", "").replace("_", "-"): info
+        for info in app.registered_commands
     }
     named = next((arg for arg in args if not arg.startswith("-")), None)
     if named in commands:
@@ -311,7 +312,8 @@ def graph_command(
     )
     if kind is None:
         known = ", ".join(GRAPH_FORMATS)
-        raise InputError(f"cannot tell the format from {output.name!r}; use --format or one of {known}")
+        name = output.name if output is not None else ""
+        raise InputError(f"cannot tell the format from {name!r}; use --format or one of {known}")
     bare = [p for p in options.param or [] if "=" not in p]
     if bare:  # one meaning per option: --param sets a value everywhere
         raise InputError(

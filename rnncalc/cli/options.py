@@ -402,7 +402,7 @@ def with_shared_options(exclude: tuple[str, ...] = ()) -> Callable[[Callable[...
         def wrapper(**kwargs: Any) -> Any:
             options = SharedOptions(**{name: kwargs.pop(name) for name in offered})
             if options.output == Path("-"):  # -o - is stdout, as in every Unix tool
-                options = dataclasses.replace(options, output=None)
+                options = dataclasses.replace(options, output=None)  # type: ignore[type-var]  # a dataclass at run time
             refuse_overwriting(options.output, options.config)
             return command(options=with_config(options), **kwargs)
 
@@ -460,7 +460,9 @@ def with_config(options: Any) -> Any:
     return with_problem(options, load(options.config))
 
 
-PROBLEM_OPTIONS = ("x", "g", "h0", "wi", "wh", "a", "b", "c", "param", "activation", "loss", "cell", "preset")
+PROBLEM_OPTIONS: tuple[str, ...] = (
+    "x", "g", "h0", "wi", "wh", "a", "b", "c", "param", "activation", "loss", "cell", "preset"
+)  # fmt: skip
 PROBLEM_OPTIONS += (
     "init",
     "input",

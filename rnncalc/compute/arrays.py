@@ -151,7 +151,7 @@ def _output_size(
         if shape:
             return shape[0], "g"
         if loss == "softmax-ce":
-            return int(max(entries)) + 1, "the largest class index in g"  # type: ignore[call-overload]
+            return int(max(entries)) + 1, "the largest class index in g"  # type: ignore[arg-type]
     return 1, "a single output (give a as a K×H matrix for more)"
 
 
@@ -302,11 +302,13 @@ def arrays_of(
         for name, shape in dims.items():
             arrays[name] = _fit(given.get(name, Fraction(1)), shape, sizes, origins, name)
         if "h" in states:
-            states["h"] = _fit(states["h"], ("H",), sizes, origins, "h0")  # type: ignore[assignment]
+            states["h"] = _fit(states["h"], ("H",), sizes, origins, "h0")
     else:
         arrays = {name: as_array(given.get(name, Fraction(1)), name) for name in spec.params}
     stream_arrays = {name: as_array(values, name) for name, values in given_streams.items()}
-    known = {name: (array.shape[1],) for name, array in stream_arrays.items() if name in spec.inputs}
+    known: dict[str, tuple[int, ...]] = {
+        name: (array.shape[1],) for name, array in stream_arrays.items() if name in spec.inputs
+    }
     known |= {name: array.shape for name, array in arrays.items()}
     init_arrays = {state: as_array(value, f"{state}0") for state, value in states.items()}
     known |= {state + "_prev": array.shape for state, array in init_arrays.items()}

@@ -251,7 +251,7 @@ def _split_params(
         for key, value in list(result.items()):
             shape = shape_of(exact(value, key), key) if not isinstance(value, Fraction) else ()
             if len(shape) == 2 and shape[1] == 1 and key.startswith("b"):
-                result[key] = tuple(row[0] for row in exact(value, key))  # type: ignore[index]
+                result[key] = tuple(row[0] for row in exact(value, key))  # type: ignore[union-attr]
                 columns.append(key)
     return result, columns
 

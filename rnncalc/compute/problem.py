@@ -6,7 +6,7 @@ import copy
 import dataclasses
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -72,20 +72,20 @@ def _targets(values: Sequence[Number | None]) -> tuple[Fraction | None, ...]:
     )
 
 
-def _floats(values: tuple[Fraction, ...], symbol: str, first: int) -> list[float]:
+def _floats(values: Sequence[Fraction | int], symbol: str, first: int) -> list[float]:
     """The sequence in double precision, refusing numbers it cannot hold."""
     try:
         floats = [v.numerator / v.denominator for v in values]  # float(v), without its dispatch
         if floats and min(map(abs, floats)) < sys.float_info.min:  # a 0, or a value that underflowed
             tiny = [i for i, f in enumerate(floats) if abs(f) < sys.float_info.min and values[i] != 0]
             for i in tiny:
-                check_representable(values[i], f"{symbol}_{i + first}")
+                check_representable(Fraction(values[i]), f"{symbol}_{i + first}")
         if all(map(math.isfinite, floats)):
             return floats
     except OverflowError:
         pass
     for i, value in enumerate(values):
-        check_representable(value, f"{symbol}_{i + first}")
+        check_representable(Fraction(value), f"{symbol}_{i + first}")
     raise AssertionError("unreachable")
 
 
@@ -146,7 +146,7 @@ def _default_x(
     return (Fraction(1), Fraction(0))
 
 
-def _check_inits(init: dict[str, Number], states: Sequence[str]) -> None:
+def _check_inits(init: Mapping[str, Any], states: Sequence[str]) -> None:
     """Every --init names a state of the cell."""
     for name in init:
         if name not in states:
@@ -368,9 +368,9 @@ class Problem:
 
     def _read_batch(self) -> None:
         """A mini-batch: each sequence its own problem (same cell and parameters), checked alike."""
-        x = self.x.tolist() if hasattr(self.x, "tolist") else list(self.x)  # type: ignore[union-attr]
+        x: list[Any] = self.x.tolist() if hasattr(self.x, "tolist") else list(self.x or ())  # type: ignore[union-attr]
         n = len(x)
-        check_batch(n, self.reduce_batch, self.sequence)
+        check_batch(n, self.reduce_batch or "mean", self.sequence)
         targets = split(self.g, n, "g", 2) if self.g is not None else None
         if self.g is not None and targets is None:
             raise InputError("g: a batch needs the targets of each sequence: one list per sequence")
@@ -404,7 +404,7 @@ class Problem:
         if shown.arrays is None:
             raise InputError("--x: a batch's inputs are one matrix per sequence, a row per step")
         given = frozenset(s for s, rows in own.items() if rows is not None)
-        batch = Batch(tuple(sequences), self.reduce_batch, self.sequence - 1, given)
+        batch = Batch(tuple(sequences), self.reduce_batch or "mean", self.sequence - 1, given)
         object.__setattr__(self, "batch", batch)
         for name in ("spec", "network", "reads_x", "activation", "loss", "targets", "x", "arrays"):
             object.__setattr__(self, name, getattr(shown, name))
@@ -430,7 +430,9 @@ class Problem:
         """A course's problem in rnncalc's layout: its cell, split weights, batch axes (see convention)."""
         from .convention import course_args
 
-        names = ("x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset", "layers")
+        names: tuple[str, ...] = (
+            "x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset", "layers"
+        )  # fmt: skip
         names += ("bidirectional",)
         fields = {name: getattr(self, name) for name in names}
         args, layout = course_args(self.convention or "rnncalc", self.preset, fields, self.upstream)
@@ -483,7 +485,7 @@ class Problem:
     @property
     def n(self) -> int:
         """Sequence length."""
-        return len(self.x)
+        return len(self.x or ())
 
     @property
     def loss_weight(self) -> Fraction:
@@ -498,7 +500,7 @@ class Problem:
 
     def stream(self, name: str) -> tuple[Fraction, ...]:
         """An input stream's values (x or one given with --input)."""
-        return self.x if name == "x" else self.inputs[name]
+        return (self.x or ()) if name == "x" else self.inputs[name]
 
     def stream_floats(self, name: str) -> list[float]:
         """An input stream in double precision."""

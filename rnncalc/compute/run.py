@@ -101,7 +101,7 @@ def run(
     exact = (net.kinked or rounding) and problem.n <= EXACT_KINKS_MAX_N  # ties of hand rounding too
     numbers = _unchanged if exact else float
     streams = {s: list(problem.stream(s)) if exact else problem.stream_floats(s) for s in net.spec.inputs}
-    gs = [g if g is not None else 0 for g in problem.g] if exact else problem.g_floats
+    gs = [g if g is not None else 0 for g in problem.g or ()] if exact else problem.g_floats
     init = {s: numbers(problem.initial(s)) for s in net.states}
     params = tuple(numbers(problem.params[p]) for p in net.params)
     settle = exact_settler(settings) if exact else settler(settings)

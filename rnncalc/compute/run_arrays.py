@@ -86,7 +86,7 @@ def run_arrays(
             raise RnnCalcError(f"the computation {failure(error)}") from None
     loss = float(settle(np.array(sum(swept["loss_terms"]))))
     trace = Trace(
-        net=cell,  # type: ignore[arg-type]
+        net=cell,
         plan=plan_of(spec),
         problem=problem,
         streams={s: list(arrays.streams[s]) for s in spec.inputs},

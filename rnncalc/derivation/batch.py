@@ -42,7 +42,7 @@ def derive_batch(
     inputs = None
     if parts[0].input_gradients is not None:  # each sequence's own dL/dx, scaled as its loss is
         inputs = {
-            s: float(weight) * np.stack([np.asarray(p.input_gradients[s], dtype=float) for p in parts])
+            s: float(weight) * np.stack([np.asarray(_inputs(p)[s], dtype=float) for p in parts])
             for s in parts[0].input_gradients
         }
     shown_part = parts[batch.shown]
@@ -59,6 +59,11 @@ def derive_batch(
         input_gradients=inputs,
         full_gradients=full,
     )
+
+
+def _inputs(part: Derivation) -> dict[str, Any]:
+    """A sequence's dL/dx (every derivation of a batch has them)."""
+    return part.input_gradients or {}
 
 
 def _weighted(each: list[dict[str, Any]], batch: Any) -> dict[str, Any]:

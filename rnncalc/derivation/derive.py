@@ -15,6 +15,7 @@ from ..compute.truncation import Truncation, truncated_backward
 from ..errors import InputError
 from . import flow_steps
 from .convention import in_course_layout
+from .formula import Name
 from .model import Derivation, NamedColumns, Section
 from .quantities import Quantities, shown
 from .sections import (
@@ -124,9 +125,10 @@ def _derive(
     sections = _sections(trace, problem, settings, scope, method) if steps else ()
     if cut is not None and steps:
         q = Quantities(trace, _written(trace, problem))
+        assert truncation is not None  # a cut is made only for truncated BPTT
         sections += tuple(
             truncation_sections(q, truncation, cut.gradients, gradients, _settle(problem, settings))
-        )  # type: ignore[arg-type]
+        )
     full, gradients = (gradients, cut.gradients) if cut is not None else (None, gradients)
     derivation = Derivation(
         problem=problem,
@@ -158,7 +160,7 @@ def _derive(
     return in_course_layout(derivation) if course else derivation
 
 
-def _shown(columns: dict[str, list[object]], problem: Problem) -> dict[str, list[object]]:
+def _shown(columns: dict[str, list[Any]], problem: Problem) -> dict[str, list[Any]]:
     """Columns of values as renderers print them (vectors as Tensors; numbers as they are)."""
     if problem.arrays is None:
         return columns
@@ -180,7 +182,7 @@ def _input_gradients(trace: Trace, problem: Problem, settings: Settings, cut: An
     return {s: np.array(column, dtype=float).reshape(len(column), -1) for s, column in found.items()}
 
 
-def _name(trace: Trace, theta: str) -> object:
+def _name(trace: Trace, theta: str) -> Name:
     """dL/dθ's name."""
     from .names import LOSS, derivative, gradient, initial_state
 
@@ -238,8 +240,9 @@ MAX_FORWARD_NUMBERS = 2_000_000
 def _check_forward_size(problem: Problem) -> None:
     """Refuse forward mode on vectors too big to carry (it costs a column per entry of every θ)."""
     arrays = problem.arrays
-    entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
-    widest = sum(max(1, int(math.prod(shape))) for shape in arrays.resolved.shapes.values())
+    assert arrays is not None
+    entries: int = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
+    widest: int = sum(max(1, int(math.prod(shape))) for shape in arrays.resolved.shapes.values())
     if problem.n * entries * widest > MAX_FORWARD_NUMBERS:
         raise InputError(
             f"--method forward carries a column for each of the {entries:,} entries of the parameters and "

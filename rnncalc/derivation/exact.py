@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import sympy
 
@@ -22,7 +23,7 @@ def _rational(value: Fraction) -> sympy.Rational:
 def _known(derivation: Derivation) -> dict[str, sympy.Expr]:
     """Exact values of the inputs, targets, initial state and parameters."""
     problem = derivation.problem
-    known = {indexed("x", i).key: _rational(v) for i, v in enumerate(problem.x)}
+    known = {indexed("x", i).key: _rational(v) for i, v in enumerate(problem.x or ())}
     known |= {indexed("g", t + 1).key: _rational(v) for t, v in enumerate(problem.g or ()) if v is not None}
     known[indexed("h", 0).key] = _rational(problem.h0)
     known |= {parameter(p).key: _rational(v) for p, v in problem.params.items()}
@@ -61,7 +62,7 @@ def with_exact(derivation: Derivation, progress: Callable[[int, int, str], None]
     return dataclasses.replace(derivation, sections=tuple(sections))
 
 
-def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) -> sympy.Expr | None:
+def _exact_value(step: Step, resolve: Any, compact: dict[str, sympy.Expr]) -> sympy.Expr | None:
     """A step's exact value, or None for definitions."""
     if step.definition:
         return None
@@ -71,7 +72,7 @@ def _exact_value(step: Step, resolve: object, compact: dict[str, sympy.Expr]) ->
     return value.rewrite(_written_out(), sympy.exp) if _nesting(value) <= MAX_SPELLED_NESTING else value
 
 
-def _written_out() -> list[type]:
+def _written_out() -> list[Any]:
     """The functions an exact value writes with exp (sigmoid, softplus, tanh); powers stay powers."""
     from ..cell.functions import REGISTRY
     from ..cell.sympy_functions import sympy_function

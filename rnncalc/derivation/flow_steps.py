@@ -5,6 +5,7 @@ explodes. The state is the cell's one state (h in the worked example)."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 from ..cell.states import PREV
@@ -94,7 +95,11 @@ def _identity(q: Quantities, state: str) -> Any:
 
 def _identity_form(q: Quantities) -> Form:
     """1, or I."""
-    return Ref(Name("I", "I", "I"), shown(_identity(q, the_state(q))), given=True) if q.arrays else Const(1)
+    return (
+        Ref(Name("I", "I", "I"), shown(_identity(q, the_state(q))), given=True)
+        if q.arrays
+        else Const(Fraction(1))
+    )
 
 
 def _raw(q: Quantities, k: str, u: str, t: int) -> Any:

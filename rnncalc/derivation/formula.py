@@ -176,7 +176,7 @@ class Rebuild(Fold):
     """The same tree with every leaf (Ref, Const, Slot) replaced by ``leaf(it)``."""
 
     def __init__(self, leaf: Callable[[Form], Form]) -> None:
-        self.ref = self.const = self.slot = self.gap = self.blank = leaf  # type: ignore[method-assign]
+        self.ref = self.const = self.slot = self.gap = self.blank = leaf  # type: ignore[method-assign, assignment]
 
     def add(self, form: Add) -> Form:
         return Add(tuple(self(t) for t in form.terms))
@@ -258,30 +258,31 @@ def collapse_sums(form: Form) -> Form:
 
 
 class Evaluate(Fold):
-    """The value of a filled form, computed in full from the values of its quantities."""
+    """The value of a filled form, computed in full from the values of its quantities (floats here; a
+    subclass computes in Fractions)."""
 
-    def ref(self, form: Ref) -> float:
+    def ref(self, form: Ref) -> Any:
         return form.value
 
-    def const(self, form: Const) -> float:
+    def const(self, form: Const) -> Any:
         return float(form.value)
 
-    def add(self, form: Add) -> float:
+    def add(self, form: Add) -> Any:
         return math.fsum(self(t) for t in form.terms)
 
-    def mul(self, form: Mul) -> float:
+    def mul(self, form: Mul) -> Any:
         return math.prod(self(f) for f in form.factors)
 
-    def neg(self, form: Neg) -> float:
+    def neg(self, form: Neg) -> Any:
         return -self(form.arg)
 
-    def div(self, form: Div) -> float:
+    def div(self, form: Div) -> Any:
         return self(form.numerator) / self(form.denominator)
 
-    def pow(self, form: Pow) -> float:
+    def pow(self, form: Pow) -> Any:
         return self(form.base) ** self(form.exponent)
 
-    def call(self, form: Call) -> float:
+    def call(self, form: Call) -> Any:
         from ..cell.functions import NUMERIC_FUNCTIONS
 
         return NUMERIC_FUNCTIONS[form.function](self(form.arg))
@@ -291,7 +292,7 @@ class ToSympy(Fold):
     """A filled form as a SymPy expression, each quantity resolved by ``resolve``."""
 
     def __init__(self, resolve: Callable[[Ref], sympy.Expr]) -> None:
-        self.ref = resolve  # type: ignore[method-assign]
+        self.ref = resolve
 
     def const(self, form: Const) -> sympy.Expr:
         import sympy
@@ -377,13 +378,13 @@ def _decimal_as_written(form: Form) -> decimal.Decimal | None:
         inner = _decimal_as_written(form.arg)
         return None if inner is None else -inner
     if isinstance(form, (Add, Mul)):
-        parts = [_decimal_as_written(f) for f in (form.terms if isinstance(form, Add) else form.factors)]
-        if any(part is None for part in parts):
-            return None
         combine = _EXACT_DECIMALS.add if isinstance(form, Add) else _EXACT_DECIMALS.multiply
-        total = parts[0]
-        for part in parts[1:]:
-            total = combine(total, part)
+        total: decimal.Decimal | None = None
+        for item in form.terms if isinstance(form, Add) else form.factors:
+            part = _decimal_as_written(item)
+            if part is None:
+                return None
+            total = part if total is None else combine(total, part)
         return total
     return None
 

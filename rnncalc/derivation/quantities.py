@@ -395,7 +395,7 @@ def array_form(tree: Any, shapes: dict[str, Any]) -> Form:
     if tag == "add":
         terms = [array_form(t, shapes) for t in tree[1]]
         later = [t for t in terms if isinstance(t, Neg)]
-        return Add(tuple([t for t in terms if not isinstance(t, Neg)] + later))
+        return Add((*(t for t in terms if not isinstance(t, Neg)), *later))
     if tag in ("matvec", "vecmat"):
         return Mul((array_form(tree[1], shapes), array_form(tree[2], shapes)))
     if tag == "mul":

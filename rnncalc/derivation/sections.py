@@ -140,7 +140,9 @@ def model_section(q: Quantities) -> Section:
 
 def _sizes_note(q: Quantities) -> str:
     """H, D and K, and how the products are read."""
-    sizes = q.trace.problem.arrays.sizes
+    arrays = q.trace.problem.arrays
+    assert arrays is not None  # a vector problem's note
+    sizes = arrays.sizes
     acts = (
         f"{q.spec.activation} acts on each unit; " if q.spec.plain and q.spec.activation != "custom" else ""
     )

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..cell.equations import CellSpec
 from ..cell.states import PREV
-from ..cell.tree import TREES, Formula, Tree, slot
+from ..cell.tree import TREES, ZERO, Formula, Tree, slot
 from ..errors import InputError
 from .diff import derivative as scalar_derivative
 from .linear import Jacobian, Map, by_parameter, derivative, own, trees_of
@@ -116,8 +116,8 @@ def sweep_source(cell: ArrayCell) -> tuple[str, dict[Fraction, str]]:
         ]
         if softmax
         else [
-            f"        DLDY.append(S(w * ({code(cell.slope)}) + 0.0 * v_y) if m else 0.0 * v_y)",
-            f"        LT.append(w * float(np.sum({code(cell.term)})) if m else 0.0)",
+            f"        DLDY.append(S(w * ({code(cell.slope or ZERO)}) + 0.0 * v_y) if m else 0.0 * v_y)",
+            f"        LT.append(w * float(np.sum({code(cell.term or ZERO)})) if m else 0.0)",
         ]
     )
     lines = [

@@ -32,7 +32,7 @@ def _trivial(tree: Tree) -> bool:
 
 def _rebuilt(tree: Tree, rewrite: object) -> Tree:
     """The node with its children rewritten."""
-    step = rewrite  # type: ignore[assignment]
+    step = rewrite
     tag = tree[0]
     if tag in ("add", "mul"):
         return (tag, tuple(step(t) for t in tree[1]))  # type: ignore[operator]

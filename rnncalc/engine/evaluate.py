@@ -9,13 +9,13 @@ zero at a step (a path θ has not reached yet, a step without a target) are left
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .plan import Chain, Direct, Plan, Term
 
-Columns = dict[tuple[str, str], Sequence[Any]]
+Columns = Mapping[tuple[str, str], Sequence[Any]]
 Settle = Callable[[Any], Any]
 
 

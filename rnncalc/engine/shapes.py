@@ -149,18 +149,18 @@ def _common(shapes: list[Shape], name: str, what: str) -> Shape:
 def _product(factors: tuple[Tree, ...], shapes: dict[str, Shape], name: str) -> tuple[Shape, Tree]:
     """A product read left to right: numbers scale, a matrix times a vector is the matrix product,
     vectors multiply entry by entry."""
-    parts = [_known_or_none(factor, shapes, name) for factor in factors]
-    for i, (part, _) in enumerate(parts):
+    known = [_known_or_none(factor, shapes, name) for factor in factors]
+    for i, (part, _) in enumerate(known):
         if part is not None:
             continue
-        before = parts[i - 1][0] if i else None
-        after = parts[i + 1][0] if i + 1 < len(parts) else None
+        before = known[i - 1][0] if i else None
+        after = known[i + 1][0] if i + 1 < len(known) else None
         if before is not None and len(before) == 2:
             _hint(factors[i], (before[1],), shapes)  # W · s_prev: s_prev has W's columns
         elif after is not None and len(after) == 2:
             _hint(factors[i], (after[0],), shapes)  # s_prev · W: s_prev has W's rows
         else:
-            vectors = [p for p, _ in parts if p is not None and len(p) == 1]
+            vectors = [p for p, _ in known if p is not None and len(p) == 1]
             if vectors:
                 _hint(factors[i], vectors[0], shapes)
     parts = [_walk(factor, shapes, name) for factor in factors]

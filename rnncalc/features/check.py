@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -209,7 +209,7 @@ def _finite_differences(
     moved = _spread(base, keys, problem.n, notes)
     result: dict[str, float | None] = {}
     for key in keys:
-        result |= _slopes(key, base[key], lambda v, key=key: loss_at(problem, {**base, key: v}), moved[key])
+        result |= _slopes(key, base[key], lambda v, key=key: loss_at(problem, {**base, key: v}), moved[key])  # type: ignore[misc]
     if inputs:
         streams = _streams(problem, net)
         for s in net.spec.inputs:
@@ -304,7 +304,7 @@ def note_inconclusive(result: dict[str, float | None], notes: list[str], label: 
 
 def compare(
     chain: dict[str, float],
-    methods: dict[str, dict[str, float | None] | None],
+    methods: Mapping[str, Mapping[str, float | None] | None],
     loss: float,
     label: Callable[[str], str],
 ) -> tuple[CheckRow, ...]:
@@ -355,7 +355,7 @@ def unrolled_loss(problem: Problem, net: Network) -> tuple[Any, dict[str, Any]] 
         if sum(tree_size(v, SYMPY_MAX_NODES) for v in env.values()) > SYMPY_MAX_NODES:
             return None
         if problem.targets[t]:
-            total += to_sympy(net.loss_tree, {"y": env["y"], "g": _rational(problem.g[t])})
+            total += to_sympy(net.loss_tree, {"y": env["y"], "g": _rational((problem.g or ())[t])})
         previous = {s + PREV: env[s] for s in net.states}
     return total, symbols
 
@@ -444,7 +444,10 @@ def _torch_gradients(
         env: dict[str, Any] = dict(previous) | {p: leaf[p] for p in net.params}
         env |= {s: column[t] for s, column in streams.items()}
         for e in net.spec.equations:
-            env[e.name] = _torch_value(net.trees[e.name] if problem.arrays else e.tree, env, torch)
+            tree: Any = (
+                net.trees[e.name] if problem.arrays else e.tree
+            )  # an array cell's tree, or the equation's
+            env[e.name] = _torch_value(tree, env, torch)
         if problem.targets[t]:
             total = total + _torch_loss(problem, net, env["y"], t, torch)
         previous = {s + PREV: env[s] for s in net.states}

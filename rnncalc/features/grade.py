@@ -346,7 +346,7 @@ def _later_step_used(derivation: Derivation, working: Form, wrong: Mark) -> str:
         later = f"{match.group(1)}_{int(match.group(2)) + 1}" if match else ""
         if later not in values:
             continue
-        swapped = Rebuild(lambda f, r=ref, v=values[later]: Ref(f.name, v) if f == r else f)(working)
+        swapped = Rebuild(lambda f, r=ref, v=values[later]: Ref(f.name, v) if f == r else f)(working)  # type: ignore[misc]
         if abs(Evaluate()(swapped) - wrong.answer) <= loose:
             return f"{later} used where {ref.name.text} belongs"
     return ""
@@ -355,5 +355,11 @@ def _later_step_used(derivation: Derivation, working: Form, wrong: Mark) -> str:
 def _refs(form: Form) -> list[Ref]:
     """Every quantity a filled form uses, in order, once each."""
     found: list[Ref] = []
-    Rebuild(lambda f: (found.append(f) if type(f) is Ref and f not in found else None) or f)(form)
+
+    def note(f: Form) -> Form:
+        if type(f) is Ref and f not in found:
+            found.append(f)
+        return f
+
+    Rebuild(note)(form)
     return found

@@ -21,8 +21,9 @@ class Question:
 
     name: str
     rule: Form
-    expected: float
-    hand_rounded: float
+    expected: Any
+    hand_rounded: Any
+    """The values: numbers, or for vectors Tensors."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
     exact = derivation.steps()
     hand = derive(problem, Settings(digits=digits, round_intermediate=True)).steps()
     questions = [
-        Question(step.target.name.text, step.shown_working, step.target.value, rounded.target.value)
+        Question(step.target.name.text, step.shown_working, step.target.value, rounded.target.value)  # type: ignore[arg-type]
         for step, rounded in zip(exact, hand, strict=True)
         if _asked(step)
     ]

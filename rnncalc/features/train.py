@@ -123,7 +123,7 @@ def train(
             moved = (params, grads, new, velocity, second)
             shown = tuple(map(_shown, moved)) if vector else moved
             hyper = {"beta": beta, "beta2": beta2, "eps": eps, "clip_value": clip_value}
-            first = _first_update(*shown, lr, (scale, clip), optimizer, hyper)
+            first = _first_update(*shown, lr, (scale, clip), optimizer, hyper)  # type: ignore[arg-type, call-arg]
         params = new
     return done()
 
@@ -300,7 +300,7 @@ def _first_update(
             step_size = Ref(_moment("v", k), velocity[k])
             zero = Mul((Ref(Name("β", r"\beta", "beta"), hyper["beta"]), Ref(Name("0", "0", "v0"), 0.0)))
             steps.append(Step(step_size, Add((zero, *_scaled(grads, k, scale)))))
-            factors = (eta, step_size)
+            factors: tuple[Ref, ...] = (eta, step_size)
         else:
             factors = (eta, *_scale_factor(scale), step_size)
         steps.append(Step(target, Add((theta, Neg(Mul(factors))))))

@@ -95,7 +95,7 @@ def rich_of(result: Result, view: View | None = None) -> object:
         return rich_renderable(module.report(result, view))
     from .terminal import renderable
 
-    return renderable(result, view)
+    return renderable(result, view)  # type: ignore[arg-type]  # a Derivation: the results with no report
 
 
 def data_of(result: Result) -> dict[str, object]:
@@ -105,7 +105,7 @@ def data_of(result: Result) -> dict[str, object]:
         return importlib.import_module(REPORTS[kind]).as_data(result)
     from .json import as_data
 
-    return as_data(result)
+    return as_data(result)  # type: ignore[arg-type]  # a Derivation
 
 
 def svg_of(result: Result) -> str | None:

@@ -32,12 +32,11 @@ def section_rows(derivation: Derivation, key: str) -> list[str]:
     rows = lead_rows(derivation, section)
     digits = derivation.settings.digits
     if section.key == "known":
-        rows = packed_rows(section.steps, digits)
         return [
             r",\quad ".join(
                 _known(step, digits, i == 0) for i, step in enumerate(row) if isinstance(step, Step)
             )
-            for row in rows
+            for row in packed_rows(section.steps, digits)
         ]
     for step in section.steps:
         rows += step_rows(step, digits)
@@ -49,7 +48,9 @@ def explained_rows(derivation: Derivation, section: Section) -> list[tuple[list[
     if not any(isinstance(s, Step) and s.explanation for s in section.steps):
         return [(section_rows(derivation, section.key), None)]
     digits = derivation.settings.digits
-    blocks = [(lead_rows(derivation, section), None)] if section.lead is not None else []
+    blocks: list[tuple[list[str], str | None]] = (
+        [(lead_rows(derivation, section), None)] if section.lead is not None else []
+    )
     blocks += [(step_rows(s, digits), s.explanation) for s in section.steps if isinstance(s, Step)]
     return blocks
 

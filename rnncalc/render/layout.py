@@ -67,7 +67,9 @@ def _sheet_parts(
 ) -> list[Part]:
     """An exercise line: the rule or a blank as wide as it, then the value or a blank as wide as it."""
     if step.rule_blank:
-        width = min(max(len(names.print(step.rule)), MIN_BLANK), MAX_RULE_BLANK)
+        width = min(
+            max(len(names.print(step.rule)) if step.rule is not None else 0, MIN_BLANK), MAX_RULE_BLANK
+        )
         shown = [Part(Blank(width), False, names.blank_text(width))]
     else:
         shown = [Part(form, False, names.print(form)) for form, _ in candidates]

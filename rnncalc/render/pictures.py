@@ -69,7 +69,7 @@ def flow_picture(derivation: Derivation, fmt: str) -> bytes:
     if section is None:
         raise RnnCalcError("a picture of the gradient through time needs --flow (grads --flow -o flow.svg)")
     steps = [s for s in section.steps if s.t is not None]
-    n = max(s.t for s in steps)
+    n = max(s.t or 0 for s in steps)
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=SIZE)
     ks = [s.t for s in steps]

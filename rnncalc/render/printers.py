@@ -35,7 +35,7 @@ class TextPrinter(Fold):
         """A quantity's name."""
         return name.text
 
-    def number(self, value: float) -> str:
+    def number(self, value: float | Tensor) -> str:
         """A computed value (a vector or matrix entry by entry)."""
         if isinstance(value, Tensor):
             return self.tensor(value, self.number)
@@ -117,7 +117,7 @@ class TextPrinter(Fold):
         text = self.value(form)
         return text, (NEG if text[0] == "-" else ATOM)
 
-    def const(self, form: Const) -> tuple[str, int]:  # type: ignore[override]
+    def const(self, form: Const) -> tuple[str, int]:
         """A literal number."""
         return self.literal(form.value)
 
@@ -129,7 +129,7 @@ class TextPrinter(Fold):
         """A product (entry by entry: ⊙)."""
         times = self.hadamard if form.hadamard else self.times
         if all(type(f) is Ref for f in form.factors):
-            return times.join(map(self._factor, form.factors)), MUL
+            return times.join(map(self._factor, form.factors)), MUL  # type: ignore[arg-type]
         return times.join(self._operand(f, form.hadamard) for f in form.factors), MUL
 
     def _operand(self, factor: Form, hadamard: bool) -> str:
@@ -157,7 +157,7 @@ class TextPrinter(Fold):
         """A function call."""
         return self.call_text(form.function, self.print(form.arg)), ATOM
 
-    def slot(self, form: Slot) -> tuple[str, int]:  # type: ignore[override]
+    def slot(self, form: Slot) -> tuple[str, int]:
         """An unfilled slot, by its symbol."""
         return form.symbol, ATOM
 

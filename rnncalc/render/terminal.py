@@ -94,7 +94,7 @@ def render(derivation: Derivation, view: View | None = None) -> str:
     return text + buffer.getvalue()
 
 
-def plain_console(file: io.TextIOBase, width: int = 100) -> Console:
+def plain_console(file: io.StringIO, width: int = 100) -> Console:
     """A console that writes verbatim text: no colour, no markup, no wrapping (and into the file even in a
     notebook, where Rich would otherwise display it)."""
     return Console(

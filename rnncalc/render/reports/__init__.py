@@ -106,9 +106,10 @@ def render_text(report: Report, view: View) -> str:
 
     from ..terminal import plain_console
 
-    console = plain_console(io.StringIO(), width=160)
+    text = io.StringIO()
+    console = plain_console(text, width=160)
     console.print(rich_renderable(report))
-    return console.file.getvalue()
+    return text.getvalue()
 
 
 def _escape_markdown(text: str) -> str:

@@ -241,6 +241,7 @@ def render(graph: Graph, format_name: str, view: View) -> str:
 
     from ..terminal import plain_console
 
-    console = plain_console(io.StringIO(), width=160)
+    text = io.StringIO()
+    console = plain_console(text, width=160)
     console.print(renderable(graph, view))
-    return console.file.getvalue()
+    return text.getvalue()

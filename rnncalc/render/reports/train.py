@@ -39,7 +39,7 @@ def _table(run: Training, digits: int) -> Table:
     extras += f", clip = {run.clip}" if run.clip is not None else ""
     keys = list(run.history[0].params) if run.history else []
     history, half = run.history, SHOWN_EPOCHS // 2
-    rows = []
+    rows: list[list[tuple[str, str | None]]] = []
     for i, epoch in enumerate(history):
         if len(history) > SHOWN_EPOCHS and half <= i < len(history) - half:
             if i == half:
