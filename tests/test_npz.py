@@ -107,3 +107,25 @@ def test_nan_marks_a_step_without_a_target_only_whole(cli, tmp_path: Path, targe
         assert code == 0
     else:
         assert code != 0 and "NaN in part of a step's target" in err
+
+
+def test_a_students_arrays_are_graded_by_their_names(cli, tmp_path: Path) -> None:
+    """np.savez of what a backward function returns (dWi, dx, dh0): each entry marked against the
+    reference's finite differences; a planted slip is marked wrong, an unknown name is named."""
+    from reference import finite_differences, loss
+
+    theta = {"Wi": 1.0, "Wh": 1.0, "a": 1.0, "b": 1.0, "c": 1.0, "h0": 0.0}
+    x, g = [1.0, 0.0], [1.0, 1.0]
+    fd = finite_differences(x, g, theta)
+
+    def moved(i: int, by: float) -> float:
+        return loss([v + by if j == i else v for j, v in enumerate(x)], g, theta)
+
+    dx = [(moved(i, 1e-6) - moved(i, -1e-6)) / 2e-6 for i in range(len(x))]
+    np.savez(tmp_path / "mine.npz", dWi=np.array(fd["Wi"]), dx=np.array(dx), dh0=np.array(fd["h0"] + 0.1))
+    code, out, err = cli("grade", str(tmp_path / "mine.npz"), "--x", "1", "0", "-f", "json")
+    marks = {m["name"]: m["ok"] for m in json.loads(out)["marks"]}
+    assert code == 1 and marks == {"dL/dW_i": True, "dL/dx[1]": True, "dL/dx[2]": True, "dL/dh_0": False}
+    np.savez(tmp_path / "typo.npz", dWq=np.array(1.0))
+    code, _, err = cli("grade", str(tmp_path / "typo.npz"), "--x", "1", "0")
+    assert code == 2 and "no quantity named 'dWq'" in err

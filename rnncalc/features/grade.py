@@ -18,6 +18,7 @@ from ..derivation.names import parameter
 from ..errors import InputError
 from ..numbers import looks_like_number, parse_number
 from ..result import Result
+from ..tensor import Tensor
 from .problem_file import checked_table, read_toml_with_text
 from .slips import name_slip, typed_tolerance
 
@@ -138,7 +139,13 @@ class ClassGrade(Result):
 
 
 def read_answers_file(path: Path) -> tuple[dict[str, tuple[float, str]], dict[str, Any] | None]:
-    """The answers (as numbers and as typed) and the file's [problem] table, if it has one."""
+    """The answers (as numbers and as typed) and the file's [problem] table, if it has one; a student's
+    NumPy arrays (an .npz archive, np.savez("mine.npz", dWh=dWh, ...)) are answers by their names."""
+    if path.suffix.lower() == ".npz":
+        from .npz import read_arrays
+
+        arrays = {key: value.tolist() for key, value in read_arrays(path, "answers").items()}
+        return typed_answers(path, arrays, ""), None
     data, text = read_toml_with_text(path, "answers")
     problem = data.pop("problem", None)
     if problem is not None and not isinstance(problem, dict):
@@ -218,6 +225,10 @@ def _quantities(derivation: Derivation) -> dict[str, tuple[int, str, float]]:
     for p, value in derivation.gradients.items():
         for alias in (f"d{p}", f"d{parameter(p).text}", f"dL/d{p}", f"dL/d{parameter(p).text}"):
             _add(table, alias, (last, f"dL/d{parameter(p).text}", value))
+    for s, value in (derivation.input_gradients or {}).items():  # dx: what every backward function returns
+        rows = Tensor.of(value)
+        for alias in (f"d{s}", f"dL/d{s}"):
+            _add(table, alias, (last, f"dL/d{s}", rows))
     for alias in ("L", "loss"):
         table.setdefault(alias, (last + 1, "L", derivation.loss))
     return table

@@ -62,31 +62,36 @@ def read_npz(path: Path) -> dict[str, Any]:
 
 
 def _arrays(path: Path) -> dict[str, Any]:
-    """The archive's arrays, each a NumPy array of numbers."""
+    """The archive's arrays for --config."""
+    return read_arrays(path, "--config")
+
+
+def read_arrays(path: Path, what: str) -> dict[str, Any]:
+    """The archive's arrays, each a NumPy array of numbers (errors name ``what`` the file is for)."""
     import numpy as np
 
     if not path.exists():
-        raise InputError(f"--config: {path} does not exist")
+        raise InputError(f"{what}: {path} does not exist")
     if path.is_dir():
-        raise InputError(f"--config: {path} is a directory")
+        raise InputError(f"{what}: {path} is a directory")
     try:
         if not zipfile.is_zipfile(path):  # one .npy array, a pickle or anything else: not read at all
             raise InputError(
-                f"--config: {path} is not a NumPy .npz archive (named arrays, as np.savez(path, x=x, ...) "
+                f"{what}: {path} is not a NumPy .npz archive (named arrays, as np.savez(path, x=x, ...) "
                 "writes them)"
             )
         with np.load(path, allow_pickle=False) as archive:
             size = sum(info.file_size for info in archive.zip.infolist())
             if size > MAX_NPZ_BYTES:
-                raise InputError(f"--config: {path} holds {size:,} bytes of arrays, above {MAX_NPZ_BYTES:,}")
+                raise InputError(f"{what}: {path} holds {size:,} bytes of arrays, above {MAX_NPZ_BYTES:,}")
             arrays = {name: archive[name] for name in archive.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise InputError(
-            f"--config: {path} is not a NumPy .npz archive of numbers ({_reason(error)})"
+            f"{what}: {path} is not a NumPy .npz archive of numbers ({_reason(error)})"
         ) from None
     for name, array in arrays.items():
         if array.dtype.kind not in "biuf":
-            raise InputError(f"--config: {path}: {name} holds {array.dtype} values, not numbers")
+            raise InputError(f"{what}: {path}: {name} holds {array.dtype} values, not numbers")
     return {name: array.astype(float) if array.dtype.kind == "b" else array for name, array in arrays.items()}
 
 
