@@ -217,3 +217,42 @@ def test_completion_offers_the_names_each_option_takes() -> None:
     assert "tanh" in offered["activation"] and "softmax-ce" in offered["loss"]
     preset = next(p for p in grads.params if p.name == "preset")
     assert [c.value for c in preset.shell_complete(Context(grads), "g")] == ["gru"]
+
+
+COMMANDS = (
+    "",
+    "forward",
+    "grads",
+    "check",
+    "train",
+    "graph",
+    "grade",
+    "quiz",
+    "init",
+    "cells",
+    "conventions",
+)
+
+
+def _help(monkeypatch, command: str, columns: int) -> str:
+    """A command's --help at a terminal width."""
+    import io
+
+    from rnncalc.cli.app import main
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    main([*([command] if command else []), "--help"])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80])
+def test_help_wraps_between_words_at_any_width(monkeypatch, columns: int) -> None:
+    for command in COMMANDS:
+        narrow, wide = _help(monkeypatch, command, columns), _help(monkeypatch, command, 200)
+        assert max(len(line) for line in narrow.splitlines()) <= columns, command
+        choices = {c for found in re.findall(r"<([^<>]*\|[^<>]*)>", wide) for c in found.split("|")}
+        known = set(wide.split()) | choices | {"\\", "NAME", "One", "of"}
+        split = [w for w in narrow.split() if w not in known and w.rstrip(",.") not in known]
+        assert not split, (command, columns, split)  # a piece of a word or an option cut in two

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import TYPE_CHECKING
+import shutil
+from typing import Any
 
 import typer.core
-
-if TYPE_CHECKING:
-    from typer import _click as click
+from typer import _click as click
 
 from .options import PANELS
 
@@ -54,12 +53,69 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 
 def write_examples(name: str, formatter: click.HelpFormatter) -> None:
-    """The examples of a command, written as they are typed."""
+    """The examples of a command, written as they are typed; at a narrow width the comment goes on the
+    line above and a long command continues with a backslash, broken between words."""
     examples = EXAMPLES.get(name, ())
     if examples:
         with formatter.section("Examples"):
             for line in examples:
-                formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+                for piece in example_lines(line, formatter.width - formatter.current_indent):
+                    formatter.write(f"{'':>{formatter.current_indent}}{piece}\n")
+
+
+def example_lines(line: str, width: int) -> list[str]:
+    """One example as lines no wider than ``width`` where words allow it."""
+    if len(line) <= width:
+        return [line]
+    command, _, comment = line.partition("  #")
+    lines = [f"#{comment.rstrip()}"] if comment else []
+    current = ""
+    for word in command.split():
+        if current and len(current) + 1 + len(word) + 2 > width:
+            lines.append(current + " \\")
+            current = "    " + word
+        else:
+            current = f"{current} {word}" if current else word
+    return [*lines, current]
+
+
+MIN_HELP_WIDTH = 30
+NON_BREAKING_HYPHEN = "\u2011"
+INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
+class WordFormatter(click.HelpFormatter):
+    """Click's help formatter, but a hyphenated word (many-to-one, half-sse) is never split at its hyphen."""
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """The definition list, wrapped between words only."""
+        room = self.width - self.current_indent
+        kept = [_choices_below(first, second, room) for first, second in rows]
+        kept = [(first, INNER_HYPHEN.sub(NON_BREAKING_HYPHEN, second)) for first, second in kept]
+        start = len(self.buffer)
+        col_max = min(col_max, max(12, self.width // 3))  # narrow: long options on a line of their own
+        super().write_dl(kept, col_max, col_spacing)
+        self.buffer[start:] = [piece.replace(NON_BREAKING_HYPHEN, "-") for piece in self.buffer[start:]]
+
+
+CHOICES = re.compile(r"<([^<>]*\|[^<>]*)>")
+
+
+def _choices_below(first: str, second: str, room: int) -> tuple[str, str]:
+    """An option whose choices do not fit the width: NAME in the first column, the choices in words."""
+    found = CHOICES.search(first)
+    if found is None or len(first) <= room:
+        return first, second
+    return first.replace(found.group(0), "NAME"), f"One of {', '.join(found.group(1).split('|'))}. {second}"
+
+
+def help_text(command: Any, ctx: click.Context) -> str:
+    """A command's whole help, laid out by ``WordFormatter`` at the context's width."""
+    columns = ctx.terminal_width or shutil.get_terminal_size().columns
+    width = max(min(columns, ctx.max_content_width or 80) - 2, MIN_HELP_WIDTH)  # click's own floor is 50
+    formatter = WordFormatter(width=width, max_width=ctx.max_content_width)
+    command.format_help(ctx, formatter)
+    return formatter.getvalue().rstrip("\n")
 
 
 class PanelledCommand(typer.core.TyperCommand):
@@ -80,6 +136,10 @@ class PanelledCommand(typer.core.TyperCommand):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The examples."""
         write_examples(self.name or "", formatter)
+
+    def get_help(self, ctx: click.Context) -> str:
+        """The help, wrapped between words."""
+        return help_text(self, ctx)
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
         """[OPTIONS] and each argument in capitals: rnncalc grade [OPTIONS] ANSWERS."""
@@ -103,6 +163,10 @@ class SummaryGroup(typer.core.TyperGroup):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The examples."""
         write_examples("rnncalc", formatter)
+
+    def get_help(self, ctx: click.Context) -> str:
+        """The help, wrapped between words."""
+        return help_text(self, ctx)
 
 
 NEAR_MISSES: dict[tuple[str, str], str] = {
