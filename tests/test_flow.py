@@ -151,3 +151,18 @@ def test_a_gated_cells_reach_is_not_named_like_its_own_partial() -> None:
     flow = d.section("flow").steps
     assert [s.target.name.text for s in flow] == ["dh_3/dh_3", "dh_3/dh_2", "dh_3/dh_1"]
     assert "∂h_3/∂h_2" in str(flow[1].rule)  # the cell's own partial, one path of four
+
+
+def test_bars_stand_in_one_column_on_a_stated_scale(cli) -> None:
+    _, out, _ = cli("grads", "--flow", "--x", *["1"] * 6, "--width", "0")
+    shares = [line for line in out.splitlines() if "share of step" in line and "in dW_i" in line]
+    values = [float(line.rsplit("= ", 1)[1]) for line in shares]
+    lengths = [len(line.split()[0]) for line in shares]
+    assert len({line.index("share of step") for line in shares}) == 1  # one column
+    for value, length in zip(values, lengths):  # linear: in proportion to the largest share
+        assert abs(length - 24 * value / max(values)) <= 0.5 + 1e-9
+    reach = [line for line in out.splitlines() if "∂h_6/∂h_" in line.split("=")[0]]
+    decades = [math.log10(float(line.rsplit("= ", 1)[1])) for line in reach]
+    for line, decade in zip(reach, decades):  # log: two characters per factor of ten below the longest
+        assert abs(len(line.split()[0]) - (24 - 2 * (max(decades) - decade))) <= 0.5 + 1e-9
+    assert "Bars: a linear scale" in out and "Bars: a log scale" in out

@@ -154,35 +154,49 @@ def _section(
                 ]
             )
         return result + ([[("  " + section.note, "italic")]] if section.note else [])
-    charted = section.key in CHARTED
-    largest = max((magnitude(s.target.value) for s in section.steps), default=0.0) if charted else 0.0
+    scale = CHARTED.get(section.key) if not derivation.blank else None
+    largest = max((magnitude(s.target.value) for s in section.steps), default=0.0) if scale else 0.0
     for step in steps:
         if not isinstance(step, Step):
             result.append([(f"  … time steps {step.first} to {step.last} omitted (use --all-steps)", "dim")])
             continue
         line = _step(step, digits, printer)
-        if section.key in CHARTED and not step.blank:
-            line.append(("  " + bar(step.target.value, largest), BAR_STYLE))
+        if scale is not None:  # in a column of its own at the left, so bars compare at a glance
+            line[1:1] = [(bar(step.target.value, largest, scale).ljust(BAR_WIDTH) + "  ", BAR_STYLE)]
         result.append(line)
         if step.explanation:
             result.append([("    ↳ " + step.explanation, "italic dim")])
+    if scale is not None:
+        result.append([("  " + SCALES[scale], "dim")])
     if section.note:
         result.append([("  " + section.note, "italic")])
     return result
 
 
-CHARTED = ("flow", "shares")
+CHARTED = {"flow": "log", "shares": "linear"}
+"""Sections drawn with bars: how a change in h_k reaches h_n spans powers of ten (a log scale); each
+step's share of a gradient is a fraction of it (a linear one)."""
 BAR_STYLE = "magenta"
 BAR_WIDTH = 24
 CHARS_PER_DECADE = 2
+SCALES = {
+    "log": (
+        f"Bars: a log scale, the longest for the largest, {CHARS_PER_DECADE} characters shorter per factor "
+        "of 10."
+    ),
+    "linear": f"Bars: a linear scale, {BAR_WIDTH} characters for the largest share (a negative one drawn ░).",
+}
 
 
-def bar(value: Any, largest: float) -> str:
-    """A bar on a log scale: full for the largest value, two characters shorter per factor of ten (a
-    matrix by its largest singular value)."""
+def bar(value: Any, largest: float, scale: str = "log") -> str:
+    """A bar: full for the largest value; on a log scale two characters shorter per factor of ten, on a
+    linear one in proportion (a matrix by its largest singular value; a negative share in ░)."""
     size = magnitude(value)
     if size == 0 or largest == 0:
         return "·"
+    if scale == "linear":
+        length = max(1, round(BAR_WIDTH * size / largest))
+        return ("░" if isinstance(value, (int, float)) and value < 0 else "█") * length
     decades = math.log10(largest / size)
     return "█" * max(1, round(BAR_WIDTH - CHARS_PER_DECADE * decades))
 
