@@ -129,3 +129,43 @@ def test_a_students_arrays_are_graded_by_their_names(cli, tmp_path: Path) -> Non
     np.savez(tmp_path / "typo.npz", dWq=np.array(1.0))
     code, _, err = cli("grade", str(tmp_path / "typo.npz"), "--x", "1", "0")
     assert code == 2 and "no quantity named 'dWq'" in err
+
+
+def test_a_students_array_slips_are_named_once_per_array(cli, tmp_path: Path) -> None:
+    """Against a NumPy loop written here: dWh transposed, dWi with the sign flipped, db without the path
+    through time (each step's direct term only), and per-step h with the time axis first."""
+    from reference import central_differences
+
+    x = np.array([[0.5, -1.0], [0.3, 0.8], [-0.6, 0.2]])
+    g = np.array([[0.4], [-0.2], [0.7]])
+    p = {"Wi": np.array([[0.7, -0.4], [0.2, 0.9]]), "Wh": np.array([[1.1, -0.6], [0.5, 0.8]])}
+    p |= {"b": np.array([0.1, -0.2]), "a": np.array([[0.3, -0.5]]), "c": np.array([0.1])}
+
+    def states(v: dict) -> list[np.ndarray]:
+        h = [np.zeros(2)]
+        for row in x:
+            h.append(np.tanh(v["Wi"] @ row + v["Wh"] @ h[-1] + v["b"]))
+        return h
+
+    def loss(v: dict) -> float:
+        return float(sum(np.sum((v["a"] @ h + v["c"] - t) ** 2) for h, t in zip(states(v)[1:], g)) / 3)
+
+    full = central_differences(loss, p)
+    h = states(p)
+    direct = sum(  # δ_t of L_t alone, its own step's term of dL/db
+        (p["a"].T @ (2 / 3 * (p["a"] @ h[t] + p["c"] - g[t - 1]))) * (1 - h[t] ** 2) for t in range(1, 4)
+    )
+    np.savez(tmp_path / "mine.npz", dWh=full["Wh"].T, dWi=-full["Wi"], db=direct, h=np.array(h[1:]))
+    problem = tmp_path / "p.toml"
+    problem.write_text(
+        f"x = {x.tolist()}\ng = {g.tolist()}\nh0 = [0, 0]\nactivation = 'tanh'\n[params]\n"
+        + "".join(f"{k} = {v.tolist()}\n" for k, v in p.items())
+    )
+    code, out, _ = cli("grade", str(tmp_path / "mine.npz"), "--config", str(problem), "--width", "0")
+    assert code == 1
+    assert "dL/dW_h (2 entries): transposed" in out
+    assert "dL/dW_i (4 entries): the sign is flipped" in out
+    assert "dL/db (2 entries): the path through time is missing" in out
+    marks = json.loads(cli("grade", str(tmp_path / "mine.npz"), "--config", str(problem), "-f", "json")[1])
+    assert all(m["ok"] for m in marks["marks"] if m["name"].startswith("h_"))  # h_1[1] ... h_3[2]
+    assert sum(m["name"].startswith("h_") for m in marks["marks"]) == 6

@@ -210,7 +210,8 @@ def gradients_without_time(problem: Problem) -> dict[str, float]:
     from .truncation import Truncation, truncated_backward
 
     trace = run(problem, Settings(), every_adjoint=True)
-    back = truncated_backward(trace, Truncation(1), _unchanged, lean=True)  # each L_t sees its own step only
+    lean = problem.arrays is None  # the generated reverse mode; vectors take the plan's own
+    back = truncated_backward(trace, Truncation(1), _unchanged, lean=lean)  # each L_t sees its own step only
     return {p: back.gradients[p] for p in trace.net.params}
 
 

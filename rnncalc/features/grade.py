@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -144,13 +145,24 @@ def read_answers_file(path: Path) -> tuple[dict[str, tuple[float, str]], dict[st
     if path.suffix.lower() == ".npz":
         from .npz import read_arrays
 
-        arrays = {key: value.tolist() for key, value in read_arrays(path, "answers").items()}
-        return typed_answers(path, arrays, ""), None
+        return typed_answers(path, _per_step(read_arrays(path, "answers")), ""), None
     data, text = read_toml_with_text(path, "answers")
     problem = data.pop("problem", None)
     if problem is not None and not isinstance(problem, dict):
         raise InputError(f"{path}: problem must be a table ([problem] with x = [...], g = [...], ...)")
     return typed_answers(path, data, text), checked_table(path, problem) if problem is not None else None
+
+
+def _per_step(arrays: dict[str, Any]) -> dict[str, Any]:
+    """A student's arrays as answers: a gradient (d + the name: dWh, dx, dh0) or the loss as it is; a
+    per-step quantity (h, o, y) with the time axis first, one answer per step (h_1, h_2, ...)."""
+    answers: dict[str, Any] = {}
+    for name, array in arrays.items():
+        if name.startswith("d") or name in ("L", "loss") or array.ndim == 0:
+            answers[name] = array.tolist()
+        else:
+            answers |= {f"{name}_{t}": row.tolist() for t, row in enumerate(array, start=1)}
+    return answers
 
 
 def typed_answers(path: Path, data: dict[str, Any], text: str) -> dict[str, tuple[float, str]]:
@@ -271,12 +283,89 @@ def grade(
         marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
     vector = problem.arrays is not None
+    ordered = _with_array_slips(problem, ordered, exact, tolerance)
     if not vector:
         ordered = _with_time_slips(problem, ordered, tolerance)
         ordered = _with_follow_through(derivation, ordered, tolerance)
     first = next((mark for mark in ordered if not mark.ok), None)
     rework = _rework(derivation, first, ordered) if first is not None and not vector else None
     return Grade(ordered, first.name if first else None, tolerance, rework)
+
+
+def _with_array_slips(
+    problem: Problem, marks: tuple[Mark, ...], exact: dict[str, tuple[int, str, float]], tolerance: float
+) -> tuple[Mark, ...]:
+    """Name the slip of a whole wrong vector or matrix answer (a student's array): transposed, the sign
+    flipped, n times or 1/n of the answer (a sum for a mean, or the other way), or the path through time
+    left out."""
+    import dataclasses
+
+    groups: dict[str, list[Mark]] = {}
+    for mark in marks:
+        if "[" in mark.key and not mark.ok and not mark.slip:
+            groups.setdefault(mark.key.split("[")[0], []).append(mark)
+    found: dict[int, str] = {}
+    for base, group in groups.items():
+        for slip, value_of in _array_slip_rules(problem, base, exact):
+            if all(_close(mark, value_of(mark), tolerance) for mark in group):
+                found |= dict.fromkeys(map(id, group), slip)
+                break
+    return tuple(dataclasses.replace(m, slip=found[id(m)]) if id(m) in found else m for m in marks)
+
+
+def _close(mark: Mark, value: float | None, tolerance: float) -> bool:
+    """The answer equals this value, to the digits it was given with."""
+    return value is not None and abs(mark.answer - value) <= typed_tolerance(mark.shown, tolerance)
+
+
+def _array_slip_rules(
+    problem: Problem, base: str, exact: dict[str, tuple[int, str, float]]
+) -> list[tuple[str, Callable[[Mark], float | None]]]:
+    """Each array slip and the entry it would give for a mark."""
+    n = problem.n
+
+    def transposed(mark: Mark) -> float | None:
+        index = mark.key[len(base) + 1 : -1].split(",")
+        entry = exact.get(f"{base}[{','.join(reversed(index))}]") if len(index) == 2 else None
+        return entry[2] if entry is not None and len(index) == 2 and index[0] != index[1] else None
+
+    rules: list[tuple[str, Callable[[Mark], float | None]]] = [
+        (
+            "transposed: the answer's transpose (W · h where the course writes h · W, or the other way)",
+            transposed,
+        ),
+        ("the sign is flipped throughout", lambda mark: -mark.expected),
+        (
+            f"{n} times the answer: a sum over the steps where the loss takes their mean",
+            lambda m: n * m.expected,
+        ),
+        (f"1/{n} of the answer: a mean over the steps where the loss sums them", lambda m: m.expected / n),
+    ]
+    without = _without_time(problem, base)
+    if without is not None:
+        rules.append(("the path through time is missing (only each step's direct term is summed)", without))
+    return rules
+
+
+def _without_time(problem: Problem, base: str) -> Callable[[Mark], float | None] | None:
+    """The entries of a gradient with every path through time cut, for a gradient's answer."""
+    params = {f"d{p}": p for p in problem.params} | {f"d{parameter(p).text}": p for p in problem.params}
+    if base not in params:
+        return None
+    from ..compute.run import gradients_without_time
+
+    value = gradients_without_time(problem).get(params[base])
+    if value is None:
+        return None
+    entries = Tensor.of(value).rows() if int(getattr(value, "ndim", 0)) else [[value]]
+
+    def entry(mark: Mark) -> float | None:
+        index = [int(i) - 1 for i in mark.key[len(base) + 1 : -1].split(",")]
+        row, column = (index[0], index[1]) if len(index) == 2 else (index[0], 0)
+        rows = entries if len(index) == 2 else [[v] for row in entries for v in row]
+        return rows[row][column] if row < len(rows) and column < len(rows[row]) else None
+
+    return entry
 
 
 def _with_time_slips(problem: Problem, marks: tuple[Mark, ...], tolerance: float) -> tuple[Mark, ...]:

@@ -41,8 +41,21 @@ def report(result: Grade, view: View) -> Report:
             f"{right} of {len(result.marks)} right.{credit} First wrong step: {result.first_wrong}.{later}",
             BAD,
         )
-    slips = [Line(f"{m.name}: {m.slip}.", BAD) for m in result.marks if m.slip and m.follows is None]
+    slips = [Line(f"{name}: {slip}.", BAD) for name, slip in _slips(result)]
     return Report("Grade", (table, verdict, *slips, *_rework_lines(result, view)), as_data(result))
+
+
+def _slips(result: Grade) -> list[tuple[str, str]]:
+    """Each named slip once: a whole array's (every wrong entry of dL/dW_h the same slip) under the
+    array's name, with how many of its entries it explains."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for one in result.marks:
+        if one.slip and one.follows is None:
+            found.setdefault((one.name.split("[")[0], one.slip), []).append(one.name)
+    return [
+        (f"{base} ({len(names)} entries)" if len(names) > 1 else names[0], slip)
+        for (base, slip), names in found.items()
+    ]
 
 
 def _rework_lines(result: Grade, view: View) -> list[Line]:
