@@ -746,6 +746,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "--show-steps would write out n × 2,701 numbers",
     ),
     (
+        "a class of answer files none of which can be read",
+        ["grade", "/nonexistent/a.toml", "/nonexistent/b.toml"],
+        2,
+        "none of the 2 answer files could be graded",
+    ),
+    (
         "--method forward and --exact on vectors",
         ["grads", "--show-steps", "--x", "[[1]]", "--wh", "[[1]]", "--method", "forward", "--exact"],
         2,

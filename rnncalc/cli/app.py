@@ -29,6 +29,7 @@ from .options import (
     GraphFormat,
     MethodName,
     OptimizerName,
+    QuizFormat,
     SharedOptions,
     build_inputs,
     expand_sequences,
@@ -399,6 +400,8 @@ def _grade_class(options: SharedOptions, paths: list[Path]) -> None:
                 digits = settings.digits
             except RnnCalcError as error:
                 sheets.append((str(path), str(error)))
+    if all(isinstance(result, str) for _, result in sheets):  # nothing to grade: an error, not a table
+        raise InputError(f"none of the {len(sheets)} answer files could be graded; the first: {sheets[0][1]}")
     report = ClassGrade(tuple(sheets))
     _deliver_options(report, options, View(digits=digits))
     if not report.ok:
@@ -425,13 +428,37 @@ def _graded(options: SharedOptions, answers: Path) -> tuple[Any, Any]:
     return result, settings
 
 
-QUIZ_EXCLUDED = (*DERIVATION_ONLY, *TRUNCATION, "format", "output", "force", "pager")
+QUIZ_EXCLUDED = (*DERIVATION_ONLY, *TRUNCATION, "pager", "format")
 
 
 @app.command("quiz", cls=PanelledCommand)
 @with_shared_options(exclude=QUIZ_EXCLUDED)
-def quiz_command(options: SharedOptions) -> None:
-    """Work the derivation line by line: type each value, see at once whether it is right (q quits)."""
+def quiz_command(
+    options: SharedOptions,
+    fmt: Annotated[
+        Optional[QuizFormat],
+        typer.Option("-f", "--format", help="Write the quiz as Moodle XML (as -o quiz.xml does)."),
+    ] = None,
+    variants: Annotated[
+        Optional[int],
+        typer.Option(
+            "--variants",
+            help="With -o quiz.xml: N problems of the same shape, new values each (one question category "
+            "per variant, for a quiz that draws one per student).",
+            metavar="N",
+            min=1,
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="The seed the variants are drawn from (the same seed, the same quiz)."),
+    ] = 1,
+) -> None:
+    """Work the derivation line by line: type each value, see at once whether it is right (q quits); with
+    -o quiz.xml (or -f moodle) write it as a Moodle XML quiz for the course site instead."""
+    if options.output is not None or fmt is not None or variants is not None:
+        _quiz_export(options, variants, seed)
+        return
     from ..features.quiz import start_quiz
     from ..render.ascii import can_show, to_ascii
     from ..render.reports.quiz import feedback_lines, intro_lines, question_line, score_line
@@ -461,6 +488,21 @@ def quiz_command(options: SharedOptions) -> None:
     say(score_line(quiz))
     if quiz.score < len(quiz.feedback):  # a wrong answer: exit status 1, as grade
         raise typer.Exit(1)
+
+
+def _quiz_export(options: SharedOptions, variants: Optional[int], seed: int) -> None:
+    """The quiz (or N variants of it) as Moodle XML, to -o FILE or stdout."""
+    from ..features.quiz import quizzes
+    from ..features.variants import variants as drawn
+
+    output = options.output
+    if output is not None and str(output) != "-" and output.suffix.lower() != ".xml":
+        raise InputError(f"a quiz is written as Moodle XML: -o quiz.xml (or -f moodle), not {output.name!r}")
+    problem, settings = build_inputs(options)
+    problems = drawn(problem, variants, seed) if variants is not None else [problem]
+    with progress("writing the quiz"):
+        result = quizzes(problems, settings.digits, seed if variants is not None else None)
+    _deliver(result, "moodle", output, View(), options)
 
 
 MAX_ANSWER_LINE = 1000

@@ -33,6 +33,8 @@ FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # t
 MethodName = Enum("MethodName", {name: name for name in ("forward", "backward", "both")}, type=str)  # type: ignore[misc]
 BatchReduction = Enum("BatchReduction", {name: name for name in REDUCTIONS}, type=str)  # type: ignore[misc]
 ConventionName = Enum("ConventionName", {name: name for name in CONVENTIONS}, type=str)  # type: ignore[misc]
+QuizFormat = Enum("QuizFormat", {"moodle": "moodle"}, type=str)
+"""What a quiz is exported as: the course site's question bank."""
 OptimizerName = Enum("OptimizerName", {name: name for name in ("sgd", "momentum", "adam")}, type=str)  # type: ignore[misc]
 BLANK_MODES = ("values", "rules", "both")
 BlankMode = Enum("BlankMode", {name: name for name in BLANK_MODES}, type=str)  # type: ignore[misc]

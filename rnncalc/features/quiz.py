@@ -11,6 +11,7 @@ from ..derivation.formula import Evaluate, Form, with_values
 from ..derivation.model import Step
 from ..errors import InputError
 from ..numbers import as_float, parse_number
+from ..result import Result
 from ..tensor import parse_tensor, shape_of
 from .slips import name_slip
 
@@ -146,3 +147,17 @@ def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
 def _asked(step: Step) -> bool:
     """A line worth asking: computed (not a definition or a given value) and with a rule to work from."""
     return not step.definition and not step.target.given and step.shown_working is not None
+
+
+@dataclass(frozen=True)
+class Quizzes(Result):
+    """Quizzes to put on a course site: one per variant of a problem, each line a numerical question
+    (written as Moodle XML by ``rnncalc quiz -o quiz.xml``)."""
+
+    quizzes: tuple[Quiz, ...]
+    seed: int | None = None
+
+
+def quizzes(problems: list[Problem], digits: int = 6, seed: int | None = None) -> Quizzes:
+    """A quiz of every problem (the variants of one), each line with its exact and hand-rounded values."""
+    return Quizzes(tuple(start_quiz(problem, digits) for problem in problems), seed)

@@ -55,6 +55,7 @@ REPORTS: dict[str, str] = {
     "Grade": "rnncalc.render.reports.grade",
     "ClassGrade": "rnncalc.render.reports.class_grade",
     "Graph": "rnncalc.render.reports.graph",
+    "Quizzes": "rnncalc.render.moodle",
 }
 """Every result other than a derivation, and the module that turns it into a report."""
 

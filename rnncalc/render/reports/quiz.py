@@ -9,9 +9,7 @@ from ..printers import TextPrinter
 def intro_lines(quiz: Quiz) -> list[str]:
     """The problem before the first question: the equations, every given value, how to answer and stop."""
     printer = TextPrinter(quiz.digits)
-    given = ", ".join(
-        f"{step.target.name.text} = {_given(step.target.value, printer)}" for step in quiz.given
-    )
+    given = ", ".join(f"{step.target.name.text} = {printer.value(step.target)}" for step in quiz.given)
     return [
         f"Quiz: {quiz.header}; {len(quiz.questions)} lines to work out.",
         *(f"  {step.target.name.text} = {printer.print(step.rule)}" for step in quiz.model if step.rule),
@@ -19,11 +17,6 @@ def intro_lines(quiz: Quiz) -> list[str]:
         f"Round every value to {quiz.digits} decimals and go on from your rounded value. "
         "Type ? for a hint, q to stop; Ctrl-C also keeps your score.",
     ]
-
-
-def _given(value: object, printer: TextPrinter) -> str:
-    """A given value as typed (a vector or matrix in brackets)."""
-    return repr(value) if isinstance(value, tuple) else printer.number(value)  # type: ignore[arg-type]
 
 
 def hint_line(quiz: Quiz, question: Question) -> str:
