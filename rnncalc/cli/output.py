@@ -20,6 +20,8 @@ from ..text import visible
 
 DEFAULT_WIDTH = 80
 """Text to a pipe or a file is wrapped at COLUMNS, or at this."""
+MIN_WIDTH = 40
+"""Narrower than this, a line is wrapped at this width anyway (an equation needs some room)."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,11 @@ class Terminal:
     def text_width(self, on_screen: bool, screen: int) -> int | None:
         """The width text is wrapped at: --width (0: none), the screen's, or COLUMNS (else 80)."""
         if self.width is not None:
-            return self.width or None
+            return max(self.width, MIN_WIDTH) if self.width else None
         if on_screen:
-            return screen
+            return max(screen, MIN_WIDTH)
         columns = os.environ.get("COLUMNS", "")
-        return int(columns) if columns.isdigit() and int(columns) > 0 else DEFAULT_WIDTH
+        return max(int(columns), MIN_WIDTH) if columns.isdigit() and int(columns) > 0 else DEFAULT_WIDTH
 
     def wants_ascii(self) -> bool:
         """--ascii, or a stdout that cannot show σ and ·."""
