@@ -2,7 +2,7 @@
 
 Run after changing a function, a loss, the built-in cell or the code printer:
 ``python scripts/make_cell_data.py`` (``--check`` fails when the shipped file is stale; the test
-suite's tests/test_cell_data.py re-derives every entry the same way).
+suite's tests/unit/cell/test_cell_data.py re-derives every entry the same way).
 """
 
 from __future__ import annotations

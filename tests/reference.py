@@ -326,3 +326,9 @@ def assert_gradients(derivation, expected, inputs="x"):
     for key, value in expected.items():
         got = derivation.input_gradients[inputs] if key == inputs else derivation.gradients[key]
         np.testing.assert_allclose(np.asarray(got, dtype=float), value, rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+def close(value: float, published: str) -> bool:
+    """The value rounds to the published digits (half a unit in the last published place)."""
+    places = len(published.partition(".")[2])
+    return abs(value - float(published)) <= 0.5 * 10.0**-places * (1 + 1e-9)

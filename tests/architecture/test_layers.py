@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import PACKAGE
 
-PACKAGE = Path(__file__).resolve().parents[1] / "rnncalc"
 LAYERS = (
     ("rnncalc.errors", "rnncalc.numbers", "rnncalc.files", "rnncalc"),
     ("rnncalc.cell",),

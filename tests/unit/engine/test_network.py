@@ -13,6 +13,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import network_gradients
 
 from rnncalc import Problem, derive
 from rnncalc.cell.presets import PRESETS
@@ -23,8 +24,6 @@ from rnncalc.errors import InputError
 from rnncalc.features.check import check
 from rnncalc.features.graph import build_graph
 from rnncalc.features.train import train
-
-from .reference import network_gradients
 
 LSTM = (
     "a = tanh(Wa1*x1 + Wa2*x2 + Ua*h_prev + ba)",

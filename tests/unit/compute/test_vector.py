@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from latex import compile_latex
-from reference import thsis_notebook_gradients, vector_gradients, vector_loss
-from test_published import close
+from paths import EXAMPLES, ROOT, TESTS
+from reference import close, thsis_notebook_gradients, vector_gradients, vector_loss
 
 from rnncalc import derive
 from rnncalc.cell.functions import NUMERIC_FUNCTIONS
@@ -267,7 +267,7 @@ def test_the_softmax_example_in_the_docs_matches_the_reference() -> None:
     """docs/examples/vector-softmax.toml: every gradient against the 40-digit reference."""
     import tomllib
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     data = tomllib.loads((root / "docs" / "examples" / "vector-softmax.toml").read_text(encoding="utf-8"))
     problem = VectorProblem(
         x=data["x"],
@@ -288,7 +288,7 @@ def test_the_softmax_example_in_the_docs_matches_the_reference() -> None:
 
 @pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html", "json"])
 def test_a_vector_exercise_sheet_and_its_key(cli, fmt: str, tmp_path: Path) -> None:
-    config = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "vector-softmax.toml")
+    config = str(EXAMPLES / "vector-softmax.toml")
     code, sheet, err = cli("grads", "--show-steps", "--config", config, "--blank", "--explain", "-f", fmt)
     assert code == 0, err
     key = derive(
@@ -374,7 +374,7 @@ def test_a_quiz_on_a_vector_problem_marks_entry_by_entry(tmp_path: Path) -> None
     config += 'activation = "tanh"\n[params]\n' + "".join(
         f"{k} = {json.dumps(v)}\n" for k, v in case["params"].items()
     )
-    path = Path(__file__).resolve().parent / "_vector_quiz.toml"
+    path = TESTS / "_vector_quiz.toml"
     path.write_text(config, encoding="utf-8")
     try:
         run = subprocess.run(
@@ -393,7 +393,7 @@ def test_a_quiz_on_a_vector_problem_marks_entry_by_entry(tmp_path: Path) -> None
 
 def test_the_graph_of_a_vector_problem(cli, tmp_path: Path) -> None:
     """Every node carries its vector and its gradient; the gradients are the derivation's."""
-    config = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "vector-softmax.toml")
+    config = str(EXAMPLES / "vector-softmax.toml")
     code, out, err = cli("graph", "--config", config, "-f", "json")
     assert code == 0, err
     data = json.loads(out)

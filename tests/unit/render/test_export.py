@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from latex import compile_latex
+from paths import GOLDEN
 from reference import symbolic_gradients
 
 from rnncalc import Problem, derive
 from rnncalc.errors import RnnCalcError
 from rnncalc.files import write_atomically
-
-GOLDEN = Path(__file__).parent / "golden"
 
 EXPORT_CASES = {
     "default": (),

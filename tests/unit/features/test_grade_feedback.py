@@ -11,11 +11,10 @@ import math
 from pathlib import Path
 
 import pytest
+from reference import symbolic_gradients
 
 from rnncalc import Problem
 from rnncalc.features.grade import grade
-
-from .reference import symbolic_gradients
 
 WORKED = {"Wi": 1, "Wh": 1, "a": 1, "b": 1, "c": 1, "h0": 0}
 RIGHT = symbolic_gradients([1, 0], [1, 1], WORKED)

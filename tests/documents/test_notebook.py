@@ -6,13 +6,13 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-from pathlib import Path
 
 import pytest
+from paths import ROOT
 from reference import finite_differences
 
 pytestmark = pytest.mark.slow  # a kernel start: the slow tier, run by .ci/run (pytest -m slow)
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "make_notebook.py"
+SCRIPT = ROOT / "scripts" / "make_notebook.py"
 
 
 @pytest.fixture(scope="module")

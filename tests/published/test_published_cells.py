@@ -8,12 +8,10 @@ compared with SymPy differentiating the unrolled loss (tests/reference.py), neve
 from __future__ import annotations
 
 import pytest
+from reference import close, network_gradients, thsis_notebook_gradients
 
 from rnncalc import Problem, derive
 from rnncalc.compute.problem import Settings
-
-from .reference import network_gradients, thsis_notebook_gradients
-from .test_published import close
 
 YASMEEN_LSTM = (
     "f = sigmoid(Wf*x + Whf*h_prev + bf)",

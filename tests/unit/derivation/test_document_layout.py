@@ -4,14 +4,14 @@ form, with rnncalc's exact values; and wrapping on a terminal never breaks a num
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from paths import DATA
 
 from rnncalc import derive
 from rnncalc.render import View, render
 
-SEED = Path(__file__).parent / "data" / "seed_document.md"
+SEED = DATA / "seed_document.md"
 
 # Each line of the document (by line number in tests/data/seed_document.md, a copy of the seed),
 # rewritten in rnncalc's notation: · for *, = for →, t for the generic index i, x_{t-1} and h_{t-1}

@@ -7,14 +7,9 @@ is compared to the digits it was published with; where the publication is wrong,
 from __future__ import annotations
 
 import pytest
+from reference import close
 
 from rnncalc import Problem, Settings, derive
-
-
-def close(value: float, published: str) -> bool:
-    """The value rounds to the published digits (half a unit in the last published place)."""
-    places = len(published.partition(".")[2])
-    return abs(value - float(published)) <= 0.5 * 10.0**-places * (1 + 1e-9)
 
 
 def test_tiny_rnn_with_half_sse_bengali_note() -> None:

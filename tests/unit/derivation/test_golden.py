@@ -6,12 +6,11 @@ Regenerate after a deliberate change of layout: python scripts/make_docs.py --go
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from paths import GOLDEN
 from reference import symbolic_gradients
 
-GOLDEN = Path(__file__).parent / "golden"
 LABELS = {"Wi": "dL/dW_i", "Wh": "dL/dW_h", "a": "dL/da", "b": "dL/db", "c": "dL/dc", "h0": "dL/dh_0"}
 
 

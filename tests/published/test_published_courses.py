@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from paths import EXAMPLES
 
 from rnncalc.compute.problem import Problem, Settings
 from rnncalc.compute.run import run
@@ -58,9 +59,8 @@ def lstm_values(x, h0, c0, Wx, Wh, b) -> tuple[np.ndarray, np.ndarray]:
 def test_the_lstm_step_problem_file_is_the_notebooks_test() -> None:
     """docs/examples/cs231n-lstm-step.toml: the notebook's arrays, and its expected next_h, next_c."""
     import tomllib
-    from pathlib import Path
 
-    data = tomllib.loads((Path(__file__).parents[1] / "docs/examples/cs231n-lstm-step.toml").read_text())
+    data = tomllib.loads((EXAMPLES / "cs231n-lstm-step.toml").read_text())
     N, D, H = 3, 4, 5
     assert np.array(data["params"]["Wx"]) == pytest.approx(
         np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import EXAMPLES
 
 from rnncalc import Settings, derive, load
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
 
 def gradients(cli, *args: str) -> dict:
