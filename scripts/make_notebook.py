@@ -4,7 +4,8 @@ from the executed notebook: its text, its code and what each cell shows.
     python scripts/make_notebook.py            # write both
     python scripts/make_notebook.py --check    # fail if docs/api.md differs from a fresh run
 
-Needs the notebook extra: pip install -e ".[notebook]" (tests/documents/test_notebook.py runs it in the slow tier).
+Needs the notebook extra: pip install -e ".[notebook]" (tests/documents/test_notebook.py runs it in the
+slow tier).
 """
 
 from __future__ import annotations

@@ -121,6 +121,14 @@ class Quantities:
             found = self._single[k] = len([u for u in g.edges(k) if u not in g.params]) <= 1
         return found
 
+    def local_name(self, k: str, theta: str, t: int) -> Name:
+        """k_t's own derivative by θ: ∂o_2/∂W_i for a parameter (the total do_2/dW_i also comes through
+        h_1, and both appear side by side in --method both), d for an initial state or when k reads only θ."""
+        top = indexed(k, t)
+        if theta in self.spec.params or not self.single(k):
+            return partial(top, self.theta(theta))
+        return derivative(top, self.theta(theta))
+
     def partial(self, k: str, u: str, t: int) -> Ref:
         """∂k_t/∂u: a local derivative at step t (written dk/du when k reads nothing else; for vectors
         the Jacobian as a matrix; made once per step)."""
@@ -132,7 +140,8 @@ class Quantities:
     def _partial(self, k: str, u: str, t: int) -> Ref:
         """∂k_t/∂u, made."""
         top, bottom = indexed(k, t), self.below(u, t)
-        name = derivative(top, bottom) if self.single(k) else partial(top, bottom)
+        local = u in self.spec.params  # ∂o_2/∂W_i: the total do_2/dW_i also comes through h_1
+        name = derivative(top, bottom) if self.single(k) and not local else partial(top, bottom)
         value = self.trace.partials[k, u][t - 1]
         if not self.arrays:
             return Ref(name, value)

@@ -399,19 +399,15 @@ class Backward:
         value = q.trace.backward.terms[theta][t - 1]  # type: ignore[union-attr]
         forms: list[Form] = []
         for j, u in uses:
-            if j == "y" and self.plan.trivial_output():  # dL_t/dy_t · dy_t/dθ: the loss at step t
-                named = Ref(derivative(indexed("y", t), q.theta(theta)), q.trace.partials[j, u][t - 1])
+            if j == "y" and self.plan.trivial_output():  # dL_t/dy_t · ∂y_t/∂θ: the loss at step t
+                named = Ref(q.local_name("y", theta, t), q.trace.partials[j, u][t - 1])
                 forms.append(Mul((q.dL_dy(t), named)))
             else:
                 forms.append(Mul((self.adjoint_form(j, t), q.form(j, u, t))))
         if len(uses) == 1 and not (uses[0][0] == "y" and self.plan.trivial_output()):
             j, _ = uses[0]
             adjoint = self.adjoint_form(j, t)
-            top = derivative(indexed(j, t), q.theta(theta))
-            if not q.single(j):
-                from .names import partial
-
-                top = partial(indexed(j, t), q.theta(theta))
+            top = q.local_name(j, theta, t)
             name = Name(
                 f"{adjoint.name.text} · {top.text}",  # type: ignore[union-attr]
                 rf"{adjoint.name.latex} \cdot {top.latex}",  # type: ignore[union-attr]

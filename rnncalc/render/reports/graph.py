@@ -151,16 +151,10 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
 
 
 def _via(root: Tree, q: Any, back: Any, param: str, j: str, u: str, t: int, digits: int) -> None:
-    """θ enters j_t: the local derivative times dL/dj_t, and where dL/dj_t comes from."""
-    from ...derivation.names import derivative, indexed
-    from ...derivation.names import partial as partial_name
-
+    """θ enters j_t: the local derivative (∂o_2/∂W_i) times dL/dj_t, and where dL/dj_t comes from."""
     printer = TextPrinter(digits)
     local = q.trace.partials[j, u][t - 1]
-    top = indexed(j, t)
-    name = (derivative if q.single(j) or back.plan.graph.uses[j] == (u,) else partial_name)(
-        top, q.theta(param)
-    )
+    name = q.local_name(j, param, t)
     rule = printer.print(q.form(j, u, t))
     if j == "y" and back.plan.trivial_output():
         dL = q.dL_dy(t)
