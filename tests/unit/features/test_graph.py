@@ -58,7 +58,7 @@ def test_drawing_without_graphviz_is_a_clear_error(cli, tmp_path, monkeypatch) -
 def test_rich_tree_of_one_parameter(cli) -> None:
     code, out, _ = cli("graph", "--format", "rich", "--tree", "Wh")
     assert code == 0 and out.startswith("dL/dW_h = 0.087734")
-    assert "via o_2: do_2/dW_h = h_1 = 0.880797  ×  dL/do_2 = δ_2 = 0.099608" in out
+    assert "via o_2: ∂o_2/∂W_h = h_1 = 0.880797  ×  dL/do_2 = δ_2 = 0.099608" in out
 
 
 def test_json_graph(cli) -> None:
