@@ -110,16 +110,27 @@ def data_of(result: Result) -> dict[str, object]:
 
 
 def svg_of(result: Result) -> str | None:
-    """A picture of the result as SVG where it has one (a graph, drawn by Graphviz), else None."""
-    if type(result).__name__ != "Graph":
-        return None
+    """A picture of the result as SVG where it has one (a graph, drawn by Graphviz; a training run's loss
+    curve and a derivation's gradient through time, by matplotlib), else None (nor without the tool)."""
     from ..errors import RnnCalcError
-    from .graphviz import draw
 
+    kind = type(result).__name__
     try:
-        return draw(render(result, "dot"), "svg").decode("utf-8")
-    except RnnCalcError:  # no Graphviz here
+        if kind == "Graph":
+            from .graphviz import draw
+
+            return draw(render(result, "dot"), "svg").decode("utf-8")
+        if kind == "Training":
+            from .pictures import loss_picture
+
+            return loss_picture(result, "svg").decode("utf-8")  # type: ignore[arg-type]
+        if kind == "Derivation" and any(s.key == "flow" for s in result.sections):  # type: ignore[attr-defined]
+            from .pictures import flow_picture
+
+            return flow_picture(result, "svg").decode("utf-8")  # type: ignore[arg-type]
+    except RnnCalcError:  # no Graphviz or matplotlib here
         return None
+    return None
 
 
 def html_of(result: Result) -> str:
@@ -129,4 +140,6 @@ def html_of(result: Result) -> str:
         from html import escape
 
         return svg_of(result) or f"<pre>{escape(render(result, 'rich'))}</pre>"
-    return render(result, "html", View(fragment=True))
+    picture = svg_of(result)  # the loss curve, the gradient through time: above the numbers
+    fragment = render(result, "html", View(fragment=True))
+    return f"<figure>{picture[picture.find('<svg') :]}</figure>{fragment}" if picture else fragment

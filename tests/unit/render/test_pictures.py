@@ -79,3 +79,14 @@ def test_pictures_have_whole_ticks_and_titles_that_fit(monkeypatch) -> None:
     axes = flow.axes[0]
     assert _inside(flow, axes.title) and "$" in axes.get_ylabel()  # the label is math, not raw text
     assert all(float(t).is_integer() for t in axes.get_xticks())
+
+
+def test_a_notebook_shows_the_loss_curve_and_the_gradient_through_time() -> None:
+    from rnncalc import Problem, Settings, derive, train
+
+    run = train(Problem(), epochs=3)
+    assert run._repr_svg_().lstrip().startswith("<?xml") and "<svg" in run._repr_svg_()
+    flow = derive(Problem(x=[1] * 5), Settings(flow=True))
+    html = flow._repr_html_()
+    assert html.startswith("<figure><svg") and "The gradient through time" in html
+    assert derive(Problem())._repr_svg_() is None  # no picture to show: the derivation's HTML alone
