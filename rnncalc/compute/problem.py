@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -510,12 +511,12 @@ class Problem:
         """A state's initial value (h_0 is --h0; every other state starts at 0 unless --init sets it)."""
         return self.h0 if state == "h" else self.init.get(state, Fraction(0))
 
-    @property
+    @functools.cached_property
     def mask(self) -> list[int]:
-        """1 for each step with a target, 0 for each without."""
+        """1 for each step with a target, 0 for each without (made once: every run reads it)."""
         return [int(t) for t in self.targets]
 
-    @property
+    @functools.cached_property
     def every_step_has_a_target(self) -> bool:
         """True unless some g_t is _ (many-to-one and the like)."""
         return all(self.targets)
