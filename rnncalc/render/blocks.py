@@ -22,13 +22,15 @@ FIRST_MARK = 0xF0000
 
 
 def stackable(value: Tensor) -> bool:
-    """A matrix of 2 to COMPACT_ABOVE rows and columns: written as rows one under another."""
-    return value.is_matrix and len(value) >= 2 and max(value.shape) <= COMPACT_ABOVE
+    """A matrix of 2 to COMPACT_ABOVE rows and columns, or a vector of 2 to COMPACT_ABOVE entries (a
+    column): written as rows one under another."""
+    return len(value) >= 2 and max(value.shape) <= COMPACT_ABOVE
 
 
 def aligned_rows(value: Tensor, entry: Callable[[float], str]) -> tuple[str, ...]:
-    """A matrix as bracketed rows of equal width, its columns aligned: ("[0.5, 0.1]", "[0.2, 0.3]")."""
-    cells = [[entry(v) for v in row] for row in value]
+    """A matrix as bracketed rows of equal width, its columns aligned: ("[0.5, 0.1]", "[0.2, 0.3]"); a
+    vector as a column, an entry per row."""
+    cells = [[entry(v) for v in row] for row in value.rows()]
     widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
     return tuple("[" + ", ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells)
 
@@ -45,14 +47,17 @@ class MatrixPrinter(TextPrinter):
 
     def tensor(self, value: Tensor, entry: Callable[[float], str]) -> str:
         """A matrix as the placeholder of its aligned rows; a vector (or a large matrix) as before."""
-        if not stackable(value):
-            return super().tensor(value, entry)
+        plain = TextPrinter(self.digits, values=True, compact=True)
+        if value.is_matrix and len(value) == 1:  # a row vector (1 × K): a row, as columns are columns
+            return plain.tensor(value[0], entry)
+        if not stackable(value):  # on one line, its rows too
+            return plain.tensor(value, entry)
         rows = aligned_rows(value, entry)
         if rows not in self.matrices:  # the same matrix gets the same mark, so equal parts stay equal
             mark = chr(FIRST_MARK + len(self.matrices))
             self.matrices[rows] = mark
             self.rows[mark] = rows
-            self.inline[mark] = super().tensor(value, entry)
+            self.inline[mark] = plain.tensor(value, entry)
         return self.matrices[rows] * len(rows[0])
 
     def stacked(self, line: list[Segment], width: int | None = None) -> list[list[Segment]]:

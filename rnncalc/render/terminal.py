@@ -218,7 +218,10 @@ def _number(derivation: Derivation) -> Callable[[float], str]:
 
 
 def _matrix_rows(value: Tensor, printer: TextPrinter) -> str:
-    """A matrix as bracketed rows, one per line, its columns aligned; a vector on one line."""
+    """A matrix as bracketed rows, one per line, its columns aligned; a vector as a column; a row vector
+    (1 × K) as a row."""
+    if value.is_matrix and len(value) == 1:
+        return printer.number(value[0])
     return "\n".join(aligned_rows(value, printer.number)) if stackable(value) else printer.number(value)
 
 

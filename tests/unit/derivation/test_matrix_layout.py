@@ -100,3 +100,21 @@ def test_a_line_too_wide_to_wrap_keeps_its_matrices_inline() -> None:
         if len(line) > 40:
             assert not lower_row(line) and not lower_row(below), line
     assert any(len(line) > 40 and "[[" in line for line in lines)  # the case arises here
+
+
+@pytest.mark.parametrize("width", [None, 40, 60, 80])
+def test_vectors_are_columns_rows_are_rows_and_no_mark_leaks(width) -> None:
+    """δ_t (a vector) stands as a column, x_{t-1}ᵀ (1 × D) as one row; the placeholders that stack a
+    matrix never reach the text, at any width."""
+    from rnncalc import Problem, derive
+    from rnncalc.render import View, render
+
+    problem = Problem(x=[[0.1, 0.2], [0.3, 0.1]], params={"Wh": [[0.5, 0.1], [0.2, 0.3]]}, h0=[0.2, 0.1])
+    lines = render(derive(problem), "rich", View(width=width)).splitlines()
+    assert not any(0xF0000 <= ord(ch) <= 0xFFFFD for line in lines for ch in line)
+    if width == 40:  # the line itself is broken there
+        return
+    first = next(i for i, line in enumerate(lines) if line.startswith("  dL/dW_i (t = 1) = δ_1 · x_0ᵀ = ["))
+    delta = lines[first].index("= [", len("  dL/dW_i (t = 1) = δ_1 · x_0ᵀ"))
+    assert re.match(r"= \[-?\d\.\d+\] · \[0\.1, 0\.2\]", lines[first][delta:])  # δ_1's first entry; the row
+    assert re.match(r"\[-?\d\.\d+\]", lines[first + 1][delta + 2 :])  # δ_1's second entry, under its first
