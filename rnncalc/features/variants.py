@@ -9,7 +9,7 @@ from typing import Any
 
 from ..compute.problem import Problem, Settings
 from ..derivation.derive import derive
-from ..errors import InputError
+from ..errors import InputError, RnnCalcError
 
 MAX_VARIANTS = 200
 TRIES = 200
@@ -98,9 +98,7 @@ def _well_conditioned(problem: Problem) -> bool:
     """Every value finite and moderate, the largest gradient neither vanished nor exploded."""
     try:
         derivation = derive(problem, Settings(), steps=False)
-    except InputError:
-        return False
-    except Exception:  # an overflow in a drawn problem: draw again
+    except RnnCalcError:  # refused, or overflowed: draw again
         return False
     values = [v for column in derivation.columns.values.values() for v in column]
     sizes = [_size(v) for v in values]

@@ -22,16 +22,12 @@ PENALTY = "0.3333333"
 """Moodle's usual penalty per wrong try (a third)."""
 
 
-def render(result: Any, format_name: str | View = "moodle", view: View | None = None) -> str:
+def render(result: Any, format_name: str = "moodle", view: View | None = None) -> str:
     """The quizzes as one Moodle XML file (only Moodle XML is written)."""
     if type(result).__name__ != "Quizzes":
-        raise InputError(
-            "a Moodle quiz is made from a problem: rnncalc quiz -o quiz.xml (or grads -f moodle)"
-        )
-    if format_name not in ("moodle", View()) and not isinstance(format_name, View):
-        raise InputError(
-            f"a quiz export is written as Moodle XML (-f moodle, -o quiz.xml), not {format_name}"
-        )
+        raise InputError("a Moodle quiz is made from a problem: rnncalc quiz -o quiz.xml")
+    if format_name != "moodle":
+        raise InputError(f"a quiz is written as Moodle XML (rnncalc quiz -o quiz.xml), not as {format_name}")
     root = ET.Element("quiz")
     for number, quiz in enumerate(result.quizzes, start=1):
         variant = f"variant {number}" if len(result.quizzes) > 1 else "the problem"

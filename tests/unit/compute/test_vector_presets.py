@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import central_differences
 
 from rnncalc.cell.presets import PRESETS
 from rnncalc.compute.problem import Problem, Settings
@@ -177,12 +178,6 @@ def test_forward_mode_carries_a_number_parameter_into_vectors() -> None:
         h0=[0, 0],
     )
     d = derive(problem, Settings(), method="forward")
-    values = {"Wi": wi, "Wh": wh, "k": np.array(0.7)}
-    for key in values:
-        found = np.zeros_like(values[key], dtype=float)
-        for index in np.ndindex(found.shape):
-            up, down = ({k: v.astype(float).copy() for k, v in values.items()} for _ in range(2))
-            up[key][index] += 1e-6
-            down[key][index] -= 1e-6
-            found[index] = (loss(up) - loss(down)) / 2e-6
+    values = {"Wi": wi.astype(float), "Wh": wh.astype(float), "k": np.array(0.7)}
+    for key, found in central_differences(loss, values).items():
         np.testing.assert_allclose(np.array(d.gradients[key], dtype=float), found, rtol=1e-6, atol=1e-9)

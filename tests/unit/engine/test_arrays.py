@@ -113,13 +113,7 @@ def test_row_vectors_times_matrices_as_cs231n_writes_them() -> None:
     )
     derivation = derive(problem, Settings(), steps=True)
     assert derivation.loss == pytest.approx(loss(**values), rel=1e-13)
-    for key, value in values.items():
-        expected = np.zeros_like(value)
-        for index in np.ndindex(value.shape):
-            up, down = ({k: v.copy() for k, v in values.items()} for _ in range(2))
-            up[key][index] += 1e-6
-            down[key][index] -= 1e-6
-            expected[index] = (loss(**up) - loss(**down)) / 2e-6
+    for key, expected in central_differences(lambda v: loss(**v), values).items():
         np.testing.assert_allclose(np.array(derivation.gradients[key]), expected, rtol=1e-6, atol=1e-9)
 
 
