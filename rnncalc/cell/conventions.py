@@ -41,7 +41,8 @@ class Convention:
     ``state``: the name of the hidden state (h, or a for deeplearning.ai); ``reduce_batch``: how the
     sequences' losses are added up; ``columns``: biases given as columns (n_a × 1) rather than vectors;
     ``layer_axis``: initial states carry a leading axis of layers (PyTorch's h0 is layers × N × H);
-    ``stacking``: how the course names stacked layers' parameters (None: it writes one layer only).
+    ``stacking``: how the course names stacked layers' parameters (None: it writes one layer only);
+    ``rows``: vectors are rows (x · Wx), so derivations are shown with row vectors.
     """
 
     name: str
@@ -54,6 +55,7 @@ class Convention:
     columns: bool = False
     layer_axis: bool = False
     stacking: Stacking | None = None
+    rows: bool = False
 
 
 def layered(cell: CourseCell, layers: int, stacking: Stacking) -> CourseCell:
@@ -111,6 +113,7 @@ CONVENTIONS: dict[str, Convention] = {
                     (_gates("Wx", "i f o g", 1), _gates("Wh", "i f o g", 1), _gates("b", "i f o g", 0)),
                 ),
             },
+            rows=True,
         ),
         Convention(
             "pytorch",
@@ -197,6 +200,7 @@ CONVENTIONS: dict[str, Convention] = {
                     )
                 ),
             },
+            rows=True,
         ),
         Convention(
             "dlai",

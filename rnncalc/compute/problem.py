@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 from ..errors import InputError
 from ..numbers import check_representable
 from .batch import Batch, check_batch, is_batch, split
+from .convention import UPSTREAM_TERM
 
 ARRAY_LOSSES = ("mse", "sse", "half-sse")
 """The registered losses defined for vector outputs (entry by entry, summed over the entries)."""
@@ -287,6 +288,15 @@ class Problem:
             check_representable(value, name)
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
+
+    @property
+    def headline(self) -> str:
+        """The problem in a few words for a header: n, the cell (its course and preset), the loss."""
+        named = self.network or self.preset is not None or self.convention not in (None, "rnncalc")
+        cell = self.cell_name if named else f"{self.activation} activation"
+        if self.loss_term == UPSTREAM_TERM:
+            return f"n = {self.n}, {cell}, upstream gradients given"
+        return f"n = {self.n}, {cell}, {self.loss.upper()} loss"
 
     def _named_cell(self) -> str:
         """The cell as headers name it, before a convention or a stack rewrites it into equations."""

@@ -182,7 +182,7 @@ def _times(left: Any, right: Any) -> Any:
         if right.shape == (1, 1) and left.shape[1] != 1:
             return left * right[0, 0]
         if left.cols != right.rows and left.cols == 1 and left.rows == right.rows:
-            return sympy.diag(*left) * right  # a diagonal Jacobian, shown as the vector of its diagonal
+            return (left.T * right).T  # x · Wx (a row-vector course): the vector Wxᵀ · x, kept a column
         return left * right
     return left * right
 

@@ -119,6 +119,8 @@ class Derivation(Result):
     """With truncated BPTT: the full gradients (``gradients`` are the truncated ones)."""
     truncation: Any = None
     """The truncation (compute.truncation.Truncation) the gradients were taken with, if any."""
+    rows: bool = False
+    """Written with row vectors, as a row-vector course writes them (derivation.rows)."""
 
     @property
     def result_columns(self) -> list[tuple[str, dict[str, Any]]]:

@@ -154,7 +154,7 @@ class Quantities:
 
     def parameter_transposed(self, name: str) -> Ref:
         """W_xᵀ: a parameter matrix transposed (the Jacobian of x · W_x by x)."""
-        return Ref(_transpose(parameter(name)), shown(self.trace.params[name].T), given=True)
+        return Ref(transposed_name(parameter(name)), shown(self.trace.params[name].T), given=True)
 
     def link(self, link: Link, t: int) -> Ref:
         """A partial of a chain, at step t + dt."""
@@ -218,7 +218,7 @@ class Quantities:
         if jacobian.diagonal is not None:
             return self.partial(k, u, t)
         ref = self.partial(k, u, t)
-        return Ref(_transpose(ref.name, brackets=True), shown(jacobian.dense().T))
+        return Ref(transposed_name(ref.name, brackets=True), shown(jacobian.dense().T))
 
     def as_row(self, form: Form) -> Form:
         """A column written as a row: δ_tᵀ (any other form as transpose(…))."""
@@ -226,7 +226,7 @@ class Quantities:
 
         if isinstance(form, Ref):
             row = np.asarray(form.value, dtype=float).reshape(1, -1)
-            return Ref(_transpose(form.name), shown(row), form.given)
+            return Ref(transposed_name(form.name), shown(row), form.given)
         return Call("transpose", form)
 
     def row(self, tree: Any, t: int) -> Form:
@@ -236,7 +236,7 @@ class Quantities:
         form = fill(array_form(tree, self.trace.net.shapes), self.binding(t))
         if isinstance(form, Ref):
             row = np.asarray(form.value, dtype=float).reshape(1, -1)
-            return Ref(_transpose(form.name), shown(row), form.given)
+            return Ref(transposed_name(form.name), shown(row), form.given)
         return Call("transpose", form)
 
     def edge(self, k: str, u: str, t: int) -> tuple[Name, Form, Any]:
@@ -382,7 +382,7 @@ def _identity() -> Ref:
     return Ref(Name("I", "I", "I"), 1.0, given=True)
 
 
-def _transpose(name: Name, brackets: bool = False) -> Name:
+def transposed_name(name: Name, brackets: bool = False) -> Name:
     """The transpose: W_hᵀ, (∂z_2/∂h_1)ᵀ."""
     text, latex = (f"({name.text})", rf"\left({name.latex}\right)") if brackets else (name.text, name.latex)
     return Name(f"{text}ᵀ", rf"{latex}^{{\top}}", f"{name.key}^T")

@@ -47,6 +47,14 @@ VECTOR_DELTA_LEAD = Name(
     r"W_{h}^{\top} \delta_{t+1}\right),\ \delta_{n+1} = 0",
     "delta",
 )
+JACOBIAN_DELTA_LEAD = Name(
+    "δ_t = dL/do_t = dh_t/do_t · ((dy_t/dh_t)ᵀ · dL_t/dy_t + (do_{t+1}/dh_t)ᵀ · δ_{t+1}), with δ_{n+1} = 0",
+    r"\delta_{t} = \frac{dL}{do_{t}} = \frac{dh_{t}}{do_{t}} \left(\left(\frac{dy_{t}}{dh_{t}}\right)^{\top} "
+    r"\frac{dL_{t}}{dy_{t}} + \left(\frac{do_{t+1}}{dh_{t}}\right)^{\top} \delta_{t+1}\right),\ "
+    r"\delta_{n+1} = 0",
+    "delta",
+)
+"""The column rule of a cell other than the built-in one (y = a · h + c, o = W_i · x + W_h · h + b)."""
 ADJOINT_LEAD = Name(
     "dL/dk_t = dL_t/dy_t (k = y) + Σ_j dL/dj_t · ∂j_t/∂k_t + Σ_j dL/dj_{t+1} · ∂j_{t+1}/∂k_t (k a state)",
     r"\frac{dL}{dk_{t}} = \frac{dL_{t}}{dy_{t}}\Big|_{k=y} + \sum_{j} \frac{dL}{dj_{t}} "
@@ -387,8 +395,12 @@ class Backward:
         steps = [
             Step(q.adjoint(k, t), self.rule(k, t), t=t) for t in range(self.n, 0, -1) for k in self.named
         ]
-        lead = (VECTOR_DELTA_LEAD if q.arrays else DELTA_LEAD) if q.delta_of is not None else ADJOINT_LEAD
+        lead = (self.vector_lead() if q.arrays else DELTA_LEAD) if q.delta_of is not None else ADJOINT_LEAD
         return Section("deltas", "Deltas, backward in time", tuple(steps), lead)
+
+    def vector_lead(self) -> Name:
+        """δ_t's rule for columns: with a and W_h for the built-in cell, with Jacobians for any other."""
+        return VECTOR_DELTA_LEAD if {"a", "Wh"} <= set(self.q.spec.params) else JACOBIAN_DELTA_LEAD
 
     def share(self, theta: str, t: int) -> Step | None:
         """Step t's share of dL/dθ as its own line, or None when θ adds nothing at step t."""

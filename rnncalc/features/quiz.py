@@ -139,9 +139,7 @@ def start_quiz(problem: Problem, digits: int = 6) -> Quiz:
         raise InputError("quiz: this derivation has no line to work out")
     tolerance = 0.5 * 10.0**-digits * (1 + 1e-9) + 1e-12
     model, given = derivation.section("model").steps, derivation.section("known").steps
-    cell = problem.cell_name if problem.network else problem.activation
-    header = f"n = {problem.n}, {cell}, {problem.loss.upper()} loss"
-    return Quiz(questions, tolerance, problem.n, digits, model, given, header)
+    return Quiz(questions, tolerance, problem.n, digits, model, given, problem.headline)
 
 
 def _asked(step: Step) -> bool:

@@ -71,6 +71,10 @@ def render(result: Result, format_name: str, view: View | None = None) -> Any:
     """Render any result (a derivation or a report) in a registered format: text, or bytes for PDF."""
     view = view or View()
     kind = type(result).__name__
+    if kind == "Derivation" and format_name != "json":  # a row-vector course's derivation in rows
+        from ..derivation.rows import in_rows
+
+        result = in_rows(result)  # type: ignore[arg-type]
     if format_name == "pdf":  # any result: its LaTeX document, typeset
         return importlib.import_module(FORMATS["pdf"].module).render(result, view)
     if kind in REPORTS:
@@ -94,9 +98,10 @@ def rich_of(result: Result, view: View | None = None) -> object:
         from .reports import rich_renderable
 
         return rich_renderable(module.report(result, view))
+    from ..derivation.rows import in_rows
     from .terminal import renderable
 
-    return renderable(result, view)  # type: ignore[arg-type]  # a Derivation: the results with no report
+    return renderable(in_rows(result), view)  # type: ignore[arg-type]  # a Derivation: the results with no report
 
 
 def data_of(result: Result) -> dict[str, object]:

@@ -85,9 +85,7 @@ def header(derivation: Derivation) -> str:
             "; exact values are written in terms of earlier named quantities, a value in full only while it "
             f"has at most {COMPACT_OPS} operations"
         )
-    cell = problem.cell_name if problem.network else f"{problem.activation} activation"
-    model = f"n = {problem.n}, {cell}, {problem.loss.upper()} loss"
-    return f"{model}; {mode}. {derivation.sheet}".rstrip()
+    return f"{problem.headline}; {mode}. {derivation.sheet}".rstrip()
 
 
 def gradient_rows(derivation: Derivation) -> list[tuple[str, str]]:

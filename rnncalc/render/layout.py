@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..derivation.formula import Add, Blank, Form, Gap, Neg
+from ..derivation.formula import Add, Blank, Form, Gap, Mul, Neg
 from ..derivation.model import Step
 from .printers import TextPrinter
 
@@ -85,24 +85,31 @@ def text_line(step: Step, digits: int, compact: bool = False, values: TextPrinte
 
 
 def chunks(part: Part, budget: int = ROW_BUDGET) -> list[Form]:
-    """Split a long sum into pieces of about ``budget`` characters each (other forms stay whole)."""
-    if len(part.text) <= budget or not isinstance(part.form, Add):
+    """Split a long sum or product into pieces of about ``budget`` characters each (other forms stay
+    whole; a product's pieces keep their brackets)."""
+    form = part.form
+    if len(part.text) <= budget or not isinstance(form, (Add, Mul)):
         return [part.form]
     printer = TextPrinter(values=part.values)
     pieces: list[list[Form]] = [[]]
     width = 0
-    for term in part.form.terms:
+    for term in form.terms if isinstance(form, Add) else form.factors:
         size = len(printer.print(term)) + 3
         if pieces[-1] and width + size > budget:
             pieces.append([])
             width = 0
         pieces[-1].append(term)
         width += size
+    if isinstance(form, Mul):
+        return [Mul(tuple(piece), form.hadamard) for piece in pieces]
     return [Add(tuple(piece)) for piece in pieces]
 
 
 def continued(form: Form) -> tuple[str, Form]:
-    """A sum's later piece as an operator and the rest: (+, a + b) or (-, a + b) for -a + b."""
+    """A later piece as an operator (in LaTeX) and the rest: (+, a + b), (-, a + b) for -a + b, and
+    (\\cdot, M) for a product's."""
+    if isinstance(form, Mul):
+        return (r"\odot" if form.hadamard else r"\cdot"), form
     if isinstance(form, Add) and isinstance(form.terms[0], Neg):
         return "-", Add((form.terms[0].arg, *form.terms[1:]))
     return "+", form

@@ -122,10 +122,7 @@ def _header(derivation: Derivation) -> str:
             "; exact values are written in terms of earlier named quantities, a value in full only while it "
             f"has at most {COMPACT_OPS} operations"
         )
-    cell = problem.cell_name if problem.network else problem.activation
-    return f"rnncalc: n = {problem.n}, {cell}, {problem.loss.upper()}; {mode}" + (
-        f". {derivation.sheet}" if derivation.sheet else ""
-    )
+    return f"rnncalc: {problem.headline}; {mode}" + (f". {derivation.sheet}" if derivation.sheet else "")
 
 
 def _section(

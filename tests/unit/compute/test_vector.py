@@ -456,6 +456,20 @@ def test_exact_values_of_a_gated_cell_evaluate_to_the_numbers(preset: str) -> No
     assert _exact_values_checked(derive(problem, Settings(exact=True))) > 40
 
 
+@pytest.mark.parametrize("preset", ["elman", "lstm"])
+def test_exact_values_of_a_row_vector_course_evaluate_to_the_numbers(preset: str) -> None:
+    """CS231n's x · Wx read as a row times a matrix in exact arithmetic too (never diag(x) · Wx)."""
+    gates = 4 if preset == "lstm" else 1
+    rng = np.random.default_rng(3)
+    params = {"Wx": rng.uniform(-1, 1, (2, 2 * gates)).round(1).tolist(), "b": [0.1] * (2 * gates)}
+    params["Wh"] = rng.uniform(-1, 1, (2, 2 * gates)).round(1).tolist()
+    problem = VectorProblem(
+        convention="cs231n", preset=preset, x=[[[1, 0.5], [0, -1]]], init={"h": [[0.1, 0.2]]},
+        params=params, upstream=[[[1, 0], [0.5, -0.5]]],
+    )  # fmt: skip
+    assert _exact_values_checked(derive(problem, Settings(exact=True))) > 10
+
+
 def _exact_values_checked(d) -> int:
     """How many exact values, read back by SymPy with their named entries put in, equal their numbers."""
     import sympy
@@ -502,7 +516,10 @@ def _exact_values_checked(d) -> int:
             sympy.Matrix(parsed).evalf(30).tolist() if isinstance(parsed, list) else [[parsed.evalf(30)]],
             dtype=float,
         )
-        expected = np.array(step.target.value, dtype=float).reshape(got.shape)
+        expected = np.array(step.target.value, dtype=float)
+        if got.shape == (1, 1) and expected.ndim == 2 and expected.shape[0] == expected.shape[1] > 1:
+            got = got[0, 0] * np.eye(len(expected))  # I, written 1: the identity (dy_t/dh_t of y = h)
+        expected = expected.reshape(got.shape)
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=step.target.name.text)
         checked += 1
     return checked

@@ -35,7 +35,7 @@ def test_a_quiz_marks_right_and_wrong_answers_and_reworks_a_miss_from_the_studen
     assert result.returncode == 1, result.stderr  # a wrong answer: exit status 1, as grade
     out = result.stdout
     first = out.splitlines()[:6]  # the problem first: the equations, every given value, how to stop
-    assert first[0].startswith("Quiz: n = 2, sigmoid, MSE loss;") and "  h_t = σ(o_t)" in first
+    assert first[0].startswith("Quiz: n = 2, sigmoid activation, MSE loss;") and "  h_t = σ(o_t)" in first
     assert (
         "Given: x_0 = 1, x_1 = 0, g_1 = 1, g_2 = 1, h_0 = 0, W_i = 1, W_h = 1, a = 1, b = 1, c = 1." in first
     )
