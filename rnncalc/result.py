@@ -6,7 +6,8 @@ from typing import Any
 
 
 class Result:
-    """Mixin: ``to_data()`` (JSON-ready), ``__rich__`` (terminal), ``_repr_markdown_`` (Jupyter), exports.
+    """Mixin: ``to_data()`` (JSON-ready), ``__rich__`` (terminal), ``_repr_html_``, ``_repr_markdown_``,
+    ``_repr_latex_`` and ``_repr_svg_`` (Jupyter), exports.
 
     The renderers live in ``rnncalc.render``; they are imported when first used.
     """
@@ -57,6 +58,15 @@ class Result:
         from .render import html_of
 
         return html_of(self)
+
+    def _repr_latex_(self) -> str | None:
+        """The LaTeX body (no preamble), which nbconvert puts into a notebook's LaTeX and PDF exports;
+        None for a graph, whose picture is its LaTeX-free display."""
+        from .render import formats_of
+
+        if "latex" not in formats_of(type(self).__name__):
+            return None
+        return self.to_latex(fragment=True)
 
     def _repr_svg_(self) -> str | None:
         """Jupyter's picture, for a graph (drawn by Graphviz); None for other results."""

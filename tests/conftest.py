@@ -7,12 +7,27 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from rnncalc.cli import main
 
 os.environ["RNNCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="rnncalc-test-cache-")  # never the user's cache
+
+SLOW_TIERS = ("properties", "published", "documents", "hostile")
+"""The folders of the slow tiers (.ci/run: pytest -m slow); tests/unit and tests/architecture are the fast
+tier (a plain pytest), with a few single tests in unit marked slow by hand."""
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in a slow tier's folder slow, before -m chooses the tier."""
+    for item in items:
+        parts = Path(item.path).resolve().relative_to(TESTS).parts
+        if parts[0] in SLOW_TIERS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

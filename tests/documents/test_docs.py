@@ -5,11 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 from paths import ROOT
 
 
-@pytest.mark.slow
 def test_generated_docs_are_current() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "make_docs.py"), "--check"],

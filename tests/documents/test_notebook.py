@@ -11,7 +11,6 @@ import pytest
 from paths import ROOT
 from reference import finite_differences
 
-pytestmark = pytest.mark.slow  # a kernel start: the slow tier, run by .ci/run (pytest -m slow)
 SCRIPT = ROOT / "scripts" / "make_notebook.py"
 
 
@@ -45,6 +44,8 @@ def test_results_show_as_html_with_mathml_and_fetch_nothing(executed):
     notebook, _ = executed
     html = outputs_of(notebook, "d = derive(")[0]["data"]["text/html"]
     assert "<math" in html and "<mfrac" in html
+    latex = outputs_of(notebook, "d = derive(")[0]["data"]["text/latex"]  # for nbconvert's PDF
+    assert "\\frac{dL}{dW_{i}}" in latex and "\\documentclass" not in latex
     assert not re.search(r"<script|<link|\bsrc=|\bhref=|@import", html)
     check = outputs_of(notebook, "rnncalc.check(")[0]["data"]["text/html"]
     assert "all agree" in check

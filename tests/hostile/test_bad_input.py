@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # Every bad input of tests/bad_inputs.py, run as a command: the slow tier (.ci/run: pytest -m slow).
-pytestmark = pytest.mark.slow
 
 RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -133,7 +132,6 @@ TOKENS = st.sampled_from(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@pytest.mark.slow
 @given(st.lists(TOKENS, max_size=12))
 def test_random_command_lines_never_crash(cli, args: list[str]) -> None:
     code, _, err = cli(*args)

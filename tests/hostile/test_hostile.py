@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 
 from rnncalc.cell.functions import CELL_FUNCTIONS
 
-pytestmark = pytest.mark.slow  # hostile inputs: the slow tier, run by .ci/run (pytest -m slow)
-
 COMMAND = [sys.executable, "-m", "rnncalc"]
 
 
@@ -86,7 +84,6 @@ def test_a_250_character_name_is_fine(tmp_path: Path) -> None:
     assert run("grads", "-o", str(target)).returncode == 0 and target.exists()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("signum", "status", "fragment"),
     [
@@ -184,7 +181,6 @@ cells = st.builds(
 )
 
 
-@pytest.mark.slow
 @settings(max_examples=1, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(cells, min_size=25, max_size=25))
 def test_random_cells_through_every_command_never_crash(batch: list[list[str]]) -> None:
@@ -241,7 +237,6 @@ def test_once_internal_errors_now_work(cli, args: list[str]) -> None:
     assert code == 0 and out and err == "", err
 
 
-@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_growing_expressions_stay_fast() -> None:
     nested = "o"
     for _ in range(30):

@@ -14,8 +14,6 @@ from rnncalc import Settings, derive
 from rnncalc.cell.functions import ACTIVATIONS
 from rnncalc.cell.losses import LOSSES
 
-pytestmark = pytest.mark.slow  # properties over many random problems: the slow tier (.ci/run: pytest -m slow)
-
 values = st.fractions(min_value=-2, max_value=2, max_denominator=8)
 
 
@@ -59,7 +57,6 @@ def test_chain_rule_matches_finite_differences(case: dict) -> None:
         assert derivation.gradients[name] == pytest.approx(value, rel=1e-6, abs=slack), name
 
 
-@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_n=4))
 def test_chain_rule_matches_sympy_on_the_unrolled_loss(case: dict) -> None:

@@ -48,7 +48,6 @@ def _assert_gradients_match(d, reference: dict[str, float]) -> None:
         assert d.gradients[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
 
 
-@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_scalar_lstm_three_steps_yasmeen_akl() -> None:
     # published (4 dp) forward values of f, i, C~, C, o and h at t = 1, 2, 3, and y = Wy·h_3 = 3.4827
     problem = Problem(cell=YASMEEN_LSTM, inputs={"x": (1, 2, 3)}, g=(None, None, 3), params=YASMEEN_PARAMS,
@@ -137,7 +136,6 @@ THSIS_GRU = (
 )
 
 
-@pytest.mark.slow  # run by .ci/run (pytest -m slow)
 def test_two_unit_gru_three_steps_thsis_forward_right_gradients_wrong() -> None:
     params = (
         dict(Wh1=0.2, Wh2=0.9, Wz1=0.1, Wz2=3.1, Wr1=2.3, Wr2=0.5, w1=2.0, w2=4.0)

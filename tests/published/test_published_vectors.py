@@ -37,7 +37,6 @@ def dinosaur_island():
     return problem(np.eye(27)[X], Y, a_prev, Wax, Waa, b, Wya, by, "softmax-ce")
 
 
-@pytest.mark.slow  # 3 s: the published numbers of a 100-unit softmax RNN's optimisation step
 def test_dinosaur_island_optimize() -> None:
     trace = run(dinosaur_island())
     n = 6  # the notebook's loss is the sum over the steps, rnncalc's softmax-ce their mean

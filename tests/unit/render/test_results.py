@@ -45,6 +45,20 @@ def test_every_result_speaks_the_protocol(kind: str) -> None:
         assert result.render(name).strip()  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("kind", ["derivation", "check", "grade"])
+def test_jupyter_latex_is_a_body_that_typesets(kind: str, tmp_path: Path) -> None:
+    """_repr_latex_ (what nbconvert puts into a notebook's PDF): the body alone, and it compiles."""
+    from rnncalc.render.latex_text import PREAMBLE
+
+    body = results()[kind]._repr_latex_()  # type: ignore[attr-defined]
+    assert "\\documentclass" not in body and "\\begin{document}" not in body
+    compile_latex(PREAMBLE + body + "\n\\end{document}\n", tmp_path)
+
+
+def test_a_graph_has_no_jupyter_latex() -> None:
+    assert build_graph(Problem())._repr_latex_() is None
+
+
 def test_report_numbers_match_the_derivation_in_every_format() -> None:
     derivation = derive(Problem())
     report = check(Problem())
