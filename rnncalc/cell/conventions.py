@@ -42,7 +42,8 @@ class Convention:
     sequences' losses are added up; ``columns``: biases given as columns (n_a × 1) rather than vectors;
     ``layer_axis``: initial states carry a leading axis of layers (PyTorch's h0 is layers × N × H);
     ``stacking``: how the course names stacked layers' parameters (None: it writes one layer only);
-    ``rows``: vectors are rows (x · Wx), so derivations are shown with row vectors.
+    ``rows``: vectors are rows (x · Wx), so derivations are shown with row vectors; ``reduce_time``: how
+    the course's loss adds up its steps, when a loss (not upstream gradients) is given (None: the loss's).
     """
 
     name: str
@@ -56,6 +57,7 @@ class Convention:
     layer_axis: bool = False
     stacking: Stacking | None = None
     rows: bool = False
+    reduce_time: str | None = None
 
 
 def layered(cell: CourseCell, layers: int, stacking: Stacking) -> CourseCell:
@@ -114,6 +116,7 @@ CONVENTIONS: dict[str, Convention] = {
                 ),
             },
             rows=True,
+            reduce_time="sum",
         ),
         Convention(
             "pytorch",
@@ -168,6 +171,7 @@ CONVENTIONS: dict[str, Convention] = {
             },
             layer_axis=True,
             stacking=PYTORCH,
+            reduce_time="mean",
         ),
         Convention(
             "d2l",
@@ -201,6 +205,7 @@ CONVENTIONS: dict[str, Convention] = {
                 ),
             },
             rows=True,
+            reduce_time="mean",
         ),
         Convention(
             "dlai",
@@ -226,6 +231,7 @@ CONVENTIONS: dict[str, Convention] = {
                 ),
             },
             columns=True,
+            reduce_time="sum",
         ),
     )
 }

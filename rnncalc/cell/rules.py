@@ -69,10 +69,12 @@ SHIPPED_TARGET_COUNTS = 64
 
 
 def shipped_weights(loss_name: str) -> list[Fraction]:
-    """The loss weights whose rules the package ships: every weight(k) for k = 1..64 targets."""
+    """The loss weights whose rules the package ships: every weight(k) for k = 1..64 targets as the loss
+    adds up its steps, and 1 (the rules any other weight is scaled from)."""
     from .losses import LOSSES
 
-    return sorted({LOSSES[loss_name].weight(k) for k in range(1, SHIPPED_TARGET_COUNTS + 1)})
+    weights = {LOSSES[loss_name].weight(k) for k in range(1, SHIPPED_TARGET_COUNTS + 1)}
+    return sorted(weights | {Fraction(1)})
 
 
 def shipped_cells() -> list[CellSpec]:

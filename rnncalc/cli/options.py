@@ -181,6 +181,13 @@ SHARED: dict[str, tuple[Any, Any]] = {
         "In a mini-batch, the loss is the mean (default) or the sum of the sequences' losses.",
         PROBLEM,
     ),
+    "reduce_time": _option(
+        Optional[BatchReduction],
+        "--reduce-time",
+        "The loss is the mean or the sum of the steps' losses. Default: as the loss says (mse, bce and "
+        "softmax-ce: mean; sse, half-sse: sum), or as --convention's course does.",
+        PROBLEM,
+    ),
     "input": _option(
         Optional[list[str]],
         "--input",
@@ -505,7 +512,7 @@ def with_problem(options: Any, table: dict[str, Any]) -> Any:
             value = _choice(LossName, value, key)
         elif key == "method":
             value = _choice(MethodName, value, key)
-        elif key == "reduce_batch":
+        elif key in ("reduce_batch", "reduce_time"):
             value = _choice(BatchReduction, value, key)
         elif key == "convention":
             value = _choice(ConventionName, value, key)
@@ -590,6 +597,8 @@ def _shared_args(options: Any) -> dict[str, Any]:
         args["activation"] = options.activation.value
     if options.layers is not None:
         args["layers"] = options.layers
+    if options.reduce_time is not None:
+        args["reduce_time"] = options.reduce_time.value
     if options.bidirectional:
         args["bidirectional"] = True
     if options.convention is not None:

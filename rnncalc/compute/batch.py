@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ..cell.losses import REDUCTIONS
 from ..errors import InputError
 
-REDUCTIONS = ("mean", "sum")
 MAX_SEQUENCES = 10_000
 
 

@@ -136,6 +136,8 @@ def course_args(
         args["init"] |= _initial(value, convention, state, batched, layers)
     if fields.get("reduce_batch") is None and upstream is None:  # given dL/dh_t: gradients add up
         args["reduce_batch"] = convention.reduce_batch
+    if fields.get("reduce_time") is None and upstream is None:
+        args["reduce_time"] = convention.reduce_time
     streams: tuple[str, ...] = ()
     if bidirectional:  # dL/d[h_t; hb_t]: each direction's half, the reverse one reversed in time
         halves = split_upstream(_exact_array(layout(upstream), "--upstream"), convention.state)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cell.equations import CellSpec
 from ..cell.functions import ACTIVATIONS
-from ..cell.losses import LOSSES, VECTOR_ONLY_LOSSES
+from ..cell.losses import LOSSES, REDUCTIONS, VECTOR_ONLY_LOSSES
 
 if TYPE_CHECKING:
     from .arrays import Arrays
@@ -181,6 +181,8 @@ class Problem:
     preset: str | None = None
     sequence: int = 1
     reduce_batch: str | None = None
+    reduce_time: str | None = None
+    """How the loss adds up its steps (mean or sum); None: as the loss (or the course) defines it."""
     convention: str | None = None
     upstream: Any = None
     layers: int = 1
@@ -212,6 +214,10 @@ class Problem:
             )
         if self.reduce_batch is None:
             object.__setattr__(self, "reduce_batch", "mean")
+        if self.reduce_time not in (None, *REDUCTIONS):
+            raise InputError(
+                f"--reduce-time must be one of {', '.join(REDUCTIONS)}, got {self.reduce_time!r}"
+            )
         if self.preset is not None:
             self._apply_preset()
         if self.layers != 1:
@@ -296,7 +302,10 @@ class Problem:
         cell = self.cell_name if named else f"{self.activation} activation"
         if self.loss_term == UPSTREAM_TERM:
             return f"n = {self.n}, {cell}, upstream gradients given"
-        return f"n = {self.n}, {cell}, {self.loss.upper()} loss"
+        over_time = {"mean": ", averaged over time", "sum": ", summed over time"}.get(
+            self.reduce_time or "", ""
+        )
+        return f"n = {self.n}, {cell}, {self.loss.upper()} loss{over_time}"
 
     def _named_cell(self) -> str:
         """The cell as headers name it, before a convention or a stack rewrites it into equations."""
@@ -409,6 +418,7 @@ class Problem:
                     loss_term=self.loss_term,
                     preset=self.preset,
                     layers=self.layers,
+                    reduce_time=self.reduce_time,
                 )
             )
         shown = sequences[self.sequence - 1]
@@ -442,7 +452,8 @@ class Problem:
         from .convention import course_args
 
         names: tuple[str, ...] = (
-            "x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "preset", "layers"
+            "x", "g", "h0", "params", "cell", "init", "loss_term", "reduce_batch", "reduce_time", "preset",
+            "layers",
         )  # fmt: skip
         names += ("bidirectional",)
         fields = {name: getattr(self, name) for name in names}
@@ -500,14 +511,16 @@ class Problem:
 
     @property
     def loss_weight(self) -> Fraction:
-        """The factor of each squared error: 1/(number of targets) for MSE, 1 for SSE, 1/2 for half-SSE."""
+        """The factor of each step's loss term: 1/(number of targets) for MSE, 1 for SSE, 1/2 for half-SSE;
+        1/n or 1 where --reduce-time says mean or sum."""
         if self.batch is not None:
             return self.batch.sequences[self.batch.shown].loss_weight
+        n = sum(self.targets)
         if self.loss == CUSTOM_LOSS:
-            return Fraction(1)
+            return Fraction(1, n) if self.reduce_time == "mean" else Fraction(1)
         if self.loss in VECTOR_ONLY_LOSSES:
-            return Fraction(1, sum(self.targets))
-        return LOSSES[self.loss].weight(sum(self.targets))
+            return Fraction(1) if self.reduce_time == "sum" else Fraction(1, n)
+        return LOSSES[self.loss].weight(n, self.reduce_time)
 
     def stream(self, name: str) -> tuple[Fraction, ...]:
         """An input stream's values (x or one given with --input)."""

@@ -13,7 +13,7 @@ import dataclasses
 from fractions import Fraction
 from typing import Any
 
-from ..cell.losses import LOSSES, VECTOR_TEXT
+from ..cell.losses import LOSSES, VECTOR_TEXT, reduced_text
 from ..compute.convention import UPSTREAM_TERM
 from ..compute.problem import CUSTOM_LOSS, Problem
 from ..engine.plan import Chain
@@ -103,12 +103,18 @@ def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
         loss = dataclasses.replace(loss, name=problem.loss, text=text, latex=latex)
     else:
         loss = LOSSES[problem.loss]
+    if problem.reduce_time is not None:  # the steps averaged or summed as --reduce-time says
+        text, latex = reduced_text(loss.text, loss.latex, loss.factor, problem.reduce_time)
+        loss = dataclasses.replace(loss, text=text, latex=latex)
     if problem.every_step_has_a_target:
         return Name(loss.text, loss.latex, loss.name)
     steps = ", ".join(map(str, target_steps))
     return Name(
-        loss.text.replace("1/n", "1/|T|").replace("Σ_{t=1}^{n}", "Σ_{t ∈ T}") + f" with T = {{{steps}}}",
-        loss.latex.replace(r"\frac{1}{n}", r"\frac{1}{|T|}").replace(r"\sum_{t=1}^{n}", r"\sum_{t \in T}")
+        loss.text.replace("1/n", "1/|T|").replace("1/(2n)", "1/(2|T|)").replace("Σ_{t=1}^{n}", "Σ_{t ∈ T}")
+        + f" with T = {{{steps}}}",
+        loss.latex.replace(r"\frac{1}{n}", r"\frac{1}{|T|}")
+        .replace(r"\frac{1}{2n}", r"\frac{1}{2|T|}")
+        .replace(r"\sum_{t=1}^{n}", r"\sum_{t \in T}")
         + rf",\ T = \{{{steps}\}}",
         loss.name,
     )

@@ -55,6 +55,7 @@ c = 1
 # x = [[[1, 2], [0, 1]], [[0.5, 1], [1, 0]]]
 # g = [[1, 0.5], [0, 1]]
 # reduce_batch = "mean"         # the batch loss: the mean (or sum) of the sequences' losses
+# reduce_time = "sum"           # the loss over time: the mean or sum of the steps' (default: the loss's)
 # convention = "cs231n"         # a course's names, layout and stacked weights (rnncalc conventions)
 # upstream = [[...]]            # dL/dh_t given instead of targets and a loss ([upstream] h = ..., c = ...)
 # sequence = 1                  # the sequence derived in full
@@ -82,6 +83,7 @@ KINDS: dict[str, str] = {
     "loss_term": "text",
     "sequence": "integer",
     "reduce_batch": "text",
+    "reduce_time": "text",
     "convention": "text",
     "upstream": "numbers",
     "layers": "integer",

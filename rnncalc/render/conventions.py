@@ -16,7 +16,7 @@ def conventions_text() -> str:
             f"{convention.name}: {convention.about}",
             f"  source: {convention.source}",
             f"  x as {AXES[convention.batch]}; a batch's loss: the {convention.reduce_batch} of the "
-            "sequences'",
+            f"sequences'; a sequence's loss: {_over_time(convention.reduce_time)}",
         ]
         for kind, cell in convention.cells.items():
             lines.append(f"  --preset {kind}:")
@@ -40,3 +40,10 @@ def conventions_text() -> str:
         "averages over the entries): give --upstream to start from a course's own dL/dh_t."
     )
     return "\n\n".join([*blocks, footer]) + "\n"
+
+
+def _over_time(reduction: str | None) -> str:
+    """How a convention's loss adds up its steps, in words."""
+    if reduction is None:
+        return "as the loss says (mse: the mean of the steps')"
+    return f"the {reduction} of the steps'"
