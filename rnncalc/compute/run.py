@@ -209,6 +209,10 @@ def gradients_without_time(problem: Problem) -> dict[str, float]:
     hand derivation gives when it keeps only each step's direct terms."""
     from .truncation import Truncation, truncated_backward
 
+    if problem.batch is not None:  # a mini-batch: each sequence's, weighted as the batch loss adds them
+        weight = float(problem.batch.weight)
+        parts = [gradients_without_time(sequence) for sequence in problem.batch.sequences]
+        return {p: weight * sum(part[p] for part in parts) for p in parts[0]}
     trace = run(problem, Settings(), every_adjoint=True)
     lean = problem.arrays is None  # the generated reverse mode; vectors take the plan's own
     back = truncated_backward(trace, Truncation(1), _unchanged, lean=lean)  # each L_t sees its own step only

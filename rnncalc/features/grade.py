@@ -302,7 +302,7 @@ def _with_array_slips(
 
     groups: dict[str, list[Mark]] = {}
     for mark in marks:
-        if "[" in mark.key and not mark.ok and not mark.slip:
+        if "[" in mark.key and not mark.ok:  # a slip of the whole array explains an entry's best
             groups.setdefault(mark.key.split("[")[0], []).append(mark)
     found: dict[int, str] = {}
     for base, group in groups.items():
@@ -341,10 +341,69 @@ def _array_slip_rules(
         ),
         (f"1/{n} of the answer: a mean over the steps where the loss sums them", lambda m: m.expected / n),
     ]
+    if problem.batch is not None and len(problem.batch.sequences) > 1:
+        count = len(problem.batch.sequences)
+        if problem.batch.reduction == "mean":
+            slip = f"{count} times the answer: the batch's gradients summed where its loss is their mean"
+            rules.append((slip, lambda m: count * m.expected))
+        else:
+            slip = f"1/{count} of the answer: the batch's mean where its loss is the sum of the sequences'"
+            rules.append((slip, lambda m: m.expected / count))
     without = _without_time(problem, base)
     if without is not None:
         rules.append(("the path through time is missing (only each step's direct term is summed)", without))
+    return rules + _stacking_rules(problem, base, exact)
+
+
+def _stacking_rules(
+    problem: Problem, base: str, exact: dict[str, tuple[int, str, float]]
+) -> list[tuple[str, Callable[[Mark], float | None]]]:
+    """For a course's stacked gradient (CS231n's dWx of D×4H): each other order of its blocks (the gates
+    i, f, g, o where the course stacks i, f, o, g), and the entry a student's array in that order holds."""
+    import itertools
+
+    layout: Any = problem.course
+    fused = next((f for f in layout.cell.fused if f"d{f.name}" == base), None) if layout is not None else None
+    if fused is None or len(fused.parts) < 2 or len(set(fused.sizes)) != 1:
+        return []
+    count = len(fused.parts)
+    labels = [part.removeprefix(fused.name).lstrip("_") or part for part in fused.parts]
+    rules: list[tuple[str, Callable[[Mark], float | None]]] = []
+    for order in itertools.permutations(range(count)):
+        if order == tuple(range(count)):
+            continue
+        given = ", ".join(labels[k] for k in order)
+        slip = (
+            f"the blocks stacked in the order {given}, where {layout.convention.name} stacks "
+            f"{', '.join(labels)} (along axis {fused.axis})"
+        )
+        rules.append((slip, _reordered(base, exact, order, fused.axis)))
     return rules
+
+
+def _reordered(
+    base: str, exact: dict[str, tuple[int, str, float]], order: tuple[int, ...], axis: int
+) -> Callable[[Mark], float | None]:
+    """The entry of a stacked array whose blocks come in ``order`` (block k is the course's order[k])."""
+    indices = [_index(key, base) for key in exact if key.startswith(f"{base}[")]
+    extent = max((index[axis] for index in indices if axis < len(index)), default=0)
+    size = extent // len(order)
+
+    def entry(mark: Mark) -> float | None:
+        index = _index(mark.key, base)
+        if axis >= len(index) or size == 0:
+            return None
+        block, offset = divmod(index[axis] - 1, size)
+        index[axis] = order[block] * size + offset + 1
+        found = exact.get(f"{base}[{','.join(map(str, index))}]")
+        return found[2] if found is not None else None
+
+    return entry
+
+
+def _index(key: str, base: str) -> list[int]:
+    """An entry's 1-based index from its name: dWx[2,3] → [2, 3]."""
+    return [int(i) for i in key[len(base) + 1 : -1].split(",")]
 
 
 def _without_time(problem: Problem, base: str) -> Callable[[Mark], float | None] | None:

@@ -168,3 +168,66 @@ def test_a_students_array_slips_are_named_once_per_array(cli, tmp_path: Path) ->
     marks = json.loads(cli("grade", str(tmp_path / "mine.npz"), "--config", str(problem), "-f", "json")[1])
     assert all(m["ok"] for m in marks["marks"] if m["name"].startswith("h_"))  # h_1[1] ... h_3[2]
     assert sum(m["name"].startswith("h_") for m in marks["marks"]) == 6
+
+
+def test_a_stacked_gradient_in_another_gate_order_is_named(cli, tmp_path: Path) -> None:
+    """CS231n's dWx (D × 4H, gates i, f, o, g) handed in with PyTorch's gate order i, f, g, o: against
+    central differences of CS231n's LSTM written out in the test."""
+    from reference import central_differences
+
+    rng = np.random.default_rng(4)
+    N, T, D, H = 1, 2, 2, 2
+    v = {"Wx": rng.uniform(-1, 1, (D, 4 * H)).round(2), "Wh": rng.uniform(-1, 1, (H, 4 * H)).round(2)}
+    v["b"] = rng.uniform(-1, 1, 4 * H).round(2)
+    x, h0, dh = (rng.uniform(-1, 1, shape).round(2) for shape in ((N, T, D), (N, H), (N, T, H)))
+
+    def loss(w: dict) -> float:
+        h, c, total = h0, np.zeros_like(h0), 0.0
+        for t in range(T):
+            a = x[:, t] @ w["Wx"] + h @ w["Wh"] + w["b"]
+            i, f, o = (1 / (1 + np.exp(-a[:, k * H : (k + 1) * H])) for k in range(3))
+            c = f * c + i * np.tanh(a[:, 3 * H :])
+            h = o * np.tanh(c)
+            total += float(np.sum(dh[:, t] * h))
+        return total
+
+    blocks = np.split(central_differences(loss, v)["Wx"], 4, axis=1)  # i, f, o, g
+    np.savez(tmp_path / "mine.npz", dWx=np.concatenate([blocks[k] for k in (0, 1, 3, 2)], axis=1))
+    problem = tmp_path / "p.toml"
+    problem.write_text(
+        f"convention = 'cs231n'\npreset = 'lstm'\nx = {x.tolist()}\nupstream = {dh.tolist()}\n"
+        f"[init]\nh = {h0.tolist()}\n[params]\n" + "".join(f"{k} = {w.tolist()}\n" for k, w in v.items())
+    )
+    code, out, _ = cli("grade", str(tmp_path / "mine.npz"), "--config", str(problem), "--width", "0")
+    assert code == 1
+    assert "the blocks stacked in the order i, f, g, o, where cs231n stacks i, f, o, g" in out
+
+
+def test_a_batch_gradient_summed_where_the_loss_is_the_mean_is_named(cli, tmp_path: Path) -> None:
+    """Two sequences of three steps, the batch loss their mean: a dWh of the summed losses is 2 times the
+    answer, against central differences of the batch written out here."""
+    from reference import central_differences
+
+    x = np.array([[[1.0], [0.5], [-1.0]], [[0.2], [0.0], [0.7]]])
+    g = np.array([[[0.3], [0.1], [0.5]], [[-0.2], [0.4], [0.0]]])
+    v = {"Wh": np.array([[0.5]]), "Wi": np.array([[0.8]])}
+
+    def summed(w: dict) -> float:
+        total = 0.0
+        for xs, gs in zip(x, g):
+            h = np.zeros(1)
+            for row, target in zip(xs, gs):
+                h = np.tanh(w["Wi"] @ row + w["Wh"] @ h)
+                total += float(np.sum((h - target) ** 2)) / 3
+        return total
+
+    np.savez(tmp_path / "mine.npz", dWh=central_differences(summed, v)["Wh"])
+    problem = tmp_path / "p.toml"
+    problem.write_text(
+        f"x = {x.tolist()}\ng = {g.tolist()}\nactivation = 'tanh'\n[params]\nWh = [[0.5]]\nWi = [[0.8]]\n"
+        "a = [[1]]\nc = [0]\nb = [0]\n"
+    )
+    code, out, _ = cli("grade", str(tmp_path / "mine.npz"), "--config", str(problem), "--width", "0")
+    assert (
+        code == 1 and "2 times the answer: the batch's gradients summed where its loss is their mean" in out
+    )
