@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable
 RNNCALC = [PYTHON, "-m", "rnncalc"]
@@ -47,30 +48,28 @@ def values(n: int, seed: int = 1) -> list[str]:
     return [f"{rng.uniform(-1, 1):.3f}" for _ in range(n)]
 
 
-def matrix(rows: int, cols: int, seed: int = 2) -> str:
-    """A random matrix in bracket notation, small entries so tanh stays in range."""
-    rng = random.Random(seed)
-    scale = 1 / max(cols, 1) ** 0.5
-    lines = (", ".join(f"{rng.uniform(-scale, scale):.3f}" for _ in range(cols)) for _ in range(rows))
-    return "[" + ", ".join(f"[{line}]" for line in lines) + "]"
-
-
 def vector_problem(hidden: int, n: int) -> list[str]:
-    """A vector RNN with one input, `hidden` units and one output, over n steps (a file: long arguments)."""
-    path = SCRATCH / f"vector-{hidden}-{n}.toml"
+    """A tanh RNN with one input, `hidden` units and one output over n steps, as a NumPy archive (a
+    problem file holds at most 1 MB)."""
+    import numpy as np
+
+    path = SCRATCH / f"vector-{hidden}-{n}.npz"
     if not path.exists():
-        rng = random.Random(3)
-        x = ", ".join(f"[{rng.uniform(-1, 1):.3f}]" for _ in range(n))
-        params = f"Wi = {matrix(hidden, 1)}\nWh = {matrix(hidden, hidden)}\na = {matrix(1, hidden)}\n"
-        zeros = ", ".join("0" for _ in range(hidden))
-        path.write_text(f'x = [{x}]\nactivation = "tanh"\n[params]\n{params}b = [{zeros}]\nc = [0]\n')
-    return ["--config", str(path)]
+        rng = np.random.default_rng(3)
+        scale = 1 / hidden**0.5  # tanh stays in range
+
+        def uniform(*shape: int) -> Any:
+            return rng.uniform(-scale, scale, shape).round(3)
+
+        arrays = {"x": uniform(n, 1), "Wi": uniform(hidden, 1), "Wh": uniform(hidden, hidden)}
+        np.savez(path, **arrays, a=uniform(1, hidden), b=np.zeros(hidden), c=np.zeros(1))
+    return ["--config", str(path), "--activation", "tanh"]
 
 
 def allowed(command: list[str], over: int) -> int:
     """The largest n the limit allows, read from the error message for ``over`` steps."""
-    result = subprocess.run(command + ["--x", *values(over)], capture_output=True, text=True)
-    found = re.search(r"(?:limited to n = |at most |give at most )([\d,]+)", result.stderr)
+    result = subprocess.run([*command, "--config", str(long_npz(over))], capture_output=True, text=True)
+    found = re.search(r"(?:limited to n = |at most |give at most |stops at )([\d,]+)", result.stderr)
     if result.returncode == 0 or found is None:
         raise SystemExit(
             f"no limit reported by {' '.join(command[:6])} at n = {over}: {result.stderr.strip()}"
@@ -88,6 +87,15 @@ def measured(command: list[str]) -> tuple[float, float, int]:
     return seconds, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def shown_as(form: str) -> Callable[[int], list[str]]:
+    """The command of a vector problem (H = 100) over n steps, every step shown in this format."""
+    return lambda n: [*RNNCALC, "grads", "--show-steps", "--all-steps", "-f", form, *vector_problem(100, n)]
+
+
+THREE_STATES = [
+    *("--cell", "s = tanh(W*x + U*s_prev)", "--cell", "r = tanh(V*s + R*r_prev)"),
+    *("--cell", "q = sigmoid(P*r + Q*q_prev)", "--cell", "y = q"),
+]
 LSTM_SHOWN = [*RNNCALC, "grads", "--preset", "lstm", "--show-steps"]
 CASES = [
     Case(
@@ -116,21 +124,30 @@ CASES = [
     ),
     Case(
         "JSON gradients, worked example's cell",
-        "n ≤ 2,000,000",
-        lambda n: [*RNNCALC, "grads", "-f", "json", "--config", str(long_file(n))],
-        2_000_000,
+        "n ≤ 1,000,000",
+        lambda n: [*RNNCALC, "grads", "-f", "json", "--config", str(long_npz(n))],
+        1_000_000,
     ),
     Case(
         "vectors JSON, H = 200, n = 200",
-        "4,000,000 numbers a matrix",
+        "2,000,000 numbers a matrix",
         lambda n: [*RNNCALC, "grads", "-f", "json", *vector_problem(200, n)],
         200,
     ),
     Case(
-        "vectors show-steps, H = 30, n = 30",
-        "1,000,000 numbers shown",
-        lambda n: [*RNNCALC, "grads", "--show-steps", *vector_problem(30, n)],
-        30,
+        "vectors JSON, H = 1,414, n = 2",
+        "2,000,000 numbers a matrix",
+        lambda n: [*RNNCALC, "grads", "-f", "json", *vector_problem(1414, n)],
+        2,
+    ),
+    *(
+        Case(
+            f"vectors show-steps as {form}, every step, H = 100",
+            "800,000 numbers shown",
+            shown_as(form),
+            lambda: allowed_vector_steps(100),
+        )
+        for form in ("rich", "json", "markdown", "latex")
     ),
     Case(
         "check, H = 100, n = 20",
@@ -139,10 +156,22 @@ CASES = [
         20,
     ),
     Case(
-        "check, lstm preset, n = 200",
-        "finite differences within a work budget",
-        lambda n: [*RNNCALC, "check", "--preset", "lstm", "--x", *values(n)],
-        200,
+        "check, worked example's cell",
+        "n ≤ 150,000",
+        lambda n: [*RNNCALC, "check", "--config", str(long_npz(n))],
+        lambda: allowed([*RNNCALC, "check"], 200_000),
+    ),
+    Case(
+        "check, lstm preset",
+        "n scaled by the cell's cost",
+        lambda n: [*RNNCALC, "check", "--preset", "lstm", "--config", str(long_npz(n))],
+        lambda: allowed([*RNNCALC, "check", "--preset", "lstm"], 200_000),
+    ),
+    Case(
+        "check, a 3-state cell of your own",
+        "n scaled by the cell's cost",
+        lambda n: [*RNNCALC, "check", *THREE_STATES, "--config", str(long_npz(n))],
+        lambda: allowed([*RNNCALC, "check", *THREE_STATES], 200_000),
     ),
     Case(
         "train, at the time budget",
@@ -156,12 +185,25 @@ CASES = [
 ]
 
 
-def long_file(n: int) -> Path:
-    """A problem file of n inputs (the command line would be too long)."""
-    path = SCRATCH / f"long-{n}.toml"
+def long_npz(n: int) -> Path:
+    """A NumPy archive of n inputs (too long for the command line or a 1 MB problem file)."""
+    import numpy as np
+
+    path = SCRATCH / f"long-{n}.npz"
     if not path.exists():
-        path.write_text(f"x = [{', '.join(values(n))}]\n")
+        np.savez(path, x=np.random.default_rng(1).uniform(-1, 1, n).round(3))
     return path
+
+
+def allowed_vector_steps(hidden: int) -> int:
+    """The most steps --show-steps writes out for a vector problem of this hidden size."""
+    result = subprocess.run(
+        [*RNNCALC, "grads", "--show-steps", *vector_problem(hidden, 10_000)], capture_output=True, text=True
+    )
+    found = re.search(r"n × ([\d,]+) numbers", result.stderr)
+    if found is None:
+        raise SystemExit(f"no limit reported for H = {hidden}: {result.stderr.strip()}")
+    return 800_000 // int(found.group(1).replace(",", ""))
 
 
 def allowed_epochs() -> int:

@@ -62,6 +62,12 @@ BAD_INPUTS: list[tuple[str, list[str], int, str]] = [
         "this cell's steps cost 5.8 times the worked example's) and stops at 2,420",
     ),
     (
+        "an LSTM too long to check (the budget scaled by the cell's cost)",
+        ["check", "--preset", "lstm", "--x", "<30,000 values>"],
+        2,
+        "check is limited to n = 25,933 steps for this cell",
+    ),
+    (
         "training beyond the time budget",
         ["train", "--epochs", "5000", "--x", "<1,000 values>"],
         2,

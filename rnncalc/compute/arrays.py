@@ -25,9 +25,9 @@ from ..numbers import as_float, check_representable
 from ..tensor import Exact, parse_tensor, shape_of
 
 NO_TARGET = "_"
-MAX_ENTRIES = 4_000_000
-"""The most numbers one matrix or one quantity over all steps may hold (32 MB of doubles): beyond,
-the run would take minutes and gigabytes, so it is refused before any work."""
+MAX_ENTRIES = 2_000_000
+"""The most numbers one matrix or one quantity over all steps may hold (16 MB of doubles; W_h up to
+1414 × 1414): beyond, the run would take over 20 s and gigabytes, so it is refused before any work."""
 
 
 @dataclass(frozen=True)

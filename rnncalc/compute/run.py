@@ -68,7 +68,7 @@ def total(values: list[float]) -> float:
 def run(
     problem: Problem,
     settings: Settings | None = None,
-    method: str = "forward",
+    method: str | None = None,
     steps: bool = True,
     progress: Progress = None,
     every_adjoint: bool = False,
@@ -88,6 +88,8 @@ def run(
             "this works on one sequence at a time for now: give one sequence (or --sequence K with grads, "
             "which derives the whole batch)"
         )
+    if method is None:  # scalars: the worked example's forward mode; arrays: no column per entry carried
+        method = "backward" if problem.arrays is not None else "forward"
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if problem.arrays is not None:  # the same plan and evaluation, on vectors (NumPy loaded only here)

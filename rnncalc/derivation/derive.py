@@ -32,13 +32,16 @@ from .sections import (
 from .truncation import truncation_sections
 
 ProgressCallback = Callable[[int, int, str], None]
-MAX_STEPS = 2_000_000
-MAX_STEPS_SHOWN = 14_000  # the worked example's cell: about 20 s and 450 MB for a file at the limit
+MAX_STEPS = 1_000_000
+MAX_STEPS_SHOWN = (
+    14_000  # the worked example's cell: about 10 s and 350 MB at the limit (benchmarks/limits.py)
+)
 PER_STEP_SHOWN_KB = 45
 MAX_EXACT_STEPS = 500
-MAX_NUMBERS_SHOWN = 1_000_000
+MAX_NUMBERS_SHOWN = 800_000
 """--show-steps on vectors: n times the entries of the parameters and initial states (each step's share
-of every gradient is written out) at most this: about 50 MB of Markdown, 10 s."""
+of every gradient is written out) at most this: about 70 MB of LaTeX or Markdown, 15 s
+(benchmarks/limits.py)."""
 
 
 def derive(
@@ -211,7 +214,7 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None
     if exact and steps and n > exact_limit:
         raise InputError(
             f"--exact is limited to n = {exact_limit:,} steps for this cell (each exact step takes "
-            f"milliseconds{_scaled(weight)}); n = {n:,}"
+            f"milliseconds{scaled(weight)}); n = {n:,}"
         )
     if steps and arrays is not None and scope == "grads":
         entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
@@ -228,7 +231,7 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None
         hint = " (drop --show-steps for just the numbers)" if steps and scope == "grads" else ""
         raise InputError(
             f"n = {n:,} steps is too long: rnncalc keeps every step in memory (about {per_step} each"
-            f"{_scaled(weight)}) and stops at {limit:,}{hint}"
+            f"{scaled(weight)}) and stops at {limit:,}{hint}"
         )
 
 
@@ -252,7 +255,7 @@ def _check_forward_size(problem: Problem) -> None:
         )
 
 
-def _scaled(weight: float) -> str:
+def scaled(weight: float) -> str:
     """How the budget was scaled for the cell, when it was."""
     return f"; this cell's steps cost {weight:.1f} times the worked example's" if weight > 1 else ""
 

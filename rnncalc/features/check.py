@@ -24,6 +24,7 @@ from ..cell.tree import Tree, children, evaluate
 from ..compute.problem import Problem, Settings
 from ..compute.run import loss_at, run
 from ..compute.trace import Trace
+from ..derivation.derive import cell_weight, scaled
 from ..derivation.names import initial_state, parameter
 from ..engine.arrays import evaluate_array
 from ..engine.graph import Network
@@ -34,6 +35,11 @@ FD_STEP = 1e-5
 RTOL = 1e-6
 ATOL = 1e-9
 SYMPY_MAX_N = 6
+CHECK_MAX_N = 150_000
+"""The longest sequence check takes for the worked example's cell (about 11 s), scaled down by a cell's
+cost (an LSTM: about 26,000)."""
+TORCH_MAX_N = 5_000
+"""PyTorch's step-by-step graph of scalars costs about 0.5 ms a step: beyond, it is left out (and said)."""
 SYMPY_MAX_NODES = 2_000
 INPUTS_MAX_N = 2000
 ONE_SIDED_RTOL = 1e-2
@@ -46,6 +52,9 @@ this (about 15 s: each entry takes four passes, each about 0.7 ms + 25 µs per s
 spread sample of each parameter's entries is moved, and the note says how many."""
 FD_STEP_OVERHEAD = 28
 """A pass's fixed cost in steps' worth of work (0.7 ms / 25 µs)."""
+FD_SIZE_SCALE = 5_000
+"""How many entries a step multiplies before its arithmetic costs as much as its Python overhead: a step
+of a vector problem with E entries in all costs (1 + E / FD_SIZE_SCALE) steps' worth (H = 100: 3x)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,12 @@ class CheckReport(Result):
 def check(problem: Problem, inputs: bool = False, truncate: int | None = None) -> CheckReport:
     """Compare the chain-rule gradients with independent computations (``truncate``: the full gradients
     are checked, as finite differences see them, and the report says so)."""
+    limit = int(CHECK_MAX_N / cell_weight(problem.spec))
+    if problem.n > limit:
+        raise InputError(
+            f"check is limited to n = {limit:,} steps for this cell (it runs the loss dozens of times"
+            f"{scaled(cell_weight(problem.spec))}); n = {problem.n:,}"
+        )
     if inputs and problem.n > INPUTS_MAX_N:
         raise InputError(
             f"--inputs checks each input by finite differences; n = {problem.n} is above the limit of "
@@ -245,7 +260,7 @@ def _spread(base: dict[str, Any], keys: list[str], n: int, notes: list[str]) -> 
     spread sample of each (its first and last entry included), as flat indices."""
     sizes = {key: int(np.size(base[key])) for key in keys}
     total = sum(sizes.values())
-    work = total * (n + FD_STEP_OVERHEAD)
+    work = total * (n + FD_STEP_OVERHEAD) * (1 + total / FD_SIZE_SCALE)
     if work <= FD_MAX_WORK:
         return dict.fromkeys(keys)
     share = FD_MAX_WORK / work
@@ -424,6 +439,11 @@ def _torch_gradients(
     if closest is not None and closest[0] < KINK_NEAR:
         notes.append(
             f"PyTorch skipped: some {closest[1]} is at a kink, where floating point cannot tell its side"
+        )
+        return None
+    if problem.n > TORCH_MAX_N:
+        notes.append(
+            f"PyTorch skipped: its step-by-step graph is built for n <= {TORCH_MAX_N:,} (n = {problem.n:,})"
         )
         return None
     try:
