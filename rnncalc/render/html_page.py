@@ -35,6 +35,22 @@ table.data th:first-child, table.data td:first-child { text-align: left; }
 code, pre { font-family: ui-monospace, monospace; }
 pre { line-height: 1.15; overflow-x: auto; }
 """
+PRINT_CSS = """
+@media print {
+  @page { margin: 1.6cm 1.4cm; }
+  :root { color-scheme: light; }
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  .scroll, pre { overflow: visible; }
+  h1, h2 { break-after: avoid-page; }
+  tbody.step, table.data tr, p { break-inside: avoid-page; }
+  table.steps tbody.step:hover { background: none; }
+  table.steps td { padding: 0.8rem 0.2rem; }
+  table.data td { padding: 0.6rem 0.8rem; }
+  .blank { padding: 0 1.2em; }
+}
+"""
+"""A whole page printed: no scrollbars, no step or row split across pages, room on a sheet's lines to
+write in (a notebook's output keeps its notebook's print style)."""
 
 
 def page(title: str, body: list[str], fragment: bool = False) -> str:
@@ -55,7 +71,7 @@ def page(title: str, body: list[str], fragment: bool = False) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1" />',
         f'<meta name="generator" content="rnncalc {__version__}" />',
         f"<title>{escape(title)}</title>",
-        f"<style>{CSS}</style>",
+        f"<style>{CSS}{PRINT_CSS}</style>",
         "</head>",
         "<body>",
         "<main>",

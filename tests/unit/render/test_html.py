@@ -264,3 +264,27 @@ def test_chromium_draws_the_page(tmp_path: Path) -> None:
     page.write_text(derive(Problem()).to_html(), encoding="utf-8")
     chromium(page, f"--screenshot={shot}", "--window-size=900,1000")
     assert 15_000 < non_white_pixels(shot.read_bytes()) < 900 * 1000 // 4, "text on a white page"
+
+
+@pytest.mark.slow
+def test_a_printed_sheet_has_no_scrollbars_and_room_to_write(tmp_path: Path) -> None:
+    """The exercise sheet printed to PDF by headless Chromium: several pages, the name line on the first,
+    the right margin pure white on every page (a scrollbar's track was drawn there), and the forward
+    pass's lines, where the answers go, at least 30 points (about 1 cm) apart."""
+    pdfium = pytest.importorskip("pypdfium2")
+    page, printed = tmp_path / "sheet.html", tmp_path / "sheet.pdf"
+    page.write_text(derive(Problem()).blanked("values").to_html(), encoding="utf-8")
+    chromium(page, f"--print-to-pdf={printed}", "--no-pdf-header-footer")
+    document = pdfium.PdfDocument(printed)
+    assert len(document) >= 3
+    first = document[0].get_textpage()
+    assert "Name:" in first.get_text_range()
+    for number in range(len(document)):
+        image = document[number].render(scale=1).to_pil().convert("L")
+        width, height = image.size
+        margin = image.crop((width - 40, 0, width, height))
+        assert margin.getextrema()[0] == 255, f"page {number + 1}: something drawn in the right margin"
+    equals = [i for i in range(first.count_chars()) if first.get_text_range(i, 1) == "="]
+    rows = sorted({round(first.get_charbox(i)[1]) for i in equals})
+    gaps = [b - a for a, b in zip(rows, rows[1:]) if b - a > 12]  # two = on one line are not two rows
+    assert gaps and min(gaps) >= 30, f"lines {gaps} points apart: no room to write"
