@@ -332,3 +332,27 @@ def close(value: float, published: str) -> bool:
     """The value rounds to the published digits (half a unit in the last published place)."""
     places = len(published.partition(".")[2])
     return abs(value - float(published)) <= 0.5 * 10.0**-places * (1 + 1e-9)
+
+
+def _sigmoid(z):
+    """The logistic function on NumPy arrays."""
+    import numpy as np
+
+    return 1 / (1 + np.exp(-z))
+
+
+def dlai_lstm_loss(v, da):
+    """deeplearning.ai's lstm_forward: x (n_x, m, T_x), a0 (n_a, m), gates on [a_prev; x]; L = Σ da ⊙ a."""
+    import numpy as np
+
+    a, c, total = v["a0"], np.zeros_like(v["a0"]), 0.0
+    for t in range(v["x"].shape[2]):
+        concat = np.concatenate([a, v["x"][:, :, t]])
+        f = _sigmoid(v["Wf"] @ concat + v["bf"])
+        i = _sigmoid(v["Wi"] @ concat + v["bi"])
+        cc = np.tanh(v["Wc"] @ concat + v["bc"])
+        c = f * c + i * cc
+        o = _sigmoid(v["Wo"] @ concat + v["bo"])
+        a = o * np.tanh(c)
+        total += np.sum(da[:, :, t] * a)
+    return total

@@ -135,7 +135,7 @@ def grads(
             help=(
                 "forward: total derivatives carried forward in time, as in the worked example; backward: "
                 "textbook BPTT with deltas; both: both, and that they agree (implies --show-steps). "
-                "Default: forward."
+                "Default: forward (vectors: backward)."
             ),
         ),
     ] = None,

@@ -214,6 +214,11 @@ class Problem:
             )
         if self.reduce_batch is None:
             object.__setattr__(self, "reduce_batch", "mean")
+        if self.reduce_time is not None and (self.upstream is not None or self.loss_term == UPSTREAM_TERM):
+            raise InputError(
+                "--reduce-time and upstream gradients conflict: dL/dy_t is given for every step as it is; "
+                "leave out --reduce-time"
+            )
         if self.reduce_time not in (None, *REDUCTIONS):
             raise InputError(
                 f"--reduce-time must be one of {', '.join(REDUCTIONS)}, got {self.reduce_time!r}"
@@ -294,6 +299,15 @@ class Problem:
             check_representable(value, name)
         object.__setattr__(self, "h0", h0)
         object.__setattr__(self, "params", params)
+
+    @property
+    def over_time(self) -> str:
+        """How the loss adds up its steps: "mean" or "sum" (as --reduce-time says, else as the loss does)."""
+        if self.reduce_time is not None:
+            return self.reduce_time
+        if self.loss in VECTOR_ONLY_LOSSES:
+            return "mean"
+        return LOSSES[self.loss].over_time if self.loss in LOSSES else "sum"
 
     @property
     def headline(self) -> str:

@@ -295,7 +295,9 @@ class Quantities:
         factors: list[Form] = [self.link(link, t) for link in chain.links]
         if chain.end is None:
             k, u, dt = chain.links[0]
-            return self.form(k, u, t + dt) if len(chain.links) == 1 else Mul(tuple(factors))
+            if len(chain.links) > 1:
+                return Mul(tuple(factors))
+            return self.jacobian(k, u, t + dt) if self.arrays else self.form(k, u, t + dt)
         factors.append(self.total(chain.end[0], theta, t + chain.end[1]))
         return factors[0] if len(factors) == 1 else Mul(tuple(factors))
 

@@ -18,8 +18,9 @@ from .formula import Add, Call, Div, Form, Mul, Name, Neg, Pow, Ref
 from .model import Derivation, Section, Step
 from .quantities import transposed_name
 
-AS_WRITTEN = ("loss", "model", "known", "forward")
-"""Sections whose lines are the course's own equations: their vectors become rows, nothing else."""
+AS_WRITTEN = ("loss", "model", "known", "forward", "totals", "grad")
+"""Sections whose lines read as rows already: the course's own equations, and forward mode's (dL_t/dy_t
+times the Jacobians, a row gradient as the worked example writes it): their vectors become rows."""
 
 ROW_DELTA_LEAD = Name(
     "δ_t = dL/do_t = (dL_t/dy_t · dy_t/dh_t + δ_{t+1} · do_{t+1}/dh_t) · dh_t/do_t, with δ_{n+1} = 0 "
@@ -93,6 +94,8 @@ def same(form: Form) -> Form:
         return Mul(tuple(same(f) for f in form.factors), form.hadamard)
     if isinstance(form, Call):
         return _call(form, same)
+    if isinstance(form, Pow) and _holds_vector(form.base):
+        return Call("transpose", turned(form))  # (1 - cc_1^2)ᵀ, never cc_1ᵀ^2
     return _inside(form, same)
 
 
@@ -174,6 +177,22 @@ def _is_dot(form: Mul) -> bool:
     """A product of vectors alone (g_t · y_t): their dot product, the same number in rows."""
     arrays = [value for value in map(_value_of, form.factors) if isinstance(value, Tensor)]
     return not form.hadamard and len(arrays) >= 2 and all(_is_vector(v) for v in arrays)
+
+
+def _holds_vector(form: Form) -> bool:
+    """A column vector is among the quantities of this form."""
+    if isinstance(form, Ref):
+        return _is_vector(form.value)
+    parts: tuple[Form, ...] = ()
+    if isinstance(form, Add):
+        parts = form.terms
+    elif isinstance(form, Mul):
+        parts = form.factors
+    elif isinstance(form, (Neg, Call)):
+        parts = (form.arg,)
+    elif isinstance(form, (Div, Pow)):
+        parts = (form.numerator, form.denominator) if isinstance(form, Div) else (form.base,)
+    return any(_holds_vector(part) for part in parts)
 
 
 def _value_of(form: Form) -> Any:

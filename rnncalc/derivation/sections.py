@@ -89,9 +89,12 @@ def loss_lead(problem: Problem, target_steps: list[int]) -> Name:
             "upstream",
         )
     if problem.loss == CUSTOM_LOSS and problem.arrays is not None:  # ℓ_t is taken entry by entry
+        mean = problem.reduce_time == "mean"  # the weight 1/n is written in L, not in ℓ_t
+        text, latex = ("1/n ", r"\frac{1}{n} ") if mean else ("", "")
         return Name(
-            "L = Σ_t Σ ℓ_t, ℓ_t entry by entry, Σ over its entries",
-            r"L = \sum_{t} \textstyle\sum \ell_{t},\ \ell_{t} \text{ entry by entry, } \textstyle\sum"
+            f"L = {text}Σ_t Σ ℓ_t, ℓ_t entry by entry, Σ over its entries",
+            f"L = {latex}"
+            r"\sum_{t} \textstyle\sum \ell_{t},\ \ell_{t} \text{ entry by entry, } \textstyle\sum"
             r" \text{ over its entries}",
             "custom",
         )
@@ -129,9 +132,19 @@ def loss_section(q: Quantities, problem: Problem) -> Section:
         from .quantities import template
 
         term = Ref(Name("ℓ_t", r"\ell_{t}", "loss_term"), 0.0)
-        steps.insert(0, Step(term, fill(template(q.forms.loss), q.generic_binding()), definition=True))
+        forms = q.forms if problem.arrays is None else unweighted(q, problem)  # vectors: weight in L
+        steps.insert(0, Step(term, fill(template(forms.loss), q.generic_binding()), definition=True))
     title = "Upstream gradients" if problem.loss_term == UPSTREAM_TERM else problem.loss.upper()
     return Section("loss", title, tuple(steps), loss_lead(problem, q.trace.target_steps))
+
+
+def unweighted(q: Quantities, problem: Problem) -> Any:
+    """A vector problem's forms with its loss term unweighted (each step's weight is written in L)."""
+    if problem.loss_weight == 1:
+        return q.forms
+    from ..engine.written import written
+
+    return written(q.trace.net, problem.loss, Fraction(1), problem.loss_term)
 
 
 def model_section(q: Quantities) -> Section:

@@ -335,13 +335,8 @@ def _array_slip_rules(
             transposed,
         ),
         ("the sign is flipped throughout", lambda mark: -mark.expected),
-        (
-            f"{n} times the answer: a sum over the steps where the loss takes their mean",
-            lambda m: n * m.expected,
-        ),
-        (f"1/{n} of the answer: a mean over the steps where the loss sums them", lambda m: m.expected / n),
     ]
-    if problem.batch is not None and len(problem.batch.sequences) > 1:
+    if problem.batch is not None and len(problem.batch.sequences) > 1:  # before the steps' (N may be n)
         count = len(problem.batch.sequences)
         if problem.batch.reduction == "mean":
             slip = f"{count} times the answer: the batch's gradients summed where its loss is their mean"
@@ -349,6 +344,13 @@ def _array_slip_rules(
         else:
             slip = f"1/{count} of the answer: the batch's mean where its loss is the sum of the sequences'"
             rules.append((slip, lambda m: m.expected / count))
+    if problem.over_time == "mean":
+        slip = f"{n} times the answer: a sum over the steps where the loss takes their mean"
+        rules.append((slip, lambda m: n * m.expected))
+    else:
+        rules.append(
+            (f"1/{n} of the answer: a mean over the steps where the loss sums them", lambda m: m.expected / n)
+        )
     without = _without_time(problem, base)
     if without is not None:
         rules.append(("the path through time is missing (only each step's direct term is summed)", without))
@@ -364,9 +366,10 @@ def _stacking_rules(
 
     layout: Any = problem.course
     fused = next((f for f in layout.cell.fused if f"d{f.name}" == base), None) if layout is not None else None
-    if fused is None or len(fused.parts) < 2 or len(set(fused.sizes)) != 1:
+    if fused is None or len(fused.parts) < 2 or problem.arrays is None:
         return []
     count = len(fused.parts)
+    sizes = [problem.arrays.sizes[size] for size in fused.sizes]  # H for a gate, D for [a_prev; x]'s x
     labels = [part.removeprefix(fused.name).lstrip("_") or part for part in fused.parts]
     rules: list[tuple[str, Callable[[Mark], float | None]]] = []
     for order in itertools.permutations(range(count)):
@@ -377,26 +380,29 @@ def _stacking_rules(
             f"the blocks stacked in the order {given}, where {layout.convention.name} stacks "
             f"{', '.join(labels)} (along axis {fused.axis})"
         )
-        rules.append((slip, _reordered(base, exact, order, fused.axis)))
+        rules.append((slip, _reordered(base, exact, order, fused.axis, sizes)))
     return rules
 
 
 def _reordered(
-    base: str, exact: dict[str, tuple[int, str, float]], order: tuple[int, ...], axis: int
+    base: str, exact: dict[str, tuple[int, str, float]], order: tuple[int, ...], axis: int, sizes: list[int]
 ) -> Callable[[Mark], float | None]:
-    """The entry of a stacked array whose blocks come in ``order`` (block k is the course's order[k])."""
-    indices = [_index(key, base) for key in exact if key.startswith(f"{base}[")]
-    extent = max((index[axis] for index in indices if axis < len(index)), default=0)
-    size = extent // len(order)
+    """The entry of a stacked array whose blocks (of these sizes, in the course's order) come in ``order``
+    (the student's block k is the course's block order[k])."""
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]  # where each of the course's blocks begins
 
     def entry(mark: Mark) -> float | None:
         index = _index(mark.key, base)
-        if axis >= len(index) or size == 0:
+        if axis >= len(index):
             return None
-        block, offset = divmod(index[axis] - 1, size)
-        index[axis] = order[block] * size + offset + 1
-        found = exact.get(f"{base}[{','.join(map(str, index))}]")
-        return found[2] if found is not None else None
+        position = index[axis] - 1
+        for block in order:  # the student's blocks, one after another
+            if position < sizes[block]:
+                index[axis] = starts[block] + position + 1
+                found = exact.get(f"{base}[{','.join(map(str, index))}]")
+                return found[2] if found is not None else None
+            position -= sizes[block]
+        return None
 
     return entry
 

@@ -31,6 +31,7 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
             "activation": problem.activation,
             "cell": list(problem.cell) if problem.cell else None,
             "loss": problem.loss,
+            "reduce_time": problem.over_time,
             **_network_problem(problem),
         },
         "settings": {
@@ -124,6 +125,7 @@ def _array_problem(problem: Problem) -> dict[str, Any]:
         data["init"] = {s: arrays.init[s].tolist() for s in spec.states}
         data["loss_term"] = problem.loss_term
     data["loss"] = problem.loss
+    data["reduce_time"] = problem.over_time
     return data
 
 

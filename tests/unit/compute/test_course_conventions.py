@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference import assert_gradients, central_differences
+from reference import assert_gradients, central_differences, dlai_lstm_loss
 
 from rnncalc.compute.problem import Problem, Settings
 from rnncalc.derivation.derive import derive
@@ -175,21 +175,6 @@ def test_pytorch_cells_agree_with_autograd() -> None:
         "h0": h0t.grad.numpy(),
     }
     assert_gradients(derivation, expected)
-
-
-def dlai_lstm_loss(v: dict[str, np.ndarray], da: np.ndarray) -> float:
-    """deeplearning.ai's lstm_forward: x (n_x, m, T_x), a0 (n_a, m), gates on [a_prev; x]; L = Σ da ⊙ a."""
-    a, c, total = v["a0"], np.zeros_like(v["a0"]), 0.0
-    for t in range(v["x"].shape[2]):
-        concat = np.concatenate([a, v["x"][:, :, t]])
-        f = sigmoid(v["Wf"] @ concat + v["bf"])
-        i = sigmoid(v["Wi"] @ concat + v["bi"])
-        cc = np.tanh(v["Wc"] @ concat + v["bc"])
-        c = f * c + i * cc
-        o = sigmoid(v["Wo"] @ concat + v["bo"])
-        a = o * np.tanh(c)
-        total += np.sum(da[:, :, t] * a)
-    return total
 
 
 def test_dlai_lstm_on_a_prev_and_x_with_column_biases() -> None:

@@ -79,3 +79,21 @@ def test_a_course_adds_up_its_steps_as_it_does(convention: str, weight: float) -
 def test_an_unknown_reduction_is_refused() -> None:
     with pytest.raises(InputError, match="--reduce-time must be one of mean, sum"):
         Problem(x=X, reduce_time="median")
+
+
+def test_upstream_gradients_take_no_reduction() -> None:
+    """dL/dy_t is given for every step: averaging it would silently halve every gradient."""
+    with pytest.raises(InputError, match="--reduce-time and upstream gradients conflict"):
+        Problem(convention="cs231n", x=[[[1, 0], [0, 1]]], params=COURSE_PARAMS["cs231n"],
+                upstream=[[[1, 0], [0, 1]]], reduce_time="mean")  # fmt: skip
+
+
+def test_a_vector_loss_term_averaged_writes_its_weight_once() -> None:
+    """ℓ_t as the user wrote it; the 1/n in L's definition and in each step's term of L."""
+    x, g = [[[1, 0]], [[0, 1]]], [[[1, 0]], [[0, 1]]]
+    given = {"convention": "d2l", "x": x, "g": g, "params": COURSE_PARAMS["d2l"], "loss_term": "(y - g)**2"}
+    section = derive(Problem(**given, reduce_time="mean"), Settings()).section("loss")
+    term, total = section.steps[0], section.steps[1]
+    assert section.lead is not None and section.lead.text.startswith("L = 1/n Σ_t Σ ℓ_t")
+    assert "1/2" not in term.rule.__repr__() and "Fraction(1, 2)" not in repr(term.rule)
+    assert "Fraction(1, 2)" in repr(total.rule)

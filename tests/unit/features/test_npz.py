@@ -231,3 +231,27 @@ def test_a_batch_gradient_summed_where_the_loss_is_the_mean_is_named(cli, tmp_pa
     assert (
         code == 1 and "2 times the answer: the batch's gradients summed where its loss is their mean" in out
     )
+
+
+def test_weights_on_x_and_a_prev_stacked_the_other_way_are_named(cli, tmp_path: Path) -> None:
+    """deeplearning.ai's dWf acts on [a_prev; x] (n_a × (n_a + n_x)); a student's on [x; a_prev] has its
+    blocks of unequal widths swapped: against central differences of the course's LSTM (reference.py)."""
+    from reference import central_differences, dlai_lstm_loss
+
+    rng = np.random.default_rng(6)
+    n_x, n_a, T = 3, 2, 2
+    v = {"x": rng.uniform(-1, 1, (n_x, 1, T)).round(2), "a0": rng.uniform(-1, 1, (n_a, 1)).round(2)}
+    for gate in "fico":
+        v[f"W{gate}"] = rng.uniform(-1, 1, (n_a, n_a + n_x)).round(2)
+        v[f"b{gate}"] = rng.uniform(-1, 1, (n_a, 1)).round(2)
+    da = rng.uniform(-1, 1, (n_a, 1, T)).round(2)
+    dWf = central_differences(lambda w: dlai_lstm_loss(w, da), v)["Wf"]
+    np.savez(tmp_path / "mine.npz", dWf=np.concatenate([dWf[:, n_a:], dWf[:, :n_a]], axis=1))
+    params = "".join(f"{k} = {w.tolist()}\n" for k, w in v.items() if k not in ("x", "a0"))
+    problem = tmp_path / "p.toml"
+    problem.write_text(
+        f"convention = 'dlai'\npreset = 'lstm'\nx = {v['x'].tolist()}\nupstream = {da.tolist()}\n"
+        f"[init]\na = {v['a0'].tolist()}\n[params]\n{params}"
+    )
+    code, out, _ = cli("grade", str(tmp_path / "mine.npz"), "--config", str(problem), "--width", "0")
+    assert code == 1 and "the blocks stacked in the order x, a, where dlai stacks a, x" in out
