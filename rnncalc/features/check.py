@@ -102,11 +102,11 @@ class CheckReport(Result):
 def check(problem: Problem, inputs: bool = False, truncate: int | None = None) -> CheckReport:
     """Compare the chain-rule gradients with independent computations (``truncate``: the full gradients
     are checked, as finite differences see them, and the report says so)."""
-    limit = int(CHECK_MAX_N / cell_weight(problem.spec))
-    if problem.n > limit:
+    weight = cell_weight(problem.spec)
+    if problem.n > (limit := int(CHECK_MAX_N / weight)):
         raise InputError(
             f"check is limited to n = {limit:,} steps for this cell (it runs the loss dozens of times"
-            f"{scaled(cell_weight(problem.spec))}); n = {problem.n:,}"
+            f"{scaled(weight)}); n = {problem.n:,}"
         )
     if inputs and problem.n > INPUTS_MAX_N:
         raise InputError(

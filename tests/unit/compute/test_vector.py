@@ -184,25 +184,21 @@ def test_a_problem_file_with_matrices(cli, tmp_path: Path) -> None:
     np.testing.assert_allclose(data["gradients"]["Wi"], reference["Wi"], rtol=1e-8)
 
 
+SOFTMAX_PROBLEM = (
+    "--x",
+    "[[1, 2], [0, 1]]",
+    "--wh",
+    "[[0.5, 0.1], [0.2, 0.3]]",
+    "--a",
+    "[[1, 1], [0.5, -1]]",
+)
+SOFTMAX_PROBLEM += ("--g", "0", "1", "--loss", "softmax-ce")
+"""Two classes from a two-unit RNN: the softmax problem the format and check tests share."""
+
+
 @pytest.mark.parametrize("fmt", ["rich", "markdown", "latex", "html", "json"])
 def test_every_format_writes_the_derivation(cli, fmt: str, tmp_path: Path) -> None:
-    code, out, err = cli(
-        "grads",
-        "--show-steps",
-        "--x",
-        "[[1, 2], [0, 1]]",
-        "--wh",
-        "[[0.5, 0.1], [0.2, 0.3]]",
-        "--a",
-        "[[1, 1], [0.5, -1]]",
-        "--g",
-        "0",
-        "1",
-        "--loss",
-        "softmax-ce",
-        "-f",
-        fmt,
-    )
+    code, out, err = cli("grads", "--show-steps", *SOFTMAX_PROBLEM, "-f", fmt)
     assert code == 0, err
     if fmt == "latex":
         assert r"\begin{bmatrix}" in out
@@ -228,22 +224,7 @@ def test_what_is_not_written_for_vectors_says_so(cli) -> None:
 
 
 def test_check_agrees_for_a_vector_problem(cli) -> None:
-    code, out, err = cli(
-        "check",
-        "--x",
-        "[[1, 2], [0, 1]]",
-        "--wh",
-        "[[0.5, 0.1], [0.2, 0.3]]",
-        "--a",
-        "[[1, 1], [0.5, -1]]",
-        "--g",
-        "0",
-        "1",
-        "--loss",
-        "softmax-ce",
-        "-f",
-        "json",
-    )
+    code, out, err = cli("check", *SOFTMAX_PROBLEM, "-f", "json")
     data = json.loads(out)
     assert code == 0 and data["ok"] and len(data["rows"]) == 4 + 4 + 2 + 4 + 2 + 2
 
