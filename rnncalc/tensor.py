@@ -159,3 +159,10 @@ def latex_matrix(rows: list[list[str]]) -> str:
     if columns <= AMSMATH_COLUMNS:
         return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
     return rf"\left[\begin{{array}}{{{'c' * columns}}} {body} \end{{array}}\right]"
+
+
+def shown(value: Any) -> Any:
+    """A value as renderers print it: a vector or matrix as a Tensor, a number as it is."""
+    if getattr(value, "ndim", 0):
+        return Tensor.of(value)
+    return float(value) if hasattr(value, "ndim") else value  # a NumPy scalar as a plain number

@@ -37,12 +37,14 @@ def settler(settings: Settings) -> Settle:
 def run_arrays(
     problem: Problem,
     settings: Settings,
+    method: str = "backward",
+    steps: bool = True,
     progress: Callable[[int], None] | None = None,
     every_adjoint: bool = False,
-    method: str = "backward",
 ) -> Any:
     """The trace of an array problem: values, Jacobians, the adjoints and the gradients (backward); with
-    ``method`` forward or both also every total dk_t/dθ (forward mode, a column per entry of θ)."""
+    ``method`` forward or both also every total dk_t/dθ (forward mode, a column per entry of θ); the
+    derivatives are always named (``steps`` is in the signature every kind of value shares)."""
     arrays = problem.arrays
     assert arrays is not None
     spec = problem.spec

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..compute.problem import Problem, Settings
 from ..derivation.formula import Add, Const, Mul, Name, Ref
+from ..tensor import shown
 from .model import Derivation, Section, Step
-from .quantities import shown
 
 
 def derive_batch(

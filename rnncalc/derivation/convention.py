@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ..tensor import shown
 from .model import Derivation
 from .names import gradient
-from .quantities import shown
 
 
 def in_course_layout(derivation: Derivation) -> Derivation:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..compute.problem import Problem, Settings
-from ..compute.run import METHODS, run, settler
+from ..compute.run import METHODS, run
+from ..compute.run_numbers import unchanged
 from ..compute.trace import Trace
 from ..compute.truncation import Truncation, truncated_backward
+from ..compute.values import ARRAYS, NUMBERS, Values, values_of
 from ..errors import InputError
 from . import flow_steps
 from .convention import in_course_layout
 from .formula import Name
 from .model import Derivation, NamedColumns, Section
-from .quantities import Quantities, shown
+from .quantities import Quantities
 from .sections import (
     Backward,
     Forward,
@@ -92,15 +93,14 @@ def _derive(
 
         batch = derive_batch(problem, settings, derive, scope, steps, method)
         return in_course_layout(batch) if course else batch
-    _check_size(problem.n, steps, scope, settings.exact, problem.arrays, problem.spec)
-    chosen, method = method, method or "forward"
+    values = values_of(problem)
+    _check_size(problem, values, steps, scope, settings.exact)
+    method = method or values.default_method
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if problem.arrays is not None:  # vectors: the backward (delta) derivation unless asked
-        method = chosen or "backward"
-        if method != "backward":
-            _check_forward_size(problem)
-        if method != "backward" and settings.exact and steps:
+    if method != "backward":
+        _check_forward_size(problem, values)
+        if settings.exact and steps and not values.exact_forward:
             raise InputError(
                 "--exact on vectors writes the backward (delta) derivation's entries exactly; forward mode's "
                 "totals have a column per entry of θ: drop --exact or --method"
@@ -123,54 +123,73 @@ def _derive(
     )
     forward = trace.forward is not None and method != "backward"
     gradients = trace.forward.gradients if forward else trace.gradients  # type: ignore[union-attr]
-    lean = problem.arrays is None and not settings.round_intermediate
-    cut = truncated_backward(trace, truncation, _settle(problem, settings), lean) if truncation else None
+    lean = values.generated_reverse and not settings.round_intermediate
+    cut = truncated_backward(trace, truncation, values.settler(settings), lean) if truncation else None
     sections = _sections(trace, problem, settings, scope, method) if steps else ()
     if cut is not None and steps:
         q = Quantities(trace, _written(trace, problem))
         assert truncation is not None  # a cut is made only for truncated BPTT
         sections += tuple(
-            truncation_sections(q, truncation, cut.gradients, gradients, _settle(problem, settings))
+            truncation_sections(q, truncation, cut.gradients, gradients, values.settler(settings))
         )
     full, gradients = (gradients, cut.gradients) if cut is not None else (None, gradients)
     derivation = Derivation(
         problem=problem,
         settings=settings,
         scope=scope,
-        columns=NamedColumns(_shown(trace.streams, problem), _shown(trace.values, problem)),
+        columns=NamedColumns(_shown(trace.streams, values), _shown(trace.values, values)),
         loss=trace.loss,
-        gradients={key: shown(value) for key, value in gradients.items()},
+        gradients={key: values.shown(value) for key, value in gradients.items()},
         gradient_names={theta: _name(trace, theta) for theta in trace.plan.graph.wrt},
         sections=sections,
         method=method,
         backward_gradients=(
-            {key: shown(value) for key, value in trace.backward.gradients.items()}
+            {key: values.shown(value) for key, value in trace.backward.gradients.items()}
             if method == "both" and trace.backward
             else None
         ),
-        input_gradients=_input_gradients(trace, problem, settings, cut) if scope == "grads" else None,
-        full_gradients={key: shown(value) for key, value in full.items()} if full is not None else None,
+        input_gradients=_input_gradients(trace, problem, values, settings, cut) if scope == "grads" else None,
+        full_gradients={key: values.shown(value) for key, value in full.items()}
+        if full is not None
+        else None,
         truncation=truncation,
     )
-    if settings.exact and steps and problem.arrays is not None:
-        from .exact_entries import with_exact_entries
-
-        derivation = with_exact_entries(derivation)
-    elif settings.exact and steps:
-        from .exact import with_exact
-
-        derivation = with_exact(derivation, progress)
+    if settings.exact and steps:
+        derivation = WRITTEN_EXACTLY[values.name](derivation, progress)
     return in_course_layout(derivation) if course else derivation
 
 
-def _shown(columns: dict[str, list[Any]], problem: Problem) -> dict[str, list[Any]]:
+def _exact_numbers(derivation: Derivation, progress: ProgressCallback | None) -> Derivation:
+    """Every quantity of a problem of numbers written exactly."""
+    from .exact import with_exact
+
+    return with_exact(derivation, progress)
+
+
+def _exact_entries(derivation: Derivation, progress: ProgressCallback | None) -> Derivation:
+    """Every entry of the backward derivation of an array problem written exactly."""
+    from .exact_entries import with_exact_entries
+
+    return with_exact_entries(derivation)
+
+
+WRITTEN_EXACTLY: dict[str, Callable[[Derivation, ProgressCallback | None], Derivation]] = {
+    NUMBERS.name: _exact_numbers,
+    ARRAYS.name: _exact_entries,
+}
+"""--exact, for each kind of value (compute.values)."""
+
+
+def _shown(columns: dict[str, list[Any]], values: Values) -> dict[str, list[Any]]:
     """Columns of values as renderers print them (vectors as Tensors; numbers as they are)."""
-    if problem.arrays is None:
-        return columns
-    return {name: [shown(v) for v in column] for name, column in columns.items()}
+    if values.shown is unchanged:
+        return columns  # n = 100,000 numbers are not copied
+    return {name: [values.shown(v) for v in column] for name, column in columns.items()}
 
 
-def _input_gradients(trace: Trace, problem: Problem, settings: Settings, cut: Any = None) -> dict[str, Any]:
+def _input_gradients(
+    trace: Trace, problem: Problem, values: Values, settings: Settings, cut: Any = None
+) -> dict[str, Any]:
     """dL/dx_t for every input stream and step (as every course's backward function returns dx; truncated
     when the gradients are): a list of numbers, or for vectors a NumPy matrix of one row per step (made a
     Tensor when written)."""
@@ -178,11 +197,7 @@ def _input_gradients(trace: Trace, problem: Problem, settings: Settings, cut: An
     found = cut.inputs if cut is not None else found
     if not found:  # forward mode carried no adjoints: the lean reverse sweep gives them
         found = run(problem, settings, "forward", steps=False, every_adjoint=True).input_gradients
-    if problem.arrays is None:
-        return dict(found)  # floats already (an exact sweep's are made floats in run)
-    import numpy as np
-
-    return {s: np.array(column, dtype=float).reshape(len(column), -1) for s, column in found.items()}
+    return values.columns(found)  # floats already (an exact sweep's are made floats in run)
 
 
 def _name(trace: Trace, theta: str) -> Name:
@@ -206,24 +221,24 @@ BUILT_IN_USES = 9
 """The worked example's cell reads 9 names: o (Wi, x, Wh, h_prev, b), h (o), y (a, h, c)."""
 
 
-def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None, spec: Any = None) -> None:
+def _check_size(problem: Problem, values: Values, steps: bool, scope: str, exact: bool) -> None:
     """Refuse sequences whose derivation would not fit in memory or time, before any work: a budget of
     steps, scaled down for a cell that costs more per step than the worked example's."""
-    weight = cell_weight(spec) if spec is not None and steps else 1.0
+    n = problem.n
+    weight = cell_weight(problem.spec) if steps else 1.0
     exact_limit = int(MAX_EXACT_STEPS / weight)
     if exact and steps and n > exact_limit:
         raise InputError(
             f"--exact is limited to n = {exact_limit:,} steps for this cell (each exact step takes "
             f"milliseconds{scaled(weight)}); n = {n:,}"
         )
-    if steps and arrays is not None and scope == "grads":
-        entries = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
-        if n * entries > MAX_NUMBERS_SHOWN:
-            raise InputError(
-                f"--show-steps would write out n × {entries:,} numbers (every step's share of every "
-                f"gradient) for n = {n:,}: above {MAX_NUMBERS_SHOWN:,}; give fewer steps or smaller "
-                "matrices, or drop --show-steps for just the gradients"
-            )
+    entries = values.entries(problem)
+    if steps and scope == "grads" and n * entries > MAX_NUMBERS_SHOWN:
+        raise InputError(
+            f"--show-steps would write out n × {entries:,} numbers (every step's share of every "
+            f"gradient) for n = {n:,}: above {MAX_NUMBERS_SHOWN:,}; give fewer steps or smaller "
+            "matrices, or drop --show-steps for just the gradients"
+        )
     limit, per_step = (
         (int(MAX_STEPS_SHOWN / weight), f"{PER_STEP_SHOWN_KB} kB") if steps else (MAX_STEPS, "2.5 kB")
     )
@@ -236,20 +251,17 @@ def _check_size(n: int, steps: bool, scope: str, exact: bool, arrays: Any = None
 
 
 MAX_FORWARD_NUMBERS = 2_000_000
-"""Forward mode on vectors carries, at every step, a matrix of (entries of the quantity) × (entries of
+"""Forward mode on arrays carries, at every step, a matrix of (entries of the quantity) × (entries of
 θ) for every total: n times that, added over θ and the quantities, at most this."""
 
 
-def _check_forward_size(problem: Problem) -> None:
-    """Refuse forward mode on vectors too big to carry (it costs a column per entry of every θ)."""
-    arrays = problem.arrays
-    assert arrays is not None
-    entries: int = sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
-    widest: int = sum(max(1, int(math.prod(shape))) for shape in arrays.resolved.shapes.values())
-    if problem.n * entries * widest > MAX_FORWARD_NUMBERS:
+def _check_forward_size(problem: Problem, values: Values) -> None:
+    """Refuse forward mode too big to carry (on arrays it costs a column per entry of every θ)."""
+    carried = values.forward_numbers(problem)
+    if carried > MAX_FORWARD_NUMBERS:
         raise InputError(
-            f"--method forward carries a column for each of the {entries:,} entries of the parameters and "
-            f"initial states through every quantity at every step: about {problem.n * entries * widest:,} "
+            f"--method forward carries a column for each of the {values.entries(problem):,} entries of the "
+            f"parameters and initial states through every quantity at every step: about {carried:,} "
             f"numbers, above {MAX_FORWARD_NUMBERS:,}; use the backward (delta) method (drop --method) or "
             "smaller sizes"
         )
@@ -268,7 +280,7 @@ def _sections(
     sections = [loss_section(q, problem), model_section(q), known_section(q), forward_section(q)]
     if scope != "grads":
         return tuple(sections)
-    forward = None if q.arrays and method == "backward" else Forward(q)
+    forward = Forward(q) if method != "backward" else None
     backward = Backward(q)
     used = backward.used_links() | (forward.used_links if forward is not None else set())
     sections.append(local_section(q, used))
@@ -292,15 +304,6 @@ def _written(trace: Trace, problem: Problem) -> Any:
     from ..engine.written import written
 
     return written(trace.net, problem.loss, problem.loss_weight, problem.loss_term)
-
-
-def _settle(problem: Problem, settings: Settings) -> Callable[[Any], Any]:
-    """How a named quantity is written down (hand rounding), for numbers or arrays."""
-    if problem.arrays is not None:
-        from ..compute.run_arrays import settler as array_settler
-
-        return array_settler(settings)
-    return settler(settings)
 
 
 __all__ = ["collector_paused", "derive", "gradient_name"]

@@ -10,11 +10,11 @@ from typing import Any
 
 from ..cell.states import PREV
 from ..errors import InputError
-from ..tensor import magnitude
+from ..tensor import magnitude, shown
 from .formula import Add, Const, Div, Form, Mul, Name, Ref
 from .model import Section, Step
 from .names import gradient, partial
-from .quantities import Quantities, shown
+from .quantities import Quantities
 from .sections import product
 
 VANISHES_BELOW = 1e-2

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cell.states import PREV, initial, state_of
 from ..engine.plan import Chain, Direct, Link, Term
+from ..tensor import shown
 from .formula import Call, Form, Mul, Name, Rebuild, Ref, fill, from_template
 from .names import LOSS, derivative, indexed, initial_state, parameter, partial
 
@@ -368,15 +369,6 @@ class Quantities:
             difference = Add((p, Neg(self.g(t))))
             return difference if weight == 1 else Mul((Const(weight), difference))
         return fill(template(self.forms.dL_dy), self.binding(t))
-
-
-def shown(value: Any) -> Any:
-    """A value as renderers print it: a vector or matrix as a Tensor, a number as it is."""
-    if getattr(value, "ndim", 0):
-        from ..tensor import Tensor
-
-        return Tensor.of(value)
-    return float(value) if hasattr(value, "ndim") else value  # a NumPy scalar as a plain number
 
 
 def _identity() -> Ref:

@@ -17,6 +17,7 @@ from ..cell.losses import LOSSES, VECTOR_TEXT, reduced_text
 from ..compute.convention import UPSTREAM_TERM
 from ..compute.problem import CUSTOM_LOSS, Problem
 from ..engine.plan import Chain
+from ..tensor import shown
 from .formula import (
     Add,
     Call,
@@ -33,7 +34,7 @@ from .formula import (
 )
 from .model import Section, Step
 from .names import LOSS, derivative, gradient, indexed
-from .quantities import Quantities, generic, shown, spell_out
+from .quantities import Quantities, generic, spell_out
 
 DELTA_LEAD = Name(
     "δ_t = dL/do_t = (dL_t/dy_t · dy_t/dh_t + δ_{t+1} · do_{t+1}/dh_t) · dh_t/do_t, with δ_{n+1} = 0",

@@ -9,10 +9,11 @@ import math
 from typing import Any
 
 from ..compute.truncation import Settle, Truncation, loss_term_backward, relative_difference
+from ..tensor import shown
 from .formula import Add, Form, Name, Neg, Ref
 from .model import Section, Step
 from .names import derivative, indexed
-from .quantities import Quantities, shown
+from .quantities import Quantities
 from .sections import Backward, addition, gradient_name
 
 SHOWN_MAX_N = 12

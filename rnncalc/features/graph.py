@@ -11,9 +11,10 @@ from ..compute.problem import Problem, Settings
 from ..compute.run import run
 from ..derivation.formula import Const, Form, Name
 from ..derivation.names import LOSS, derivative, indexed, parameter
-from ..derivation.quantities import Quantities, shown
+from ..derivation.quantities import Quantities
 from ..errors import InputError
 from ..result import Result
+from ..tensor import shown
 
 MAX_GRAPH_STEPS = 2000
 

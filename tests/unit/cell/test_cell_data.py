@@ -197,7 +197,7 @@ def test_a_cached_cell_is_the_derived_cell(tmp_path: Path, monkeypatch) -> None:
     from rnncalc import Problem
     from rnncalc.cell.data import cell_key
     from rnncalc.cell.rules import written_data
-    from rnncalc.compute.run import network_of
+    from rnncalc.compute.run_numbers import network_of
     from rnncalc.engine.written import written
 
     monkeypatch.setenv("RNNCALC_CACHE_DIR", str(tmp_path))

@@ -18,7 +18,7 @@ from reference import network_gradients
 from rnncalc import Problem, derive
 from rnncalc.cell.presets import PRESETS
 from rnncalc.compute.problem import Settings
-from rnncalc.compute.run import network_of
+from rnncalc.compute.run_numbers import network_of
 from rnncalc.engine.program import sweep_source
 from rnncalc.errors import InputError
 from rnncalc.features.check import check

@@ -1,0 +1,174 @@
+"""What a problem's values are, numbers or arrays: one record of every choice that depends on it.
+
+The rest of the engine asks ``values_of(problem)`` for the record and uses its fields, never which kind
+a problem is: adding a kind of value (a batch axis carried through the sweep, say) is one more record.
+NumPy is loaded only when an array problem is worked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ..cell.states import initial
+from ..tensor import shown
+from .problem import Problem, Settings
+from .run_numbers import numbers_loss, run_numbers, unchanged
+from .run_numbers import settler as number_settler
+from .trace import Trace
+
+Settle = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Values:
+    """One kind of value a problem holds, and how the engine works on it."""
+
+    name: str
+    default_method: str
+    """The derivation written unless asked: forward mode's totals for numbers (the worked example's);
+    the backward (δ) one for arrays, which carries no column per entry of θ."""
+    generated_reverse: bool
+    """The lean reverse mode generated as code serves for the numbers alone; else the plan's own."""
+    sweep: Callable[..., Trace]
+    """(problem, settings, method, steps, progress, every_adjoint) → the trace."""
+    loss_at: Callable[..., float]
+    """(problem, values, streams) → the loss at other parameter and initial values."""
+    settler: Callable[[Settings], Settle]
+    """How a named quantity is written down (hand rounding of a number, or of every entry)."""
+    given: Callable[[Problem], dict[str, Any]]
+    """Every parameter and initial state (keys as in the plan's ``wrt``) at its given value."""
+    streams: Callable[[Problem], dict[str, Any]]
+    """Every input stream: a list of floats, or an array of rows."""
+    with_parameters: Callable[[Problem, dict[str, Any]], Problem]
+    """The same problem with other parameter values."""
+    step_seconds: float
+    """About how long training takes a step of the worked example's cell (measured)."""
+    shown: Callable[[Any], Any]
+    """A value as renderers print it: a vector or matrix as a Tensor, a number as it is."""
+    columns: Callable[[dict[str, list[Any]]], dict[str, Any]]
+    """dL/dx_t of every input stream as returned: lists of floats, or a matrix of one row per step."""
+    entries: Callable[[Problem], int]
+    """How many numbers the parameters and initial states hold."""
+    forward_numbers: Callable[[Problem], int]
+    """How many numbers forward mode carries beyond the step budget: a column per entry of θ through
+    every quantity at every step for arrays; nothing for numbers (a number per θ, in the budget)."""
+    exact_forward: bool
+    """--exact can write forward mode's totals (for arrays only the backward derivation's entries)."""
+
+
+def _number_given(problem: Problem) -> dict[str, Any]:
+    """Every parameter and initial state as a float."""
+    params = {p: float(problem.params[p]) for p in problem.spec.params}
+    return params | {initial(s): float(problem.initial(s)) for s in problem.spec.states}
+
+
+def _number_streams(problem: Problem) -> dict[str, Any]:
+    """Every input stream as a list of floats."""
+    return {s: problem.stream_floats(s) for s in problem.spec.inputs}
+
+
+def _number_parameters(problem: Problem, params: dict[str, Any]) -> Problem:
+    """The problem with these parameter values (read exactly from their floats)."""
+    return dataclasses.replace(problem, params={k: Fraction(v) for k, v in params.items()})
+
+
+def _number_entries(problem: Problem) -> int:
+    """A number per parameter and initial state."""
+    return len(problem.spec.params) + len(problem.spec.states)
+
+
+def _array_entries(problem: Problem) -> int:
+    """The entries of every parameter and initial state."""
+    arrays = _arrays(problem)
+    return sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
+
+
+def _array_forward_numbers(problem: Problem) -> int:
+    """n × (entries of θ) × (entries of every quantity)."""
+    widest = sum(max(1, math.prod(shape)) for shape in _arrays(problem).resolved.shapes.values())
+    return problem.n * _array_entries(problem) * widest
+
+
+def _array_columns(found: dict[str, list[Any]]) -> dict[str, Any]:
+    """Each stream's dL/dx_t as a matrix of one row per step."""
+    import numpy as np
+
+    return {s: np.array(column, dtype=float).reshape(len(column), -1) for s, column in found.items()}
+
+
+def _arrays(problem: Problem) -> Any:
+    """The problem's arrays (there are, for the array record)."""
+    assert problem.arrays is not None
+    return problem.arrays
+
+
+def _run_arrays(*args: Any, **kwargs: Any) -> Trace:
+    """run_arrays, NumPy loaded only here."""
+    from .run_arrays import run_arrays
+
+    return run_arrays(*args, **kwargs)
+
+
+def _array_loss(*args: Any, **kwargs: Any) -> float:
+    """array_loss, NumPy loaded only here."""
+    from .run_arrays import array_loss
+
+    return array_loss(*args, **kwargs)
+
+
+def _array_settler(settings: Settings) -> Settle:
+    """Hand rounding of every entry."""
+    from .run_arrays import settler
+
+    return settler(settings)
+
+
+NUMBERS = Values(
+    name="numbers",
+    default_method="forward",
+    generated_reverse=True,
+    sweep=run_numbers,
+    loss_at=numbers_loss,
+    settler=number_settler,
+    given=_number_given,
+    streams=_number_streams,
+    with_parameters=_number_parameters,
+    step_seconds=32e-6,
+    shown=unchanged,
+    columns=dict,
+    entries=_number_entries,
+    forward_numbers=lambda problem: 0,
+    exact_forward=True,
+)
+ARRAYS = Values(
+    name="arrays",
+    default_method="backward",
+    generated_reverse=False,
+    sweep=_run_arrays,
+    loss_at=_array_loss,
+    settler=_array_settler,
+    given=lambda problem: (
+        dict(_arrays(problem).params) | {initial(s): _arrays(problem).init[s] for s in problem.spec.states}
+    ),
+    streams=lambda problem: {s: _arrays(problem).streams[s] for s in problem.spec.inputs},
+    with_parameters=lambda problem, params: problem.with_parameters(params),
+    step_seconds=100e-6,
+    shown=shown,
+    columns=_array_columns,
+    entries=_array_entries,
+    forward_numbers=_array_forward_numbers,
+    exact_forward=False,
+)
+
+
+def values_of(problem: Problem) -> Values:
+    """The record of the problem's values: the one place that asks which kind they are."""
+    return NUMBERS if problem.arrays is None else ARRAYS
+
+
+__all__ = ["ARRAYS", "NUMBERS", "Values", "unchanged", "values_of"]
