@@ -53,6 +53,10 @@ class ArrayCell:
         """The states."""
         return self.spec.states
 
+    def equation(self, name: str) -> Tree:
+        """The tree of the equation of ``name``, as the cell computes it (matrix products told apart)."""
+        return self.trees[name]
+
 
 @functools.lru_cache(maxsize=32)
 def array_cell(

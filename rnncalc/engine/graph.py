@@ -45,6 +45,10 @@ class Network:
         """The quantities fed back to the next step."""
         return self.spec.states
 
+    def equation(self, name: str) -> Tree:
+        """The tree of the equation of ``name``, as the cell computes it."""
+        return next(e.tree for e in self.spec.equations if e.name == name)
+
 
 def parse_loss_term(text: str) -> Tree:
     """A per-step loss term in y and g (``abs(y - g)``), parsed safely into a tree."""

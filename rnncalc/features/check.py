@@ -20,10 +20,11 @@ import numpy as np
 from ..cell.functions import FUNCTIONS, REGISTRY, Function
 from ..cell.size import tree_size
 from ..cell.states import PREV, initial
-from ..cell.tree import Tree, children, evaluate
+from ..cell.tree import Tree, children
 from ..compute.problem import Problem, Settings
 from ..compute.run import loss_at, run
 from ..compute.trace import Trace
+from ..compute.values import given, values_of
 from ..derivation.derive import cell_weight, scaled
 from ..derivation.names import initial_state, parameter
 from ..engine.arrays import evaluate_array
@@ -171,17 +172,15 @@ def _labeller(net: Network) -> Callable[[str], str]:
 def _closest_kink(trace: Trace) -> tuple[float, str] | None:
     """How close any argument of a function with a kink (relu, abs) comes to 0, and what it is called."""
     found: tuple[float, str] | None = None
-    arrays = trace.problem.arrays is not None
-    value = evaluate_array if arrays else evaluate
     for e in trace.net.spec.equations:
-        tree = trace.net.trees[e.name] if arrays else e.tree
-        for argument in _kinked_arguments(tree):
+        for argument in _kinked_arguments(trace.net.equation(e.name)):
             name = f"{argument[1]}_t" if argument[0] == "slot" else "an argument of a kinked function"
-            name = f"entry of {name}" if arrays and argument[0] == "slot" else name
             for t in range(1, trace.n + 1):
-                distance = float(np.min(np.abs(value(argument, _step_values(trace, t)))))
+                found_at = evaluate_array(argument, _step_values(trace, t))  # a number, or every entry
+                distance = float(np.min(np.abs(found_at)))
                 if found is None or distance < found[0]:
-                    found = (distance, name)
+                    entry = np.ndim(found_at) and argument[0] == "slot"
+                    found = (distance, f"entry of {name}" if entry else name)
     return found
 
 
@@ -200,11 +199,7 @@ def _step_values(trace: Trace, t: int) -> dict[str, float]:
 
 def _base(problem: Problem, net: Network) -> dict[str, Any]:
     """Every parameter and initial state at its given value (a float, or for vectors an array)."""
-    if problem.arrays is not None:
-        return dict(problem.arrays.params) | {initial(s): problem.arrays.init[s] for s in net.states}
-    return {p: float(problem.params[p]) for p in net.params} | {
-        initial(s): float(problem.initial(s)) for s in net.states
-    }
+    return given(problem)
 
 
 def _finite_differences(
@@ -241,9 +236,7 @@ def _finite_differences(
 
 def _streams(problem: Problem, net: Network) -> dict[str, Any]:
     """Every input stream: a list of floats, or for vectors an array of rows."""
-    if problem.arrays is not None:
-        return {s: problem.arrays.streams[s] for s in net.spec.inputs}
-    return {s: problem.stream_floats(s) for s in net.spec.inputs}
+    return values_of(problem).streams(problem)
 
 
 def _replaced(column: Any, i: int, value: Any) -> Any:
@@ -380,7 +373,7 @@ def _sympy_gradients(
 ) -> dict[str, float] | None:
     """Differentiate the fully unrolled loss with SymPy, evaluated in 40-digit arithmetic (small n only:
     the unrolled loss grows about 7x per doubling of n)."""
-    if problem.arrays is not None:
+    if not values_of(problem).symbolic:
         notes.append(
             "SymPy skipped: the unrolled loss is differentiated for scalar problems; vectors are "
             "checked numerically"
@@ -464,10 +457,7 @@ def _torch_gradients(
         env: dict[str, Any] = dict(previous) | {p: leaf[p] for p in net.params}
         env |= {s: column[t] for s, column in streams.items()}
         for e in net.spec.equations:
-            tree: Any = (
-                net.trees[e.name] if problem.arrays else e.tree
-            )  # an array cell's tree, or the equation's
-            env[e.name] = _torch_value(tree, env, torch)
+            env[e.name] = _torch_value(net.equation(e.name), env, torch)
         if problem.targets[t]:
             total = total + _torch_loss(problem, net, env["y"], t, torch)
         previous = {s + PREV: env[s] for s in net.states}

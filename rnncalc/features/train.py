@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,12 +9,14 @@ from fractions import Fraction
 from typing import Any
 
 from ..compute.problem import Problem, Settings
+from ..compute.values import values_of
 from ..derivation.derive import derive
 from ..derivation.formula import Add, Const, Div, Mul, Name, Neg, Pow, Ref
 from ..derivation.model import Section, Step
 from ..derivation.names import gradient, parameter
 from ..errors import InputError, RnnCalcError
 from ..result import Result
+from ..tensor import shown
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 MAX_EPOCHS = 100_000
@@ -74,10 +75,8 @@ def train(
     _validate_adam(beta2, eps, clip_value)
     taken = Settings(truncate=settings.truncate, chunked=settings.chunked) if settings else Settings()
     _check_budget(problem, epochs, taken)
-    vector = problem.arrays is not None
-    params: dict[str, Any] = (
-        dict(problem.arrays.params) if problem.arrays else {k: float(v) for k, v in problem.params.items()}
-    )
+    values = values_of(problem)
+    params: dict[str, Any] = values.parameters(problem)
     velocity: dict[str, Any] = dict.fromkeys(params, 0.0)
     second: dict[str, Any] = dict.fromkeys(params, 0.0)
     history: list[Epoch] = []
@@ -91,12 +90,12 @@ def train(
 
     for epoch in range(epochs + 1):
         try:
-            derivation = derive(_with(problem, params), taken, steps=False, course=False)
+            derivation = derive(values.with_parameters(problem, params), taken, steps=False, course=False)
         except RnnCalcError:
             return done(
                 f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
             )
-        history.append(Epoch(epoch, derivation.loss, _shown(params) if vector else dict(params)))
+        history.append(Epoch(epoch, derivation.loss, _shown(params)))
         if progress is not None:
             progress(epoch, epochs, "training")
         if epoch == epochs:
@@ -121,7 +120,7 @@ def train(
             )
         if first is None:
             moved = (params, grads, new, velocity, second)
-            shown = tuple(map(_shown, moved)) if vector else moved
+            shown = tuple(map(_shown, moved))
             hyper = {"beta": beta, "beta2": beta2, "eps": eps, "clip_value": clip_value}
             first = _first_update(*shown, lr, (scale, clip), optimizer, hyper)  # type: ignore[arg-type, call-arg]
         params = new
@@ -168,12 +167,10 @@ def _check_budget(problem: Problem, epochs: int, settings: Settings) -> None:
 
     sequences = problem.batch.sequences if problem.batch is not None else (problem,)
     steps = sum(s.n for s in sequences)
-    arrays = problem.arrays
-    entries = sum(int(getattr(v, "size", 1)) for v in arrays.params.values()) if arrays is not None else 0
-    per_step = (
-        (100e-6 if arrays is not None else 32e-6) * cell_weight(problem.spec) * max(1.0, entries / 10_000)
-    )
-    per_step *= _truncation_cost(settings, arrays is not None)
+    values = values_of(problem)
+    per_step = values.step_seconds * cell_weight(problem.spec) * max(1.0, values.entries(problem) / 10_000)
+    if settings.truncate is not None:
+        per_step *= values.truncated_cost(1 if settings.chunked else settings.truncate)
     most = int(TRAIN_BUDGET_SECONDS / (steps * per_step))
     if epochs > most:
         raise InputError(
@@ -181,15 +178,6 @@ def _check_budget(problem: Problem, epochs: int, settings: Settings) -> None:
             f"rnncalc trains for at most {TRAIN_BUDGET_SECONDS:g} s: give at most {max(most, 0):,} epochs "
             "or fewer steps"
         )
-
-
-def _truncation_cost(settings: Settings, vector: bool) -> float:
-    """How many times full BPTT's cost a truncated step takes (measured: the worked example's cell 40 µs a
-    step at K = 1, 57 at K = 10, 90 at K = 50; vectors 2x in chunks, 5.5x at K = 10)."""
-    if settings.truncate is None:
-        return 1.0
-    sweeps = 1 if settings.chunked else settings.truncate
-    return 1 + 0.5 * sweeps if vector else 2 + 0.05 * sweeps
 
 
 def _validate(lr: float, epochs: int, optimizer: str, beta: float, clip: float | None) -> None:
@@ -206,13 +194,6 @@ def _validate(lr: float, epochs: int, optimizer: str, beta: float, clip: float |
         raise InputError(f"--clip must be a positive number, got {clip}")
 
 
-def _with(problem: Problem, params: dict[str, Any]) -> Problem:
-    """The problem with these parameter values (a vector problem takes its arrays as they are)."""
-    if problem.arrays is not None:
-        return problem.with_parameters(params)
-    return dataclasses.replace(problem, params={k: Fraction(v) for k, v in params.items()})
-
-
 def _like(current: Any, gradient_value: Any) -> Any:
     """A gradient in its parameter's form: a float, or an array for a vector problem."""
     if isinstance(current, float):
@@ -223,10 +204,8 @@ def _like(current: Any, gradient_value: Any) -> Any:
 
 
 def _shown(values: dict[str, Any]) -> dict[str, Any]:
-    """Arrays as Tensors, as every renderer prints them."""
-    from ..tensor import Tensor
-
-    return {k: Tensor.of(v) if getattr(v, "ndim", 0) else float(v) for k, v in values.items()}
+    """Arrays as Tensors, numbers as floats, as every renderer prints them."""
+    return {k: shown(v) for k, v in values.items()}
 
 
 def _finite(value: Any) -> bool:
