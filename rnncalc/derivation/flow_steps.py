@@ -15,7 +15,7 @@ from .formula import Add, Const, Div, Form, Mul, Name, Ref
 from .model import Section, Step
 from .names import gradient, partial
 from .quantities import Quantities
-from .sections import product
+from .writing import product
 
 VANISHES_BELOW = 1e-2
 EXPLODES_ABOVE = 1e2

@@ -14,7 +14,8 @@ from .formula import Add, Form, Name, Neg, Ref
 from .model import Section, Step
 from .names import derivative, indexed
 from .quantities import Quantities
-from .sections import Backward, addition, gradient_name
+from .sections import Backward
+from .writing import addition, gradient_name, writing_of
 
 SHOWN_MAX_N = 12
 """Each loss term's adjoints are written out up to this n (n (n + 1) / 2 lines of each); beyond, the
@@ -115,16 +116,10 @@ def _shares(term: Backward, theta: str, at: list[int]) -> list[tuple[Form, Any]]
     found = []
     terms = term.q.trace.backward.terms[theta]  # type: ignore[union-attr]
     for s in at:
-        form = term.array_share(theta, s) if term.q.arrays else _scalar_share(term, theta, s)
+        form = writing_of(term.q).share(term, theta, s)
         if form is not None:
             found.append((form, terms[s - 1]))
     return found
-
-
-def _scalar_share(term: Backward, theta: str, s: int) -> Form | None:
-    """A number's share: dL_t/dk_s · ∂k_s/∂θ over what reads θ at step s."""
-    step = term.share(theta, s)
-    return step.rule if step is not None else None
 
 
 def _labelled(name: Name, truncation: Truncation | None) -> Name:

@@ -149,7 +149,7 @@ def levels(graph: dict[str, set[str]]) -> dict[str, int]:
 
 def test_no_import_cycles() -> None:
     depth = levels(import_graph())
-    assert max(depth.values()) <= 12, f"{max(depth.values())} import levels"
+    assert max(depth.values()) <= 13, f"{max(depth.values())} import levels"
 
 
 def test_no_import_cycles_even_through_imports_inside_functions() -> None:
