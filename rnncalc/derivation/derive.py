@@ -17,8 +17,8 @@ from ..errors import InputError
 from . import flow_steps
 from .convention import in_course_layout
 from .formula import Name
+from .jacobians import quantities_of
 from .model import Derivation, NamedColumns, Section
-from .quantities import Quantities
 from .sections import (
     Backward,
     Forward,
@@ -127,7 +127,7 @@ def _derive(
     cut = truncated_backward(trace, truncation, values.settler(settings), lean) if truncation else None
     sections = _sections(trace, problem, settings, scope, method) if steps else ()
     if cut is not None and steps:
-        q = Quantities(trace, _written(trace, problem))
+        q = quantities_of(trace, _written(trace, problem))
         assert truncation is not None  # a cut is made only for truncated BPTT
         sections += tuple(
             truncation_sections(q, truncation, cut.gradients, gradients, values.settler(settings))
@@ -276,7 +276,7 @@ def _sections(
     trace: Trace, problem: Problem, settings: Settings, scope: str, method: str
 ) -> tuple[Section, ...]:
     """The document's sections in its order; the backward derivation after (or instead of) the forward one."""
-    q = Quantities(trace, _written(trace, problem))
+    q = quantities_of(trace, _written(trace, problem))
     sections = [loss_section(q, problem), model_section(q), known_section(q), forward_section(q)]
     if scope != "grads":
         return tuple(sections)

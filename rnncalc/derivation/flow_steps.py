@@ -5,13 +5,12 @@ explodes. The state is the cell's one state (h in the worked example)."""
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from typing import Any
 
 from ..cell.states import PREV
 from ..errors import InputError
 from ..tensor import magnitude, shown
-from .formula import Add, Const, Div, Form, Mul, Name, Ref
+from .formula import Add, Div, Form, Mul, Name, Ref
 from .model import Section, Step
 from .names import gradient, partial
 from .quantities import Quantities
@@ -67,12 +66,12 @@ def reach_section(q: Quantities) -> Section:
     vectors each factor is a Jacobian matrix and the products are matrix products."""
     state, n = the_state(q), q.trace.n
     ways = paths(q, state)
-    factors = {n: _identity(q, state)}
+    factors = {n: q.identity(state)}
     total = len(ways) > 1
-    steps = [Step(reach(state, n, n, shown(factors[n]), total), _identity_form(q), t=n)]
+    steps = [Step(reach(state, n, n, shown(factors[n]), total), q.one(state), t=n)]
     for k in range(n - 1, 0, -1):
         products = [[q.partial(j, u, k + 1) for j, u in way] for way in ways]
-        raws = [[_raw(q, j, u, k + 1) for j, u in way] for way in ways]
+        raws = [[q.dense_partial(j, u, k + 1) for j, u in way] for way in ways]
         before = reach(state, n, k + 1, shown(factors[k + 1]), total)
         if len(products) == 1:
             rule: Form = product(before, *products[0])
@@ -82,30 +81,6 @@ def reach_section(q: Quantities) -> Section:
             factors[k] = _product([factors[k + 1], _sum([_product(way) for way in raws])])
         steps.append(Step(reach(state, n, k, shown(factors[k]), total), rule, t=k))
     return Section("flow", "The gradient through time", tuple(steps), note=_verdict(state, n, factors[1]))
-
-
-def _identity(q: Quantities, state: str) -> Any:
-    """∂s_n/∂s_n: 1, or the identity matrix of the state's size."""
-    if not q.arrays:
-        return 1.0
-    import numpy as np
-
-    return np.eye(len(q.trace.value(state, 1)))
-
-
-def _identity_form(q: Quantities) -> Form:
-    """1, or I."""
-    return (
-        Ref(Name("I", "I", "I"), shown(_identity(q, the_state(q))), given=True)
-        if q.arrays
-        else Const(Fraction(1))
-    )
-
-
-def _raw(q: Quantities, k: str, u: str, t: int) -> Any:
-    """∂k_t/∂u as a number, or for vectors as a dense Jacobian matrix."""
-    value = q.trace.partials[k, u][t - 1]
-    return value.dense() if q.arrays else value
 
 
 def _product(values: list[Any]) -> Any:
@@ -173,13 +148,15 @@ def shares_section(q: Quantities) -> Section:
                 ),
                 shown(part),
             )
-            if q.arrays:
-                steps.append(_projected_share(label, term, whole, part, total, t))
-            else:
-                share = part / total if total and math.isfinite(part / total) else 0.0
-                steps.append(Step(Ref(label, share), Div(term, whole), t=t))
-    note = PROJECTED if q.arrays else None
+            steps.append(SHARES[q.jacobians](label, term, whole, part, total, t))
+    note = PROJECTED if q.jacobians else None
     return Section("shares", "Each step's share of the gradient", tuple(steps), note=note)
+
+
+def _ratio_share(label: Name, term: Ref, whole: Ref, part: float, total: float, t: int) -> Step:
+    """A number's share: its part over the whole."""
+    share = part / total if total and math.isfinite(part / total) else 0.0
+    return Step(Ref(label, share), Div(term, whole), t=t)
 
 
 PROJECTED = (
@@ -208,3 +185,7 @@ def _projected_share(label: Name, term: Ref, whole: Ref, part: Any, total: Any, 
         squared,
     )
     return Step(Ref(label, share), Div(top, bottom), t=t)
+
+
+SHARES = {False: _ratio_share, True: _projected_share}
+"""A step's share of a gradient: a ratio of numbers, or the projection of a matrix on the whole."""

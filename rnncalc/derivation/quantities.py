@@ -2,68 +2,29 @@
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 from ..cell.states import PREV, initial, state_of
 from ..engine.plan import Chain, Direct, Link, Term
 from ..tensor import shown
-from .formula import Call, Form, Mul, Name, Rebuild, Ref, fill, from_template
+from .forms import generic, template
+from .formula import Form, Mul, Name, Ref, fill
 from .names import LOSS, derivative, indexed, initial_state, parameter, partial
 
 if TYPE_CHECKING:
-    from ..cell.template import Template
     from ..compute.trace import Trace
     from ..engine.written import Written
-
-
-@functools.lru_cache(maxsize=4096)
-def template(data: Template) -> Form:
-    """A display template as a formula (made once per template)."""
-    return from_template(data)
-
-
-@functools.lru_cache(maxsize=64)
-def closed_form(function: str) -> Form | None:
-    """A function spelled out as a template in the slot ``z`` (sigmoid: 1/(1 + e^(-z))), if it has one."""
-    from ..cell.data import spelled
-    from ..cell.functions import BY_SHOWN_NAME
-
-    record = BY_SHOWN_NAME.get(function)
-    if record is None or not record.spell_out:
-        return None
-    shipped = spelled(function)
-    return from_template(shipped) if shipped is not None else None
-
-
-class SpellOut(Rebuild):
-    """Functions written out with their argument's value: σ(2) becomes 1/(1 + e^(-2))."""
-
-    def __init__(self) -> None:
-        super().__init__(lambda leaf: leaf)
-
-    def call(self, form: Call) -> Form:
-        written, arg = closed_form(form.function), self(form.arg)
-        return fill(written, {"z": arg}) if written is not None else Call(form.function, arg)
-
-
-def spell_out(form: Form) -> Form | None:
-    """The form with its functions written out, or None when it has none to write out."""
-    written = SpellOut()(form)
-    return None if written == form else written
-
-
-def generic(symbol: str, previous: bool = False) -> Ref:
-    """A quantity at a generic step: a_t, or x_{t-1} and s_{t-1} for what step t reads from before."""
-    text = f"{symbol}_{{t-1}}" if previous else f"{symbol}_t"
-    return Ref(Name(text, f"{symbol}_{{t-1}}" if previous else f"{symbol}_{{t}}", text), 0.0)
 
 
 DELTA = "δ"
 
 
 class Quantities:
-    """The named quantities of one trace (its values, partials, totals and adjoints) as references."""
+    """The named quantities of one trace (its values, partials, totals and adjoints) as references: of
+    numbers here, of arrays in ``jacobians.ArrayQuantities``."""
+
+    jacobians = False
+    """Local derivatives are Jacobians, written column-wise (the array quantities)."""
 
     def __init__(self, trace: Trace, forms: Written) -> None:
         """Index a trace and the forms its cell is shown by."""
@@ -81,9 +42,6 @@ class Quantities:
         self.delta_of = carriers[0] if len(carriers) == 1 and self.spec.plain else None
         self.loss_name = LOSS
         """The loss the adjoints are of: L, or one loss term L_t (truncated BPTT)."""
-        self.arrays = hasattr(trace.net, "maps")  # vectors and matrices: Jacobians, written column-wise
-        if self.arrays:
-            self.params = {p: Ref(parameter(p), shown(v), given=True) for p, v in trace.params.items()}
 
     def theta(self, key: str) -> Name:
         """How a parameter or initial state is named: W_i, ba, s_0."""
@@ -143,19 +101,11 @@ class Quantities:
         top, bottom = indexed(k, t), self.below(u, t)
         local = u in self.spec.params  # ∂o_2/∂W_i: the total do_2/dW_i also comes through h_1
         name = derivative(top, bottom) if self.single(k) and not local else partial(top, bottom)
-        value = self.trace.partials[k, u][t - 1]
-        if not self.arrays:
-            return Ref(name, value)
-        return Ref(name, shown(value.dense()), given=self.matrix(k, u))  # a parameter matrix: as typed
+        return self.partial_ref(name, k, u, self.trace.partials[k, u][t - 1])
 
-    def matrix(self, k: str, u: str) -> bool:
-        """∂k/∂u is a parameter matrix itself (∂(W_h · h_{t-1})/∂h_{t-1} = W_h)."""
-        terms = self.trace.net.maps[k, u]
-        return len(terms) == 1 and len(terms[0]) == 1 and terms[0][0][0] in ("mat", "matT")
-
-    def parameter_transposed(self, name: str) -> Ref:
-        """W_xᵀ: a parameter matrix transposed (the Jacobian of x · W_x by x)."""
-        return Ref(transposed_name(parameter(name)), shown(self.trace.params[name].T), given=True)
+    def partial_ref(self, name: Name, k: str, u: str, value: Any) -> Ref:
+        """∂k_t/∂u named, with its value."""
+        return Ref(name, value)
 
     def link(self, link: Link, t: int) -> Ref:
         """A partial of a chain, at step t + dt."""
@@ -171,96 +121,33 @@ class Quantities:
         return fill(self.equation_form(k), self.binding(t))
 
     def equation_form(self, k: str) -> Form:
-        """k's formula with slots (for vectors: matrix products and entry-by-entry products told apart)."""
-        if self.arrays:
-            return array_form(self.trace.net.trees[k], self.trace.net.shapes)
+        """k's formula with slots."""
         return template(self.forms.equations[k])
 
-    def jacobian(self, k: str, u: str, t: int) -> Form:
-        """The rule of a Jacobian at step t: diag(f'(o_t)) for a function acting on each unit, the
-        matrix of a matrix product, diag(…) of an entry-by-entry factor, their products and sums."""
-        from .formula import Add
+    def local_rule(self, k: str, u: str, t: int) -> Form:
+        """∂k_t/∂u's rule in step t's quantities."""
+        return self.form(k, u, t)
 
-        jacobian = self.trace.partials[k, u][t - 1]
-        terms = []
-        for term, valued in zip(self.trace.net.maps[k, u], jacobian.terms, strict=True):
-            factors: list[Form] = []
-            for factor, (_, value) in zip(term, valued, strict=True):
-                if factor[0] == "mat":
-                    factors.append(self.params[factor[1]])
-                elif factor[0] == "matT":
-                    factors.append(self.parameter_transposed(factor[1]))
-                else:
-                    factors.append(Call("diag", self._diagonal(k, u, factor[1], value, t)))
-            if not factors:
-                factors.append(_identity())
-            terms.append(factors[0] if len(factors) == 1 else Mul(tuple(factors)))
-        return terms[0] if len(terms) == 1 else Add(tuple(terms))
+    def dense_partial(self, k: str, u: str, t: int) -> Any:
+        """∂k_t/∂u's value, as a number."""
+        return self.trace.partials[k, u][t - 1]
 
-    def _diagonal(self, k: str, u: str, tree: Any, value: Any, t: int) -> Form:
-        """An entry-by-entry factor: f'(o_t) when k is a function of the name u alone, else its rule."""
-        equation = self.trace.net.trees[k]
-        if equation[0] == "call" and equation[2] == ("slot", u):
-            function = equation[1]
-            below = self.below(u, t)
-            spelled = function.replace("_", r"\_")
-            latex = rf"\operatorname{{{spelled}}}'({below.latex})"
-            name = Name(f"{function}'({below.text})", latex, f"{function}'({below.key})")
-            return Ref(name, shown(value))
-        return fill(array_form(tree, self.trace.net.shapes), self.binding(t))
+    def identity(self, state: str) -> Any:
+        """∂s/∂s: 1."""
+        return 1.0
 
-    def transposed(self, k: str, u: str, t: int) -> Form:
-        """(∂k_t/∂u)ᵀ as a reverse-mode product writes it: a diagonal Jacobian as itself, a parameter
-        matrix as its transpose (W_hᵀ), any other Jacobian with ᵀ."""
-        jacobian = self.trace.partials[k, u][t - 1]
-        if self.matrix(k, u):
-            kind, name = self.trace.net.maps[k, u][0][0]
-            return self.parameter_transposed(name) if kind == "mat" else self.params[name]
-        if jacobian.diagonal is not None:
-            return self.partial(k, u, t)
-        ref = self.partial(k, u, t)
-        return Ref(transposed_name(ref.name, brackets=True), shown(jacobian.dense().T))
+    def one(self, state: str) -> Form:
+        """∂s/∂s as written: 1."""
+        from fractions import Fraction
 
-    def as_row(self, form: Form) -> Form:
-        """A column written as a row: δ_tᵀ (any other form as transpose(…))."""
-        import numpy as np
+        from .formula import Const
 
-        if isinstance(form, Ref):
-            row = np.asarray(form.value, dtype=float).reshape(1, -1)
-            return Ref(transposed_name(form.name), shown(row), form.given)
-        return Call("transpose", form)
-
-    def row(self, tree: Any, t: int) -> Form:
-        """vᵀ: what a matrix's share multiplies δ by, as a row (x_{t-1}ᵀ, h_{t-1}ᵀ)."""
-        import numpy as np
-
-        form = fill(array_form(tree, self.trace.net.shapes), self.binding(t))
-        if isinstance(form, Ref):
-            row = np.asarray(form.value, dtype=float).reshape(1, -1)
-            return Ref(transposed_name(form.name), shown(row), form.given)
-        return Call("transpose", form)
+        return Const(Fraction(1))
 
     def edge(self, k: str, u: str, t: int) -> tuple[Name, Form, Any]:
-        """∂k_t/∂u as the graph labels an edge: its name, its rule and its value (for vectors: the
-        Jacobian; from a parameter matrix, the factor its gradient takes, x_{t-1}ᵀ)."""
-        ref = self.partial(k, u, t) if not (self.arrays and u in self.spec.params) else None
-        if not self.arrays:
-            return ref.name, self.form(k, u, t), ref.value  # type: ignore[union-attr]
-        if ref is not None:
-            return ref.name, self.jacobian(k, u, t), ref.value
-        top, bottom = indexed(k, t), self.below(u, t)
-        name = derivative(top, bottom) if self.single(k) else partial(top, bottom)
-        factors: list[Form] = []
-        for factor in self.trace.net.maps[k, u][0]:
-            if factor[0] == "outer":
-                factors.append(self.row(factor[1], t))
-            elif factor[0] == "outer_left":
-                factors.append(fill(array_form(factor[1], self.trace.net.shapes), self.binding(t)))
-            elif factor[0] == "diag":
-                factors.append(fill(array_form(factor[1], self.trace.net.shapes), self.binding(t)))
-        rule: Form = Mul(tuple(factors)) if len(factors) > 1 else factors[0] if factors else _identity()
-        last = factors[-1] if factors else rule
-        return name, rule, last.value if isinstance(last, Ref) else 1.0
+        """∂k_t/∂u as the graph labels an edge: its name, its rule and its value."""
+        ref = self.partial(k, u, t)
+        return ref.name, self.form(k, u, t), ref.value
 
     def total(self, k: str, theta: str, t: int) -> Ref:
         """dk_t/dθ, the total derivative carried through time (made once)."""
@@ -298,19 +185,12 @@ class Quantities:
             k, u, dt = chain.links[0]
             if len(chain.links) > 1:
                 return Mul(tuple(factors))
-            return self.jacobian(k, u, t + dt) if self.arrays else self.form(k, u, t + dt)
+            return self.local_rule(k, u, t + dt)
         factors.append(self.total(chain.end[0], theta, t + chain.end[1]))
         return factors[0] if len(factors) == 1 else Mul(tuple(factors))
 
     def rule_term(self, term: Term, k: str, theta: str, t: int) -> Form:
-        """One term of dk_t/dθ (for vectors θ's own partial is a matrix: a column per entry of θ)."""
-        if isinstance(term, Direct) and self.arrays:
-            jacobian = self.trace.partials[k, term.use][t - 1]
-            import numpy as np
-
-            given = self.trace.params[theta] if theta in self.trace.params else self.trace.init[theta]
-            columns = jacobian.jvp(np.eye(np.size(given)))
-            return Ref(partial(indexed(k, t), self.theta(theta)), shown(columns))
+        """One term of dk_t/dθ."""
         if isinstance(term, Direct):
             return self.form(k, term.use, t)
         return self.chain(term, t, theta)
@@ -332,42 +212,11 @@ class Quantities:
         return step | {"g": generic("g")} | self.params
 
     def loss_at(self, t: int) -> Form:
-        """Step t's loss term (for vectors: w · ‖y_t - g_t‖², or -w · log p_t[g_t])."""
-        if not self.arrays:
-            return fill(template(self.forms.loss), self.binding(t))
-        from fractions import Fraction
-
-        from .formula import Const, Neg
-
-        problem = self.trace.problem
-        weight = Const(Fraction(problem.loss_weight))
-        y, g = self.trace.values["y"][t - 1], self.trace.g[t - 1]
-        if problem.loss == "softmax-ce":
-            import numpy as np
-
-            p = self.trace.softmax[t - 1]
-            name = Name(f"p_{t}[g_{t}]", rf"p_{{{t}}}[g_{{{t}}}]", f"p_{t}[g_{t}]")
-            picked = Ref(name, float(np.sum(p * g)))
-            return Neg(Mul((weight, Call("log", picked))))
-        if problem.loss_term is not None:  # the user's term entry by entry, summed over the entries
-            total = Name(f"Σ ℓ_{t}", rf"\textstyle\sum \ell_{{{t}}}", f"sum(l_{t})")
-            value = Ref(total, self.trace.loss_terms[t - 1] / float(weight.value))
-            return Mul((weight, value)) if weight.value != 1 else value
-        norm = Name(f"‖y_{t} - g_{t}‖²", rf"\lVert y_{{{t}}} - g_{{{t}}} \rVert^{{2}}", f"|y_{t}-g_{t}|^2")
-        value = Ref(norm, float(((y - g) ** 2).sum()))
-        return Mul((weight, value)) if weight.value != 1 else value
+        """Step t's loss term."""
+        return fill(template(self.forms.loss), self.binding(t))
 
     def local_loss(self, t: int) -> Form:
-        """dL_t/dy_t's form at step t (softmax cross-entropy: w · (p_t - g_t))."""
-        if self.arrays and self.trace.problem.loss == "softmax-ce":
-            from fractions import Fraction
-
-            from .formula import Add, Const, Neg
-
-            weight = Fraction(self.trace.problem.loss_weight)
-            p = Ref(indexed("p", t), shown(self.trace.softmax[t - 1]))
-            difference = Add((p, Neg(self.g(t))))
-            return difference if weight == 1 else Mul((Const(weight), difference))
+        """dL_t/dy_t's form at step t."""
         return fill(template(self.forms.dL_dy), self.binding(t))
 
 
@@ -380,57 +229,3 @@ def transposed_name(name: Name, brackets: bool = False) -> Name:
     """The transpose: W_hᵀ, (∂z_2/∂h_1)ᵀ."""
     text, latex = (f"({name.text})", rf"\left({name.latex}\right)") if brackets else (name.text, name.latex)
     return Name(f"{text}ᵀ", rf"{latex}^{{\top}}", f"{name.key}^T")
-
-
-def array_form(tree: Any, shapes: dict[str, Any]) -> Form:
-    """An array tree as a formula template: a matrix product W · x, vectors entry by entry (⊙), a
-    leading -1 as a minus sign and a power of -1 as a quotient, as the scalar forms write them."""
-    from fractions import Fraction
-
-    from .formula import Add, Call, Const, Div, Neg, Pow, Slot
-
-    tag = tree[0]
-    if tag == "slot":
-        return Slot(tree[1])
-    if tag == "const":
-        value = Fraction(tree[1])
-        return Neg(Const(-value)) if value < 0 else Const(value)
-    if tag == "add":
-        terms = [array_form(t, shapes) for t in tree[1]]
-        later = [t for t in terms if isinstance(t, Neg)]
-        return Add((*(t for t in terms if not isinstance(t, Neg)), *later))
-    if tag in ("matvec", "vecmat"):
-        return Mul((array_form(tree[1], shapes), array_form(tree[2], shapes)))
-    if tag == "mul":
-        factors = list(tree[1])
-        negative = factors[0] == ("const", "-1") and len(factors) > 1
-        if negative:
-            factors = factors[1:]
-        vectors = sum(1 for f in factors if _vector(f, shapes))
-        forms = tuple(array_form(f, shapes) for f in factors)
-        form: Form = forms[0] if len(forms) == 1 else Mul(forms, hadamard=vectors > 1)
-        return Neg(form) if negative else form
-    if tag == "neg":
-        return Neg(array_form(tree[1], shapes))
-    if tag == "pow":
-        if tree[2] == ("const", "-1"):
-            return Div(Const(Fraction(1)), array_form(tree[1], shapes))
-        return Pow(array_form(tree[1], shapes), array_form(tree[2], shapes))
-    if tag == "div":
-        return Div(array_form(tree[1], shapes), array_form(tree[2], shapes))
-    from ..cell.functions import FUNCTIONS
-
-    return Call(FUNCTIONS[tree[1]].shown_name, array_form(tree[2], shapes))
-
-
-def _vector(tree: Any, shapes: dict[str, Any]) -> bool:
-    """The tree's value is a vector (a name of vector shape, or anything built from one)."""
-    if tree[0] == "slot":
-        return len(shapes.get(tree[1], ())) == 1
-    if tree[0] == "const":
-        return False
-    if tree[0] in ("matvec", "vecmat"):
-        return True
-    from ..cell.tree import children
-
-    return any(_vector(child, shapes) for child in children(tree))

@@ -76,8 +76,8 @@ def loss_section(q: Quantities, problem: Problem) -> Section:
     terms = Add(tuple(q.loss_at(t) for t in q.trace.target_steps))
     steps = [Step(Ref(LOSS, q.trace.loss), terms, definition=True)]
     if problem.loss == CUSTOM_LOSS:  # the user's term, as parsed: ℓ_t = |g_t - y_t|
+        from .forms import template
         from .formula import fill
-        from .quantities import template
 
         term = Ref(Name("ℓ_t", r"\ell_{t}", "loss_term"), 0.0)
         forms = writing_of(q).loss_forms(q, problem)
@@ -129,7 +129,7 @@ def local_section(q: Quantities, used: set[tuple[str, str, int]]) -> Section:
     for k in reversed(g.names):
         for u in sorted(u for u in g.edges(k) if u not in g.params):
             steps += [
-                writing.local(q.partial(k, u, t), writing.local_rule(q, k, u, t), t)
+                writing.local(q.partial(k, u, t), q.local_rule(k, u, t), t)
                 for t in range(1, q.trace.n + 1)
                 if (k, u, t) in used
             ]

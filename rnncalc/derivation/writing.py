@@ -10,15 +10,18 @@ transposed Jacobian times the adjoint after it, and each step's share of a gradi
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cell.losses import LOSSES, VECTOR_TEXT, Loss
-from ..compute.problem import Problem
 from ..tensor import shown
+from .forms import array_form, generic, spell_out
 from .formula import Add, Call, Const, Form, Mul, Name, Rebuild, Ref, collapse_sums, evaluate_as_written, fill
 from .model import Section, Step
 from .names import LOSS, derivative, gradient, indexed
-from .quantities import Quantities, generic, spell_out
+
+if TYPE_CHECKING:
+    from ..compute.problem import Problem
+    from .quantities import Quantities
 
 DELTA_LEAD = Name(
     "δ_t = dL/do_t = (dL_t/dy_t · dy_t/dh_t + δ_{t+1} · do_{t+1}/dh_t) · dh_t/do_t, with δ_{n+1} = 0",
@@ -104,10 +107,6 @@ class NumberWriting:
         working = collapse_sums(rule)
         return Step(target, rule, working if working != rule else None, t=t)
 
-    def local_rule(self, q: Quantities, k: str, u: str, t: int) -> Form:
-        """∂k_t/∂u's rule in step t's quantities."""
-        return q.form(k, u, t)
-
     def local_note(self, q: Quantities) -> str | None:
         """What the local derivatives section notes."""
         return None
@@ -189,10 +188,6 @@ class ArrayWriting(NumberWriting):
         """A Jacobian: its rule, then its value."""
         return Step(target, rule, t=t)
 
-    def local_rule(self, q: Quantities, k: str, u: str, t: int) -> Form:
-        """∂k_t/∂u as a Jacobian: diag(…) and matrices."""
-        return q.jacobian(k, u, t)
-
     def local_note(self, q: Quantities) -> str | None:
         """Which Jacobians are diagonal."""
         if q.spec.plain and q.spec.activation != "custom":
@@ -201,7 +196,7 @@ class ArrayWriting(NumberWriting):
 
     def adjoint_part(self, q: Quantities, adjoint: Form, j: str, u: str, at: int) -> Form:
         """A column: the Jacobian's transpose times dL/dj."""
-        return product(q.transposed(j, u, at), adjoint)
+        return product(q.transposed(j, u, at), adjoint)  # type: ignore[attr-defined]
 
     def delta_lead(self, q: Quantities) -> Name:
         """δ_t's rule for columns: with a and W_h for the built-in cell, with Jacobians for any other."""
@@ -223,10 +218,8 @@ class ArrayWriting(NumberWriting):
                 forms.append(self._share_term(q, adjoint, term, t))
         return addition(forms) if forms else None
 
-    def _share_term(self, q: Quantities, adjoint: Form, term: tuple[tuple[object, ...], ...], t: int) -> Form:
+    def _share_term(self, q: Any, adjoint: Form, term: tuple[tuple[object, ...], ...], t: int) -> Form:
         """One term of a parameter's share: diagonal factors entry by entry (⊙), then δ ⊗ v or Σ(δ)."""
-        from .quantities import array_form
-
         factors: list[Form] = []
 
         def scaled() -> Form:
@@ -316,8 +309,9 @@ def _collapse_arguments(form: Form) -> Form:
 
 
 WRITINGS: dict[bool, NumberWriting] = {False: NumberWriting(), True: ArrayWriting()}
+"""By whether the local derivatives are Jacobians."""
 
 
 def writing_of(q: Quantities) -> NumberWriting:
-    """The record of how the problem's lines are written: numbers, or arrays (Jacobians)."""
-    return WRITINGS[q.arrays]
+    """The record of how the quantities' lines are written."""
+    return WRITINGS[q.jacobians]

@@ -10,6 +10,7 @@ from ..cell.states import initial, state_of
 from ..compute.problem import Problem, Settings
 from ..compute.run import run
 from ..derivation.formula import Const, Form, Name
+from ..derivation.jacobians import quantities_of
 from ..derivation.names import LOSS, derivative, indexed, parameter
 from ..derivation.quantities import Quantities
 from ..errors import InputError
@@ -68,7 +69,7 @@ def build_graph(problem: Problem, settings: Settings | None = None) -> Graph:
 
     trace = run(problem, settings, method="backward", every_adjoint=True)
     net = trace.net
-    q = Quantities(trace, written(net, problem.loss, problem.loss_weight, problem.loss_term))
+    q = quantities_of(trace, written(net, problem.loss, problem.loss_weight, problem.loss_term))
     grads = {k: shown(v) for k, v in trace.gradients.items()}
     nodes = [Node(p, parameter(p), shown(v), grads[p], "param") for p, v in trace.params.items()]
     nodes += [

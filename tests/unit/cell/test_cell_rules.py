@@ -10,7 +10,7 @@ from rnncalc.cell.rules import written_data
 from rnncalc.cell.template import frozen
 from rnncalc.cell.tree import to_sympy
 from rnncalc.compute.run_numbers import network_of
-from rnncalc.derivation.quantities import template
+from rnncalc.derivation.forms import template
 from rnncalc.engine.written import written
 from rnncalc.render.printers import TextPrinter
 
