@@ -444,11 +444,6 @@ class Problem:
         for name in ("spec", "network", "reads_x", "activation", "loss", "targets", "x", "arrays"):
             object.__setattr__(self, name, getattr(shown, name))
 
-    @property
-    def vector(self) -> bool:
-        """True when the values are vectors and matrices."""
-        return self.arrays is not None
-
     def with_parameters(self, params: dict[str, Any]) -> Problem:
         """The same array problem with other parameter values of the same shapes (no exact values); a
         batch's every sequence."""

@@ -19,6 +19,7 @@ from typing import Any
 from ..cell.states import PREV
 from ..engine.evaluate import Backward, Evaluation
 from .trace import Trace
+from .values import values_of
 
 Settle = Callable[[Any], Any]
 
@@ -76,7 +77,7 @@ def evaluation(
         trace.partials,
         trace.dL_dy,
         tuple(targets) if targets is not None else trace.targets,
-        named_shares=trace.problem.arrays is not None,
+        named_shares=values_of(trace.problem).named_shares,
         detached=frozenset(detached),
     )
 

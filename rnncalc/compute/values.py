@@ -67,6 +67,15 @@ class Values:
     """--exact can write forward mode's totals (for arrays only the backward derivation's entries)."""
     symbolic: bool
     """check can differentiate the unrolled loss with SymPy (arrays are checked numerically)."""
+    named_shares: bool
+    """Each step's share of a gradient is a line of its own (arrays), so hand rounding settles it before
+    the shares are added."""
+    graded_method: str
+    """The derivation grade marks against: both methods' quantities for numbers; the backward one's for
+    arrays (forward mode's totals carry a column per entry of θ)."""
+    follow_through: bool
+    """grade reworks the derivation from a student's own numbers (follow-through credit, the path through
+    time left out, the rework of the first slip); arrays are marked entry by entry without it."""
 
 
 def given(problem: Problem) -> dict[str, Any]:
@@ -155,6 +164,9 @@ NUMBERS = Values(
     forward_numbers=lambda problem: 0,
     exact_forward=True,
     symbolic=True,
+    named_shares=False,
+    graded_method="both",
+    follow_through=True,
 )
 ARRAYS = Values(
     name="arrays",
@@ -175,6 +187,9 @@ ARRAYS = Values(
     forward_numbers=_array_forward_numbers,
     exact_forward=False,
     symbolic=False,
+    named_shares=True,
+    graded_method="backward",
+    follow_through=False,
 )
 
 

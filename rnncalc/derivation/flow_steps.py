@@ -5,6 +5,7 @@ explodes. The state is the cell's one state (h in the worked example)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..cell.states import PREV
@@ -148,9 +149,8 @@ def shares_section(q: Quantities) -> Section:
                 ),
                 shown(part),
             )
-            steps.append(SHARES[q.jacobians](label, term, whole, part, total, t))
-    note = PROJECTED if q.jacobians else None
-    return Section("shares", "Each step's share of the gradient", tuple(steps), note=note)
+            steps.append(SHARES[q.jacobians][0](label, term, whole, part, total, t))
+    return Section("shares", "Each step's share of the gradient", tuple(steps), note=SHARES[q.jacobians][1])
 
 
 def _ratio_share(label: Name, term: Ref, whole: Ref, part: float, total: float, t: int) -> Step:
@@ -187,5 +187,9 @@ def _projected_share(label: Name, term: Ref, whole: Ref, part: Any, total: Any, 
     return Step(Ref(label, share), Div(top, bottom), t=t)
 
 
-SHARES = {False: _ratio_share, True: _projected_share}
-"""A step's share of a gradient: a ratio of numbers, or the projection of a matrix on the whole."""
+SHARES: dict[bool, tuple[Callable[..., Step], str | None]] = {
+    False: (_ratio_share, None),
+    True: (_projected_share, PROJECTED),
+}
+"""A step's share of a gradient and the section's note, by whether the partials are Jacobians: a ratio
+of numbers, or the projection of a matrix on the whole."""

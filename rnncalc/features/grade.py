@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compute.problem import Problem, Settings
+from ..compute.values import values_of
 from ..derivation.derive import derive
 from ..derivation.formula import Evaluate, Form, Rebuild, Ref, with_values
 from ..derivation.model import Derivation
@@ -263,7 +264,8 @@ def grade(
     problem: Problem, answers: dict[str, float], digits: int = 6, typed: dict[str, str] | None = None
 ) -> Grade:
     """Mark an answer right within half a unit of the last shown digit of the exact or hand-rounded value."""
-    method = "backward" if problem.arrays is not None else "both"
+    values = values_of(problem)
+    method = values.graded_method
     derivation = derive(problem, Settings(digits=digits), method=method)
     exact = _quantities(derivation)
     hand = _quantities(derive(problem, Settings(digits=digits, round_intermediate=True), method=method))
@@ -282,13 +284,12 @@ def grade(
         slip = "" if ok else name_slip(answer, expected, typed_text, problem.n, tolerance)
         marks.append((position, Mark(key, name, answer, expected, rounded, ok, typed_text, slip)))
     ordered = tuple(mark for _, mark in sorted(marks, key=lambda item: item[0]))
-    vector = problem.arrays is not None
     ordered = _with_array_slips(problem, ordered, exact, tolerance)
-    if not vector:
+    if values.follow_through:
         ordered = _with_time_slips(problem, ordered, tolerance)
         ordered = _with_follow_through(derivation, ordered, tolerance)
     first = next((mark for mark in ordered if not mark.ok), None)
-    rework = _rework(derivation, first, ordered) if first is not None and not vector else None
+    rework = _rework(derivation, first, ordered) if first is not None and values.follow_through else None
     return Grade(ordered, first.name if first else None, tolerance, rework)
 
 

@@ -8,6 +8,7 @@ import random
 from typing import Any
 
 from ..compute.problem import Problem, Settings
+from ..compute.values import ARRAYS, NUMBERS, values_of
 from ..derivation.derive import derive
 from ..errors import InputError, RnnCalcError
 
@@ -42,24 +43,37 @@ def variants(problem: Problem, count: int, seed: int) -> list[Problem]:
     )
 
 
+def _drawn_arrays(problem: Problem, rng: random.Random) -> tuple[Any, dict[str, Any], Any]:
+    """New inputs, parameters and targets of the same shapes (class indices for softmax)."""
+    arrays = problem.arrays
+    assert arrays is not None
+    x = _like(arrays.streams["x"].tolist(), rng, -10, 10)
+    params = {p: _like(v.tolist(), rng, -12, 12, nonzero=True) for p, v in arrays.params.items()}
+    g: list[Any] = [
+        _like(row, rng, -10, 10) if keep else "_" for row, keep in zip(arrays.g.tolist(), problem.targets)
+    ]
+    if problem.loss == "softmax-ce":
+        classes = int(arrays.sizes.get("K", 2))
+        g = [str(rng.randrange(classes)) if keep else "_" for keep in problem.targets]
+    return x, params, g
+
+
+def _drawn_numbers(problem: Problem, rng: random.Random) -> tuple[Any, dict[str, Any], Any]:
+    """New inputs, parameters and targets (in (0, 10) for bce)."""
+    x = [_number(rng, -10, 10) for _ in range(problem.n)]
+    params = {p: _number(rng, -12, 12, nonzero=True) for p in problem.spec.params}
+    low = 0 if problem.loss == "bce" else -10
+    g: list[Any] = [_number(rng, low, 10) if keep else "_" for keep in problem.targets]
+    return x, params, g
+
+
+DRAWN_VALUES = {NUMBERS.name: _drawn_numbers, ARRAYS.name: _drawn_arrays}
+"""A variant's values, for each kind of value (compute.values)."""
+
+
 def _drawn(problem: Problem, rng: random.Random) -> Problem | None:
     """One new problem of the same shape (None when its values are refused)."""
-    arrays = problem.arrays
-    g: Any
-    if arrays is not None:
-        x = _like(arrays.streams["x"].tolist(), rng, -10, 10)
-        params = {p: _like(v.tolist(), rng, -12, 12, nonzero=True) for p, v in arrays.params.items()}
-        g = [
-            _like(row, rng, -10, 10) if keep else "_" for row, keep in zip(arrays.g.tolist(), problem.targets)
-        ]
-        if problem.loss == "softmax-ce":
-            classes = int(arrays.sizes.get("K", 2))
-            g = [str(rng.randrange(classes)) if keep else "_" for keep in problem.targets]
-    else:
-        x = [_number(rng, -10, 10) for _ in range(problem.n)]
-        params = {p: _number(rng, -12, 12, nonzero=True) for p in problem.spec.params}
-        low = 0 if problem.loss == "bce" else -10
-        g = [_number(rng, low, 10) if keep else "_" for keep in problem.targets]
+    x, params, g = DRAWN_VALUES[values_of(problem).name](problem, rng)
     try:
         return Problem(
             x=x,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..compute.problem import Problem
+from ..compute.values import ARRAYS, NUMBERS, values_of
 from ..derivation.model import Derivation, NamedColumns, Section, Step
 from ..tensor import Tensor
 from . import View
@@ -20,20 +21,7 @@ def as_data(derivation: Derivation, fast_rows: bool = False) -> dict[str, Any]:
     problem, settings = derivation.problem, derivation.settings
     data: dict[str, Any] = {
         "rnncalc": __version__,
-        "problem": _array_problem(problem)
-        if problem.arrays is not None
-        else {
-            "n": problem.n,
-            "x": problem.x_floats if problem.reads_x else None,
-            "g": [g if target else None for g, target in zip(problem.g_floats, problem.targets)],
-            "h0": float(problem.h0),
-            "params": {k: float(v) for k, v in problem.params.items()},
-            "activation": problem.activation,
-            "cell": list(problem.cell) if problem.cell else None,
-            "loss": problem.loss,
-            "reduce_time": problem.over_time,
-            **_network_problem(problem),
-        },
+        "problem": PROBLEM_DATA[values_of(problem).name](problem),
         "settings": {
             "digits": settings.digits,
             "round_intermediate": settings.round_intermediate,
@@ -93,6 +81,22 @@ def _number(value: Any) -> Any:
 
         return np.array(value, dtype=float)
     return value
+
+
+def _number_problem(problem: Problem) -> dict[str, Any]:
+    """A problem of numbers as data: its values, cell and loss."""
+    return {
+        "n": problem.n,
+        "x": problem.x_floats if problem.reads_x else None,
+        "g": [g if target else None for g, target in zip(problem.g_floats, problem.targets)],
+        "h0": float(problem.h0),
+        "params": {k: float(v) for k, v in problem.params.items()},
+        "activation": problem.activation,
+        "cell": list(problem.cell) if problem.cell else None,
+        "loss": problem.loss,
+        "reduce_time": problem.over_time,
+        **_network_problem(problem),
+    }
 
 
 def _array_problem(problem: Problem) -> dict[str, Any]:
@@ -209,3 +213,7 @@ class ForwardRows:
         steps = map(str, range(1, len(columns[-1]) + 1))
         rows = ",\n".join(map(row.format, steps, *(map(repr, column) for column in columns)))
         return "[\n" + rows + "\n" + "  " * depth + "]"
+
+
+PROBLEM_DATA = {NUMBERS.name: _number_problem, ARRAYS.name: _array_problem}
+"""The problem as data, for each kind of value (compute.values)."""

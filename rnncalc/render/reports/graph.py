@@ -58,7 +58,7 @@ def dot(graph: Graph, digits: int) -> str:
     number = TextPrinter(digits, compact=True).number  # big matrices as shape and norm, as on the terminal
     n = graph.problem.n
     per_step = sum(1 for node in graph.nodes if node.t == 1)
-    scalar = graph.problem.arrays is None  # matrices in the labels need their width
+    scalar = not graph.q.jacobians  # matrices in the labels need their width
     size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES and scalar else ""
     # newrank lines the rows up across the step clusters; Graphviz 2.43 cannot rank a gated cell's rows
     # with it ("trouble in init_rank" from n = 5 for an LSTM), so those are laid out without it
@@ -131,7 +131,7 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
     from ...derivation.sections import Backward
 
     number = TextPrinter(digits).number
-    if graph.problem.arrays is not None:
+    if graph.q.jacobians:
         raise InputError("the tree of one gradient is drawn for scalar problems; use -f dot or -f json")
     q = graph.q
     if param not in graph.gradients:
