@@ -3,6 +3,8 @@ only before ` = `, ` + `, ` - ` or ` · `, continuation lines hanging under the 
 
 from __future__ import annotations
 
+import re
+
 Segment = tuple[str, "str | None"]
 MIN_WIDTH = 40
 
@@ -11,15 +13,20 @@ LEVELS = ((" = ",), (" + ", " - "), (" · ",))
 """Where to break first: between the parts of the chain, then between terms, then between factors."""
 
 
+_TOKENS = re.compile(r"[(\[{]|[)\]}]| (?=[=+\-·] )")
+"""What break_points reads: brackets, and the operators it may break before (the text between is skipped)."""
+
+
 def break_points(text: str, operators: tuple[str, ...], depth: int) -> list[int]:
     """Positions just before each of these operators at this parenthesis depth."""
     points, level = [], 0
-    for i, ch in enumerate(text):
-        if ch in "([{":
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in "([{":
             level += 1
-        elif ch in ")]}":
+        elif token in ")]}":
             level -= 1
-        elif ch == " " and level == depth and i > 0 and text[i : i + 3] in operators:
+        elif level == depth and (i := match.start()) > 0 and text[i : i + 3] in operators:
             points.append(i)
     return points
 
