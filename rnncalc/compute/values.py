@@ -73,6 +73,8 @@ class Values:
     graded_method: str
     """The derivation grade marks against: both methods' quantities for numbers; the backward one's for
     arrays (forward mode's totals carry a column per entry of θ)."""
+    target: Callable[[Problem, int], Any]
+    """g at step t + 1 as the loss reads it: a number, or a row (a number when the output is one)."""
     follow_through: bool
     """grade reworks the derivation from a student's own numbers (follow-through credit, the path through
     time left out, the rework of the first slip); arrays are marked entry by entry without it."""
@@ -116,6 +118,12 @@ def _array_columns(found: dict[str, list[Any]]) -> dict[str, Any]:
     import numpy as np
 
     return {s: np.array(column, dtype=float).reshape(len(column), -1) for s, column in found.items()}
+
+
+def _array_target(problem: Problem, t: int) -> Any:
+    """g at step t + 1: a row, or a number when the output is one."""
+    arrays = _arrays(problem)
+    return arrays.g[t] if arrays.resolved.shapes["y"] else arrays.g[t, 0]
 
 
 def _arrays(problem: Problem) -> Any:
@@ -166,6 +174,7 @@ NUMBERS = Values(
     symbolic=True,
     named_shares=False,
     graded_method="both",
+    target=lambda problem, t: problem.g_floats[t],
     follow_through=True,
 )
 ARRAYS = Values(
@@ -189,6 +198,7 @@ ARRAYS = Values(
     symbolic=False,
     named_shares=True,
     graded_method="backward",
+    target=_array_target,
     follow_through=False,
 )
 

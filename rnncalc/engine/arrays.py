@@ -21,6 +21,7 @@ from ..cell.states import PREV
 from ..cell.tree import TREES, ZERO, Formula, Tree, slot
 from ..errors import InputError
 from .diff import derivative as scalar_derivative
+from .diff import mul
 from .linear import Jacobian, Map, by_parameter, derivative, own, trees_of
 from .printer import Printer, namespace
 from .shapes import Shape
@@ -56,6 +57,13 @@ class ArrayCell:
     def equation(self, name: str) -> Tree:
         """The tree of the equation of ``name``, as the cell computes it (matrix products told apart)."""
         return self.trees[name]
+
+    @property
+    def loss_tree(self) -> Tree | None:
+        """One step's weighted loss term, entry by entry (None for softmax cross-entropy, taken whole)."""
+        if self.term is None:
+            return None
+        return mul(("const", str(self.weight)), self.term) if self.weight != 1 else self.term
 
 
 @functools.lru_cache(maxsize=32)

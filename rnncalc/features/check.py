@@ -472,13 +472,10 @@ def _torch_gradients(
 def _torch_loss(problem: Problem, net: Any, y: Any, t: int, torch: Any) -> Any:
     """Step t's weighted loss term on PyTorch tensors (on vectors: summed over the entries; softmax
     cross-entropy by PyTorch's own log_softmax)."""
-    if problem.arrays is None:
-        return _torch_value(net.loss_tree, {"y": y, "g": problem.g_floats[t]}, torch)
-    g = torch.tensor(problem.arrays.g[t] if y.dim() else problem.arrays.g[t, 0], dtype=torch.float64)
-    weight = float(problem.loss_weight)
+    g = torch.tensor(values_of(problem).target(problem, t), dtype=torch.float64)
     if problem.loss == "softmax-ce":
-        return -weight * torch.sum(g * torch.log_softmax(y, 0))
-    return weight * torch.sum(_torch_value(net.term, {"y": y, "g": g}, torch))
+        return -float(problem.loss_weight) * torch.sum(g * torch.log_softmax(y, 0))
+    return torch.sum(_torch_value(net.loss_tree, {"y": y, "g": g}, torch))
 
 
 def _torch_value(tree: Tree, env: dict[str, Any], torch: Any) -> Any:
