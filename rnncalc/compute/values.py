@@ -7,7 +7,7 @@ NumPy is loaded only when an array problem is worked.
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,8 +92,11 @@ def _number_streams(problem: Problem) -> dict[str, Any]:
 
 
 def _number_parameters(problem: Problem, params: dict[str, Any]) -> Problem:
-    """The problem with these parameter values (read exactly from their floats)."""
-    return dataclasses.replace(problem, params={k: Fraction(v) for k, v in params.items()})
+    """The problem with these parameter values (read exactly from their floats; the problem is not read
+    again, so a course's problem keeps the cell its convention gave)."""
+    new = copy.copy(problem)
+    object.__setattr__(new, "params", {k: Fraction(v) for k, v in params.items()})
+    return new
 
 
 def _number_entries(problem: Problem) -> int:

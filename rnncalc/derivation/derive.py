@@ -40,8 +40,8 @@ MAX_STEPS_SHOWN = (
 PER_STEP_SHOWN_KB = 45
 MAX_EXACT_STEPS = 500
 MAX_NUMBERS_SHOWN = 800_000
-"""--show-steps on vectors: n times the entries of the parameters and initial states (each step's share
-of every gradient is written out) at most this: about 70 MB of LaTeX or Markdown, 15 s
+"""--show-steps on arrays: n times the entries of the parameters and initial states (each step's share
+of every gradient is a line of its own) at most this: about 70 MB of LaTeX or Markdown, 15 s
 (benchmarks/limits.py)."""
 
 
@@ -233,7 +233,7 @@ def _check_size(problem: Problem, values: Values, steps: bool, scope: str, exact
             f"milliseconds{scaled(weight)}); n = {n:,}"
         )
     entries = values.entries(problem)
-    if steps and scope == "grads" and n * entries > MAX_NUMBERS_SHOWN:
+    if steps and scope == "grads" and values.named_shares and n * entries > MAX_NUMBERS_SHOWN:
         raise InputError(
             f"--show-steps would write out n × {entries:,} numbers (every step's share of every "
             f"gradient) for n = {n:,}: above {MAX_NUMBERS_SHOWN:,}; give fewer steps or smaller "

@@ -149,8 +149,8 @@ def shares_section(q: Quantities) -> Section:
                 ),
                 shown(part),
             )
-            steps.append(SHARES[q.jacobians][0](label, term, whole, part, total, t))
-    return Section("shares", "Each step's share of the gradient", tuple(steps), note=SHARES[q.jacobians][1])
+            steps.append(SHARES[q.values_name][0](label, term, whole, part, total, t))
+    return Section("shares", "Each step's share of the gradient", tuple(steps), note=SHARES[q.values_name][1])
 
 
 def _ratio_share(label: Name, term: Ref, whole: Ref, part: float, total: float, t: int) -> Step:
@@ -187,9 +187,9 @@ def _projected_share(label: Name, term: Ref, whole: Ref, part: Any, total: Any, 
     return Step(Ref(label, share), Div(top, bottom), t=t)
 
 
-SHARES: dict[bool, tuple[Callable[..., Step], str | None]] = {
-    False: (_ratio_share, None),
-    True: (_projected_share, PROJECTED),
+SHARES: dict[str, tuple[Callable[..., Step], str | None]] = {
+    "numbers": (_ratio_share, None),
+    "arrays": (_projected_share, PROJECTED),
 }
-"""A step's share of a gradient and the section's note, by whether the partials are Jacobians: a ratio
+"""A step's share of a gradient and the section's note, for each kind of value (compute.values): a ratio
 of numbers, or the projection of a matrix on the whole."""

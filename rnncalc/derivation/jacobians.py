@@ -20,6 +20,7 @@ from .quantities import Quantities, _identity, transposed_name
 class ArrayQuantities(Quantities):
     """The named quantities of a trace of arrays; its local derivatives are Jacobians."""
 
+    values_name = "arrays"
     jacobians = True
 
     def __init__(self, trace: Any, forms: Any) -> None:

@@ -23,6 +23,8 @@ class Quantities:
     """The named quantities of one trace (its values, partials, totals and adjoints) as references: of
     numbers here, of arrays in ``jacobians.ArrayQuantities``."""
 
+    values_name = "numbers"
+    """The kind of value (compute.values: NUMBERS.name) the records of writing are looked up by."""
     jacobians = False
     """Local derivatives are Jacobians, written column-wise (the array quantities)."""
 

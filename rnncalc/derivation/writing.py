@@ -308,10 +308,10 @@ def _collapse_arguments(form: Form) -> Form:
     return _Arguments()(form)
 
 
-WRITINGS: dict[bool, NumberWriting] = {False: NumberWriting(), True: ArrayWriting()}
-"""By whether the local derivatives are Jacobians."""
+WRITINGS: dict[str, NumberWriting] = {"numbers": NumberWriting(), "arrays": ArrayWriting()}
+"""How lines are written, for each kind of value (compute.values), by the quantities' ``values_name``."""
 
 
 def writing_of(q: Quantities) -> NumberWriting:
     """The record of how the quantities' lines are written."""
-    return WRITINGS[q.jacobians]
+    return WRITINGS[q.values_name]

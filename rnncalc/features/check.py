@@ -174,7 +174,7 @@ def _closest_kink(trace: Trace) -> tuple[float, str] | None:
     found: tuple[float, str] | None = None
     for e in trace.net.spec.equations:
         for argument in _kinked_arguments(trace.net.equation(e.name)):
-            name = f"{argument[1]}_t" if argument[0] == "slot" else "an argument of a kinked function"
+            name = f"{argument[1]}_t" if argument[0] == "slot" else "argument of a function with a kink"
             for t in range(1, trace.n + 1):
                 found_at = evaluate_array(argument, _step_values(trace, t))  # a number, or every entry
                 distance = float(np.min(np.abs(found_at)))
@@ -403,7 +403,14 @@ def _sympy_gradients(
             derivative = sympy.lambdify(
                 arguments, sympy.diff(total, symbols[key]), modules=[namespace, "mpmath"]
             )
-            result[key] = float(derivative(*values))
+            try:
+                result[key] = float(derivative(*values))
+            except (ZeroDivisionError, ValueError, TypeError):  # abs'(z) = z/|z| and the like, at z = 0
+                notes.append(
+                    "SymPy skipped: its derivative is undefined here (an argument of a function with a "
+                    "kink, such as abs or relu, is exactly 0; rnncalc takes the one-sided rule there)"
+                )
+                return None
     return result
 
 

@@ -91,6 +91,12 @@ def train(
     for epoch in range(epochs + 1):
         try:
             derivation = derive(values.with_parameters(problem, params), taken, steps=False, course=False)
+        except InputError:
+            if epoch == 0:
+                raise  # the problem itself is refused (bce with an output outside (0, 1), say)
+            return done(
+                f"training diverged at epoch {epoch}: an output left the loss's domain; try a smaller --lr"
+            )
         except RnnCalcError:
             return done(
                 f"training diverged at epoch {epoch}: the loss or a gradient overflowed; try a smaller --lr"
@@ -168,7 +174,8 @@ def _check_budget(problem: Problem, epochs: int, settings: Settings) -> None:
     sequences = problem.batch.sequences if problem.batch is not None else (problem,)
     steps = sum(s.n for s in sequences)
     values = values_of(problem)
-    per_step = values.step_seconds * cell_weight(problem.spec) * max(1.0, values.entries(problem) / 10_000)
+    entries = sum(int(getattr(v, "size", 1)) for v in values.parameters(problem).values())
+    per_step = values.step_seconds * cell_weight(problem.spec) * max(1.0, entries / 10_000)
     if settings.truncate is not None:
         per_step *= values.truncated_cost(1 if settings.chunked else settings.truncate)
     most = int(TRAIN_BUDGET_SECONDS / (steps * per_step))

@@ -80,6 +80,13 @@ def test_skips_are_explained() -> None:
     assert any("kink" in note for note in kink.notes) and kink.ok
 
 
+def test_sympy_at_a_kink_of_abs_is_skipped_with_a_reason(cli) -> None:
+    # abs'(z) is z/|z| to SymPy: at z = 0 exactly it divides by 0
+    cell = ("--cell", "s = relu(w*x + u*s_prev)", "--cell", "y = v*abs(s - 1) + c")
+    code, out, err = cli("check", *cell, "--x", "1", "0", "-1")
+    assert code == 0 and err == "" and "SymPy skipped: its derivative is undefined here" in out
+
+
 @pytest.mark.parametrize(("x", "activation"), [("-800", "sigmoid"), ("800", "softplus")])
 def test_a_saturated_unit_is_no_disagreement(cli, x: str, activation: str) -> None:
     # PyTorch's float64 formulas overflow at exp(800); rnncalc's stable forms do not: no false ✗

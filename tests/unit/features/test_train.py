@@ -145,3 +145,23 @@ def test_adam_agrees_with_torch_optim_adam() -> None:
         optimizer.step()
         for key, value in run.history[step].params.items():
             assert value == pytest.approx(theta[key].item(), rel=1e-9), (step, key)
+
+
+def test_a_course_problem_trains_in_its_convention() -> None:
+    # the parameters are replaced without reading the problem again (its convention gave the cell)
+    problem = Problem(convention="cs231n", preset="elman")
+    run = train(problem, lr=0.1, epochs=1)
+    start = run.history[0].params
+    from rnncalc.compute.run import loss_at
+
+    def at(key: str, value: float) -> float:
+        return loss_at(problem, {**start, "h0": 0.0, key: value})
+
+    for key, value in run.history[1].params.items():
+        slope = (at(key, start[key] + 1e-6) - at(key, start[key] - 1e-6)) / 2e-6
+        assert value == pytest.approx(start[key] - 0.1 * slope, rel=1e-8)
+
+
+def test_a_problem_the_loss_refuses_is_refused_not_called_divergent(cli) -> None:
+    code, _, err = cli("train", "--loss", "bce", "--g", "1", "0")
+    assert code == 2 and "needs 0 < y_t < 1" in err and "diverged" not in err
