@@ -205,18 +205,19 @@ class ArrayWriting(NumberWriting):
     def share(self, b: Any, theta: str, t: int) -> Form | None:
         """Step t's share of dL/dθ for vectors: δ_t · x_{t-1}ᵀ for a matrix in a matrix product, δ_t for
         a vector added, the transposed Jacobian times δ_1 for an initial state; None when nothing."""
-        q = b.q
-        forms: list[Form] = []
-        for j, u in b.plan.gradient_uses(theta, t):
-            if b.silent(j, t):
-                continue
-            adjoint = b.adjoint_form(j, t)
-            if u != theta:  # the initial state, through what reads it at step 1
-                forms.append(product(q.transposed(j, u, t), adjoint))
-                continue
-            for term in q.trace.net.maps[j, u]:
-                forms.append(self._share_term(q, adjoint, term, t))
+        forms = [
+            self.use_share(b.q, b.adjoint_form(j, t), j, u, theta, t)
+            for j, u in b.plan.gradient_uses(theta, t)
+            if not b.silent(j, t)
+        ]
         return addition(forms) if forms else None
+
+    def use_share(self, q: Any, adjoint: Form, j: str, u: str, theta: str, t: int) -> Form:
+        """The part of step t's share that comes through j_t reading u: the transposed Jacobian times
+        the adjoint for an initial state, else each term's product (δ_t · x_{t-1}ᵀ)."""
+        if u != theta:  # the initial state, through what reads it at step 1
+            return product(q.transposed(j, u, t), adjoint)
+        return addition([self._share_term(q, adjoint, term, t) for term in q.trace.net.maps[j, u]])
 
     def _share_term(self, q: Any, adjoint: Form, term: tuple[tuple[object, ...], ...], t: int) -> Form:
         """One term of a parameter's share: diagonal factors entry by entry (⊙), then δ ⊗ v or Σ(δ)."""

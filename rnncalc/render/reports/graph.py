@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from ...errors import InputError
 from ...features.graph import Edge, Graph, Node
+from ...tensor import shown
 from .. import View
 from ..layout import ELIDE_ABOVE, KEEP_FIRST, KEEP_LAST
 from ..printers import TextPrinter
@@ -130,14 +131,13 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
     """How dL/dθ is assembled: each place θ enters, and the paths from there to the loss."""
     from ...derivation.sections import Backward
 
-    number = TextPrinter(digits).number
-    if graph.q.jacobians:
-        raise InputError("the tree of one gradient is drawn for scalar problems; use -f dot or -f json")
     q = graph.q
+    number = TextPrinter(digits, compact=q.jacobians).number  # a matrix larger than 4 as shape and norm
     if param not in graph.gradients:
         raise InputError(f"--param {param}: the cell has no parameter {param} ({', '.join(graph.gradients)})")
     back = Backward(q)
-    root = Tree(f"dL/d{q.theta(param).text} = {number(graph.gradients[param])}", guide_style="dim")
+    root = Tree(f"dL/d{q.theta(param).text} = {number(shown(graph.gradients[param]))}", guide_style="dim")
+    via = VIA[q.values_name]
     n = graph.problem.n
     for t in range(1, n + 1):
         uses = [(j, u) for j, u in q.plan.gradient_uses(param, t) if not back.silent(j, t)]
@@ -146,7 +146,7 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
                 root.add(f"… time steps {t} to {n - KEEP_LAST} omitted")
             continue
         for j, u in uses:
-            _via(root, q, back, param, j, u, t, digits)
+            via(root, q, back, param, j, u, t, digits)
     return root
 
 
@@ -198,6 +198,49 @@ def _sources(node: Tree, q: Any, back: Any, k: str, t: int, printer: TextPrinter
                 at,
                 printer,
             )
+
+
+def _array_via(root: Tree, q: Any, back: Any, param: str, j: str, u: str, t: int, digits: int) -> None:
+    """θ enters j_t (arrays): its share there as the derivation writes it (δ_t · x_{t-1}ᵀ), its value,
+    and where the adjoint comes from."""
+    from ...derivation.writing import writing_of
+    from ...engine.evaluate import pull
+
+    printer = TextPrinter(digits, compact=True)
+    adjoint = back.adjoint_form(j, t)
+    rule = writing_of(q).use_share(q, adjoint, j, u, param, t)  # type: ignore[attr-defined]
+    value = pull(_raw_adjoint(q, back, j, t), q.trace.partials[j, u][t - 1])
+    branch = root.add(f"via {j}_{t}: {printer.print(rule)} = {printer.number(shown(value))}")
+    if not (j == "y" and back.plan.trivial_output()):
+        _array_sources(branch, q, back, j, t, printer)
+
+
+def _raw_adjoint(q: Any, back: Any, k: str, t: int) -> Any:
+    """dL/dk_t as computed (dL_t/dy_t for a bare output)."""
+    if k == "y" and back.plan.trivial_output():
+        return q.trace.dL_dy[t - 1]
+    return q.trace.backward.adjoints[k][t - 1]
+
+
+def _array_sources(node: Tree, q: Any, back: Any, k: str, t: int, printer: TextPrinter) -> None:
+    """Where dL/dk_t comes from (arrays): each quantity that reads k_t, its transposed Jacobian times its
+    adjoint and that product's value, down to a named adjoint or the loss."""
+    from ...engine.evaluate import pull
+
+    for r, u, at in back.parts(k, t):
+        local = printer.print(q.transposed(r, u, at))
+        partial = q.trace.partials[r, u][at - 1]
+        if r == "y" and back.plan.trivial_output() or r in back.plan.adjoint_carriers:
+            adjoint = back.adjoint_form(r, at)
+            step = f"y_{at} → L_{at}" if r == "y" and back.plan.trivial_output() else f"{r}_{at}"
+            value = pull(_raw_adjoint(q, back, r, at), partial)
+            node.add(f"{k}_{t} → {step}: {local} · {printer.print(adjoint)} = {printer.number(shown(value))}")
+        else:
+            _array_sources(node.add(f"{k}_{t} → {r}_{at}: {local}"), q, back, r, at, printer)
+
+
+VIA = {"numbers": _via, "arrays": _array_via}
+"""A branch of the tree of one gradient, for each kind of value (compute.values)."""
 
 
 def as_data(graph: Graph) -> dict[str, Any]:
