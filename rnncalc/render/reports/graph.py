@@ -59,7 +59,7 @@ def dot(graph: Graph, digits: int) -> str:
     number = TextPrinter(digits, compact=True).number  # big matrices as shape and norm, as on the terminal
     n = graph.problem.n
     per_step = sum(1 for node in graph.nodes if node.t == 1)
-    scalar = not graph.q.jacobians  # matrices in the labels need their width
+    scalar = all(isinstance(node.value, (int, float)) for node in graph.nodes)  # matrices need their width
     size = f' size="{INCHES_PER_STEP * n:g},1000";' if per_step <= CAPPED_NODES and scalar else ""
     # newrank lines the rows up across the step clusters; Graphviz 2.43 cannot rank a gated cell's rows
     # with it ("trouble in init_rank" from n = 5 for an LSTM), so those are laid out without it
@@ -132,7 +132,7 @@ def tree(graph: Graph, param: str, digits: int) -> Tree:
     from ...derivation.sections import Backward
 
     q = graph.q
-    number = TextPrinter(digits, compact=q.jacobians).number  # a matrix larger than 4 as shape and norm
+    number = TextPrinter(digits, compact=True).number  # a matrix larger than 4 as shape and norm
     if param not in graph.gradients:
         raise InputError(f"--param {param}: the cell has no parameter {param} ({', '.join(graph.gradients)})")
     back = Backward(q)
