@@ -21,7 +21,6 @@ class ArrayQuantities(Quantities):
     """The named quantities of a trace of arrays; its local derivatives are Jacobians."""
 
     values_name = "arrays"
-    jacobians = True
 
     def __init__(self, trace: Any, forms: Any) -> None:
         super().__init__(trace, forms)

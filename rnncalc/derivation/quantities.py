@@ -25,8 +25,6 @@ class Quantities:
 
     values_name = "numbers"
     """The kind of value (compute.values: NUMBERS.name) the records of writing are looked up by."""
-    jacobians = False
-    """Local derivatives are Jacobians, written column-wise (the array quantities)."""
 
     def __init__(self, trace: Trace, forms: Written) -> None:
         """Index a trace and the forms its cell is shown by."""

@@ -15,6 +15,7 @@ from rnncalc.derivation.writing import WRITINGS
 from rnncalc.engine.written import written
 from rnncalc.features.variants import DRAWN_VALUES
 from rnncalc.render.json import PROBLEM_DATA
+from rnncalc.render.reports.graph import VIA
 
 KINDS = {NUMBERS.name, ARRAYS.name}
 
@@ -30,7 +31,7 @@ def test_each_problem_gets_the_record_of_its_values() -> None:
     assert values_of(one_unit(Problem())) is ARRAYS
 
 
-@pytest.mark.parametrize("table", [WRITINGS, WRITTEN_EXACTLY, SHARES, PROBLEM_DATA, DRAWN_VALUES])
+@pytest.mark.parametrize("table", [WRITINGS, WRITTEN_EXACTLY, SHARES, PROBLEM_DATA, DRAWN_VALUES, VIA])
 def test_every_table_keyed_by_kind_has_a_row_for_each_kind(table: dict[str, object]) -> None:
     assert set(table) == KINDS
 
