@@ -58,8 +58,6 @@ class Values:
     """A value as renderers print it: a vector or matrix as a Tensor, a number as it is."""
     columns: Callable[[dict[str, list[Any]]], dict[str, Any]]
     """dL/dx_t of every input stream as returned: lists of floats, or a matrix of one row per step."""
-    entries: Callable[[Problem], int]
-    """How many numbers the parameters and initial states hold."""
     forward_numbers: Callable[[Problem], int]
     """How many numbers forward mode carries beyond the step budget: a column per entry of θ through
     every quantity at every step for arrays; nothing for numbers (a number per θ, in the budget)."""
@@ -86,6 +84,11 @@ def given(problem: Problem) -> dict[str, Any]:
     return values.parameters(problem) | values.initial(problem)
 
 
+def entries(values: dict[str, Any]) -> int:
+    """How many numbers these values hold (a number is one; an array, its size)."""
+    return sum(int(getattr(value, "size", 1)) for value in values.values())
+
+
 def _number_streams(problem: Problem) -> dict[str, Any]:
     """Every input stream as a list of floats."""
     return {s: problem.stream_floats(s) for s in problem.spec.inputs}
@@ -99,21 +102,10 @@ def _number_parameters(problem: Problem, params: dict[str, Any]) -> Problem:
     return new
 
 
-def _number_entries(problem: Problem) -> int:
-    """A number per parameter and initial state."""
-    return len(problem.spec.params) + len(problem.spec.states)
-
-
-def _array_entries(problem: Problem) -> int:
-    """The entries of every parameter and initial state."""
-    arrays = _arrays(problem)
-    return sum(int(getattr(v, "size", 1)) for v in (*arrays.params.values(), *arrays.init.values()))
-
-
 def _array_forward_numbers(problem: Problem) -> int:
     """n × (entries of θ) × (entries of every quantity)."""
     widest = sum(max(1, math.prod(shape)) for shape in _arrays(problem).resolved.shapes.values())
-    return problem.n * _array_entries(problem) * widest
+    return problem.n * entries(given(problem)) * widest
 
 
 def _array_columns(found: dict[str, list[Any]]) -> dict[str, Any]:
@@ -135,25 +127,16 @@ def _arrays(problem: Problem) -> Any:
     return problem.arrays
 
 
-def _run_arrays(*args: Any, **kwargs: Any) -> Trace:
-    """run_arrays, NumPy loaded only here."""
-    from .run_arrays import run_arrays
+def _in_run_arrays(name: str) -> Callable[..., Any]:
+    """A function of run_arrays, NumPy loaded only when it is called."""
 
-    return run_arrays(*args, **kwargs)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        from . import run_arrays
 
+        return getattr(run_arrays, name)(*args, **kwargs)
 
-def _array_loss(*args: Any, **kwargs: Any) -> float:
-    """array_loss, NumPy loaded only here."""
-    from .run_arrays import array_loss
-
-    return array_loss(*args, **kwargs)
-
-
-def _array_settler(settings: Settings) -> Settle:
-    """Hand rounding of every entry."""
-    from .run_arrays import settler
-
-    return settler(settings)
+    call.__doc__ = f"run_arrays.{name}, NumPy loaded only when called."
+    return call
 
 
 NUMBERS = Values(
@@ -171,7 +154,6 @@ NUMBERS = Values(
     truncated_cost=lambda sweeps: 2 + 0.05 * sweeps,
     shown=unchanged,
     columns=dict,
-    entries=_number_entries,
     forward_numbers=lambda problem: 0,
     exact_forward=True,
     symbolic=True,
@@ -184,9 +166,9 @@ ARRAYS = Values(
     name="arrays",
     default_method="backward",
     generated_reverse=False,
-    sweep=_run_arrays,
-    loss_at=_array_loss,
-    settler=_array_settler,
+    sweep=_in_run_arrays("run_arrays"),
+    loss_at=_in_run_arrays("array_loss"),
+    settler=_in_run_arrays("settler"),
     parameters=lambda problem: dict(_arrays(problem).params),
     initial=lambda problem: {initial(s): _arrays(problem).init[s] for s in problem.spec.states},
     streams=lambda problem: {s: _arrays(problem).streams[s] for s in problem.spec.inputs},
@@ -195,7 +177,6 @@ ARRAYS = Values(
     truncated_cost=lambda sweeps: 1 + 0.5 * sweeps,
     shown=shown,
     columns=_array_columns,
-    entries=_array_entries,
     forward_numbers=_array_forward_numbers,
     exact_forward=False,
     symbolic=False,
@@ -211,4 +192,4 @@ def values_of(problem: Problem) -> Values:
     return NUMBERS if problem.arrays is None else ARRAYS
 
 
-__all__ = ["ARRAYS", "NUMBERS", "Values", "given", "unchanged", "values_of"]
+__all__ = ["ARRAYS", "NUMBERS", "Values", "entries", "given", "unchanged", "values_of"]

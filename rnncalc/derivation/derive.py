@@ -12,7 +12,8 @@ from ..compute.run import METHODS, run
 from ..compute.run_numbers import unchanged
 from ..compute.trace import Trace
 from ..compute.truncation import Truncation, truncated_backward
-from ..compute.values import ARRAYS, NUMBERS, Values, values_of
+from ..compute.values import ARRAYS, NUMBERS, Values, given, values_of
+from ..compute.values import entries as count
 from ..errors import InputError
 from . import flow_steps
 from .convention import in_course_layout
@@ -232,7 +233,7 @@ def _check_size(problem: Problem, values: Values, steps: bool, scope: str, exact
             f"--exact is limited to n = {exact_limit:,} steps for this cell (each exact step takes "
             f"milliseconds{scaled(weight)}); n = {n:,}"
         )
-    entries = values.entries(problem)
+    entries = count(given(problem))
     if steps and scope == "grads" and values.named_shares and n * entries > MAX_NUMBERS_SHOWN:
         raise InputError(
             f"--show-steps would write out n × {entries:,} numbers (every step's share of every "
@@ -260,7 +261,7 @@ def _check_forward_size(problem: Problem, values: Values) -> None:
     carried = values.forward_numbers(problem)
     if carried > MAX_FORWARD_NUMBERS:
         raise InputError(
-            f"--method forward carries a column for each of the {values.entries(problem):,} entries of the "
+            f"--method forward carries a column for each of the {count(given(problem)):,} entries of the "
             f"parameters and initial states through every quantity at every step: about {carried:,} "
             f"numbers, above {MAX_FORWARD_NUMBERS:,}; use the backward (delta) method (drop --method) or "
             "smaller sizes"

@@ -14,7 +14,7 @@ from ..tensor import shown
 from .forms import array_form
 from .formula import Call, Form, Mul, Name, Ref, fill
 from .names import derivative, indexed, parameter, partial
-from .quantities import Quantities, _identity, transposed_name
+from .quantities import Quantities, identity_ref, transposed_name
 
 
 class ArrayQuantities(Quantities):
@@ -78,7 +78,7 @@ class ArrayQuantities(Quantities):
                 else:
                     factors.append(Call("diag", self._diagonal(k, u, factor[1], value, t)))
             if not factors:
-                factors.append(_identity())
+                factors.append(identity_ref())
             terms.append(factors[0] if len(factors) == 1 else Mul(tuple(factors)))
         return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
@@ -141,7 +141,7 @@ class ArrayQuantities(Quantities):
                 factors.append(fill(array_form(factor[1], self.trace.net.shapes), self.binding(t)))
             elif factor[0] == "diag":
                 factors.append(fill(array_form(factor[1], self.trace.net.shapes), self.binding(t)))
-        rule: Form = Mul(tuple(factors)) if len(factors) > 1 else factors[0] if factors else _identity()
+        rule: Form = Mul(tuple(factors)) if len(factors) > 1 else factors[0] if factors else identity_ref()
         last = factors[-1] if factors else rule
         return name, rule, last.value if isinstance(last, Ref) else 1.0
 

@@ -220,7 +220,7 @@ class Quantities:
         return fill(template(self.forms.dL_dy), self.binding(t))
 
 
-def _identity() -> Ref:
+def identity_ref() -> Ref:
     """I, the identity matrix."""
     return Ref(Name("I", "I", "I"), 1.0, given=True)
 

@@ -197,11 +197,6 @@ def _step_values(trace: Trace, t: int) -> dict[str, float]:
     return values | {s: column[t - 1] for s, column in trace.streams.items()}
 
 
-def _base(problem: Problem, net: Network) -> dict[str, Any]:
-    """Every parameter and initial state at its given value (a float, or for vectors an array)."""
-    return given(problem)
-
-
 def _finite_differences(
     problem: Problem,
     net: Network,
@@ -215,13 +210,13 @@ def _finite_differences(
     if closest is not None and closest[0] < KINK_MARGIN:
         notes.append(f"finite differences skipped: some {closest[1]} is within {KINK_MARGIN} of a kink at 0")
         return None
-    base = _base(problem, net)
+    base = given(problem)
     moved = _spread(base, keys, problem.n, notes)
     result: dict[str, float | None] = {}
     for key in keys:
         result |= _slopes(key, base[key], lambda v, key=key: loss_at(problem, {**base, key: v}), moved[key])  # type: ignore[misc]
     if inputs:
-        streams = _streams(problem, net)
+        streams = values_of(problem).streams(problem)
         for s in net.spec.inputs:
             for i in range(problem.n):
 
@@ -232,11 +227,6 @@ def _finite_differences(
                 result |= _slopes(_input_key(s, i), streams[s][i], shifted)
     note_inconclusive(result, notes, label)
     return result
-
-
-def _streams(problem: Problem, net: Network) -> dict[str, Any]:
-    """Every input stream: a list of floats, or for vectors an array of rows."""
-    return values_of(problem).streams(problem)
 
 
 def _replaced(column: Any, i: int, value: Any) -> Any:
@@ -451,12 +441,10 @@ def _torch_gradients(
     except ImportError:
         notes.append("PyTorch skipped: not installed (pip install torch)")
         return None
-    leaf = {
-        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in _base(problem, net).items()
-    }
+    leaf = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in given(problem).items()}
     streams = {
         s: [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in column]
-        for s, column in _streams(problem, net).items()
+        for s, column in values_of(problem).streams(problem).items()
     }
     previous = {s + PREV: leaf[initial(s)] for s in net.states}
     total = torch.tensor(0.0, dtype=torch.float64)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..compute.problem import Problem, Settings
-from ..compute.values import values_of
+from ..compute.values import entries, values_of
 from ..derivation.derive import derive
 from ..derivation.formula import Add, Const, Div, Mul, Name, Neg, Pow, Ref
 from ..derivation.model import Section, Step
@@ -174,8 +174,8 @@ def _check_budget(problem: Problem, epochs: int, settings: Settings) -> None:
     sequences = problem.batch.sequences if problem.batch is not None else (problem,)
     steps = sum(s.n for s in sequences)
     values = values_of(problem)
-    entries = sum(int(getattr(v, "size", 1)) for v in values.parameters(problem).values())
-    per_step = values.step_seconds * cell_weight(problem.spec) * max(1.0, entries / 10_000)
+    size = entries(values.parameters(problem))
+    per_step = values.step_seconds * cell_weight(problem.spec) * max(1.0, size / 10_000)
     if settings.truncate is not None:
         per_step *= values.truncated_cost(1 if settings.chunked else settings.truncate)
     most = int(TRAIN_BUDGET_SECONDS / (steps * per_step))
